@@ -1,0 +1,77 @@
+"""The `mailer` command: thin click commands, each one call into a module below.
+
+Library errors (`MailerError`) become a clear message and exit status 1 here, at the edge only.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
+
+from ..config import Config, load_config
+from ..errors import MailerError
+from ..store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class App:
+    """What every command needs, loaded once and passed through `ctx.obj`."""
+
+    config_path: str | None
+    _config: Config | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.config.storage.path)
+        return self._store
+
+
+def handle_errors(func: F) -> F:
+    """Turn expected errors into `click.ClickException` (message, exit 1), nothing else."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MailerError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Configuration file (default: $MAILER_CONFIG, else ./config.toml).")
+@click.option("-v", "--verbose", is_flag=True, help="Log more detail (never secrets nor message bodies).")
+@click.version_option(package_name="mailer")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+    """Campaigns and mailbox of the 'Protégeons les personnes' team."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = App(config_path)
+
+
+def _register() -> None:
+    from . import campaign, data, service  # noqa: F401  (each module adds its commands to `main`)
+
+
+_register()

@@ -1,0 +1,1 @@
+"""`mailer campaign ...`: preview, test, send, status, list, cancel."""

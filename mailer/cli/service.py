@@ -1,0 +1,1 @@
+"""Long-running commands: the embedded capture server (`dev-smtp`) and the service."""

@@ -1,0 +1,150 @@
+"""The team's vocabulary as enums and frozen dataclasses.
+
+Records are stored as plain dicts in TinyDB; these classes are the typed view the rest of the
+code works with (`from_doc` / `to_doc`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class GroupKind(StrEnum):
+    GROUPE_LOCAL = "groupe_local"
+    CERCLE_ACTION = "cercle_action"
+    ANTENNE_JEUNES = "antenne_jeunes"
+
+    @property
+    def label(self) -> str:
+        return {"groupe_local": "Groupe local", "cercle_action": "Cercle d'action",
+                "antenne_jeunes": "Antenne jeunes"}[self.value]
+
+
+class DossierStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+    @classmethod
+    def parse(cls, text: str) -> "DossierStatus":
+        """French or English spelling, any case (`actif`, `Active`, `clos`...)."""
+        key = text.strip().lower()
+        aliases = {"actif": cls.ACTIVE, "active": cls.ACTIVE, "suspendu": cls.SUSPENDED,
+                   "suspended": cls.SUSPENDED, "clos": cls.CLOSED, "closed": cls.CLOSED}
+        if key not in aliases:
+            raise ValueError(f"unknown status {text!r} (actif/active, suspendu/suspended, clos/closed)")
+        return aliases[key]
+
+    @property
+    def label(self) -> str:
+        return {"active": "actif", "suspended": "suspendu", "closed": "clos"}[self.value]
+
+
+class SuppressionReason(StrEnum):
+    UNSUBSCRIBE = "unsubscribe"
+    BOUNCE = "bounce"
+    COMPLAINT = "complaint"
+    ERASED = "erased"
+    MANUAL = "manual"
+
+
+class SuppressionScope(StrEnum):
+    ALL = "all"
+    BULLETIN = "bulletin"
+
+
+class CampaignKind(StrEnum):
+    ALERT = "alert"
+    REMINDER = "reminder"
+    BULLETIN = "bulletin"
+    CUSTOM = "custom"
+
+
+class CampaignState(StrEnum):
+    DRAFT = "draft"
+    SENDING = "sending"
+    PAUSED = "paused"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class _Record:
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Any:
+        names = cls.__dataclass_fields__  # type: ignore[attr-defined]
+        return cls(**{k: v for k, v in doc.items() if k in names})
+
+    def to_doc(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class Group(_Record):
+    code: str
+    name: str
+    kind: str
+    city: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Dossier(_Record):
+    ref: str
+    person: str
+    country: str
+    status: str
+    referent_email: str = ""
+    groups: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Member(_Record):
+    email: str
+    name: str = ""
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class Subscriber(_Record):
+    email: str
+    name: str = ""
+    status: str = "active"      # "pending" while a double opt-in waits (inbox issue)
+    since: str = ""
+
+
+@dataclass(frozen=True)
+class Suppression(_Record):
+    email: str
+    reason: str
+    scope: str = SuppressionScope.ALL.value
+    date: str = ""
+    source: str = ""            # what caused it: a message id, "cli", a campaign...
+
+    def applies_to(self, campaign_kind: str) -> bool:
+        """A bulletin-scoped unsubscribe stops only bulletins; every other suppression stops all."""
+        return self.scope == SuppressionScope.ALL or campaign_kind == CampaignKind.BULLETIN
+
+
+@dataclass(frozen=True)
+class Directory:
+    """What the team knows, as the pure inbound code needs it (loaded once per batch)."""
+
+    groups: tuple[Group, ...] = ()
+    dossiers: tuple[Dossier, ...] = ()
+    members: tuple[Member, ...] = ()
+
+    def group(self, code: str) -> Group | None:
+        return next((g for g in self.groups if g.code == code), None)
+
+    def dossier(self, ref: str) -> Dossier | None:
+        return next((d for d in self.dossiers if d.ref == ref), None)
+
+    def member(self, email: str) -> Member | None:
+        email = email.lower()
+        return next((m for m in self.members if m.email == email), None)
+
+    def group_by_email(self, email: str) -> Group | None:
+        email = email.lower()
+        return next((g for g in self.groups if g.email.lower() == email), None)

@@ -1,0 +1,209 @@
+"""The TinyDB store, guarded: the only module that imports tinydb.
+
+- One writer at a time across processes: an exclusive file lock around each read-modify-write,
+  the file re-read inside the lock (the service and the CLI run together).
+- Atomic writes: a temp file, fsync, `os.replace`, fsync of the folder. A crash at any instant
+  leaves either the old or the new file, never a truncated one. Readers take no lock.
+- Personal data: the file is 0600 and its folder 0700.
+- TinyDB rewrites the whole file on each write, so a transaction groups every change into one
+  write, and per-recipient delivery state lives in journals beside it (outbound/journal.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from tinydb import Query, TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+from .errors import StoreError
+
+__all__ = ["Query", "Store", "Table", "Transaction", "ensure_private_dir", "write_private_file"]
+
+LOCK_TIMEOUT_SECONDS = 60
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create `path` (and parents) as 0700; tighten it if it already exists."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Replace `path` atomically with `data`, mode 0600, durable once this returns."""
+    ensure_private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+class _MemoryStorage(Storage):
+    """TinyDB storage over a dict we loaded ourselves; remembers whether anything changed."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.dirty = False
+
+    def read(self) -> dict[str, Any]:
+        return self.data
+
+    def write(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.dirty = True
+
+
+class Transaction:
+    """What a writer sees inside the lock: TinyDB tables, plus raw dicts for bulk work.
+
+    `raw(name)` returns the table's `{doc_id: doc}` dict to mutate directly: TinyDB's `update`
+    converts the whole table on every call, which makes 50k upserts quadratic.
+    """
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._storage = _MemoryStorage(data)
+        self.db = TinyDB(storage=lambda: self._storage)  # type: ignore[arg-type]
+
+    def table(self, name: str) -> Table:
+        return self.db.table(name, cache_size=0)
+
+    def raw(self, name: str) -> dict[str, dict[str, Any]]:
+        self._storage.dirty = True
+        return self._storage.data.setdefault(name, {})
+
+    @staticmethod
+    def next_id(raw: dict[str, Any]) -> int:
+        return max((int(k) for k in raw), default=0) + 1
+
+    @property
+    def dirty(self) -> bool:
+        return self._storage.dirty
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self._storage.data
+
+
+class Snapshot:
+    """A read-only view of the store at one instant."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def docs(self, name: str) -> list[dict[str, Any]]:
+        return list(self.data.get(name, {}).values())
+
+    def table(self, name: str) -> Table:
+        db = TinyDB(storage=lambda: _MemoryStorage(self.data))  # type: ignore[arg-type]
+        return db.table(name, cache_size=0)
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS)
+        self._cache: tuple[tuple[int, int, int], dict[str, Any]] | None = None
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            text = self.path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot read the store: {exc}") from None
+        if not text.strip():
+            return {}
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise StoreError(f"{self.path}: the store is not valid JSON ({exc}); restore it from a backup") from None
+        if not isinstance(data, dict):
+            raise StoreError(f"{self.path}: the store is not a TinyDB file")
+        return data
+
+    def _signature(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def snapshot(self) -> Snapshot:
+        """The current content, re-read only when the file changed (cheap to call often)."""
+        sig = self._signature()
+        if sig is None:
+            return Snapshot({})
+        if self._cache is None or self._cache[0] != sig:
+            self._cache = (sig, self._load())
+        return Snapshot(self._cache[1])
+
+    def changed_since(self, signature: tuple[int, int, int] | None) -> tuple[bool, tuple[int, int, int] | None]:
+        sig = self._signature()
+        return sig != signature, sig
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Exclusive read-modify-write; never hold it across network IO."""
+        ensure_private_dir(self.folder)
+        try:
+            self.lock.acquire()
+        except Timeout:
+            raise StoreError(f"{self.path}: another process has held the store lock for "
+                             f"{LOCK_TIMEOUT_SECONDS}s") from None
+        try:
+            os.chmod(self.lock.lock_file, 0o600)
+            tx = Transaction(self._load())
+            yield tx
+            if tx.dirty:
+                payload = json.dumps(tx.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+                write_private_file(self.path, payload)
+                self._cache = None
+        finally:
+            self.lock.release()
+
+    def secret(self, env_name: str) -> bytes:
+        """The token key: from the environment, else a random key kept 0600 beside the store."""
+        value = os.environ.get(env_name)
+        if value:
+            return value.encode("utf-8")
+        key_path = self.folder / "secret.key"
+        try:
+            return key_path.read_bytes()
+        except FileNotFoundError:
+            pass
+        ensure_private_dir(self.folder)
+        with self.lock:
+            if not key_path.exists():
+                write_private_file(key_path, secrets.token_hex(32).encode("ascii"))
+            return key_path.read_bytes()

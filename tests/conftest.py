@@ -1,0 +1,139 @@
+"""Shared fixtures: real SMTP servers on free loopback ports, a project on disk, a CLI runner."""
+
+from __future__ import annotations
+
+import socket
+import textwrap
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope, Session, SMTP as SMTPServer
+from click.testing import CliRunner
+
+from mailer.cli import main
+
+DATA = Path(__file__).parent / "data"
+
+
+def free_port() -> int:
+    """aiosmtpd's Controller cannot bind port 0: ask the OS for a free one first."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Delivery:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        return message_from_bytes(self.data, policy=policy.default)  # type: ignore[return-value]
+
+
+@dataclass
+class Recorder:
+    """A handler that records every accepted message; `reply` can force an SMTP answer per RCPT."""
+
+    deliveries: list[Delivery] = field(default_factory=list)
+    reject: dict[str, str] = field(default_factory=dict)   # lower-cased address -> "550 ..." / "451 ..."
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server: SMTPServer, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        answer = self.reject.get(address.lower())
+        if answer:
+            return answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTPServer, session: Session, envelope: Envelope) -> str:
+        with self.lock:
+            self.deliveries.append(Delivery(envelope.mail_from, list(envelope.rcpt_tos),
+                                            envelope.original_content or envelope.content))
+        return "250 Message accepted"
+
+    def recipients(self) -> list[str]:
+        with self.lock:
+            return [r.lower() for d in self.deliveries for r in d.rcpt_tos]
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    handler: Recorder
+    controller: Controller
+
+
+@pytest.fixture
+def smtp_server_factory() -> Iterator[Callable[..., SmtpServer]]:
+    """Start real aiosmtpd servers in threads; each stops when the test ends."""
+    started: list[Controller] = []
+
+    def start(handler: Recorder | None = None, **kwargs: object) -> SmtpServer:
+        handler = handler or Recorder()
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
+        controller.start()
+        started.append(controller)
+        return SmtpServer("127.0.0.1", port, handler, controller)
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server(smtp_server_factory: Callable[..., SmtpServer]) -> SmtpServer:
+    return smtp_server_factory()
+
+
+def write_config(folder: Path, smtp_port: int = 8025, extra: str = "") -> Path:
+    """A config.toml for a throwaway project in `folder` (templates: the shipped ones)."""
+    repo = Path(__file__).resolve().parent.parent
+    config = folder / "config.toml"
+    config.write_text(textwrap.dedent(f"""\
+        [team]
+        name = "Protégeons les personnes"
+        address = "protegeonslespersonnes@example.org"
+        coordinators = ["coordination@example.org"]
+        [storage]
+        path = "var/mailer.json"
+        [smtp]
+        host = "127.0.0.1"
+        port = {smtp_port}
+        security = "none"
+        max_connections = 2
+        timeout_seconds = 10
+        [campaigns]
+        templates = "{repo / 'templates'}"
+        [security]
+        secret_env = "MAILER_TEST_SECRET_UNSET"
+        """) + textwrap.dedent(extra), encoding="utf-8")
+    return config
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A folder with a config.toml; returns the config path."""
+    return write_config(tmp_path)
+
+
+@pytest.fixture
+def cli() -> Callable[..., object]:
+    """Invoke `mailer --config CONFIG args...` in-process; returns click's Result."""
+    runner = CliRunner()
+
+    def invoke(config: Path, *args: str, input: str | None = None):  # noqa: A002
+        return runner.invoke(main, ["--config", str(config), *args], input=input, catch_exceptions=False)
+
+    return invoke
