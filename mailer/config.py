@@ -61,6 +61,8 @@ class SmtpConfig:
     allow_insecure_remote: bool = False
     timeout_seconds: float = 30.0
     outbox: Path = Path("var/outbox")
+    retry_seconds: tuple[float, ...] = (2.0, 10.0, 30.0, 60.0)   # waits before each retry of a 4xx
+    pause_after_errors: int = 25     # consecutive failed recipients that pause a campaign
 
     def password(self) -> str:
         return os.environ.get(self.password_env, "")
@@ -232,7 +234,11 @@ def parse_config(raw: dict[str, Any], source: Path) -> Config:
         allow_insecure_remote=smtp_s.get("allow_insecure_remote", bool, False),
         timeout_seconds=smtp_s.positive("timeout_seconds", float, 30.0),
         outbox=smtp_s.path("outbox", str(storage.folder / "outbox")),
+        retry_seconds=tuple(float(x) for x in smtp_s.get("retry_seconds", list, [2, 10, 30, 60])),
+        pause_after_errors=smtp_s.positive("pause_after_errors", int, 25),
     )
+    if any(not isinstance(x, (int, float)) or x < 0 for x in smtp_s.data.get("retry_seconds", [])):
+        raise smtp_s.error("retry_seconds", "must be a list of seconds (numbers ≥ 0)")
     if "password" in smtp_s.data:
         raise smtp_s.error("password", "secrets are never read from the file: set password_env and export it")
     if smtp.security == "none" and not smtp.is_loopback and not smtp.allow_insecure_remote:

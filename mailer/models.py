@@ -148,3 +148,25 @@ class Directory:
     def group_by_email(self, email: str) -> Group | None:
         email = email.lower()
         return next((g for g in self.groups if g.email.lower() == email), None)
+
+
+class RecipientKind(StrEnum):
+    GROUP = "group"
+    MEMBER = "member"
+    REFERENT = "referent"
+    SUBSCRIBER = "subscriber"
+    CONTACT = "contact"          # a row of a csv: audience
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One address of a campaign's audience, with what templates may say about it."""
+
+    email: str
+    name: str = ""
+    kind: str = RecipientKind.CONTACT.value
+    group: str = ""              # the group code this address speaks for or belongs to
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name and self.kind != RecipientKind.GROUP else ""

@@ -33,8 +33,14 @@ LOCK_TIMEOUT_SECONDS = 60
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) as 0700; tighten it if it already exists."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create `path` and any missing parents as 0700; tighten `path` if it already exists."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
     if path.stat().st_mode & 0o077:
         os.chmod(path, 0o700)
     return path
@@ -128,7 +134,7 @@ class Snapshot:
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.lock = FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS)
+        self.lock = FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
         self._cache: tuple[tuple[int, int, int], dict[str, Any]] | None = None
 
     @property
@@ -182,7 +188,6 @@ class Store:
             raise StoreError(f"{self.path}: another process has held the store lock for "
                              f"{LOCK_TIMEOUT_SECONDS}s") from None
         try:
-            os.chmod(self.lock.lock_file, 0o600)
             tx = Transaction(self._load())
             yield tx
             if tx.dirty:

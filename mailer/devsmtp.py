@@ -1,0 +1,244 @@
+"""The embedded capture server: a local SMTP server that delivers nothing to the outside world.
+
+With `[smtp] embedded = true`, mailer needs no external mail server to be tried end to end:
+mail for the team address (and its `+tag` sub-addresses, which carry the unsubscribe, bounce
+and confirmation tokens) lands in the inbox Maildir the inbound wing reads; every other
+recipient's copy lands in the outbox Maildir, where a coordinator can read what would have
+been sent. A message with both kinds of recipients goes to both.
+
+Each stored copy starts with `Return-Path:` (the envelope sender) and one `Delivered-To:` per
+envelope recipient of that copy, as a real MTA's local delivery does: the envelope is the only
+reliable place for a VERP token (`team+b-TOKEN@...`) since headers may name anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import mailbox
+import os
+import socket
+import time
+from pathlib import Path
+from types import TracebackType
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from .config import Config, is_loopback_host
+from .errors import ConfigError, MailerError
+from .store import ensure_private_dir, fsync_dir
+
+__all__ = [
+    "MAX_MESSAGE_BYTES",
+    "MAX_RECIPIENTS",
+    "CaptureError",
+    "CaptureHandler",
+    "CaptureServer",
+    "MaildirWriter",
+    "is_team_address",
+    "stamp",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 25 * 1024 * 1024   # what common providers accept; bigger is a mistake here
+MAX_RECIPIENTS = 1000                  # per transaction; the sender uses one per message (VERP)
+
+
+class CaptureError(MailerError):
+    """The capture server cannot start (port taken, address unavailable...)."""
+
+
+def is_team_address(address: str, team_address: str) -> bool:
+    """True for the team address and its `local+anything@domain` sub-addresses, in any case."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    team_local, _, team_domain = team_address.lower().rpartition("@")
+    if not local or domain != team_domain:
+        return False
+    return local == team_local or local.partition("+")[0] == team_local
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+def stamp(data: bytes, mail_from: str, recipients: list[str]) -> bytes:
+    """The stored copy: trace headers on top, line endings as a Maildir file keeps them (LF).
+
+    A null sender (`MAIL FROM:<>`, bounces and auto-replies) is recorded as `Return-Path: <>`.
+    """
+    lines = [f"Return-Path: <{mail_from}>"] + [f"Delivered-To: {r}" for r in recipients]
+    head = ("\n".join(lines) + "\n").encode("utf-8")
+    return head + data.replace(b"\r\n", b"\n")
+
+
+class MaildirWriter:
+    """Deliver bytes into one Maildir: written 0600 in tmp/, fsynced, then renamed into new/.
+
+    `mailbox.Maildir.add` creates files with the process umask (usually 0644): messages hold
+    personal data, so the file is created by hand, private from its first byte.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        ensure_private_dir(path.parent)
+        mailbox.Maildir(str(path), create=True)        # tmp/, new/, cur/ created 0700
+        for sub in ("", "tmp", "new", "cur"):
+            ensure_private_dir(path / sub)
+        self._counter = itertools.count()
+        host = socket.gethostname() or "localhost"
+        self._host = host.replace("/", r"\057").replace(":", r"\072")
+
+    def _unique_name(self) -> str:
+        now = time.time()
+        return (f"{int(now)}.M{int((now % 1) * 1e6)}P{os.getpid()}"
+                f"Q{next(self._counter)}R{os.urandom(4).hex()}.{self._host}")
+
+    def deliver(self, data: bytes) -> Path:
+        name = self._unique_name()
+        tmp = self.path / "tmp" / name
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            final = self.path / "new" / name
+            os.rename(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        fsync_dir(self.path / "new")
+        return final
+
+
+class CaptureHandler:
+    """aiosmtpd handler: accepts any recipient and files each message by recipient type."""
+
+    def __init__(self, team_address: str, inbox: Path, outbox: Path,
+                 max_recipients: int = MAX_RECIPIENTS) -> None:
+        self.team_address = team_address
+        self.inbox = MaildirWriter(inbox)
+        self.outbox = MaildirWriter(outbox)
+        self.max_recipients = max_recipients
+
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, mail_options: list[str]) -> str:
+        if _has_control(address):
+            return "553 5.1.7 Control characters in the sender address"
+        envelope.mail_from = address    # "<>" for a null sender: aiosmtpd needs it truthy
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        if _has_control(address) or "@" not in address:
+            return "553 5.1.3 Invalid recipient address"
+        if len(envelope.rcpt_tos) >= self.max_recipients:
+            return "452 4.5.3 Too many recipients"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        data = envelope.original_content or b""
+        if isinstance(data, str):       # only with decode_data=True, which we never set
+            data = data.encode("utf-8", "surrogateescape")
+        mail_from = "" if envelope.mail_from in (None, "<>") else envelope.mail_from
+        recipients = list(dict.fromkeys(envelope.rcpt_tos))
+        team = [r for r in recipients if is_team_address(r, self.team_address)]
+        others = [r for r in recipients if not is_team_address(r, self.team_address)]
+        try:
+            # Disk IO off the event loop, so a slow fsync does not stall other sessions.
+            await asyncio.get_running_loop().run_in_executor(
+                None, self._store, data, mail_from, team, others)
+        except OSError as exc:
+            log.error("capture: cannot store a message from <%s>: %s", mail_from, exc)
+            return "451 4.3.0 Local error while storing the message"
+        log.info("capture: from <%s> recipients=%d (inbox %d, outbox %d) size=%d",
+                 mail_from, len(recipients), len(team), len(others), len(data))
+        return "250 2.0.0 Message accepted"
+
+    def _store(self, data: bytes, mail_from: str, team: list[str], others: list[str]) -> None:
+        """One Maildir write per recipient type, whatever the number of recipients."""
+        if team:
+            self.inbox.deliver(stamp(data, mail_from, team))
+        if others:
+            self.outbox.deliver(stamp(data, mail_from, others))
+
+
+def _quiet_aiosmtpd() -> None:
+    """aiosmtpd logs every SMTP command with its addresses at INFO on "mail.log"; we log one
+    line per message instead. Left alone when someone configured that logger or asked for DEBUG.
+    """
+    aiosmtpd_log = logging.getLogger("mail.log")
+    if aiosmtpd_log.level == logging.NOTSET and not log.isEnabledFor(logging.DEBUG):
+        aiosmtpd_log.setLevel(logging.WARNING)
+
+
+class CaptureServer:
+    """The capture server on `[smtp] host:port`, run in a thread (tests, `dev-smtp`, `serve`).
+
+    Refuses to start unless `[smtp] embedded = true` and the host is a loopback address: it
+    accepts mail from anyone without authentication, which is only safe on this machine.
+    """
+
+    def __init__(self, config: Config) -> None:
+        smtp = config.smtp
+        if not smtp.embedded:
+            raise ConfigError(
+                f"{config.source}: smtp.embedded is false: mailer sends through {smtp.host}:{smtp.port}, "
+                "so it does not run its own capture server (set embedded = true to use it)")
+        if not is_loopback_host(smtp.host):
+            raise ConfigError(
+                f"{config.source}: smtp.host: the capture server only listens on a loopback address "
+                f"(127.0.0.1, ::1, localhost), not {smtp.host!r}")
+        self.host = smtp.host
+        self.port = smtp.port
+        self.inbox = config.inbox.maildir
+        self.outbox = smtp.outbox
+        self.handler = CaptureHandler(config.team.address, self.inbox, self.outbox)
+        self._controller: Controller | None = None
+
+    def start(self) -> CaptureServer:
+        if self._controller is not None:
+            return self
+        _quiet_aiosmtpd()
+        controller = Controller(
+            self.handler, hostname=self.host, port=self.port,
+            server_hostname="localhost",            # skips a slow getfqdn() DNS lookup
+            data_size_limit=MAX_MESSAGE_BYTES,
+            enable_SMTPUTF8=True,                   # 8BITMIME is always on (decode_data=False)
+            decode_data=False,
+        )
+        try:
+            controller.start()
+        except (OSError, TimeoutError, RuntimeError) as exc:
+            try:
+                controller.stop(no_assert=True)
+            except Exception:  # noqa: BLE001  (the start error is the one worth reporting)
+                pass
+            raise CaptureError(f"cannot start the capture server on {self.host}:{self.port}: {exc}") from None
+        self._controller = controller
+        log.info("capture server listening on %s:%d (team mail -> %s, other mail -> %s)",
+                 self.host, self.port, self.inbox, self.outbox)
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+            log.info("capture server stopped")
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def __enter__(self) -> CaptureServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

@@ -1,0 +1,202 @@
+"""Campaign files -> Campaign, and audience expressions -> recipients.   [pure, but for reading files]
+
+A campaign is a TOML file identified by its `name`. The audience is resolved here from what the
+store knows (a `Directory` and the subscribers) and frozen by the sender at the first `send`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import AudienceError, CampaignError
+from ..models import CampaignKind, Directory, DossierStatus, Recipient, RecipientKind, Subscriber
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+TEMPLATE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
+KNOWN_KEYS = {"name", "kind", "subject", "template", "audience", "dossier", "attachments", "vars", "reply_to"}
+
+
+@dataclass(frozen=True)
+class Campaign:
+    name: str
+    kind: str
+    subject: str
+    template: str
+    audience: tuple[str, ...]
+    source: Path
+    dossier: str | None = None
+    attachments: tuple[Path, ...] = ()
+    vars: dict[str, Any] = field(default_factory=dict)
+    reply_to: str | None = None
+
+    @property
+    def is_bulletin(self) -> bool:
+        return self.kind == CampaignKind.BULLETIN
+
+
+def load_campaign(path: str | Path) -> Campaign:
+    source = Path(path).resolve()
+    try:
+        raw = tomllib.loads(source.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CampaignError(f"{source}: campaign file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CampaignError(f"{source}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CampaignError(f"{source}: invalid TOML: {exc}") from None
+    return parse_campaign(raw, source)
+
+
+def parse_campaign(raw: dict[str, Any], source: Path) -> Campaign:
+    def fail(key: str, message: str) -> CampaignError:
+        return CampaignError(f"{source}: {key}: {message}")
+
+    def text(key: str, required: bool = True) -> str | None:
+        value = raw.get(key)
+        if value is None:
+            if required:
+                raise fail(key, "is required")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise fail(key, "must be a non-empty string")
+        return value.strip()
+
+    unknown = set(raw) - KNOWN_KEYS
+    if unknown:
+        raise fail(sorted(unknown)[0], f"unknown key (known: {', '.join(sorted(KNOWN_KEYS))})")
+    name = text("name")
+    assert name is not None
+    if not NAME_RE.match(name):
+        raise fail("name", f"{name!r}: use lower-case letters, digits, '.', '_' or '-' (it names folders)")
+    kind = text("kind")
+    if kind not in {k.value for k in CampaignKind}:
+        raise fail("kind", f"{kind!r}: must be one of {', '.join(k.value for k in CampaignKind)}")
+    template = text("template")
+    assert template is not None
+    if not TEMPLATE_RE.match(template) or ".." in template:
+        raise fail("template", f"{template!r} is not a template name")
+    audience_raw = raw.get("audience")
+    audience = [audience_raw] if isinstance(audience_raw, str) else audience_raw
+    if not audience or not all(isinstance(a, str) and a.strip() for a in audience):
+        raise fail("audience", "must be an audience expression or a list of them")
+    for expression in audience:
+        parse_audience_expression(expression, source)
+    attachments = raw.get("attachments", [])
+    if not isinstance(attachments, list) or not all(isinstance(a, str) for a in attachments):
+        raise fail("attachments", "must be a list of file paths")
+    files = tuple((source.parent / a).resolve() for a in attachments)
+    for file in files:
+        if not file.is_file():
+            raise fail("attachments", f"{file}: no such file")
+    variables = raw.get("vars", {})
+    if not isinstance(variables, dict):
+        raise fail("vars", "must be a table")
+    subject = text("subject")
+    assert subject is not None
+    return Campaign(name=name, kind=kind, subject=subject, template=template,  # type: ignore[arg-type]
+                    audience=tuple(a.strip() for a in audience), source=source,
+                    dossier=text("dossier", required=False), attachments=files, vars=variables,
+                    reply_to=text("reply_to", required=False))
+
+
+AUDIENCE_KINDS = ("dossier", "group", "groups", "members", "subscribers", "csv")
+
+
+def parse_audience_expression(expression: str, source: Path | None = None) -> tuple[str, str]:
+    kind, _, argument = expression.strip().partition(":")
+    where = f"{source}: audience: " if source else "audience: "
+    if kind not in AUDIENCE_KINDS:
+        raise CampaignError(f"{where}{expression!r}: unknown audience (use dossier:REF, group:CODE, "
+                            "groups, members, subscribers or csv:PATH)")
+    needs_argument = kind in ("dossier", "group", "csv")
+    if needs_argument != bool(argument.strip()):
+        raise CampaignError(f"{where}{expression!r}: " + ("needs a value after ':'" if needs_argument
+                                                          else "takes no value"))
+    return kind, argument.strip()
+
+
+def resolve_audience(campaign: Campaign, directory: Directory,
+                     subscribers: Iterable[Subscriber]) -> list[Recipient]:
+    """Every recipient once, in a stable order; the first way an address is reached wins,
+    but a later way fills in a missing name."""
+    unique: dict[str, Recipient] = {}
+    for expression in campaign.audience:
+        for recipient in _expand(expression, campaign.source, directory, subscribers):
+            key = recipient.email.lower()
+            known = unique.get(key)
+            if known is None:
+                unique[key] = Recipient(key, recipient.name, recipient.kind, recipient.group)
+            elif not known.name and recipient.name:
+                unique[key] = Recipient(key, recipient.name, known.kind, known.group or recipient.group)
+    return list(unique.values())
+
+
+def _expand(expression: str, source: Path, directory: Directory,
+            subscribers: Iterable[Subscriber]) -> Iterator[Recipient]:
+    kind, argument = parse_audience_expression(expression, source)
+    if kind == "dossier":
+        dossier = directory.dossier(argument)
+        if dossier is None:
+            raise AudienceError(f"{source}: audience: no dossier {argument!r} (mailer dossiers list)")
+        if dossier.status == DossierStatus.CLOSED:
+            raise AudienceError(f"{source}: audience: dossier {argument} is closed")
+        for code in dossier.groups:
+            group = directory.group(code)
+            if group and group.email:
+                yield Recipient(group.email, group.name, RecipientKind.GROUP, group.code)
+        if dossier.referent_email:
+            member = directory.member(dossier.referent_email)
+            yield Recipient(dossier.referent_email, member.name if member else "", RecipientKind.REFERENT,
+                            member.group if member else "")
+    elif kind == "group":
+        group = directory.group(argument)
+        if group is None:
+            raise AudienceError(f"{source}: audience: no group {argument!r} (mailer groups list)")
+        if group.email:
+            yield Recipient(group.email, group.name, RecipientKind.GROUP, group.code)
+        for member in directory.members:
+            if member.group == group.code:
+                yield Recipient(member.email, member.name, RecipientKind.MEMBER, member.group)
+    elif kind == "groups":
+        for group in directory.groups:
+            if group.email:
+                yield Recipient(group.email, group.name, RecipientKind.GROUP, group.code)
+    elif kind == "members":
+        for member in directory.members:
+            yield Recipient(member.email, member.name, RecipientKind.MEMBER, member.group)
+    elif kind == "subscribers":
+        for subscriber in subscribers:
+            if subscriber.status == "active":
+                yield Recipient(subscriber.email, subscriber.name, RecipientKind.SUBSCRIBER)
+    else:
+        yield from read_csv_audience((source.parent / argument).resolve())
+
+
+def read_csv_audience(path: Path) -> Iterator[Recipient]:
+    """The `email,name` rows of a file (spreadsheet exports: ',' or ';', UTF-8 or cp1252)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise AudienceError(f"audience csv:{path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    fields = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
+    if "email" not in fields:
+        raise AudienceError(f"audience csv:{path}: no 'email' column (expected email,name)")
+    for row in reader:
+        email = (row.get(fields["email"]) or "").strip()
+        if "@" in email:
+            name = (row.get(fields["name"]) or "").strip() if "name" in fields else ""
+            yield Recipient(email.lower(), name, RecipientKind.CONTACT)

@@ -1,0 +1,267 @@
+"""Sending a campaign to its frozen audience: worker processes, threads, journal, suppressions.
+
+One process per core (each its own journal file and SMTP connections), `max_connections`
+connections in all. The parent only watches: progress, Ctrl-C, the final state. Workers pick
+recipients in batches: suppressions are checked (re-read within a second of any change to
+the store), attempts are journaled and fsynced, then each message is sent and its outcome
+journaled at once. Temporary failures are retried with backoff; a run of errors pauses.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ..config import Config, load_config
+from ..errors import PermanentSendError, TemporarySendError
+from ..models import CampaignState, Recipient
+from ..registry import load_directory, suppression_map
+from ..store import Store
+from .campaigns import Campaign, load_campaign
+from .journal import JournalWriter, campaign_folder, read_audience
+from .render import CampaignRenderer, RenderOptions
+from .send import Pacer, SmtpSetupError, SmtpTransport
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+WATCH_SECONDS = 1.0                         # suppressions recorded during a send apply within this
+COUNTERS = ("sent", "failed", "suppressed", "deferred")
+
+
+@dataclass(frozen=True)
+class WorkerJob:
+    """Everything a worker needs, picklable (workers are spawned, not forked)."""
+
+    config_path: str
+    campaign_path: str
+    worker: int
+    indices: list[int]
+    threads: int
+    rate: float
+
+
+@dataclass
+class Shared:
+    counters: Any            # mp.Array('q', workers * len(COUNTERS))
+    stop: Any                # mp.Event: Ctrl-C, cancel, pause
+    paused: Any              # mp.Event: set when a run of errors paused the campaign
+    error_streak: Any        # mp.Value('i'): consecutive failures across all workers
+    last_error: Any          # mp.Array('c', 300)
+
+
+class SuppressionWatch:
+    """Which addresses may not receive this campaign, refreshed when the store file changes."""
+
+    def __init__(self, store: Store, campaign: Campaign) -> None:
+        self.store = store
+        self.campaign = campaign
+        self.signature: Any = None
+        self.checked_at = 0.0
+        self.blocked: dict[str, str] = {}
+        self.cancelled = False
+        self._lock = threading.Lock()
+        self.refresh(force=True)
+
+    def refresh(self, force: bool = False) -> None:
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self.checked_at < WATCH_SECONDS:
+                return
+            self.checked_at = now
+            changed, signature = self.store.changed_since(self.signature)
+            if not changed and not force:
+                return
+            snapshot = self.store.snapshot()
+            self.signature = signature
+            self.blocked = {email: s.reason for email, s in suppression_map(snapshot).items()
+                            if s.applies_to(self.campaign.kind)}
+            record = snapshot.data.get("campaigns", {})
+            self.cancelled = any(d.get("name") == self.campaign.name and d.get("state") == CampaignState.CANCELLED
+                                 for d in record.values())
+
+    def reason(self, email: str) -> str | None:
+        return self.blocked.get(email.lower())
+
+
+class Worker:
+    def __init__(self, job: WorkerJob, shared: Shared) -> None:
+        self.job = job
+        self.shared = shared
+        self.config: Config = load_config(job.config_path)
+        self.campaign = load_campaign(job.campaign_path)
+        self.store = Store(self.config.storage.path)
+        folder = campaign_folder(self.config.state_dir, self.campaign.name)
+        frozen = read_audience(folder)
+        assert frozen is not None, "the parent freezes the audience before starting workers"
+        self.recipients = frozen.recipients
+        options = RenderOptions(salt=frozen.salt, today=date.fromisoformat(frozen.header["today"]))
+        self.renderer = CampaignRenderer(self.config, self.campaign, load_directory(self.store.snapshot()),
+                                         self.store.secret(self.config.security.secret_env), options)
+        self.render_lock = threading.Lock()
+        self.journal = JournalWriter(folder, job.worker)
+        self.watch = SuppressionWatch(self.store, self.campaign)
+        self.queue: deque[int] = deque(job.indices)
+        self.queue_lock = threading.Lock()
+        self.stop = threading.Event()
+        self.pacer = Pacer(job.rate, self.stop)
+
+    # -- shared state ----------------------------------------------------------------------
+    def count(self, name: str) -> None:
+        slot = self.job.worker * len(COUNTERS) + COUNTERS.index(name)
+        with self.shared.counters.get_lock():
+            self.shared.counters[slot] += 1
+
+    def success(self) -> None:
+        self.shared.error_streak.value = 0
+
+    def failure(self, text: str) -> None:
+        with self.shared.error_streak.get_lock():
+            self.shared.error_streak.value += 1
+            streak = self.shared.error_streak.value
+        self.shared.last_error.value = text.encode("utf-8", "replace")[:299]
+        if streak >= self.config.smtp.pause_after_errors:
+            self.shared.paused.set()
+            self.shared.stop.set()
+
+    def stopping(self) -> bool:
+        return self.stop.is_set() or self.shared.stop.is_set()
+
+    # -- work ------------------------------------------------------------------------------
+    def next_batch(self) -> list[tuple[int, Recipient]]:
+        with self.queue_lock:
+            self.watch.refresh()
+            if self.watch.cancelled:
+                self.shared.stop.set()
+                return []
+            batch = []
+            while self.queue and len(batch) < BATCH:
+                index = self.queue.popleft()
+                recipient = self.recipients[index]
+                reason = self.watch.reason(recipient.email)
+                if reason:
+                    self.journal.suppressed(index, reason)
+                    self.count("suppressed")
+                else:
+                    batch.append((index, recipient))
+        self.journal.attempts(i for i, _ in batch)
+        return batch
+
+    def deliver(self, transport: SmtpTransport, index: int, recipient: Recipient) -> bool:
+        """Send one message; True when it needs no retry."""
+        try:
+            with self.render_lock:          # Jinja variant cache is shared by the threads
+                message = self.renderer.build(recipient, index)
+        except Exception as exc:            # a bad value (header injection) fails this recipient only
+            self.journal.failed(index, None, f"cannot build message: {exc}")
+            self.count("failed")
+            return True
+        self.pacer.wait()
+        try:
+            transport.send(message)
+        except PermanentSendError as exc:
+            self.journal.failed(index, exc.code, str(exc))
+            self.count("failed")
+            self.failure(str(exc))
+            return True
+        except TemporarySendError as exc:
+            self.journal.deferred(index, exc.code, str(exc))
+            self.failure(str(exc))
+            return False
+        self.journal.delivered(index)
+        self.count("sent")
+        self.success()
+        return True
+
+    def run_thread(self) -> None:
+        transport = SmtpTransport(self.config.smtp)
+        retries: list[tuple[float, int, int]] = []      # (due, attempt, index)
+        try:
+            while not self.stopping():
+                now = time.monotonic()
+                if retries and retries[0][0] <= now:
+                    _, attempt, index = heapq.heappop(retries)
+                    if self.watch.reason(self.recipients[index].email):
+                        self.journal.suppressed(index, self.watch.reason(self.recipients[index].email) or "")
+                        self.count("suppressed")
+                        continue
+                    work = [(index, attempt)]
+                else:
+                    batch = self.next_batch()
+                    if not batch:
+                        if not retries:
+                            return
+                        self.stop.wait(min(1.0, max(0.0, retries[0][0] - now)))
+                        continue
+                    work = [(index, 0) for index, _ in batch]
+                for position, (index, attempt) in enumerate(work):
+                    if self.stopping():
+                        return
+                    if not self.deliver(transport, index, self.recipients[index]):
+                        delays = self.config.smtp.retry_seconds
+                        if attempt < len(delays):
+                            heapq.heappush(retries, (time.monotonic() + delays[attempt], attempt + 1, index))
+                        else:
+                            self.count("deferred")
+                        if self.stopping():
+                            return
+        except SmtpSetupError as exc:
+            self.shared.last_error.value = str(exc).encode("utf-8", "replace")[:299]
+            self.shared.paused.set()
+            self.shared.stop.set()
+        finally:
+            transport.close()
+
+    def run(self) -> None:
+        threads = [threading.Thread(target=self.run_thread, name=f"smtp-{i}", daemon=True)
+                   for i in range(self.job.threads)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.journal.close()
+
+
+def worker_main(job: WorkerJob, shared: Shared) -> None:
+    # Ctrl-C reaches the whole process group: the parent decides, workers finish what is in flight.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.basicConfig(level=logging.WARNING)
+    Worker(job, shared).run()
+
+
+def plan_workers(pending: int, max_connections: int) -> tuple[int, int]:
+    """(processes, threads each): one process per core, `max_connections` connections in all."""
+    cores = os.cpu_count() or 1
+    processes = max(1, min(cores, max_connections, -(-pending // 500)))
+    threads = max(1, -(-max_connections // processes))
+    return processes, threads
+
+
+def start_workers(config: Config, campaign: Campaign, pending: list[int]) -> tuple[list[Any], Shared]:
+    ctx = mp.get_context("spawn")
+    processes, threads = plan_workers(len(pending), config.smtp.max_connections)
+    shared = Shared(counters=ctx.Array("q", processes * len(COUNTERS)), stop=ctx.Event(), paused=ctx.Event(),
+                    error_streak=ctx.Value("i", 0), last_error=ctx.Array("c", 300))
+    rate = config.smtp.rate_per_second / processes     # each worker's threads share one pacer
+    jobs = [WorkerJob(str(config.source), str(campaign.source), w, pending[w::processes], threads, rate)
+            for w in range(processes)]
+    procs = [ctx.Process(target=worker_main, args=(job, shared), name=f"mailer-send-{job.worker}")
+             for job in jobs]
+    for proc in procs:
+        proc.start()
+    return procs, shared
+
+
+def totals(shared: Shared) -> dict[str, int]:
+    values = list(shared.counters)
+    return {name: sum(values[i::len(COUNTERS)]) for i, name in enumerate(COUNTERS)}
+

@@ -1,0 +1,172 @@
+"""Per-campaign delivery state on disk, beside the TinyDB file (which only keeps summaries).
+
+    STATE/campaigns/NAME/audience.jsonl   frozen at the first send: a header line, then one
+                                           recipient per line; its line number is its index
+    STATE/campaigns/NAME/journal-W.log    append-only, one per sending worker:
+                                           A i  attempt (written, and fsynced, before sending)
+                                           D i  delivered (written right after the server's 250)
+                                           F i code text   permanent failure (5xx): never retried
+                                           S i reason      suppressed at send time
+                                           T i code text   temporary failure, to retry later
+
+Crash safety: a `D` line is written with one `write()` as soon as the server accepts, so it
+survives the process being killed; only a message accepted but not yet journaled is sent again
+(at most one per connection). `D` lines are fsynced every `SYNC_EVERY` messages or
+`SYNC_SECONDS`, which bounds what a power loss can resend. A torn last line is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import CampaignError
+from ..models import Recipient
+from ..store import ensure_private_dir, fsync_dir, write_private_file
+
+SYNC_EVERY = 50
+SYNC_SECONDS = 1.0
+FINAL = {"D": "sent", "F": "failed", "S": "suppressed"}
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def campaign_folder(state_dir: Path, name: str) -> Path:
+    return state_dir / "campaigns" / name
+
+
+@dataclass(frozen=True)
+class FrozenAudience:
+    header: dict[str, Any]
+    recipients: list[Recipient]
+
+    @property
+    def salt(self) -> str:
+        return str(self.header["salt"])
+
+
+def write_audience(folder: Path, header: dict[str, Any], recipients: Iterable[Recipient]) -> None:
+    """Atomically: either the whole audience is frozen or none of it is."""
+    ensure_private_dir(folder)
+    lines = [json.dumps(header, ensure_ascii=False)]
+    lines += [json.dumps([r.email, r.name, r.kind, r.group], ensure_ascii=False) for r in recipients]
+    write_private_file(folder / "audience.jsonl", ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def read_audience(folder: Path) -> FrozenAudience | None:
+    path = folder / "audience.jsonl"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return None
+    try:
+        header = json.loads(lines[0])
+        recipients = [Recipient(*json.loads(line)) for line in lines[1:]]
+    except (ValueError, TypeError, IndexError) as exc:
+        raise CampaignError(f"{path}: unreadable frozen audience ({exc})") from None
+    return FrozenAudience(header, recipients)
+
+
+@dataclass
+class JournalState:
+    """What the journals say: the final outcome of each index, and what was in flight."""
+
+    final: dict[int, str] = field(default_factory=dict)        # index -> "D" | "F" | "S"
+    attempted: set[int] = field(default_factory=set)
+    deferred: dict[int, str] = field(default_factory=dict)     # index -> last temporary error
+    failures: dict[int, str] = field(default_factory=dict)     # index -> permanent error text
+
+    def count(self, code: str) -> int:
+        return sum(1 for c in self.final.values() if c == code)
+
+    def in_flight(self) -> set[int]:
+        """Attempted with no outcome: possibly delivered before a crash."""
+        return self.attempted - self.final.keys()
+
+
+def _lines(path: Path) -> Iterator[str]:
+    with path.open("r", encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if line.endswith("\n"):        # a line torn by a crash has no newline: ignore it
+                yield line[:-1]
+
+
+def read_journals(folder: Path) -> JournalState:
+    state = JournalState()
+    for path in sorted(folder.glob("journal-*.log")):
+        for line in _lines(path):
+            code, _, rest = line.partition(" ")
+            index_text, _, detail = rest.partition(" ")
+            if not index_text.isdigit():
+                continue
+            index = int(index_text)
+            if code == "A":
+                state.attempted.add(index)
+            elif code in FINAL:
+                # A delivery outranks anything else recorded for the same index.
+                if state.final.get(index) != "D":
+                    state.final[index] = code
+                if code == "F":
+                    state.failures[index] = detail
+            elif code == "T":
+                state.deferred[index] = detail
+    return state
+
+
+def _clean(text: str) -> str:
+    return _UNSAFE.sub(" ", text)[:300]
+
+
+class JournalWriter:
+    """Appends to one worker's journal; shared by that worker's threads."""
+
+    def __init__(self, folder: Path, worker: int) -> None:
+        ensure_private_dir(folder)
+        path = folder / f"journal-{worker}.log"
+        created = not path.exists()
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        if created:
+            fsync_dir(folder)
+        self._lock = threading.Lock()
+        self._unsynced = 0
+        self._last_sync = time.monotonic()
+
+    def _write(self, text: str, sync: bool = False) -> None:
+        with self._lock:
+            os.write(self._fd, text.encode("utf-8"))
+            self._unsynced += 1
+            now = time.monotonic()
+            if sync or self._unsynced >= SYNC_EVERY or now - self._last_sync >= SYNC_SECONDS:
+                os.fsync(self._fd)
+                self._unsynced = 0
+                self._last_sync = now
+
+    def attempts(self, indices: Iterable[int]) -> None:
+        text = "".join(f"A {i}\n" for i in indices)
+        if text:
+            self._write(text, sync=True)
+
+    def delivered(self, index: int) -> None:
+        self._write(f"D {index}\n")
+
+    def failed(self, index: int, code: int | None, text: str) -> None:
+        self._write(f"F {index} {code or 0} {_clean(text)}\n")
+
+    def suppressed(self, index: int, reason: str) -> None:
+        self._write(f"S {index} {_clean(reason)}\n")
+
+    def deferred(self, index: int, code: int | None, text: str) -> None:
+        self._write(f"T {index} {code or 0} {_clean(text)}\n")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd >= 0:
+                os.fsync(self._fd)
+                os.close(self._fd)
+                self._fd = -1

@@ -1,0 +1,332 @@
+"""A campaign's life: preview, test, freeze, send, resume, status, cancel.
+
+The audience is frozen (written atomically to disk) at the first `send` and every later `send`
+resumes it. One sender per campaign at a time: a lock file in the campaign's folder, held by the
+parent for the whole run. TinyDB keeps one summary document per campaign, written at freeze,
+pause, cancel and end of run: never per message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timezone
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from ..config import Config
+from ..errors import CampaignBusyError, CampaignError, MailerError
+from ..models import CampaignState, Recipient, RecipientKind
+from ..registry import load_directory, subscribers, suppression_map
+from ..store import Query, Store, ensure_private_dir
+from .campaigns import Campaign, resolve_audience
+from .dispatch import start_workers, totals
+from .journal import FrozenAudience, campaign_folder, read_audience, read_journals, write_audience
+from .render import CampaignRenderer, Outgoing, RenderOptions
+from .send import SmtpTransport
+
+log = logging.getLogger(__name__)
+ProgressCallback = Callable[[dict[str, int]], None]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class CampaignStatus:
+    name: str
+    state: str
+    total: int
+    sent: int
+    failed: int
+    suppressed: int
+    pending: int
+    in_flight: int = 0          # attempted before a crash with no outcome: may be sent twice
+    kind: str = ""
+    started: str | None = None
+    finished: str | None = None
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class CampaignService:
+    def __init__(self, config: Config, store: Store) -> None:
+        self.config = config
+        self.store = store
+
+    # -- audience and rendering ------------------------------------------------------------
+    def folder(self, campaign: Campaign) -> Path:
+        return campaign_folder(self.config.state_dir, campaign.name)
+
+    def current_audience(self, campaign: Campaign) -> list[Recipient]:
+        snapshot = self.store.snapshot()
+        return resolve_audience(campaign, load_directory(snapshot), subscribers(snapshot))
+
+    def audience(self, campaign: Campaign) -> tuple[list[Recipient], FrozenAudience | None]:
+        frozen = read_audience(self.folder(campaign))
+        return (frozen.recipients, frozen) if frozen else (self.current_audience(campaign), None)
+
+    def renderer(self, campaign: Campaign, frozen: FrozenAudience | None = None, test: bool = False) -> CampaignRenderer:
+        options = RenderOptions(test=test)
+        if frozen:
+            options = RenderOptions(salt=frozen.salt, today=date.fromisoformat(frozen.header["today"]), test=test)
+        return CampaignRenderer(self.config, campaign, load_directory(self.store.snapshot()),
+                                self.store.secret(self.config.security.secret_env), options)
+
+    def _pick(self, campaign: Campaign, email: str | None) -> tuple[Recipient, int | None, FrozenAudience | None]:
+        recipients, frozen = self.audience(campaign)
+        if email:
+            for index, recipient in enumerate(recipients):
+                if recipient.email == email.lower():
+                    return recipient, index, frozen
+            member = load_directory(self.store.snapshot()).member(email)
+            name = member.name if member else ""
+            return Recipient(email.lower(), name, RecipientKind.MEMBER if member else RecipientKind.CONTACT,
+                             member.group if member else ""), None, frozen
+        if not recipients:
+            raise CampaignError(f"{campaign.source}: the audience is empty")
+        return recipients[0], 0, frozen
+
+    def preview(self, campaign: Campaign, out_dir: Path, email: str | None = None) -> tuple[Path, Path, Recipient]:
+        recipient, index, frozen = self._pick(campaign, email)
+        renderer = self.renderer(campaign, frozen)
+        message = renderer.build(recipient, index)
+        _, _, html_body = renderer.render_parts(recipient)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        eml, html_path = out_dir / f"{campaign.name}.eml", out_dir / f"{campaign.name}.html"
+        eml.write_bytes(message.data)
+        html_path.write_text(html_body, encoding="utf-8")
+        return eml, html_path, recipient
+
+    def send_test(self, campaign: Campaign, to: str) -> Outgoing:
+        recipient, _, frozen = self._pick(campaign, to)
+        message = self.renderer(campaign, frozen, test=True).build(recipient)
+        transport = SmtpTransport(self.config.smtp)
+        try:
+            transport.send(message)
+        finally:
+            transport.close()
+        return message
+
+    def dry_run(self, campaign: Campaign, on_progress: ProgressCallback | None = None) -> CampaignStatus:
+        """Render every pending message (catching bad values and templates), send nothing."""
+        recipients, frozen = self.audience(campaign)
+        journal = read_journals(self.folder(campaign))
+        blocked = {e: s for e, s in suppression_map(self.store.snapshot()).items() if s.applies_to(campaign.kind)}
+        renderer = self.renderer(campaign, frozen)
+        counts = {"sent": 0, "failed": 0, "suppressed": 0, "deferred": 0}
+        for index, recipient in enumerate(recipients):
+            if index in journal.final:
+                continue
+            if recipient.email in blocked:
+                counts["suppressed"] += 1
+                continue
+            try:
+                renderer.build(recipient, index)
+                counts["sent"] += 1
+            except MailerError:
+                counts["failed"] += 1
+            if on_progress and index % 500 == 0:
+                on_progress(counts)
+        return CampaignStatus(campaign.name, "dry-run", len(recipients), counts["sent"], counts["failed"],
+                              counts["suppressed"], 0, kind=campaign.kind)
+
+    # -- summaries in TinyDB ---------------------------------------------------------------
+    def record(self, name: str) -> dict[str, Any] | None:
+        table = self.store.snapshot().table("campaigns")
+        return table.get(Query().name == name)  # type: ignore[return-value]
+
+    def _save(self, name: str, **fields: Any) -> None:
+        with self.store.transaction() as tx:
+            table = tx.table("campaigns")
+            table.upsert({"name": name, "updated": _now(), **fields}, Query().name == name)
+
+    def _lock(self, campaign: Campaign) -> FileLock:
+        folder = ensure_private_dir(self.folder(campaign))
+        return FileLock(str(folder / "send.lock"), mode=0o600)
+
+    def is_sending(self, campaign: Campaign) -> bool:
+        lock = self._lock(campaign)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return True
+        lock.release()
+        return False
+
+    def status(self, campaign: Campaign) -> CampaignStatus:
+        record = self.record(campaign.name) or {}
+        frozen = read_audience(self.folder(campaign))
+        if frozen is None:
+            total = len(self.current_audience(campaign))
+            state = record.get("state", CampaignState.DRAFT)
+            return CampaignStatus(campaign.name, state, total, 0, 0, 0, total, kind=campaign.kind)
+        journal = read_journals(self.folder(campaign))
+        total = len(frozen.recipients)
+        sent, failed, suppressed = journal.count("D"), journal.count("F"), journal.count("S")
+        state = record.get("state", CampaignState.SENDING)
+        if state == CampaignState.SENDING and not self.is_sending(campaign):
+            state = CampaignState.PAUSED          # its sender died: `send` again resumes
+        return CampaignStatus(campaign.name, state, total, sent, failed, suppressed,
+                              total - sent - failed - suppressed, len(journal.in_flight()), campaign.kind,
+                              record.get("started"), record.get("finished"), record.get("reason", ""))
+
+    def list(self) -> list[dict[str, Any]]:
+        return sorted(self.store.snapshot().docs("campaigns"), key=lambda d: d.get("updated", ""), reverse=True)
+
+    def cancel(self, campaign: Campaign) -> None:
+        """A cancelled campaign never sends again; a running sender stops within a second."""
+        self._save(campaign.name, state=CampaignState.CANCELLED, kind=campaign.kind, cancelled=_now(),
+                   source=str(campaign.source))
+
+    # -- sending ---------------------------------------------------------------------------
+    @contextmanager
+    def sending(self, campaign: Campaign) -> Iterator["SendSession"]:
+        """Hold the campaign's sender lock; a second `send` refuses at once."""
+        record = self.record(campaign.name) or {}
+        if record.get("state") == CampaignState.CANCELLED:
+            raise CampaignError(f"campaign {campaign.name!r} was cancelled on {record.get('cancelled', '?')}: "
+                                "it never sends again")
+        lock = self._lock(campaign)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise CampaignBusyError(f"campaign {campaign.name!r} is already being sent by another process; "
+                                    "wait for it, or stop it with Ctrl-C") from None
+        try:
+            yield SendSession(self, campaign)
+        finally:
+            lock.release()
+
+
+class SendSession:
+    """A `send` holding the campaign's lock."""
+
+    def __init__(self, service: CampaignService, campaign: Campaign) -> None:
+        self.service = service
+        self.campaign = campaign
+        self.folder = service.folder(campaign)
+        self.frozen = read_audience(self.folder)
+        self.recipients = self.frozen.recipients if self.frozen else service.current_audience(campaign)
+        self.journal = read_journals(self.folder)
+
+    @property
+    def pending(self) -> list[int]:
+        return [i for i in range(len(self.recipients)) if i not in self.journal.final]
+
+    def check(self) -> None:
+        """Render one message before anything is frozen: template errors surface now."""
+        if self.recipients:
+            self.service.renderer(self.campaign, self.frozen).build(self.recipients[0], 0)
+
+    def freeze(self) -> None:
+        if self.frozen is not None:
+            return
+        header = {"campaign": self.campaign.name, "created": _now(), "today": date.today().isoformat(),
+                  "salt": secrets.token_hex(4), "total": len(self.recipients),
+                  "file_sha256": hashlib.sha256(self.campaign.source.read_bytes()).hexdigest()}
+        write_audience(self.folder, header, self.recipients)
+        self.frozen = read_audience(self.folder)
+
+    def run(self, on_progress: ProgressCallback | None = None) -> CampaignStatus:
+        self.freeze()
+        pending = self.pending
+        config = self.service.config
+        record = self.service.record(self.campaign.name) or {}
+        self.service._save(self.campaign.name, state=CampaignState.SENDING, kind=self.campaign.kind,
+                           source=str(self.campaign.source), total=len(self.recipients),
+                           started=record.get("started") or _now(), reason="")
+        interrupted = False
+        if pending:
+            procs, shared = start_workers(config, self.campaign, pending)
+            interrupts = 0
+
+            def on_sigint(signum: int, frame: Any) -> None:
+                nonlocal interrupts, interrupted
+                interrupts += 1
+                interrupted = True
+                shared.stop.set()
+                if interrupts > 1:          # a second Ctrl-C: stop now, as a crash would
+                    for proc in procs:
+                        proc.kill()
+
+            previous = signal.signal(signal.SIGINT, on_sigint)
+            try:
+                while any(p.is_alive() for p in procs):
+                    if on_progress:
+                        on_progress(totals(shared))
+                    time.sleep(0.2)
+                for proc in procs:
+                    proc.join()
+                if on_progress:
+                    on_progress(totals(shared))
+            finally:
+                signal.signal(signal.SIGINT, previous)
+            paused_reason = shared.last_error.value.decode("utf-8", "replace") if shared.paused.is_set() else ""
+            crashed = [p.name for p in procs if p.exitcode not in (0, None) and not interrupted]
+        else:
+            paused_reason, crashed = "", []
+        return self._finish(interrupted, paused_reason, crashed)
+
+    def _finish(self, interrupted: bool, paused_reason: str, crashed: list[str]) -> CampaignStatus:
+        service = self.service
+        record = service.record(self.campaign.name) or {}
+        self.journal = read_journals(self.folder)
+        pending = len(self.pending)
+        if record.get("state") == CampaignState.CANCELLED:
+            state, reason = CampaignState.CANCELLED, "cancelled"
+        elif pending == 0:
+            state, reason = CampaignState.DONE, ""
+        else:
+            state = CampaignState.PAUSED
+            reason = ("interrupted" if interrupted else
+                      f"paused after repeated errors: {paused_reason}" if paused_reason else
+                      f"worker failed: {', '.join(crashed)}" if crashed else
+                      f"{pending} recipients deferred after temporary errors: send again to retry")
+        journal = self.journal
+        summary = dict(total=len(self.recipients), sent=journal.count("D"), failed=journal.count("F"),
+                       suppressed=journal.count("S"), pending=pending)
+        finished = _now() if state == CampaignState.DONE else None
+        service._save(self.campaign.name, state=state, reason=reason, finished=finished, **summary)
+        status = service.status(self.campaign)
+        status.state, status.reason = state, reason
+        if state in (CampaignState.DONE, CampaignState.PAUSED) and not interrupted:
+            notify_coordinators(service.config, status)
+        return status
+
+
+def notify_coordinators(config: Config, status: CampaignStatus) -> None:
+    """A short notice to the coordinators; failing to send it never fails the campaign."""
+    if not config.team.coordinators:
+        return
+    message = EmailMessage()
+    verb = "terminée" if status.state == CampaignState.DONE else "en pause"
+    message["Subject"] = f"Campagne « {status.name} » {verb} : {status.sent} envoyés sur {status.total}"
+    message["From"] = config.team.address
+    message["To"] = ", ".join(config.team.coordinators)
+    message["Auto-Submitted"] = "auto-generated"
+    lines = [f"Campagne : {status.name}", f"État : {status.state}", f"Destinataires : {status.total}",
+             f"Envoyés : {status.sent}", f"Échecs définitifs : {status.failed}",
+             f"Adresses supprimées (désinscrites, en erreur) : {status.suppressed}", f"Restants : {status.pending}"]
+    if status.reason:
+        lines.append(f"Motif : {status.reason}")
+    message.set_content("\n".join(lines) + "\n\n-- \nmailer\n")
+    transport = SmtpTransport(config.smtp)
+    try:
+        transport.send_message(message)
+    except MailerError as exc:
+        log.warning("could not notify the coordinators: %s", exc)
+    finally:
+        transport.close()
