@@ -187,7 +187,7 @@ def _upsert(store: Store, table_name: str, key: str, docs: Iterable[dict[str, An
         table = tx.raw(table_name)
         fold = str.lower if key == "email" else str
         index = {fold(d.get(key, "")): doc_id for doc_id, d in table.items()}
-        blocked = {d.get("email", "").lower() for d in tx.data.get(SUPPRESSIONS, {}).values()}
+        blocked = {d.get("email", "").lower() for d in tx.peek(SUPPRESSIONS).values()}
         next_id = max((int(k) for k in table), default=0) + 1
         for doc in docs:
             doc_id = index.get(fold(doc[key]))

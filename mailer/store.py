@@ -6,7 +6,8 @@
   leaves either the old or the new file, never a truncated one. Readers take no lock.
 - Personal data: the file is 0600 and its folder 0700.
 - TinyDB rewrites the whole file on each write, so a transaction groups every change into one
-  write, and per-recipient delivery state lives in journals beside it (outbound/journal.py).
+  write, per-recipient delivery state lives in journals beside it (outbound/journal.py), and
+  the bulky reference tables sit in a second file (`NAME.directory.json`) under the same lock.
 """
 
 from __future__ import annotations
@@ -86,96 +87,130 @@ class _MemoryStorage(Storage):
         self.dirty = True
 
 
+# The bulky reference tables live in a file of their own, so that the hot, small state
+# (suppressions, campaign summaries, inbox records) is re-read and rewritten without them:
+# a sender re-reads suppressions every second of a send, and a bounce storm writes them often.
+DIRECTORY_TABLES = frozenset({"groups", "dossiers", "members", "subscribers"})
+
+
 class Transaction:
     """What a writer sees inside the lock: TinyDB tables, plus raw dicts for bulk work.
 
     `raw(name)` returns the table's `{doc_id: doc}` dict to mutate directly: TinyDB's `update`
-    converts the whole table on every call, which makes 50k upserts quadratic.
+    converts the whole table on every call, which makes 50k upserts quadratic. `peek(name)` is
+    the same dict for reading only.
     """
 
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._storage = _MemoryStorage(data)
-        self.db = TinyDB(storage=lambda: self._storage)  # type: ignore[arg-type]
+    def __init__(self, store: "Store") -> None:
+        self._store = store
+        self._storages: dict[Path, _MemoryStorage] = {}
+
+    def _storage(self, table: str) -> _MemoryStorage:
+        path = self._store.file_for(table)
+        if path not in self._storages:
+            self._storages[path] = _MemoryStorage(self._store.load(path))
+        return self._storages[path]
 
     def table(self, name: str) -> Table:
-        return self.db.table(name, cache_size=0)
+        storage = self._storage(name)
+        return TinyDB(storage=lambda: storage).table(name, cache_size=0)  # type: ignore[arg-type]
 
     def raw(self, name: str) -> dict[str, dict[str, Any]]:
-        self._storage.dirty = True
-        return self._storage.data.setdefault(name, {})
+        storage = self._storage(name)
+        storage.dirty = True
+        return storage.data.setdefault(name, {})
+
+    def peek(self, name: str) -> dict[str, dict[str, Any]]:
+        return self._storage(name).data.get(name, {})
 
     @staticmethod
     def next_id(raw: dict[str, Any]) -> int:
         return max((int(k) for k in raw), default=0) + 1
 
-    @property
-    def dirty(self) -> bool:
-        return self._storage.dirty
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return self._storage.data
+    def commit(self) -> None:
+        for path, storage in self._storages.items():
+            if storage.dirty:
+                payload = json.dumps(storage.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+                write_private_file(path, payload)
 
 
 class Snapshot:
-    """A read-only view of the store at one instant."""
+    """A read-only view of the store, each file read when first needed."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
+    def __init__(self, store: "Store") -> None:
+        self._store = store
+
+    def _data(self, table: str) -> dict[str, Any]:
+        return self._store.cached(self._store.file_for(table))
 
     def docs(self, name: str) -> list[dict[str, Any]]:
-        return list(self.data.get(name, {}).values())
+        return list(self._data(name).get(name, {}).values())
 
     def table(self, name: str) -> Table:
-        db = TinyDB(storage=lambda: _MemoryStorage(self.data))  # type: ignore[arg-type]
-        return db.table(name, cache_size=0)
+        storage = _MemoryStorage(self._data(name))
+        return TinyDB(storage=lambda: storage).table(name, cache_size=0)  # type: ignore[arg-type]
 
 
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.directory_path = path.with_name(f"{path.stem}.directory{path.suffix or '.json'}")
         self.lock = FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
-        self._cache: tuple[tuple[int, int, int], dict[str, Any]] | None = None
+        self._cache: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
 
     @property
     def folder(self) -> Path:
         return self.path.parent
 
-    def _load(self) -> dict[str, Any]:
+    def file_for(self, table: str) -> Path:
+        return self.directory_path if table in DIRECTORY_TABLES else self.path
+
+    def load(self, path: Path) -> dict[str, Any]:
         try:
-            text = self.path.read_bytes()
+            text = path.read_bytes()
         except FileNotFoundError:
             return {}
         except OSError as exc:
-            raise StoreError(f"{self.path}: cannot read the store: {exc}") from None
+            raise StoreError(f"{path}: cannot read the store: {exc}") from None
         if not text.strip():
             return {}
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise StoreError(f"{self.path}: the store is not valid JSON ({exc}); restore it from a backup") from None
+            raise StoreError(f"{path}: the store is not valid JSON ({exc}); restore it from a backup") from None
         if not isinstance(data, dict):
-            raise StoreError(f"{self.path}: the store is not a TinyDB file")
+            raise StoreError(f"{path}: the store is not a TinyDB file")
         return data
 
-    def _signature(self) -> tuple[int, int, int] | None:
+    @staticmethod
+    def signature(path: Path) -> tuple[int, int, int] | None:
         try:
-            st = self.path.stat()
+            st = path.stat()
         except FileNotFoundError:
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
-    def snapshot(self) -> Snapshot:
-        """The current content, re-read only when the file changed (cheap to call often)."""
-        sig = self._signature()
+    def cached(self, path: Path) -> dict[str, Any]:
+        """A file's content, re-read only when it changed (cheap to call often)."""
+        sig = self.signature(path)
         if sig is None:
-            return Snapshot({})
-        if self._cache is None or self._cache[0] != sig:
-            self._cache = (sig, self._load())
-        return Snapshot(self._cache[1])
+            return {}
+        known = self._cache.get(path)
+        if known is None or known[0] != sig:
+            known = (sig, self.load(path))
+            self._cache[path] = known
+        return known[1]
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self)
+
+    def forget(self) -> None:
+        """Drop cached file contents (a long-running process that no longer needs them)."""
+        self._cache.clear()
 
     def changed_since(self, signature: tuple[int, int, int] | None) -> tuple[bool, tuple[int, int, int] | None]:
-        sig = self._signature()
+        """Whether the state file (suppressions, campaigns, inbox) changed: cheap, a stat."""
+        sig = self.signature(self.path)
         return sig != signature, sig
 
     @contextmanager
@@ -188,12 +223,9 @@ class Store:
             raise StoreError(f"{self.path}: another process has held the store lock for "
                              f"{LOCK_TIMEOUT_SECONDS}s") from None
         try:
-            tx = Transaction(self._load())
+            tx = Transaction(self)
             yield tx
-            if tx.dirty:
-                payload = json.dumps(tx.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-                write_private_file(self.path, payload)
-                self._cache = None
+            tx.commit()
         finally:
             self.lock.release()
 

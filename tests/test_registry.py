@@ -131,7 +131,7 @@ def test_subscribers_by_hand(store: Store) -> None:
 
 
 def test_store_is_private_after_an_import(loaded: Store) -> None:
-    assert stat.S_IMODE(loaded.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(loaded.directory_path.stat().st_mode) == 0o600
     assert stat.S_IMODE(loaded.folder.stat().st_mode) == 0o700
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in loaded.folder.iterdir())
 
@@ -140,7 +140,7 @@ def test_rejected_rows_leave_the_store_untouched_when_nothing_is_valid(store: St
     path = write(tmp_path / "m.csv", "email,name,group\nbad,X,\n")
     report = registry.import_file(store, ImportKind.MEMBERS, path)
     assert not report.complete and report.rows == 1
-    assert not store.path.exists()
+    assert not store.path.exists() and not store.directory_path.exists()
 
 
 IMPORTER = """
@@ -164,7 +164,7 @@ def test_two_processes_importing_at_once_keep_every_row(store: Store, tmp_path: 
             batches[proc].append(str(path))
     procs = [subprocess.Popen([sys.executable, "-c", IMPORTER, str(store.path), *files]) for files in batches]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
-    data = json.loads(store.path.read_text(encoding="utf-8"))
+    data = json.loads(store.directory_path.read_text(encoding="utf-8"))
     emails = [doc["email"] for doc in data["members"].values()]
     assert len(emails) == len(set(emails)) == 2 * 6 * 300
     assert len(data["members"]) == 3600

@@ -85,9 +85,8 @@ class SuppressionWatch:
             self.signature = signature
             self.blocked = {email: s.reason for email, s in suppression_map(snapshot).items()
                             if s.applies_to(self.campaign.kind)}
-            record = snapshot.data.get("campaigns", {})
             self.cancelled = any(d.get("name") == self.campaign.name and d.get("state") == CampaignState.CANCELLED
-                                 for d in record.values())
+                                 for d in snapshot.docs("campaigns"))
 
     def reason(self, email: str) -> str | None:
         return self.blocked.get(email.lower())

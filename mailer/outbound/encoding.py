@@ -18,6 +18,7 @@ _ATEXT_PHRASE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]*$")
 _ADDRESS = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")
 # RFC 2047 section 5(3): in a phrase, only these may stand unencoded inside a Q encoded-word.
 _Q_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/")
+_Q_BYTE = [chr(b) if b in _Q_SAFE else ("_" if b == 0x20 else f"={b:02X}") for b in range(256)]
 _ENCODED_WORD_BUDGET = 75 - len("=?utf-8?q??=")
 
 
@@ -41,8 +42,7 @@ def _q_encode_words(text: str) -> list[str]:
     words: list[str] = []
     current = ""
     for char in text:
-        encoded = "".join(chr(b) if b in _Q_SAFE else ("_" if b == 0x20 else f"={b:02X}")
-                          for b in char.encode("utf-8"))
+        encoded = "".join([_Q_BYTE[b] for b in char.encode("utf-8")])
         if len(current) + len(encoded) > _ENCODED_WORD_BUDGET:
             words.append(f"=?utf-8?q?{current}?=")
             current = ""
@@ -91,3 +91,10 @@ def encode_body(text: str) -> bytes:
         normalised += "\n"
     encoded = binascii.b2a_qp(normalised.encode("utf-8"), quotetabs=False, istext=True, header=False)
     return encoded.replace(b"\n", b"\r\n")
+
+
+def dot_stuff(data: bytes) -> bytes:
+    """SMTP transparency (RFC 5321 4.5.2): a line starting with '.' gets one more."""
+    if data.startswith(b".") or b"\n." in data:
+        data = re.sub(rb"(?m)^\.", b"..", data)
+    return data

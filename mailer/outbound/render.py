@@ -130,6 +130,7 @@ class _Variant:
     subject: _Parts
     text: _Parts
     html: _Parts
+    subject_header: str | None = None     # encoded once when the subject has no per-recipient value
 
 
 @dataclass(frozen=True)
@@ -245,6 +246,9 @@ class CampaignRenderer:
             if normalised[0] != normalised[1]:
                 raise SlotMisuse("values transformed")
             variant = _Variant(*(_Parts.split(part) for part in normalised[0]))
+            if not variant.subject.slots:
+                variant = _Variant(variant.subject, variant.text, variant.html,
+                                   encode_unstructured(variant.subject.statics[0], "subject"))
         except SlotMisuse:
             self.per_recipient = True
             return None
@@ -252,34 +256,41 @@ class CampaignRenderer:
             self._variants[key] = variant
         return variant
 
-    def values_for(self, recipient: Recipient) -> tuple[str, str, str, str]:
+    def _personal(self, recipient: Recipient) -> tuple[tuple[str, str, str, str], str]:
+        """The four spliced values, checked, and the recipient's unsubscribe token."""
         check_address(recipient.email)
         check_header_value(recipient.name, "recipient name")
-        return (recipient.email, recipient.name, recipient.first_name, self.unsubscribe_url(recipient.email))
+        token = make_token(self.secret, self._unsubscribe_purpose, recipient.email)
+        return (recipient.email, recipient.name, recipient.first_name, self._unsubscribe_url(token)), token
+
+    def _parts(self, recipient: Recipient, values: Sequence[str]) -> tuple[str, str, str, _Variant | None]:
+        variant = self._variant(recipient)
+        if variant is None:
+            return (*self._render(self._context(recipient, values)), None)
+        escaped = [html.escape(v, quote=True) for v in values]
+        return variant.subject.join(values), variant.text.join(values), variant.html.join(escaped), variant
 
     def render_parts(self, recipient: Recipient) -> tuple[str, str, str]:
         """(subject, text, html) for one recipient: spliced, or rendered in full if need be."""
-        values = self.values_for(recipient)
-        variant = self._variant(recipient)
-        if variant is None:
-            return self._render(self._context(recipient, values))
-        escaped = [html.escape(v, quote=True) for v in values]
-        return variant.subject.join(values), variant.text.join(values), variant.html.join(escaped)
+        subject, text, html_body, _ = self._parts(recipient, self._personal(recipient)[0])
+        return subject, text, html_body
 
     # -- headers and MIME ------------------------------------------------------------------
-    def unsubscribe_url(self, email: str) -> str:
-        scope = "bulletin" if self.campaign.kind == CampaignKind.BULLETIN else "all"
-        token = make_token(self.secret, unsubscribe_purpose(scope), email)
-        if self.config.web.base_url:
-            return f"{self.config.web.base_url}/u/{token}"
+    @property
+    def _unsubscribe_purpose(self) -> str:
+        return unsubscribe_purpose("bulletin" if self.campaign.kind == CampaignKind.BULLETIN else "all")
+
+    def _unsubscribe_mailto(self, token: str) -> str:
         return f"mailto:{sub_address(self.config.team.address, UNSUBSCRIBE, token)}?subject=unsubscribe"
 
-    def _list_unsubscribe(self, email: str) -> str:
-        scope = "bulletin" if self.campaign.kind == CampaignKind.BULLETIN else "all"
-        token = make_token(self.secret, unsubscribe_purpose(scope), email)
-        # Kept unfolded and ASCII: a folded or encoded URL breaks one-click unsubscribe.
-        mailto = f"<mailto:{sub_address(self.config.team.address, UNSUBSCRIBE, token)}?subject=unsubscribe>"
-        header = f"List-Unsubscribe: {mailto}"
+    def _unsubscribe_url(self, token: str) -> str:
+        if self.config.web.base_url:
+            return f"{self.config.web.base_url}/u/{token}"
+        return self._unsubscribe_mailto(token)
+
+    def _list_unsubscribe(self, token: str) -> str:
+        # Kept unfolded and ASCII: a folded or encoded URL breaks one-click unsubscribe (RFC 8058).
+        header = f"List-Unsubscribe: <{self._unsubscribe_mailto(token)}>"
         if self.config.web.base_url:
             header += f", <{self.config.web.base_url}/u/{token}>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click"
         return header
@@ -324,13 +335,16 @@ class CampaignRenderer:
         return sub_address(self.config.team.address, BOUNCE, make_token(self.secret, BOUNCE, email))
 
     def build(self, recipient: Recipient, index: int | None = None) -> Outgoing:
-        subject, text, html_body = self.render_parts(recipient)
+        values, token = self._personal(recipient)
+        subject, text, html_body, variant = self._parts(recipient, values)
+        encoded_subject = variant.subject_header if variant and variant.subject_header else \
+            encode_unstructured(subject, "subject")
         header_lines = [
             f"To: {format_address(recipient.name, recipient.email)}",
-            f"Subject: {encode_unstructured(subject, 'subject')}",
+            f"Subject: {encoded_subject}",
             f"Date: {self._date()}",
             f"Message-ID: {self.message_id(index)}",
-            self._list_unsubscribe(recipient.email),
+            self._list_unsubscribe(token),
         ]
         alternative = b"".join([
             f"--{self._boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n"

@@ -1,0 +1,144 @@
+"""`mailer import`, the list commands, subscribers and suppressions, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+
+from mailer import registry
+from mailer.cli import main
+from mailer.config import load_config
+from mailer.models import SuppressionReason, SuppressionScope
+from mailer.store import Store
+
+FR_DEV = Path(__file__).parent / "data" / "fr-dev"
+Cli = Callable[..., Any]
+
+
+def store_of(project: Path) -> Store:
+    return Store(load_config(project).storage.path)
+
+
+def json_lines(output: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def imported(project: Path, cli: Cli) -> Path:
+    """The project with the fr-dev groups, dossiers and members imported."""
+    for kind in ("groups", "dossiers", "members"):
+        result = cli(project, "import", kind, str(FR_DEV / f"{kind}.csv"))
+        assert result.exit_code == 0, result.output
+    return project
+
+
+def test_import_reference_files_then_list(imported: Path, cli: Cli) -> None:
+    groups = json_lines(cli(imported, "groups", "list", "--json").output)
+    assert len(groups) == 11 and groups[0]["code"] == "G037"
+    dossiers = json_lines(cli(imported, "dossiers", "list", "--json").output)
+    assert {d["ref"]: d["groups"] for d in dossiers}["DI-2025-033"] == ["G019", "C021", "J007"]
+    assert {d["ref"]: d["status"] for d in dossiers}["DI-2022-005"] == "closed"
+    members = json_lines(cli(imported, "members", "list", "--json").output)
+    assert {m["email"]: m["name"] for m in members}["marc-antoine.riviere@example.net"] == "Marc-Antoine Rivière"
+    table = cli(imported, "groups", "list").output
+    assert "Groups (11)" in table and "Saint-Étienne" in table
+
+
+def test_import_summary_and_reimport(imported: Path, cli: Cli) -> None:
+    result = cli(imported, "import", "members", str(FR_DEV / "members.csv"))
+    assert result.exit_code == 0
+    assert "13 rows: 0 added, 0 updated, 13 unchanged, 0 rejected." in result.output
+    assert len(json_lines(cli(imported, "members", "list", "--json").output)) == 13
+
+
+def test_bad_rows_are_listed_with_line_numbers_and_exit_3(imported: Path, cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "membres.csv"
+    path.write_bytes("email;name;group\r\n"
+                     "anne.riviere@example.org;Anne Rivière;G037\r\n"
+                     "pas-une-adresse;Bob;\r\n"
+                     "carl@example.org;Carl;G999\r\n"
+                     "anne.riviere@example.org;Anne R.;G112\r\n".encode("cp1252"))
+    result = cli(imported, "import", "members", str(path))
+    assert result.exit_code == 3
+    assert "4 rows: 1 added, 0 updated, 0 unchanged, 2 rejected." in result.output
+    assert "rejected: line 3: email 'pas-une-adresse' is not a valid address" in result.output
+    assert "rejected: line 4: unknown group 'G999'" in result.output
+    assert "warning: line 5: email anne.riviere@example.org already on line 2" in result.output
+    members = {m["email"]: m for m in json_lines(cli(imported, "members", "list", "--json").output)}
+    assert members["anne.riviere@example.org"]["name"] == "Anne R."
+    assert "carl@example.org" not in members
+
+
+def test_unreadable_file_exits_1_with_the_reason(project: Path, cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("mail,nom\na@example.org,A\n", encoding="utf-8")
+    result = cli(project, "import", "subscribers", str(path))
+    assert result.exit_code == 1
+    assert "missing column(s) email, name" in result.output
+
+
+def test_store_is_private_after_an_import(imported: Path) -> None:
+    store = store_of(imported)
+    assert stat.S_IMODE(store.directory_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(store.folder.stat().st_mode) == 0o700
+
+
+def test_subscribers_add_list_remove(project: Path, cli: Cli) -> None:
+    assert cli(project, "subscribers", "add", "Zoe@Example.org", "--name", "Zoé").exit_code == 0
+    (sub,) = json_lines(cli(project, "subscribers", "list", "--json").output)
+    assert (sub["email"], sub["name"], sub["status"], sub["suppressed"]) == ("zoe@example.org", "Zoé", "active", None)
+    bad = cli(project, "subscribers", "add", "zoe@", "--name", "Zoé")
+    assert bad.exit_code == 1 and "not a valid address" in bad.output
+    removed = cli(project, "subscribers", "remove", "ZOE@example.org")
+    assert removed.exit_code == 0 and "Removed zoe@example.org" in removed.output
+    assert cli(project, "subscribers", "list").output.strip() == "No subscribers."
+    again = cli(project, "subscribers", "remove", "zoe@example.org")
+    assert again.exit_code == 1 and "is not a subscriber" in again.output
+
+
+def test_suppression_survives_import_and_remove_is_recorded(project: Path, cli: Cli, tmp_path: Path) -> None:
+    store = store_of(project)
+    registry.suppress(store, "anne@example.org", SuppressionReason.UNSUBSCRIBE, SuppressionScope.BULLETIN, "msg-7")
+    path = tmp_path / "abonnes.csv"
+    path.write_text("\ufeffemail;name\nAnne@example.org;Anne\nbob@example.org;Bob\n", encoding="utf-8")
+    result = cli(project, "import", "subscribers", str(path))
+    assert result.exit_code == 0
+    assert "2 added" in result.output and "1 rows are suppressed addresses" in result.output
+    listed = json_lines(cli(project, "suppressions", "list", "--json").output)
+    assert [(s["email"], s["reason"], s["scope"], s["source"]) for s in listed] == [
+        ("anne@example.org", "unsubscribe", "bulletin", "msg-7")]
+    subs = {s["email"]: s["suppressed"] for s in json_lines(cli(project, "subscribers", "list", "--json").output)}
+    assert subs == {"anne@example.org": "unsubscribe (bulletin)", "bob@example.org": None}
+
+    removed = cli(project, "suppressions", "remove", "ANNE@example.org", "--by", "claire")
+    assert removed.exit_code == 0 and "Re-enabled anne@example.org" in removed.output
+    assert cli(project, "suppressions", "list").output.strip() == "No suppressions."
+    event = registry.suppression_events(store.snapshot())[-1]
+    assert (event["action"], event["email"], event["by"]) == ("unsuppress", "anne@example.org", "claire")
+    missing = cli(project, "suppressions", "remove", "anne@example.org")
+    assert missing.exit_code == 1 and "not on the suppression list" in missing.output
+
+
+def test_table_cells_are_not_rich_markup(project: Path, cli: Cli) -> None:
+    cli(project, "subscribers", "add", "mark@example.org", "--name", "[red]Mark[/red]")
+    assert "[red]Mark[/red]" in cli(project, "subscribers", "list").output
+
+
+DATA_COMMANDS = ["import", "groups", "dossiers", "members", "subscribers", "suppressions"]
+
+
+@pytest.mark.parametrize("name", DATA_COMMANDS)
+def test_every_data_command_has_help(name: str) -> None:
+    command = main.commands[name]
+    commands = [command, *getattr(command, "commands", {}).values()]
+    for cmd in commands:
+        assert (cmd.help or "").strip(), f"{cmd.name} has no help"
+        for param in cmd.params:
+            if isinstance(param, click.Option):
+                assert (param.help or "").strip(), f"{cmd.name} {param.name} has no help"
