@@ -7,7 +7,8 @@
 - Personal data: the file is 0600 and its folder 0700.
 - TinyDB rewrites the whole file on each write, so a transaction groups every change into one
   write, per-recipient delivery state lives in journals beside it (outbound/journal.py), and
-  the bulky reference tables sit in a second file (`NAME.directory.json`) under the same lock.
+  the bulky reference tables sit in files of their own (`NAME.directory.json`,
+  `NAME.subscribers.json`) under the same lock.
 """
 
 from __future__ import annotations
@@ -90,7 +91,10 @@ class _MemoryStorage(Storage):
 # The bulky reference tables live in a file of their own, so that the hot, small state
 # (suppressions, campaign summaries, inbox records) is re-read and rewritten without them:
 # a sender re-reads suppressions every second of a send, and a bounce storm writes them often.
-DIRECTORY_TABLES = frozenset({"groups", "dossiers", "members", "subscribers"})
+# Subscribers (the bulletin's list, the largest table) get a file of their own: senders and the
+# inbox read groups, dossiers and members often, and never need 100k subscribers for that.
+TABLE_FILES = {"groups": "directory", "dossiers": "directory", "members": "directory",
+               "subscribers": "subscribers"}
 
 
 class Transaction:
@@ -154,7 +158,9 @@ class Snapshot:
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.directory_path = path.with_name(f"{path.stem}.directory{path.suffix or '.json'}")
+        suffix = path.suffix or ".json"
+        self.part_paths = {part: path.with_name(f"{path.stem}.{part}{suffix}") for part in set(TABLE_FILES.values())}
+        self.directory_path = self.part_paths["directory"]
         self.lock = FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
         self._cache: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
 
@@ -163,7 +169,12 @@ class Store:
         return self.path.parent
 
     def file_for(self, table: str) -> Path:
-        return self.directory_path if table in DIRECTORY_TABLES else self.path
+        part = TABLE_FILES.get(table)
+        return self.part_paths[part] if part else self.path
+
+    @property
+    def files(self) -> list[Path]:
+        return [self.path, *sorted(self.part_paths.values())]
 
     def load(self, path: Path) -> dict[str, Any]:
         try:

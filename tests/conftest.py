@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import textwrap
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -44,12 +45,18 @@ class Recorder:
     """A handler that records every accepted message; `reply` can force an SMTP answer per RCPT."""
 
     deliveries: list[Delivery] = field(default_factory=list)
-    reject: dict[str, str] = field(default_factory=dict)   # lower-cased address -> "550 ..." / "451 ..."
+    reject: dict[str, str] = field(default_factory=dict)       # lower-cased address -> "550 ..." / "451 ..."
+    reject_once: dict[str, str] = field(default_factory=dict)  # same, for the first attempt only
+    reject_all: str = ""                                       # every RCPT gets this answer
+    attempts: Counter[str] = field(default_factory=Counter)    # RCPT commands seen per address
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server: SMTPServer, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
-        answer = self.reject.get(address.lower())
+        key = address.lower()
+        with self.lock:
+            self.attempts[key] += 1
+            answer = self.reject_all or self.reject.get(key) or self.reject_once.pop(key, "")
         if answer:
             return answer
         envelope.rcpt_tos.append(address)
@@ -97,9 +104,11 @@ def smtp_server(smtp_server_factory: Callable[..., SmtpServer]) -> SmtpServer:
     return smtp_server_factory()
 
 
-def write_config(folder: Path, smtp_port: int = 8025, extra: str = "") -> Path:
-    """A config.toml for a throwaway project in `folder` (templates: the shipped ones)."""
+def write_config(folder: Path, smtp_port: int = 8025, extra: str = "", templates: Path | None = None,
+                 smtp_extra: str = "") -> Path:
+    """A config.toml for a throwaway project in `folder` (templates: the shipped ones by default)."""
     repo = Path(__file__).resolve().parent.parent
+    templates = templates or repo / "templates"
     config = folder / "config.toml"
     config.write_text(textwrap.dedent(f"""\
         [team]
@@ -114,11 +123,12 @@ def write_config(folder: Path, smtp_port: int = 8025, extra: str = "") -> Path:
         security = "none"
         max_connections = 2
         timeout_seconds = 10
+        #SMTP_EXTRA
         [campaigns]
-        templates = "{repo / 'templates'}"
+        templates = "{templates}"
         [security]
         secret_env = "MAILER_TEST_SECRET_UNSET"
-        """) + textwrap.dedent(extra), encoding="utf-8")
+        """).replace("#SMTP_EXTRA", textwrap.dedent(smtp_extra)) + textwrap.dedent(extra), encoding="utf-8")
     return config
 
 

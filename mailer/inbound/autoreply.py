@@ -1,13 +1,145 @@
 """Out-of-office and other automatic replies (RFC 3834 and common non-standard signs).   [pure]
 
-STUB: interface fixed, body to be written.
+An ordered table of named rules; `detect_auto_reply` returns the name of the first that matches.
+Headers decide first (RFC 3834 `Auto-Submitted`, `X-Autoreply`, `Precedence: auto_reply`), then
+subjects that only machines write ("Réponse automatique :", "Automatic reply:", "Out of Office"),
+then weaker signs that must agree with each other: a vacation-like subject with `Precedence:
+bulk` or Exchange's `X-Auto-Response-Suppress`, or a short text with at least two out-of-office
+phrases. A volunteer who writes "je serai absente du 3 au 10 mars" in a report is not flagged:
+one phrase is never enough, and long texts are not read as out-of-office notices.
+Bounces also carry `Auto-Submitted`; the classifier asks the bounce detector first.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from .parse import ParsedMessage
+
+# Subjects that people do not write by hand.
+_STRONG_SUBJECT = re.compile(
+    r"r[ée]ponse automatique|message automatique|automatic(?:ally)? repl|auto[- ]?repl|auto[- ]?respon|"
+    r"automatic response|automated (?:reply|response)|out of (?:the )?office|absence du bureau|"
+    r"absent\(?e?\)? du bureau|hors du bureau|^\s*auto\s*:|^\s*absence\s*:|^\s*\[?abwesenheit|"
+    r"abwesenheitsnotiz|automatische antwort|respuesta autom[áa]tica|risposta automatica|"
+    r"fuera de la oficina|fuori (?:sede|ufficio)|accus[ée] de r[ée]ception automatique|(?:^|\W)ooo(?:\W|$)",
+    re.I)
+# Subjects that need a second sign: people do write "Absente samedi" or "Vacances".
+_WEAK_SUBJECT = re.compile(
+    r"\babsente?s?\b|\babsence\b|\bvacation\b|\bholidays?\b|\bcong[ée]s?\b|\bvacances\b|\baway\b|"
+    r"thank you for your (?:e-?mail|message)|merci (?:pour|de) votre (?:message|courriel|mail)|"
+    r"\bnot available\b|\bindisponible\b|\bon leave\b|\bout of office\b",
+    re.I)
+# One of these near the top of a text says it outright.
+_DECLARED = re.compile(
+    r"ceci est une? (?:r[ée]ponse|message) automatique|this is an? auto(?:matic|mated|-generated)[- ]"
+    r"(?:reply|response|message|notification)|(?:r[ée]ponse|message) automatique\s*[:.!]|"
+    r"automatic reply\s*[:.!]|auto-?reply\s*[:.!]|do not reply to this (?:automatic|automated)",
+    re.I)
+# Out-of-office phrases; two different kinds in one short text make a notice.
+_OOF_SIGNS = {
+    "away": re.compile(
+        r"je suis (?:actuellement )?(?:absente?|en (?:cong[ée]s?|vacances|d[ée]placement|formation|arr[êe]t))|"
+        r"je serai (?:absente?|en cong[ée]s?|en vacances)|je suis hors du bureau|"
+        r"i(?: am|'m) (?:currently )?(?:out of (?:the )?office|away|on (?:vacation|holiday|leave)|"
+        r"traveling|travelling|off)|i will be (?:out of (?:the )?office|away|traveling|travelling)|"
+        r"currently away|away (?:from|until)", re.I),
+    "return": re.compile(
+        r"(?:à|a|d[èe]s) mon retour|jusqu'au \w+|de retour le|je reviens le|je serai de retour|"
+        r"(?:upon|on|after) my return|when i (?:return|get back|am back)|returning (?:to the office )?on|"
+        r"back (?:in the office )?on|until \w+day|until \w+ \d", re.I),
+    "elsewhere": re.compile(
+        r"en cas d'urgence|pour toute (?:question|demande) urgente|pour me joindre|merci de (?:contacter|"
+        r"vous adresser|[ée]crire)|veuillez contacter|for (?:urgent|pressing) (?:matters|issues|requests|news)|"
+        r"please contact|if you need immediate|in case of emergency|limited access to (?:e-?mail|my e-?mail)|"
+        r"acc[èe]s (?:limit[ée]|restreint) (?:à|a) (?:mes|ma) (?:mails|messagerie|courriels)|"
+        r"intermittent access|sans acc[èe]s (?:à|a) (?:ma )?messagerie", re.I),
+    "unread": re.compile(
+        r"ne sera pas (?:transf[ée]r[ée]|lu)|will not be (?:forwarded|read)|n'ai plus acc[èe]s (?:à|a) cette|"
+        r"no longer (?:have access to|monitor)|cette (?:adresse|bo[iî]te) n'est plus|"
+        r"(?:je|nous) (?:vous )?r[ée]pondr(?:ai|ons) (?:d[èe]s|à|a) (?:que possible|mon retour)|"
+        r"will (?:respond|reply|get back to you) (?:to you )?(?:as (?:soon|promptly) as possible|upon|when|on my)|"
+        r"endeavour to reply", re.I),
+}
+_SHORT = 900                                 # characters of new text: notices are short
+
+
+def _header(parsed: ParsedMessage, name: str) -> str:
+    return parsed.headers.get(name, "").strip().lower()
+
+
+def _auto_submitted(parsed: ParsedMessage) -> bool:
+    value = _header(parsed, "auto-submitted")
+    return bool(value) and not value.startswith("no")      # RFC 3834: "no" is a person's message
+
+
+def _autoreply_header(parsed: ParsedMessage) -> bool:
+    headers = parsed.headers
+    for name in ("x-autoreply", "x-autorespond", "x-autoresponder", "x-auto-reply", "x-autoreply-from",
+                 "x-mail-autoreply", "x-vacation"):
+        value = headers.get(name)
+        if value is not None and value.strip().lower() not in ("no", "false", "0"):
+            return True
+    return _header(parsed, "x-autogenerated") == "reply" or "vacation" in _header(parsed, "x-mailer")
+
+
+def _precedence_auto_reply(parsed: ParsedMessage) -> bool:
+    return _header(parsed, "precedence") in ("auto_reply", "auto-reply")
+
+
+def _strong_subject(parsed: ParsedMessage) -> bool:
+    return bool(_STRONG_SUBJECT.search(parsed.subject))
+
+
+def _weak_subject(parsed: ParsedMessage) -> bool:
+    return bool(_WEAK_SUBJECT.search(parsed.subject))
+
+
+def _oof_signs(parsed: ParsedMessage) -> int:
+    text = parsed.new_text[:_SHORT * 2]
+    return sum(1 for rx in _OOF_SIGNS.values() if rx.search(text))
+
+
+def _short(parsed: ParsedMessage) -> bool:
+    return len(parsed.new_text) <= _SHORT
+
+
+def _bulk_and_subject(parsed: ParsedMessage) -> bool:
+    return _header(parsed, "precedence") in ("bulk", "junk", "list") and _weak_subject(parsed)
+
+
+def _exchange_oof(parsed: ParsedMessage) -> bool:
+    """Exchange sets X-Auto-Response-Suppress on its OOF replies (and on some other machine mail)."""
+    return "x-auto-response-suppress" in parsed.headers and (_weak_subject(parsed) or _oof_signs(parsed) >= 1)
+
+
+def _declared_in_text(parsed: ParsedMessage) -> bool:
+    return bool(_DECLARED.search(parsed.new_text[:400]))
+
+
+def _text_notice(parsed: ParsedMessage) -> bool:
+    if not _short(parsed):
+        return False
+    signs = _oof_signs(parsed)
+    return signs >= 2 or (signs >= 1 and _weak_subject(parsed))
+
+
+RULES: tuple[tuple[str, Callable[[ParsedMessage], bool]], ...] = (
+    ("auto-submitted", _auto_submitted),
+    ("x-autoreply", _autoreply_header),
+    ("precedence-auto-reply", _precedence_auto_reply),
+    ("subject", _strong_subject),
+    ("precedence-bulk-subject", _bulk_and_subject),
+    ("exchange-oof", _exchange_oof),
+    ("text-declared", _declared_in_text),
+    ("text-out-of-office", _text_notice),
+)
 
 
 def detect_auto_reply(parsed: ParsedMessage) -> str | None:
     """The name of the rule that recognised an automatic reply, or None."""
+    for name, rule in RULES:
+        if rule(parsed):
+            return name
     return None

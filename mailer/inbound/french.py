@@ -257,6 +257,10 @@ def _country_tables() -> tuple[dict[str, set[str]], re.Pattern[str]]:
     return words, re.compile(r"(?<![a-z-])(?:" + alternation + r")(?![a-z-])")
 
 
+def country_keys() -> set[str]:
+    return {key for keys in _country_tables()[0].values() for key in keys}
+
+
 def country_key(name: str) -> str:
     """A dossier's country field -> the key used in text matching ('Viêt Nam' -> 'vietnam')."""
     folded = fold(name).strip()

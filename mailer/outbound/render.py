@@ -10,7 +10,6 @@ is then rendered in full for each recipient: slower, never wrong.
 
 from __future__ import annotations
 
-import html
 import mimetypes
 import re
 import secrets
@@ -26,6 +25,7 @@ from typing import Any
 
 import css_inline
 import jinja2
+from markupsafe import escape
 
 from ..config import Config
 from ..errors import TemplateError
@@ -267,7 +267,7 @@ class CampaignRenderer:
         variant = self._variant(recipient)
         if variant is None:
             return (*self._render(self._context(recipient, values)), None)
-        escaped = [html.escape(v, quote=True) for v in values]
+        escaped = [str(escape(v)) for v in values]      # exactly what Jinja's autoescape does
         return variant.subject.join(values), variant.text.join(values), variant.html.join(escaped), variant
 
     def render_parts(self, recipient: Recipient) -> tuple[str, str, str]:

@@ -242,6 +242,7 @@ class SendSession:
 
     def run(self, on_progress: ProgressCallback | None = None) -> CampaignStatus:
         self.freeze()
+        self.service.store.forget()         # the subscribers list was only needed to freeze
         pending = self.pending
         config = self.service.config
         record = self.service.record(self.campaign.name) or {}

@@ -1,0 +1,185 @@
+"""An ordered table of named rules -> what a message is, and which rule said so.   [pure]
+
+Like Mailman 3's chains (`chains/builtin.py`), each rule is a named predicate tried in order; the
+first that matches decides, and its name is kept with the message so "why was this a report?" has
+an answer. Machines first (bounces, complaints, auto-replies: cheap header checks, never answered),
+then the people: confirm -> unsubscribe -> signup -> report; anything else is `other`.
+
+`read_message(parsed, directory, context)` is the whole reading; `Reading.to_json()` is the object
+`mailer parse --json` prints (the caller adds `file` and `disposition`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from ..models import Directory
+from .autoreply import detect_auto_reply
+from .bounces import detect_bounce, detect_complaint
+from .extract import Action, Mail, read_confirm, read_report, read_signup, read_unsubscribe
+from .parse import ParsedMessage
+
+
+class Kind(StrEnum):
+    BOUNCE = "bounce"
+    COMPLAINT = "complaint"
+    AUTO_REPLY = "auto_reply"
+    CONFIRM = "confirm"
+    UNSUBSCRIBE = "unsubscribe"
+    SIGNUP = "signup"
+    REPORT = "report"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class ReadingContext:
+    """What the pure reading needs from outside: our address and what our tokens and ids mean."""
+
+    team_address: str = ""                                          # TEAMLOCAL@domain
+    resolve_bounce_token: Callable[[str], str | None] | None = None  # +b-TOKEN -> the address it was issued for
+    unsubscribe_scope: Callable[[str], str | None] | None = None     # +u-TOKEN -> "all" | "bulletin" | None
+    confirm_token: Callable[[str], bool] | None = None               # +c-TOKEN -> issued by us?
+    confirmation_ids: Collection[str] | Callable[[str], bool] = ()   # Message-IDs of our confirmation requests
+    confirm_subjects: tuple[str, ...] = ("Confirmez votre inscription",)
+
+    def sent_confirmation(self, message_id: str) -> bool:
+        ids = self.confirmation_ids
+        return ids(message_id) if callable(ids) else message_id in ids
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a message means. Fields beyond kind/rule/sender are set for their kind only."""
+
+    kind: Kind
+    rule: str                                   # e.g. "report.actions", "bounce.dsn", "other.no_rule"
+    sender: str
+    name: str | None = None                     # signup
+    group: str | None = None                    # signup, report: a group code from the Directory
+    dossier: str | None = None                  # signup, report: a dossier ref from the Directory
+    actions: tuple[Action, ...] = ()            # report
+    scope: str | None = None                    # unsubscribe: "all" | "bulletin"
+    recipients: tuple[str, ...] = ()            # bounce, complaint
+    permanent: bool | None = None               # bounce
+    feedback_type: str | None = None            # complaint
+    token: str | None = None                    # confirm, unsubscribe: the sub-address token, if any
+    verified: bool = False                      # confirm: token or thread is one we issued
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind.value, "sender": self.sender, "rule": self.rule}
+        if self.kind is Kind.SIGNUP:
+            out |= {"name": self.name, "group": self.group, "dossier": self.dossier}
+        elif self.kind is Kind.REPORT:
+            out |= {"group": self.group, "dossier": self.dossier, "actions": [a.to_json() for a in self.actions]}
+        elif self.kind is Kind.UNSUBSCRIBE:
+            out["scope"] = self.scope
+        elif self.kind is Kind.BOUNCE:
+            out |= {"recipients": list(self.recipients), "permanent": self.permanent}
+        elif self.kind is Kind.COMPLAINT:
+            out["recipients"] = list(self.recipients)
+        return out
+
+
+@dataclass
+class _Input:
+    parsed: ParsedMessage
+    directory: Directory
+    context: ReadingContext
+    mail: Mail = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.mail = Mail(self.parsed)       # text prepared once, lazily, for every French rule
+
+
+def _detail(kind: str, rule: str) -> str:
+    return rule if rule.startswith(kind) else f"{kind}.{rule}"
+
+
+def _bounce(x: _Input) -> Reading | None:
+    found = detect_bounce(x.parsed, x.context.resolve_bounce_token)
+    if found is None:
+        return None
+    return Reading(Kind.BOUNCE, _detail("bounce", found.rule), x.parsed.sender,
+                   recipients=found.recipients, permanent=found.permanent)
+
+
+def _complaint(x: _Input) -> Reading | None:
+    found = detect_complaint(x.parsed, x.context.resolve_bounce_token)
+    if found is None:
+        return None
+    return Reading(Kind.COMPLAINT, _detail("complaint", found.rule), x.parsed.sender,
+                   recipients=found.recipients, feedback_type=found.feedback_type)
+
+
+def _auto_reply(x: _Input) -> Reading | None:
+    rule = detect_auto_reply(x.parsed)
+    return Reading(Kind.AUTO_REPLY, _detail("auto_reply", rule), x.parsed.sender) if rule else None
+
+
+def _confirm(x: _Input) -> Reading | None:
+    c = x.context
+    found = read_confirm(x.mail, c.team_address, c.confirm_token, c.sent_confirmation, c.confirm_subjects)
+    if found is None:
+        return None
+    return Reading(Kind.CONFIRM, f"confirm.{found.via}", x.parsed.sender, token=found.token, verified=found.verified)
+
+
+def _unsubscribe(x: _Input) -> Reading | None:
+    found = read_unsubscribe(x.mail, x.context.team_address, x.context.unsubscribe_scope)
+    if found is None:
+        return None
+    return Reading(Kind.UNSUBSCRIBE, f"unsubscribe.{found.via}", x.parsed.sender, scope=found.scope,
+                   token=found.token)
+
+
+def _signup(x: _Input) -> Reading | None:
+    found = read_signup(x.mail, x.directory)
+    if found is None:
+        return None
+    return Reading(Kind.SIGNUP, "signup.volunteer", x.parsed.sender, name=found.name, group=found.group,
+                   dossier=found.dossier)
+
+
+def _report(x: _Input) -> Reading | None:
+    found, _ = read_report(x.mail, x.directory)
+    if found is None:
+        return None
+    return Reading(Kind.REPORT, "report.actions", x.parsed.sender, group=found.group, dossier=found.dossier,
+                   actions=found.actions)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    read: Callable[[_Input], Reading | None]
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("bounce", _bounce),
+    Rule("complaint", _complaint),
+    Rule("auto_reply", _auto_reply),
+    Rule("confirm", _confirm),
+    Rule("unsubscribe", _unsubscribe),
+    Rule("signup", _signup),
+    Rule("report", _report),
+)
+
+
+def read_message(parsed: ParsedMessage, directory: Directory, context: ReadingContext | None = None) -> Reading:
+    """Run the rules in order; the first that recognises the message decides."""
+    x = _Input(parsed, directory, context or ReadingContext())
+    for rule in RULES:
+        reading = rule.read(x)
+        if reading is not None:
+            return reading
+    _, planned_only = read_report(x.mail, directory)
+    return Reading(Kind.OTHER, "other.planned_only" if planned_only else "other.no_rule", parsed.sender)
+
+
+def classify(parsed: ParsedMessage, directory: Directory, context: ReadingContext | None = None) -> tuple[Kind, str]:
+    """(kind, rule name): the reading without its details."""
+    reading = read_message(parsed, directory, context)
+    return reading.kind, reading.rule

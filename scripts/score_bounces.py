@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Score the machine-mail detectors on the bounces-dev corpus.
+
+    python scripts/score_bounces.py [CORPUS_DIR] [--source-only] [--misses] [--flufl]
+
+Prints kind accuracy (bounce / auto_reply / other; complaints and success notices count as
+`other`, as the corpus README says), recipients accuracy (set equality where the expectation
+lists addresses, count equality where it only gives `recipient_count`), permanence accuracy
+where the expectation is non-null ("mixed" expects None), the confusion of kinds, every miss,
+and the throughput of parse + detect (messages read from memory, no IO).
+`--flufl` also times and scores flufl.bounce on the same messages, for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mailer.inbound.autoreply import detect_auto_reply  # noqa: E402
+from mailer.inbound.bounces import detect_bounce, detect_complaint  # noqa: E402
+from mailer.inbound.parse import MessageTooComplex, parse_message  # noqa: E402
+
+DEFAULT_CORPORA = (ROOT / "tests" / "data" / "bounces-dev", ROOT.parent / "shared" / "corpus" / "bounces-dev")
+EXPECTED_PERMANENT = {"permanent": True, "temporary": False, "mixed": None}
+
+
+def classify(raw: bytes) -> tuple[str, object]:
+    """(kind, detail) the way the inbound classifier orders the machine rules."""
+    try:
+        parsed = parse_message(raw)
+    except MessageTooComplex as exc:
+        return "other", f"too complex: {exc}"
+    if detect_complaint(parsed):
+        return "other", "complaint"
+    bounce = detect_bounce(parsed)
+    if bounce:
+        return "bounce", bounce
+    rule = detect_auto_reply(parsed)
+    if rule:
+        return "auto_reply", rule
+    return "other", None
+
+
+def recipients_ok(row: dict, got: set[str]) -> bool | None:
+    """True/False where the corpus states the recipients (or their number), None where it does not."""
+    if row["recipients"] is not None:
+        expected = {a.lower() for a in row["recipients"]}
+        alt = {a.lower() for a in row.get("recipients_alt") or []}
+        return got == expected or (bool(alt) and got == alt)
+    if row["recipient_count"] is not None:
+        return len(got) == row["recipient_count"]
+    return None
+
+
+def throughput(raws: list[bytes], repeats: int = 5) -> float:
+    """Median messages per second of parse + complaint + bounce + auto-reply detection."""
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for raw in raws:
+            classify(raw)
+        rates.append(len(raws) / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def flufl_report(rows: list[dict], raws: list[bytes]) -> None:
+    import email
+
+    from flufl.bounce import all_failures
+
+    hits = correct = 0
+    start = time.perf_counter()
+    results = []
+    for raw in raws:
+        try:
+            temporary, permanent = all_failures(email.message_from_bytes(raw))
+        except Exception:            # noqa: BLE001 - it raises on some corpus messages
+            temporary, permanent = set(), set()
+        results.append({a.decode("latin-1").lower() for a in temporary | permanent})
+    elapsed = time.perf_counter() - start
+    for row, got in zip(rows, results):
+        is_bounce = bool(got)
+        hits += is_bounce == (row["kind"] == "bounce")
+        if row["kind"] == "bounce":
+            correct += bool(recipients_ok(row, got))
+    print(f"flufl.bounce: bounce-vs-not {hits}/{len(rows)}, recipients {correct} rows, "
+          f"{elapsed / len(raws) * 1e3:.3f} ms/msg (compat32 parse included)")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("corpus", nargs="?", type=Path)
+    ap.add_argument("--source-only", action="store_true", help="only rows whose labels come from the source")
+    ap.add_argument("--misses", action="store_true", help="list recipient and permanence misses too")
+    ap.add_argument("--flufl", action="store_true", help="compare with flufl.bounce")
+    args = ap.parse_args()
+    corpus = args.corpus or next((c for c in DEFAULT_CORPORA if c.is_dir()), DEFAULT_CORPORA[0])
+    rows = [json.loads(line) for line in (corpus / "expectations.jsonl").open(encoding="utf-8")]
+    if args.source_only:
+        rows = [r for r in rows if r["label_basis"] == "source"]
+    raws = [(corpus / r["file"]).read_bytes() for r in rows]
+
+    confusion: Counter[tuple[str, str]] = Counter()
+    kind_misses, rec_misses, perm_misses = [], [], []
+    rec_total = rec_good = perm_total = perm_good = 0
+    for row, raw in zip(rows, raws):
+        kind, detail = classify(raw)
+        confusion[(row["kind"], kind)] += 1
+        if kind != row["kind"]:
+            kind_misses.append(f"  {row['kind']:>10} -> {kind:<10} {row['file']}  ({detail})")
+        if row["kind"] != "bounce":
+            continue
+        got = set(detail.recipients) if kind == "bounce" else set()  # type: ignore[union-attr]
+        verdict = recipients_ok(row, got)
+        if verdict is not None:
+            rec_total += 1
+            rec_good += verdict
+            if not verdict:
+                want = row["recipients"] if row["recipients"] is not None else f"{row['recipient_count']} address(es)"
+                rec_misses.append(f"  {row['file']}: want {want}, got {sorted(got)}")
+        if row["permanence"] is not None:
+            perm_total += 1
+            want_p = EXPECTED_PERMANENT[row["permanence"]]
+            got_p = detail.permanent if kind == "bounce" else "not a bounce"  # type: ignore[union-attr]
+            perm_good += got_p == want_p
+            if got_p != want_p:
+                perm_misses.append(f"  {row['file']}: want {want_p}, got {got_p}")
+
+    total = len(rows)
+    kind_good = total - len(kind_misses)
+    print(f"corpus: {corpus} ({total} messages{', source labels only' if args.source_only else ''})")
+    print(f"kind accuracy:       {kind_good}/{total} = {kind_good / total:.1%}")
+    print(f"recipients accuracy: {rec_good}/{rec_total} = {rec_good / max(rec_total, 1):.1%}")
+    print(f"permanence accuracy: {perm_good}/{perm_total} = {perm_good / max(perm_total, 1):.1%}")
+    rate = throughput(raws)
+    print(f"throughput:          {rate:,.0f} msg/s parse+detect ({1e3 / rate:.3f} ms/msg)")
+    print("confusion (expected -> got):")
+    for (want, got), n in sorted(confusion.items()):
+        print(f"  {want:>10} -> {got:<10} {n}")
+    if kind_misses:
+        print("kind misses:")
+        print("\n".join(kind_misses))
+    if args.misses:
+        print("recipient misses:")
+        print("\n".join(rec_misses) or "  none")
+        print("permanence misses:")
+        print("\n".join(perm_misses) or "  none")
+    if args.flufl:
+        flufl_report(rows, raws)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""Campaign files and audiences: validation, every audience kind, one message per person."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mailer.errors import AudienceError, CampaignError
+from mailer.models import Directory, Dossier, Group, Member, Subscriber
+from mailer.outbound.campaigns import load_campaign, parse_campaign, resolve_audience
+
+DIRECTORY = Directory(
+    groups=(Group("G037", "Groupe 37 de Lyon", "groupe_local", "Lyon", "groupe37@example.org"),
+            Group("C012", "Cercle d'action de Brest", "cercle_action", "Brest", "cercle12@example.org"),
+            Group("J007", "Antenne jeunes de Lille", "antenne_jeunes", "Lille", "")),
+    dossiers=(Dossier("DI-2025-014", "Leïla Sadeghi", "Iran", "active", "claire@example.org", ["G037", "C012"]),
+              Dossier("DI-2019-002", "Ancien dossier", "Chili", "closed", "claire@example.org", ["G037"])),
+    members=(Member("claire@example.org", "Claire Vasseur", ""),
+             Member("paul@example.org", "Paul Martin", "G037"),
+             Member("groupe37@example.org", "", "G037"),           # the group's address is also a member
+             Member("zoe@example.org", "Zoé Côté", "C012")),
+)
+SUBSCRIBERS = [Subscriber("PAUL@example.org", "Paul M."), Subscriber("ana@example.org", "Ana"),
+               Subscriber("pending@example.org", "P", status="pending")]
+
+
+def campaign(tmp_path: Path, audience: object, **extra: object):
+    fields = {"name": "alerte", "kind": "alert", "subject": "s", "template": "action_alert", "audience": audience}
+    return parse_campaign(fields | extra, tmp_path / "c.toml")
+
+
+def emails(recipients) -> list[str]:
+    return [r.email for r in recipients]
+
+
+def test_dossier_audience_is_its_groups_plus_its_referent(tmp_path: Path) -> None:
+    recipients = resolve_audience(campaign(tmp_path, "dossier:DI-2025-014"), DIRECTORY, SUBSCRIBERS)
+    assert emails(recipients) == ["groupe37@example.org", "cercle12@example.org", "claire@example.org"]
+    assert [r.kind for r in recipients] == ["group", "group", "referent"]
+    assert recipients[2].name == "Claire Vasseur"
+
+
+def test_group_audience_is_its_address_and_its_members(tmp_path: Path) -> None:
+    recipients = resolve_audience(campaign(tmp_path, "group:G037"), DIRECTORY, SUBSCRIBERS)
+    assert emails(recipients) == ["groupe37@example.org", "paul@example.org"]
+
+
+def test_groups_members_subscribers(tmp_path: Path) -> None:
+    assert emails(resolve_audience(campaign(tmp_path, "groups"), DIRECTORY, SUBSCRIBERS)) == \
+        ["groupe37@example.org", "cercle12@example.org"]
+    assert len(resolve_audience(campaign(tmp_path, "members"), DIRECTORY, SUBSCRIBERS)) == 4
+    # a pending double opt-in is not a subscriber yet
+    assert emails(resolve_audience(campaign(tmp_path, "subscribers"), DIRECTORY, SUBSCRIBERS)) == \
+        ["paul@example.org", "ana@example.org"]
+
+
+def test_a_person_reached_several_ways_in_any_case_gets_one_message(tmp_path: Path) -> None:
+    (tmp_path / "extra.csv").write_text("email;name\nZOE@Example.org;Zoé\nnew@example.org;Nouvelle\n", encoding="utf-8")
+    c = campaign(tmp_path, ["dossier:DI-2025-014", "members", "subscribers", "csv:extra.csv"])
+    recipients = resolve_audience(c, DIRECTORY, SUBSCRIBERS)
+    addresses = emails(recipients)
+    assert len(addresses) == len(set(addresses)) == 7
+    assert set(addresses) == {"groupe37@example.org", "cercle12@example.org", "claire@example.org",
+                              "paul@example.org", "zoe@example.org", "ana@example.org", "new@example.org"}
+
+
+def test_csv_audience_reads_spreadsheet_exports(tmp_path: Path) -> None:
+    (tmp_path / "liste.csv").write_bytes("email,name\r\nelus@example.org,Hélène Rivière\r\nnot-an-address,X\r\n"
+                                         .encode("cp1252"))
+    recipients = resolve_audience(campaign(tmp_path, "csv:liste.csv"), DIRECTORY, [])
+    assert [(r.email, r.name) for r in recipients] == [("elus@example.org", "Hélène Rivière")]
+
+
+@pytest.mark.parametrize("audience,message", [
+    ("dossier:DI-1999-999", "no dossier"), ("group:G999", "no group"), ("dossier:DI-2019-002", "closed"),
+    ("csv:absent.csv", "absent.csv"),
+])
+def test_bad_audiences_are_clear_errors(tmp_path: Path, audience: str, message: str) -> None:
+    with pytest.raises(AudienceError, match=message):
+        resolve_audience(campaign(tmp_path, audience), DIRECTORY, SUBSCRIBERS)
+
+
+@pytest.mark.parametrize("fields,message", [
+    ({"name": "Alerte Iran!"}, "name"), ({"kind": "spam"}, "kind"), ({"audience": "everyone"}, "unknown audience"),
+    ({"audience": "dossier:"}, "needs a value"), ({"template": "../etc/passwd"}, "template"),
+    ({"attachments": ["absent.pdf"]}, "no such file"), ({"colour": "red"}, "unknown key"),
+    ({"subject": ""}, "subject"),
+])
+def test_invalid_campaign_files_name_the_key(tmp_path: Path, fields: dict, message: str) -> None:
+    base = {"name": "alerte", "kind": "alert", "subject": "s", "template": "action_alert", "audience": "groups"}
+    with pytest.raises(CampaignError, match=message):
+        parse_campaign(base | fields, tmp_path / "c.toml")
+
+
+def test_campaign_file_round_trip(tmp_path: Path) -> None:
+    (tmp_path / "modele.pdf").write_bytes(b"%PDF")
+    path = tmp_path / "alerte.toml"
+    path.write_text('name = "alerte-di-2025-014"\nkind = "alert"\nsubject = "Action urgente : {{ dossier.person }}"\n'
+                    'template = "action_alert"\naudience = "dossier:DI-2025-014"\ndossier = "DI-2025-014"\n'
+                    'attachments = ["modele.pdf"]\n[vars]\ndeadline = "2026-12-15"\n', encoding="utf-8")
+    c = load_campaign(path)
+    assert (c.name, c.kind, c.dossier, c.vars) == ("alerte-di-2025-014", "alert", "DI-2025-014",
+                                                   {"deadline": "2026-12-15"})
+    assert c.attachments == ((tmp_path / "modele.pdf").resolve(),)
+    path.write_text("name = [", encoding="utf-8")
+    with pytest.raises(CampaignError, match="invalid TOML"):
+        load_campaign(path)

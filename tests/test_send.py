@@ -1,0 +1,305 @@
+"""Sending campaigns through the CLI into a real aiosmtpd server.
+
+Covers: one message per person, resume, status JSON, 5xx never retried, 4xx retried, a run of
+errors pauses, suppressions (before and during a send), two senders at once, cancel, Ctrl-C,
+preview and test, a hostile name in a CSV audience.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from conftest import DATA, SmtpServer, write_config
+
+from mailer.config import load_config
+from mailer.models import Member, Subscriber, SuppressionReason, SuppressionScope
+from mailer.registry import suppress, upsert_members, upsert_subscribers
+from mailer.store import Store
+
+TEAM = "protegeonslespersonnes@example.org"
+COORDINATOR = "coordination@example.org"
+
+
+def make_project(folder: Path, server: SmtpServer, people: int, smtp_extra: str = "") -> Path:
+    config = write_config(folder, server.port, templates=DATA / "templates",
+                          smtp_extra="retry_seconds = [0.2, 0.2]\npause_after_errors = 6\n" + smtp_extra)
+    store = Store(load_config(config).storage.path)
+    upsert_subscribers(store, [Subscriber(f"abonne{i}@example.net", f"Abonné·e {i}") for i in range(people)])
+    upsert_members(store, [Member("ABONNE0@example.net", "Abonné zéro", ""), Member("membre@example.org", "Membre", "")])
+    return config
+
+
+def write_campaign(folder: Path, name: str = "bulletin-42", kind: str = "bulletin",
+                   audience: str = '["subscribers", "members"]') -> Path:
+    path = folder / f"{name}.toml"
+    path.write_text(textwrap.dedent(f"""\
+        name = "{name}"
+        kind = "{kind}"
+        subject = "Des nouvelles de {{{{ dossier.person }}}}"
+        template = "alert"
+        audience = {audience}
+        dossier = "DI-2025-014"
+        [vars]
+        deadline = "15 décembre"
+        """), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def seeded(tmp_path: Path) -> Callable[[Path], None]:
+    def seed(config: Path) -> None:
+        from mailer.models import Dossier, Group
+        from mailer.registry import upsert_dossiers, upsert_groups
+        store = Store(load_config(config).storage.path)
+        upsert_groups(store, [Group("G037", "Groupe 37 de Lyon", "groupe_local", "Lyon", "groupe37@example.org")])
+        upsert_dossiers(store, [Dossier("DI-2025-014", "Leïla Sadeghi", "Iran", "active", "ref@example.org", ["G037"])])
+    return seed
+
+
+@pytest.fixture
+def setup(tmp_path: Path, smtp_server: SmtpServer, seeded: Callable[[Path], None]):
+    def make(people: int = 30, smtp_extra: str = "", **campaign: Any) -> tuple[Path, Path]:
+        config = make_project(tmp_path, smtp_server, people, smtp_extra)
+        seeded(config)
+        return config, write_campaign(tmp_path, **campaign)
+    return make
+
+
+def status(cli: Callable[..., Any], config: Path, campaign: Path) -> dict[str, Any]:
+    result = cli(config, "campaign", "status", str(campaign), "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def audience_received(server: SmtpServer) -> list[str]:
+    return [r for r in server.handler.recipients() if r != COORDINATOR]
+
+
+def test_send_reaches_everyone_once_and_status_adds_up(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(30)
+    before = status(cli, config, campaign)
+    assert (before["state"], before["total"], before["pending"]) == ("draft", 31, 31)
+    result = cli(config, "campaign", "send", str(campaign), "--yes")
+    assert result.exit_code == 0, result.output
+    received = audience_received(smtp_server)
+    # 30 subscribers + 2 members, one of whom is also a subscriber (in another letter case)
+    assert sorted(received) == sorted({f"abonne{i}@example.net" for i in range(30)} | {"membre@example.org"})
+    after = status(cli, config, campaign)
+    assert after | {"started": None, "finished": None} == after | {
+        "name": "bulletin-42", "state": "done", "total": 31, "sent": 31, "failed": 0, "suppressed": 0,
+        "pending": 0, "started": None, "finished": None}
+    assert after["total"] == after["sent"] + after["failed"] + after["suppressed"] + after["pending"]
+    # the coordinators are told; a second send sends nothing
+    assert COORDINATOR in smtp_server.handler.recipients()
+    again = cli(config, "campaign", "send", str(campaign), "--yes")
+    assert again.exit_code == 0 and "done" in again.output
+    assert len(audience_received(smtp_server)) == 31
+    listed = cli(config, "campaign", "list", "--json")
+    assert json.loads(listed.output.splitlines()[0])["state"] == "done"
+
+
+def test_every_message_is_a_personalised_bulletin_with_verp(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(3)
+    assert cli(config, "campaign", "send", str(campaign), "--yes").exit_code == 0
+    by_rcpt = {d.rcpt_tos[0]: d for d in smtp_server.handler.deliveries}
+    delivery = by_rcpt["abonne2@example.net"]
+    message = delivery.message
+    assert message["To"].addresses[0].display_name == "Abonné·e 2"
+    assert message["Precedence"] == "bulk"
+    assert delivery.mail_from.startswith("protegeonslespersonnes+b-") and delivery.mail_from.endswith("@example.org")
+    assert delivery.mail_from != by_rcpt["abonne1@example.net"].mail_from
+    assert "Bonjour Abonné·e," in message.get_body(("plain",)).get_content()
+
+
+def test_send_without_yes_and_without_a_terminal_refuses(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(3)
+    result = cli(config, "campaign", "send", str(campaign))
+    assert result.exit_code != 0 and "--yes" in result.output
+    assert smtp_server.handler.deliveries == []
+
+
+def test_dry_run_sends_nothing(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(5)
+    result = cli(config, "campaign", "send", str(campaign), "--dry-run")
+    assert result.exit_code == 0 and "6 would be sent" in result.output
+    assert smtp_server.handler.deliveries == []
+    assert status(cli, config, campaign)["state"] == "draft"
+
+
+def test_permanent_failure_is_recorded_and_never_retried(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(10)
+    smtp_server.handler.reject["abonne3@example.net"] = "550 5.1.1 Utilisateur inconnu"
+    assert cli(config, "campaign", "send", str(campaign), "--yes").exit_code == 0
+    assert smtp_server.handler.attempts["abonne3@example.net"] == 1
+    assert status(cli, config, campaign) | {"started": 0, "finished": 0} == status(cli, config, campaign) | {
+        "state": "done", "sent": 10, "failed": 1, "pending": 0, "started": 0, "finished": 0}
+    cli(config, "campaign", "send", str(campaign), "--yes")
+    assert smtp_server.handler.attempts["abonne3@example.net"] == 1
+
+
+def test_temporary_failure_is_retried(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(10)
+    smtp_server.handler.reject_once["abonne4@example.net"] = "451 4.7.1 Réessayez plus tard"
+    assert cli(config, "campaign", "send", str(campaign), "--yes").exit_code == 0
+    assert smtp_server.handler.attempts["abonne4@example.net"] == 2
+    assert audience_received(smtp_server).count("abonne4@example.net") == 1
+    assert status(cli, config, campaign)["sent"] == 11
+
+
+def test_a_run_of_errors_pauses_instead_of_burning_the_list(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(60)
+    smtp_server.handler.reject_all = "554 5.7.1 Relay access denied"
+    result = cli(config, "campaign", "send", str(campaign), "--yes")
+    assert result.exit_code == 4, result.output
+    paused = status(cli, config, campaign)
+    assert paused["state"] == "paused" and "repeated errors" in paused["reason"]
+    assert paused["failed"] < 20 and paused["pending"] > 40
+    smtp_server.handler.reject_all = ""
+    assert cli(config, "campaign", "send", str(campaign), "--yes").exit_code == 0
+    done = status(cli, config, campaign)
+    assert done["state"] == "done" and done["sent"] + done["failed"] == 61
+
+
+def test_suppressed_addresses_are_skipped_by_scope(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(5, kind="bulletin")
+    store = Store(load_config(config).storage.path)
+    suppress(store, "abonne1@example.net", SuppressionReason.UNSUBSCRIBE, SuppressionScope.BULLETIN)
+    suppress(store, "Abonne2@Example.net", SuppressionReason.BOUNCE)
+    alert = write_campaign(config.parent, name="alerte-1", kind="alert")
+    assert cli(config, "campaign", "send", str(campaign), "--yes").exit_code == 0
+    assert cli(config, "campaign", "send", str(alert), "--yes").exit_code == 0
+    bulletin_status, alert_status = status(cli, config, campaign), status(cli, config, alert)
+    assert (bulletin_status["sent"], bulletin_status["suppressed"]) == (4, 2)
+    assert (alert_status["sent"], alert_status["suppressed"]) == (5, 1)    # a bulletin unsubscribe keeps alerts
+    received = audience_received(smtp_server)
+    assert received.count("abonne1@example.net") == 1 and "abonne2@example.net" not in received
+
+
+def send_in_background(config: Path, campaign: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "mailer", "--config", str(config), "campaign", "send",
+                             str(campaign), "--yes"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_suppression_recorded_during_a_send_applies_within_seconds(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(239, smtp_extra="rate_per_second = 60\n")       # 240 recipients: 4 s
+    proc = send_in_background(config, campaign)
+    wait_for(lambda: len(smtp_server.handler.deliveries) >= 20)
+    late = [f"abonne{i}@example.net" for i in range(120, 239)]
+    store = Store(load_config(config).storage.path)
+    suppressed_at = time.monotonic()
+    for address in late:
+        suppress(store, address, SuppressionReason.UNSUBSCRIBE)
+    assert proc.wait(timeout=60) == 0, proc.stdout.read() if proc.stdout else ""
+    received = set(audience_received(smtp_server))
+    assert not received & set(late)
+    final = status(cli, config, campaign)
+    assert final["suppressed"] == len(late) and final["state"] == "done"
+    assert time.monotonic() - suppressed_at < 30
+
+
+def test_two_senders_at_once_the_second_refuses(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(99, smtp_extra="rate_per_second = 50\n")
+    proc = send_in_background(config, campaign)
+    wait_for(lambda: len(smtp_server.handler.deliveries) >= 5)
+    second = cli(config, "campaign", "send", str(campaign), "--yes")
+    assert second.exit_code == 1 and "already being sent" in second.output
+    assert status(cli, config, campaign)["state"] == "sending"
+    assert proc.wait(timeout=60) == 0
+    received = audience_received(smtp_server)
+    assert len(received) == len(set(received)) == 100
+
+
+def test_cancel_stops_a_running_send_for_good(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(199, smtp_extra="rate_per_second = 50\n")
+    proc = send_in_background(config, campaign)
+    wait_for(lambda: len(smtp_server.handler.deliveries) >= 10)
+    assert cli(config, "campaign", "cancel", str(campaign)).exit_code == 0
+    proc.wait(timeout=30)
+    count = len(audience_received(smtp_server))
+    assert count < 150
+    final = status(cli, config, campaign)
+    assert final["state"] == "cancelled" and final["pending"] > 0
+    again = cli(config, "campaign", "send", str(campaign), "--yes")
+    assert again.exit_code == 1 and "cancelled" in again.output
+    assert len(audience_received(smtp_server)) == count
+
+
+def test_ctrl_c_stops_cleanly_and_send_resumes_without_duplicates(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(149, smtp_extra="rate_per_second = 60\n")
+    proc = send_in_background(config, campaign)
+    wait_for(lambda: len(smtp_server.handler.deliveries) >= 20)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 4
+    paused = status(cli, config, campaign)
+    assert paused["state"] == "paused" and 0 < paused["sent"] < 150
+    assert cli(config, "campaign", "send", str(campaign), "--yes").exit_code == 0
+    received = audience_received(smtp_server)
+    assert len(received) == len(set(received)) == 150
+
+
+def test_a_hostile_name_in_a_csv_audience_fails_that_recipient_only(setup, smtp_server: SmtpServer, cli) -> None:
+    config, _ = setup(0)
+    (config.parent / "liste.csv").write_text('email,name\nok@example.org,Ok\nevil@example.org,"Eve\nBcc: x@example.net"\n',
+                                             encoding="utf-8")
+    campaign = write_campaign(config.parent, name="csv", kind="custom", audience='"csv:liste.csv"')
+    assert cli(config, "campaign", "send", str(campaign), "--yes").exit_code == 0
+    assert audience_received(smtp_server) == ["ok@example.org"]
+    final = status(cli, config, campaign)
+    assert (final["sent"], final["failed"]) == (1, 1)
+    assert all(b"Bcc" not in d.data for d in smtp_server.handler.deliveries)
+
+
+def test_preview_and_test_message(setup, smtp_server: SmtpServer, cli, tmp_path: Path) -> None:
+    config, campaign = setup(3)
+    out = tmp_path / "apercu"
+    result = cli(config, "campaign", "preview", str(campaign), "--out", str(out), "--recipient", "abonne2@example.net")
+    assert result.exit_code == 0, result.output
+    eml, html = (out / "bulletin-42.eml").read_bytes(), (out / "bulletin-42.html").read_text(encoding="utf-8")
+    assert b"abonne2@example.net" in eml and "Leïla Sadeghi" in html
+    assert smtp_server.handler.deliveries == []
+    result = cli(config, "campaign", "test", str(campaign), "--to", "moi@example.org")
+    assert result.exit_code == 0, result.output
+    (delivery,) = smtp_server.handler.deliveries
+    assert delivery.rcpt_tos == ["moi@example.org"] and delivery.message["Subject"].startswith("[TEST] ")
+    assert status(cli, config, campaign)["state"] == "draft"
+
+
+def test_a_missing_template_variable_fails_at_preview_with_file_and_line(setup, cli, tmp_path: Path) -> None:
+    config, campaign = setup(2)
+    campaign.write_text(campaign.read_text(encoding="utf-8").replace('deadline = "15 décembre"', 'other = 1'),
+                        encoding="utf-8")
+    result = cli(config, "campaign", "preview", str(campaign), "--out", str(tmp_path / "p"))
+    assert result.exit_code == 1 and "alert.html:3" in result.output and "deadline" in result.output
+    send = cli(config, "campaign", "send", str(campaign), "--yes")
+    assert send.exit_code == 1 and status(cli, config, campaign)["state"] == "draft"
+
+
+def test_campaign_folders_and_files_are_private(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(3)
+    assert cli(config, "campaign", "send", str(campaign), "--yes").exit_code == 0
+    state = load_config(config).state_dir
+    for path in [state, *state.rglob("*")]:
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+
+
+@pytest.fixture(autouse=True)
+def _no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MAILER_CONFIG", raising=False)
+    os.environ.pop("MAILER_SECRET", None)
