@@ -9,6 +9,7 @@ journaled at once. Temporary failures are retried with backoff; a run of errors 
 
 from __future__ import annotations
 
+import ctypes
 import heapq
 import logging
 import multiprocessing as mp
@@ -48,6 +49,7 @@ class WorkerJob:
     indices: list[int]
     threads: int
     rate: float
+    parent_pid: int
 
 
 @dataclass
@@ -133,7 +135,7 @@ class Worker:
             self.shared.stop.set()
 
     def stopping(self) -> bool:
-        return self.stop.is_set() or self.shared.stop.is_set()
+        return self.stop.is_set() or self.shared.stop.is_set() or os.getppid() != self.job.parent_pid
 
     # -- work ------------------------------------------------------------------------------
     def next_batch(self) -> list[tuple[int, Recipient]]:
@@ -230,7 +232,19 @@ class Worker:
         self.journal.close()
 
 
+def _die_with_parent(parent: int) -> None:
+    """A worker must never outlive its parent: a resumed `send` would race an orphan."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)           # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:                  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def worker_main(job: WorkerJob, shared: Shared) -> None:
+    _die_with_parent(job.parent_pid)
     # Ctrl-C reaches the whole process group: the parent decides, workers finish what is in flight.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING)
@@ -251,7 +265,7 @@ def start_workers(config: Config, campaign: Campaign, pending: list[int]) -> tup
     shared = Shared(counters=ctx.Array("q", processes * len(COUNTERS)), stop=ctx.Event(), paused=ctx.Event(),
                     error_streak=ctx.Value("i", 0), last_error=ctx.Array("c", 300))
     rate = config.smtp.rate_per_second / processes     # each worker's threads share one pacer
-    jobs = [WorkerJob(str(config.source), str(campaign.source), w, pending[w::processes], threads, rate)
+    jobs = [WorkerJob(str(config.source), str(campaign.source), w, pending[w::processes], threads, rate, os.getpid())
             for w in range(processes)]
     procs = [ctx.Process(target=worker_main, args=(job, shared), name=f"mailer-send-{job.worker}")
              for job in jobs]
