@@ -169,8 +169,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, action="append", help="recipients (repeatable); default 20000 and 100000")
     parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--template", default="bulletin")
-    parser.add_argument("--templates", type=Path, default=REPO / "templates", help="templates folder")
+    parser.add_argument("--template", default="bench", help="template name (default: a ~4 KB bulletin)")
+    parser.add_argument("--templates", type=Path, default=REPO / "benchmarks" / "templates",
+                        help="templates folder (the shipped ones: templates/)")
     args = parser.parse_args()
     sizes = args.n or [20000, 100000]
     sink, port = start_sink()

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mailer.inbound.autoreply import detect_auto_reply  # noqa: E402
-from mailer.inbound.bounces import detect_bounce, detect_complaint  # noqa: E402
+from mailer.inbound.bounces import detect_bounce, detect_complaint, detect_delivery_notice  # noqa: E402
 from mailer.inbound.parse import MessageTooComplex, parse_message  # noqa: E402
 
 DEFAULT_CORPORA = (ROOT / "tests" / "data" / "bounces-dev", ROOT.parent / "shared" / "corpus" / "bounces-dev")
@@ -33,7 +33,7 @@ EXPECTED_PERMANENT = {"permanent": True, "temporary": False, "mixed": None}
 
 
 def classify(raw: bytes) -> tuple[str, object]:
-    """(kind, detail) the way the inbound classifier orders the machine rules."""
+    """(kind, detail): complaint, bounce, success notice, auto-reply, in that order."""
     try:
         parsed = parse_message(raw)
     except MessageTooComplex as exc:
@@ -43,6 +43,9 @@ def classify(raw: bytes) -> tuple[str, object]:
     bounce = detect_bounce(parsed)
     if bounce:
         return "bounce", bounce
+    notice = detect_delivery_notice(parsed)
+    if notice:
+        return "other", notice
     rule = detect_auto_reply(parsed)
     if rule:
         return "auto_reply", rule
@@ -73,26 +76,33 @@ def throughput(raws: list[bytes], repeats: int = 5) -> float:
 
 def flufl_report(rows: list[dict], raws: list[bytes]) -> None:
     import email
+    import logging
 
     from flufl.bounce import all_failures
 
+    logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)   # it logs a traceback per detector error
+
     hits = correct = 0
     start = time.perf_counter()
+    messages = [email.message_from_bytes(raw) for raw in raws]       # flufl.bounce wants compat32 trees
+    parsed_at = time.perf_counter()
     results = []
-    for raw in raws:
+    for msg in messages:
         try:
-            temporary, permanent = all_failures(email.message_from_bytes(raw))
+            temporary, permanent = all_failures(msg)
         except Exception:            # noqa: BLE001 - it raises on some corpus messages
             temporary, permanent = set(), set()
         results.append({a.decode("latin-1").lower() for a in temporary | permanent})
-    elapsed = time.perf_counter() - start
+    end = time.perf_counter()
     for row, got in zip(rows, results):
         is_bounce = bool(got)
         hits += is_bounce == (row["kind"] == "bounce")
         if row["kind"] == "bounce":
             correct += bool(recipients_ok(row, got))
-    print(f"flufl.bounce: bounce-vs-not {hits}/{len(rows)}, recipients {correct} rows, "
-          f"{elapsed / len(raws) * 1e3:.3f} ms/msg (compat32 parse included)")
+    n = len(raws)
+    print(f"flufl.bounce: bounce-vs-not {hits}/{n}, recipients right on {correct} bounce rows; "
+          f"{(end - parsed_at) / n * 1e3:.3f} ms/msg to detect + {(parsed_at - start) / n * 1e3:.3f} ms/msg "
+          f"for the compat32 parse it needs")
 
 
 def main() -> int:

@@ -49,7 +49,17 @@ class Recorder:
     reject_once: dict[str, str] = field(default_factory=dict)  # same, for the first attempt only
     reject_all: str = ""                                       # every RCPT gets this answer
     attempts: Counter[str] = field(default_factory=Counter)    # RCPT commands seen per address
+    pipelining: bool = True                                    # advertise RFC 2920, as real MTAs do
+    drop_every: int = 0                 # every Nth DATA: close the connection without accepting
+    data_seen: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(self, server: SMTPServer, session: Session, envelope: Envelope, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(self, server: SMTPServer, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
@@ -63,6 +73,12 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTPServer, session: Session, envelope: Envelope) -> str:
+        with self.lock:
+            self.data_seen += 1
+            drop = self.drop_every and self.data_seen % self.drop_every == 0
+        if drop:
+            server.transport.close()
+            return "421 dropped"
         with self.lock:
             self.deliveries.append(Delivery(envelope.mail_from, list(envelope.rcpt_tos),
                                             envelope.original_content or envelope.content))

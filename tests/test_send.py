@@ -303,3 +303,26 @@ def test_campaign_folders_and_files_are_private(setup, smtp_server: SmtpServer, 
 def _no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MAILER_CONFIG", raising=False)
     os.environ.pop("MAILER_SECRET", None)
+
+
+def test_without_pipelining_outcomes_are_the_same(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(20)
+    smtp_server.handler.pipelining = False
+    smtp_server.handler.reject["abonne3@example.net"] = "550 5.1.1 Utilisateur inconnu"
+    smtp_server.handler.reject_once["abonne4@example.net"] = "451 4.3.0 Plus tard"
+    assert cli(config, "campaign", "send", str(campaign), "--yes").exit_code == 0
+    final = status(cli, config, campaign)
+    assert (final["sent"], final["failed"], final["pending"]) == (20, 1, 0)
+    assert smtp_server.handler.attempts["abonne4@example.net"] == 2
+    received = audience_received(smtp_server)
+    assert len(received) == len(set(received)) == 20
+
+
+def test_dropped_connections_are_retried_and_nobody_is_lost(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(80)
+    smtp_server.handler.drop_every = 7
+    assert cli(config, "campaign", "send", str(campaign), "--yes").exit_code == 0
+    received = audience_received(smtp_server)
+    assert len(received) == len(set(received)) == 81
+    assert smtp_server.handler.data_seen > 81 + 10         # the drops did happen, and were retried
+    assert status(cli, config, campaign)["state"] == "done"

@@ -88,7 +88,7 @@ def _verp_recipients(parsed: ParsedMessage, resolve_token: TokenResolver | None)
 _FIELD_RE = re.compile(r"^([A-Za-z][\w-]*)[ \t]*:[ \t]*(.*(?:\n[ \t]+.*)*)", re.M)
 _STATUS_RE = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _REPLY_RE = re.compile(r"(?<![\d.])([245])\d\d(?![\d.])")
-_SUCCESS = frozenset({"delivered", "relayed", "expanded"})
+_SUCCESS = frozenset({"delivered", "relayed", "expanded", "deliverable"})   # "deliverable": sendmail -bv
 
 
 def _fields(text: str) -> list[tuple[str, str]]:
@@ -122,25 +122,30 @@ def _permanence(action: str, status: str) -> bool | None:
 
 
 def _dsn_records(text: str) -> list[Failure | str]:
-    """Per-recipient records of a delivery-status text; a success is returned as its Action string."""
+    """Per-recipient records of a delivery-status text; a success is returned as its Action string.
+
+    Records are the blank-line-separated blocks that name a recipient (in any field order); a
+    block naming several recipients without blank lines is split at each new recipient."""
     records: list[dict[str, str]] = []
-    current: dict[str, str] | None = None
-    for name, value in _fields(text):
-        if name in ("final-recipient", "original-recipient"):
-            if current is None or name in current:
+    for block in re.split(r"\n[ \t]*\n", text):
+        fields = _fields(block)
+        if not any(name in ("final-recipient", "original-recipient") for name, _ in fields):
+            continue
+        current: dict[str, str] = {}
+        records.append(current)
+        for name, value in fields:
+            if name in ("final-recipient", "original-recipient") and name in current:
                 current = {}
                 records.append(current)
-            current.setdefault(name, value)
-        elif current is not None and name in ("action", "status", "diagnostic-code"):
             current.setdefault(name, value)
     out: list[Failure | str] = []
     for rec in records:
         action = rec.get("action", "").split("(")[0].strip().lower()
-        if action in _SUCCESS:
-            out.append(action)
+        status = _status_of(rec.get("status", ""), rec.get("diagnostic-code", ""))
+        if action in _SUCCESS or (not action and status.startswith("2")):
+            out.append(action or "delivered")
             continue
         recipient = _address_of(rec.get("original-recipient", "")) or _address_of(rec.get("final-recipient", ""))
-        status = _status_of(rec.get("status", ""), rec.get("diagnostic-code", ""))
         out.append(Failure(recipient, _permanence(action, status), status, action))
     return out
 
@@ -171,7 +176,7 @@ def detect_delivery_notice(parsed: ParsedMessage) -> str | None:
 _DAEMON_RE = re.compile(r"^(?:mailer-daemon|mailer_daemon|mail-daemon|mailerdaemon|maildaemon|mdaemon|postmaster|"
                         r"post_master|postoffice|mail\.delivery\.system|mail-delivery|mailadmin|"
                         r"mail\.administrator|smtp\.gateway|sysadmin|mailer|no-reply|noreply|root|"
-                        r"bounce[sd]?|nobody)(?:[@+.-]|$)", re.I)
+                        r"bounce[sd]?|nobody)(?:[@+.-]|$)|^[\w.-]+-(?:admin|owner|bounces?)@", re.I)
 _DAEMON_NAME_RE = re.compile(r"mail delivery (?:subsystem|system|service)|mail administrator|postmaster|"
                              r"mailer.daemon|system administrator|delivery (?:status )?notification", re.I)
 _SUBJECT_RE = re.compile(
@@ -183,8 +188,7 @@ _SUBJECT_RE = re.compile(
     r"non remis|non distribu|[ée]chec de (?:la )?(?:remise|distribution|livraison)|"
     r"message non (?:remis|d[ée]livr[ée])|avis de non-?remise|remise diff[ée]r[ée]e|"
     r"impossible de (?:remettre|distribuer)|ihre nachricht|unzustellbar|nicht zustellbar|"
-    r"mail failure|rejected|mail(?:box)? (?:error|full)|your message (?:could not|cannot) be delivered)",
-    re.I)
+    r"mail failure|rejected|mail(?:box)? (?:error|full)|your message (?:could not|cannot) be delivered)")
 _FAILURE_RE = re.compile(
     r"could not be delivered|couldn't be delivered|could not deliver|cannot be delivered|can't be delivered|"
     r"not be delivered|was not delivered|wasn't delivered|undeliverable|undelivered|delivery (?:has )?failed|"
@@ -196,21 +200,22 @@ _FAILURE_RE = re.compile(
     r"quota exceeded|host unknown|domain does not exist|recipient address rejected|returned to sender|"
     r"not listed in|delivery status notification|mail delivery|trouble delivering|rejected by|"
     r"undeliverable to|could not be sent|cannot send|has not yet been delivered|delivery delayed|"
-    r"was aborted|Transcript of session|returned mail|recipients? (?:was|were) rejected|"
+    r"was aborted|transcript of session|returned mail|recipients? (?:was|were) rejected|"
     r"n'a pas pu [êe]tre (?:remis|distribu|livr|d[ée]livr|transmis)|non remis|adresse (?:inconnue|invalide)|"
     r"destinataire (?:inconnu|invalide)|[ée]chec de (?:la )?(?:remise|distribution)|boîte (?:aux lettres )?pleine|"
-    r"Ihre Nachricht konnte|unzustellbar|mail rejete|service refuse|ne peut pas [êe]tre (?:remis|distribu)",
-    re.I)
+    r"ihre nachricht konnte|unzustellbar|mail rejete|service refuse|ne peut pas [êe]tre (?:remis|distribu)|"
+    r"not a member of|are not (?:a )?member|mail loop|loop (?:alert|detected)|duplicated message-id|"
+    r"too many hops|hop count exceeded")                  # matched against lower-cased text
 _ORIGINAL_RE = re.compile(
     r"^[ \t>]*(?:-+\s*)?(?:this is a copy of|below this line is a copy|original message follows|"
     r"unsent message follows|message headers? follows?|the header of the original message|"
     r"original message(?: header)?s?\s*(?:-+|:|$)|returned message|"
     r"included is a copy|below is a copy|enclosed is a copy|a copy of the original message|"
     r"-+ ?original message ?-+|original mail as follows|\*+\s*end of message|-+original message)|"
-    r"^(?:Received|Return-Path|Return-path|DKIM-Signature|X-Received|ARF-Version|Message-I[Dd]|"
-    r"Authentication-Results|X-Originating-IP|Delivered-To|X-Google-Smtp-Source)\s*:",
-    re.I | re.M)
-_EMAIL_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}|"
+    r"^(?:received|return-path|dkim-signature|x-received|arf-version|message-id|"
+    r"authentication-results|x-originating-ip|delivered-to|x-google-smtp-source)\s*:",
+    re.M)                                          # matched against lower-cased text
+_EMAIL_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]+|"
                        r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@#[A-Za-z0-9.-]+")
 _NOT_RECIPIENT_RE = re.compile(
     r"(?:mail from|envelope-from|from|sender|sent by|original sender|return-path|reply-to|generated from|"
@@ -219,11 +224,11 @@ _NOT_RECIPIENT_RE = re.compile(
 _HEADERISH_RE = re.compile(r"^\s*(?:to|cc|from|subject|sent|date|reply-to|message-id|sender)\s*:", re.I)
 _PERMANENT_RE = re.compile(r"permanent(?:ly)?|i've given up|no further (?:delivery )?attempts|unrecoverable|"
                            r"will not (?:be )?retr|not going to try again|given up|fatal error|"
-                           r"erreur permanente|d[ée]finitive", re.I)
+                           r"erreur permanente|d[ée]finitive")
 _TEMPORARY_RE = re.compile(r"temporar(?:y|ily)|will (?:continue|keep) (?:trying|to try)|still trying|"
                            r"will be retried|will retry|delayed|has not yet been delivered|not yet delivered|"
                            r"deferred|will try (?:again|to deliver)|no action is required|"
-                           r"erreur temporaire|nouvel essai|sera retent|essayer plus tard", re.I)
+                           r"erreur temporaire|nouvel essai|sera retent|essayer plus tard")
 _DAEMON_LOCAL_RE = re.compile(r"^(?:mailer-daemon|postmaster|post_master|mail-daemon|root|nobody)@", re.I)
 
 
@@ -233,7 +238,8 @@ def _notification(parsed: ParsedMessage) -> str:
     if not text.strip():                     # e.g. multipart/mixed whose notice is an attachment
         text = next((p.text for p in parsed.parts if p.in_message == 0 and p.content_type == "text/plain"
                      and p.text.strip()), "")
-    m = _ORIGINAL_RE.search(text)
+    low = text.lower()
+    m = _ORIGINAL_RE.search(low) if len(low) == len(text) else None   # lower() keeps offsets but for rare letters
     return text[:m.start()] if m and m.start() > 0 else text
 
 
@@ -247,21 +253,25 @@ def _machine_sender(parsed: ParsedMessage) -> bool:
 
 
 def _candidates(notice: str, exclude: set[str]) -> list[str]:
+    """Addresses the notice names, minus its own and the sender's ("Sorry you@x", "MAIL FROM:<you@x>")."""
     found: dict[str, None] = {}
     for line in notice.split("\n"):
         if "@" not in line or _HEADERISH_RE.match(line):
             continue
         for m in _EMAIL_RE.finditer(line):
             address = m.group(0).strip(".'").lower()
-            if address in exclude or _DAEMON_LOCAL_RE.match(address) or _NOT_RECIPIENT_RE.search(line[:m.start()]):
+            if _DAEMON_LOCAL_RE.match(address) or _NOT_RECIPIENT_RE.search(line[:m.start()]):
                 continue
             if line[m.end():m.end() + 1] == "]" and "[" in line[:m.start()]:   # "(id ...@host)" forms
                 continue
             found[address] = None
-    return list(found)
+    # The bounce's own To is usually our envelope sender; some MTAs address it to the recipient.
+    others = [a for a in found if a not in exclude]
+    return others or list(found)
 
 
-def _heuristic_permanence(notice: str) -> bool | None:
+def _heuristic_permanence(notice: str, subject: str) -> bool | None:
+    """Codes first (5.x.x / 5xx vs 4.x.x / 4xx), then what the notice says; a returned mail has been given up."""
     statuses = {m.group(1) for m in _STATUS_RE.finditer(notice)}
     codes = {m.group(1) for m in re.finditer(r"(?:^|[\s(:\[])([45])\d\d(?=[\s\-:.\])]|$)", notice, re.M)}
     classes = statuses or codes
@@ -269,36 +279,46 @@ def _heuristic_permanence(notice: str) -> bool | None:
         return True
     if classes == {"4"}:
         return False
-    temporary, permanent = _TEMPORARY_RE.search(notice), _PERMANENT_RE.search(notice)
-    if permanent and not temporary:
-        return True
-    if temporary and not permanent:
-        return False
+    warning = bool(_WARNING_SUBJECT_RE.search(subject.lower()))
+    if "5" in classes and not warning:
+        return True                           # some recipients 5xx, others deferred: the mail came back
+    low = notice.lower()
+    temporary, permanent = warning or bool(_TEMPORARY_RE.search(low)), bool(_PERMANENT_RE.search(low))
+    if permanent != temporary:
+        return permanent
+    if not temporary:
+        return True                           # a failure notice with no sign of a retry: the MTA gave up
     return None
 
 
+_WARNING_SUBJECT_RE = re.compile(r"warning|delay|retry|retried|still being|not yet been delivered|"
+                                 r"remise diff[ée]r[ée]e|retard")
 # AOL names the refused recipients by screen name only ("\tmykewlaolacct"): their domain is aol.com.
 _AOL_RE = re.compile(r"following recipients could not be delivered[^\n]*:\n((?:[ \t]+\S+\n?)+)", re.I)
 
 
 def _heuristic(parsed: ParsedMessage) -> Bounce | None:
-    subject_says = bool(_SUBJECT_RE.match(parsed.subject))
+    subject = parsed.subject.lower()
+    subject_says = bool(_SUBJECT_RE.match(subject))
     if not (subject_says or _machine_sender(parsed)):
         return None
     notice = _notification(parsed)
-    if not _FAILURE_RE.search(notice) and not (subject_says and _FAILURE_RE.search(parsed.subject)):
+    if not _FAILURE_RE.search(notice.lower()) and not (subject_says and _FAILURE_RE.search(subject)):
         return None
     exclude = {parsed.sender, *parsed.to, parsed.return_path}
     recipients = _candidates(notice, exclude)
     aol = _AOL_RE.search(notice) if parsed.sender.endswith("@aol.com") else None
     if aol and not recipients:
         recipients = [f"{name.strip().lower()}@aol.com" for name in aol.group(1).split()]
-    if not recipients:
+    if not recipients:                       # last resort: the returned original, sent to one person
         returned_to = _returned_headers(parsed).get("to", "")
+        if not returned_to:
+            m = re.search(r"^[ \t]*To:[ \t]*(.*)$", parsed.text[len(notice):], re.M | re.I)
+            returned_to = m[1] if m else ""
         addresses = [a.lower() for a in _EMAIL_RE.findall(returned_to)]
         if len(addresses) == 1:
             recipients = addresses
-    return Bounce(tuple(recipients), _heuristic_permanence(notice), "text")
+    return Bounce(tuple(recipients), _heuristic_permanence(notice, parsed.subject), "text")
 
 
 # ---------------------------------------------------------------------------- the returned original

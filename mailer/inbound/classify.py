@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 from enum import StrEnum
 from typing import Any
 
 from ..models import Directory
 from .autoreply import detect_auto_reply
 from .bounces import detect_bounce, detect_complaint
-from .extract import Action, Mail, read_confirm, read_report, read_signup, read_unsubscribe
+from .extract import Action, Mail, Report, read_confirm, read_report, read_signup, read_unsubscribe
 from .parse import ParsedMessage
 
 
@@ -93,6 +94,10 @@ class _Input:
     def __post_init__(self) -> None:
         self.mail = Mail(self.parsed)       # text prepared once, lazily, for every French rule
 
+    @cached_property
+    def report(self) -> tuple[Report | None, bool]:
+        return read_report(self.mail, self.directory)
+
 
 def _detail(kind: str, rule: str) -> str:
     return rule if rule.startswith(kind) else f"{kind}.{rule}"
@@ -144,7 +149,7 @@ def _signup(x: _Input) -> Reading | None:
 
 
 def _report(x: _Input) -> Reading | None:
-    found, _ = read_report(x.mail, x.directory)
+    found, _ = x.report
     if found is None:
         return None
     return Reading(Kind.REPORT, "report.actions", x.parsed.sender, group=found.group, dossier=found.dossier,
@@ -175,7 +180,7 @@ def read_message(parsed: ParsedMessage, directory: Directory, context: ReadingCo
         reading = rule.read(x)
         if reading is not None:
             return reading
-    _, planned_only = read_report(x.mail, directory)
+    _, planned_only = x.report
     return Reading(Kind.OTHER, "other.planned_only" if planned_only else "other.no_rule", parsed.sender)
 
 

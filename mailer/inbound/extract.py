@@ -67,19 +67,6 @@ _FWD_SUBJECT = re.compile(r"^\s*(?:(?:re|tr|fwd?|wg)\s*:\s*)*(?:tr|fwd?|wg)\s*:"
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-def _html_to_text(html: str) -> str:
-    """A safety net for HTML bodies handed over as markup; parse.py normally converts them."""
-    html = re.sub(r"(?is)<(head|style|script)\b.*?</\1>", " ", html)
-    html = re.sub(r"(?i)<li\b[^>]*>", "\n- ", html)
-    html = re.sub(r"(?i)<br\s*/?>|</(?:p|div|li|tr|h\d|ul|ol|table)>", "\n", html)
-    html = re.sub(r"(?i)<p\b[^>]*>", "\n", html)
-    return unescape(re.sub(r"<[^>]+>", "", html)).replace("\xa0", " ")
-
-
-def _looks_html(text: str) -> bool:
-    return "<" in text and re.search(r"(?i)<(?:html|body|p|div|br|table)\b", text) is not None
-
-
 def strip_reply(text: str) -> str:
     """The writer's own words: cut at the first reply header, drop '>' lines."""
     cut = [m.start() for m in (_REPLY_HEADER.search(text), _OUTLOOK_SPLIT.search(text)) if m]
@@ -99,16 +86,31 @@ class Body:
         return f"{self.own}\n\n{self.forwarded}" if self.forwarded else self.own
 
 
+def _own_before(new_text: str, forwarded_text: str) -> str:
+    """The forwarder's own words: new_text up to the forwarded original and its header block."""
+    at = new_text.find(forwarded_text[:200]) if forwarded_text.strip() else -1
+    lines = (new_text[:at] if at > 0 else new_text).rstrip().splitlines()
+    while lines and (not lines[-1].strip() or _FWD_HEADER.match(lines[-1]) or _FORWARD.match(lines[-1])
+                     or _OUTLOOK_SPLIT.match(lines[-1])):
+        lines.pop()
+    return "\n".join(lines)
+
+
 def split_body(parsed: ParsedMessage) -> Body:
+    """Own words and forwarded original. parse.py finds forwards (inline or message/rfc822) and
+    strips quotes; the markers here are a second net for what it leaves."""
+    forwarded = getattr(parsed, "forwarded", None)
+    if forwarded is not None and (forwarded.new_text or forwarded.text).strip():
+        original = forwarded.new_text or forwarded.text
+        own = parsed.new_text if forwarded.via == "attachment" else _own_before(parsed.new_text, original)
+        return Body(strip_reply(own), strip_reply(original), (forwarded.sender or "").lower())
     full = parsed.text or ""
-    if _looks_html(full):
-        full = _html_to_text(full)
     marker = _FORWARD.search(full)
     if marker is None and _FWD_SUBJECT.match(parsed.subject or ""):
         marker = _OUTLOOK_SPLIT.search(full) or _REPLY_HEADER.search(full)
     if marker is None:
         own = parsed.new_text if parsed.new_text and parsed.new_text.strip() else full
-        return Body(strip_reply(_html_to_text(own) if _looks_html(own) else own))
+        return Body(strip_reply(own))
     lines = full[marker.end():].lstrip("\n").splitlines()
     if _REPLY_HEADER.match(full, marker.start()) and not _FORWARD.match(full, marker.start()):
         lines = full[marker.start():].splitlines()      # Outlook: the header block is the marker
@@ -128,7 +130,8 @@ def split_body(parsed: ParsedMessage) -> Body:
 
 # --------------------------------------------------------------------------------- segments
 _BULLET = re.compile(r"^\s*(?:[-*•–—·▪►✓]|\d{1,2}[.)])\s+")
-_SENTENCE_END = re.compile(r"(?<!\bM)(?<!\bMe)(?<!\bMme)(?<!\bDr)(?<!\bSt)(?<!\bn°)(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"0-9])")
+_SENTENCE_END = re.compile(r"(?<!\bM\.)(?<!\bMM\.)(?<!\bMe\.)(?<!\bMme\.)(?<!\bMlle\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bPr\.)"
+                           r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"0-9])")
 _CLOSING = re.compile(r"^(?:bien |tres |très |bonne |belle )?(?:cordialement|amicalement|amitiés?|amities|bien à (?:vous|toi)"
                       r"|bien a (?:vous|toi)|à bientôt|a bientot|salutations|chaleureusement|bises|merci|bonne (?:journée"
                       r"|soirée|fin de semaine|semaine)|belle journée|respectueusement|sincèrement|avec (?:ma|mes|toute)"
@@ -200,7 +203,9 @@ class Mail:
 
     @cached_property
     def signature(self) -> list[str]:
-        return signature_lines(self.body.own)
+        own = self.body.own
+        extra = getattr(self.parsed, "signature", "")     # what followed a "-- " line
+        return signature_lines(f"{own}\n{extra}" if extra else own)
 
     @cached_property
     def forwarded(self) -> bool:
@@ -234,6 +239,7 @@ _AUTHORITY = (r"ambassades?|ambassadeur|ambassadrice|consulats?|consule?s?|autor
 _SUPPORT = (r"soutien|solidarite|amitie|famille|epoux|epouse|mari|femme|mere|pere|fils|fille|enfants?|proches|soeur"
             r"|frere|voeux|detenue?s?|prisonniere?s?")
 OFFICIAL = re.compile(r"\b(?:" + _OFFICIAL + r")\b")
+OFFICIALS_END = re.compile(r",\s*(?:qui|que|dont|lequel|laquelle|lesquels|lesquelles)\b|\squi\s|[:;]|\.\s")
 RECIPIENT = re.compile(r"\b(?:(?P<off>" + _OFFICIAL + r")|(?P<aut>" + _AUTHORITY + r")|(?P<sup>" + _SUPPORT + r"))\b")
 LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?|e-?mails?|telegrammes?|fax"
                     r"|appels? urgents?|messages? de (?:soutien|solidarite))\b(?! d'information)")
@@ -254,7 +260,7 @@ COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?
                     r"avec la participation d|coordonne\w* avec|en lien avec|avec (?:l'|la |le |les |des |nos |notre )"
                     r"(?:association|collectif|section|ong\b|federation|ligue|syndicat|comite|coordination|amis"
                     r"|club|paroisse|mjc|maison des|centre social|groupes?\b|cercles?\b|antennes?\b))\w*")
-FUND = re.compile(r"\b(?:verse|versons|versement|verser|reverse\w*|dons? de|fait un don|virement|cheque|"
+FUND = re.compile(r"\b(?:versee?s?|versons|versement|verser|reverse\w*|dons? de|fait un don|virement|cheque|"
                   r"collecte de fonds)\b")
 AMOUNT_ANAPHORA = re.compile(r"\b(?:cette somme|ce montant|l'integralite|la recette|le produit|le benefice|ces fonds)\b")
 _PLANNED = (r"allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|pour)|(?:est|sont) prevue?s?|envisag\w*"
@@ -280,6 +286,9 @@ ANAPHORA = re.compile(r"^(?:pendant (?:l'|la |le |les |cette |ce |cet )|a l'issu
                       r"|au cours de (?:cette |ce |cet |la |l')|lors de (?:cette |ce |cet )|a cette occasion|sur place"
                       r"|ce jour-la|le meme jour|a la fin (?:de la |du |de l')|apres (?:la |le |l')(?:lecture|concert"
                       r"|conference|debat|projection|stand))")
+CLAUSE_BREAK = re.compile(r",\s*(?:et|puis|mais)\s|;\s|\s(?:et|puis|mais)\s+(?:j'|je\s|nous\s|on\s|il\s|elle\s|ils\s"
+                          r"|elles\s)")
+SAME_DAY = re.compile(r"\b(?:le meme (?:jour|soir|matin|apres-midi)|ce (?:jour|soir)-la|a cette occasion)\b")
 _NOT_COUNT_WORD = r"(?!de\b|d'|" + "|".join(MONTHS) + r"\b|h\b|min\b|ans?\b|jours?\b|heures?\b)"
 PETITION_COUNT = re.compile(r"(\d+)\s+(?:" + _NOT_COUNT_WORD + _W + r"\s+)?signatures\b"
                             r"|(\d+)\s+(?:" + _W + r"\s+)?(?:ont|avaient) signe")
@@ -306,6 +315,8 @@ def _count_before(norm: str, pos: int, noun: str) -> int | None:
 def _advocacy_count(norm: str, pattern: re.Pattern[str] | None = None) -> int | None:
     """How many officials: '4 deputes' -> 4; 'la senatrice ... et un depute' -> 2; 'les elus' -> None."""
     singles = 0
+    stop = OFFICIALS_END.search(norm)
+    norm = norm[:stop.start()] if stop else norm
     for m in (pattern or OFFICIAL).finditer(norm):
         n = NUMBER_BEFORE.search(norm[max(0, m.start() - 40):m.start()])
         if m.group(0).split()[0].endswith("s"):
@@ -403,6 +414,32 @@ def _done(seg: Segment, pos: int) -> bool:
 _LETTERS = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT)
 
 
+def _anaphora_end(seg: Segment) -> int:
+    """End of an opening 'Pendant l'entracte,' / 'A l'issue de la lecture,' (0 when none)."""
+    norm = seg.norm.lstrip()
+    if not ANAPHORA.match(norm):
+        return 0
+    comma = norm.find(",")
+    return (len(seg.norm) - len(norm)) + (comma if 0 < comma < 60 else 0)
+
+
+def _when(seg: Segment, pos: int, last_event: date | None) -> date | None:
+    """The date of the action at `pos`: one written in its clause; else one opening the sentence
+    ('Le 5 fevrier, nous avons...'); else the event it refers back to ('le meme soir')."""
+    cuts = [0, *(m.start() for m in CLAUSE_BREAK.finditer(seg.norm)), len(seg.norm) + 1]
+    start, end = next((a, b) for a, b in zip(cuts, cuts[1:]) if a <= pos < b) if pos < len(seg.norm) else (0, 1)
+    inside = [d for d in seg.dates if start <= d[0] < end]
+    if inside:
+        return min(inside, key=lambda d: abs(d[0] - pos))[1]
+    if SAME_DAY.search(seg.norm, start, end):
+        return last_event
+    verb = next((m.start() for m in MARKER.finditer(seg.norm) if m.group("past")), len(seg.norm))
+    lead = [d for d in seg.dates if d[0] < min(verb, cuts[1])]
+    if lead:
+        return lead[0][1]
+    return last_event if _anaphora_end(seg) else None
+
+
 def find_actions(segs: list[Segment], person_tokens: Iterable[str] = ()) -> tuple[list[Action], bool]:
     """The actions done, and whether action wording was seen only as planned or hypothetical."""
     actions: list[Action] = []
@@ -412,13 +449,16 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = ()) -> tupl
     person_tokens = tuple(person_tokens)
     for seg in segs:
         merged: dict[tuple[ActionType, date | None], _Found] = {}
-        for f in _candidates(seg, person_tokens, last_amount):
+        skip_before = _anaphora_end(seg)
+        for f in sorted(_candidates(seg, person_tokens, last_amount), key=lambda f: f.pos):
+            if f.type is ActionType.AWARENESS and f.pos < skip_before:
+                continue               # "a l'issue du concert": the concert already reported
             if not _done(seg, f.pos):
                 planned = True
                 continue
-            when = min(seg.dates, key=lambda d: abs(d[0] - f.pos))[1] if seg.dates else None
-            if when is None and ANAPHORA.match(seg.norm.lstrip()):
-                when = last_event
+            when = _when(seg, f.pos, last_event)
+            if when is not None:
+                last_event = when
             prev = merged.setdefault((f.type, when), f)
             if prev is not f:          # one segment, one action per type and date
                 if prev.count is None:
@@ -428,9 +468,6 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = ()) -> tupl
         for (kind, when), f in merged.items():
             count = None if kind in (ActionType.COLLABORATION, ActionType.FUND) else f.count
             actions.append(Action(kind, count, f.amount if kind is ActionType.FUND else None, when))
-        dated = [when for (_, when) in merged if when is not None]
-        if dated:
-            last_event = dated[0]
         amounts = parse_amounts(seg.norm)
         if amounts:
             last_amount = amounts[-1][1]
@@ -709,7 +746,8 @@ _UNSUB = re.compile(
     r"^\W*stop\W*$"
     r"|\b(?:je|j'|nous)\s*(?:[a-z']+\s+){0,3}?(?:me desinscrire|me desabonner|nous desinscrire|nous desabonner"
     r"|etre (?:retiree?|desinscrite?|desabonnee?|rayee?))"
-    r"|\b(?:merci|veuillez|pouvez-vous|pourriez-vous|je vous (?:demande|prie)) (?:de |d')(?:bien vouloir )?"
+    r"|\b(?:merci de |merci d'|veuillez |pouvez-vous |pourriez-vous |pourrais-tu |peux-tu |je vous (?:demande|prie) de "
+    r"|je vous remercie de )(?:bien vouloir )?"
     r"(?:me (?:retirer|desinscrire|desabonner|supprimer|rayer|enlever)|m'(?:enlever|oter)|ne plus m'envoyer"
     r"|(?:retirer|supprimer|enlever|rayer) (?:mon adresse|mon nom|mon courriel|mon e-?mail))"
     r"|\b(?:desinscrivez|desabonnez|retirez|supprimez|enlevez|rayez)-moi"
@@ -772,7 +810,8 @@ def read_confirm(mail: Mail, team_address: str = "", known_token: Callable[[str]
 
 
 _SIGNUP = re.compile(
-    r"\b(?:propos\w* (?:mon|notre|de l') ?aide|offr\w* (?:mon|notre) aide|(?:me|nous) port\w* volontaires?"
+    r"\b(?:(?:proposer|je propose|nous proposons|je vous propose|vous proposer) (?:mon|notre|de l') ?aide"
+    r"|offrir (?:mon|notre) aide|(?:me|nous) port\w* volontaires?"
     r"|rejoindre (?:l'equipe|votre equipe|les benevoles|les structures qui|le reseau|l'action)|devenir benevoles?"
     r"|(?:m'|nous |s')engager (?:sur|pour|aupres de|dans|a suivre|comme) (?:un |le |ce |les |des |votre |vos |son "
     r"|l')?(?:nouveau |autre )?(?:dossiers?|equipe|benevol\w*|cause)"

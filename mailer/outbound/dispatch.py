@@ -23,13 +23,13 @@ from datetime import date
 from typing import Any
 
 from ..config import Config, load_config
-from ..errors import PermanentSendError, TemporarySendError
+from ..errors import PermanentSendError, SendError, TemporarySendError
 from ..models import CampaignState, Recipient
 from ..registry import load_directory, suppression_map
 from ..store import Store
 from .campaigns import Campaign, load_campaign
 from .journal import JournalWriter, campaign_folder, read_audience
-from .render import CampaignRenderer, RenderOptions
+from .render import CampaignRenderer, Outgoing, RenderOptions
 from .send import Pacer, SmtpSetupError, SmtpTransport
 
 log = logging.getLogger(__name__)
@@ -157,64 +157,83 @@ class Worker:
         self.journal.attempts(i for i, _ in batch)
         return batch
 
-    def deliver(self, transport: SmtpTransport, index: int, recipient: Recipient) -> bool:
-        """Send one message; True when it needs no retry."""
+    def build(self, work: list[tuple[int, int]]) -> list[tuple[int, int, Outgoing]]:
+        """Render a batch; a bad value (header injection) fails that recipient only."""
+        built = []
+        with self.render_lock:              # the Jinja variant cache is shared by the threads
+            for index, attempt in work:
+                try:
+                    built.append((index, attempt, self.renderer.build(self.recipients[index], index)))
+                except Exception as exc:
+                    self.journal.failed(index, None, f"cannot build message: {exc}")
+                    self.count("failed")
+        return built
+
+    def send(self, transport: SmtpTransport, work: list[tuple[int, int]],
+             retries: list[tuple[float, int, int]]) -> None:
+        """Send a batch, journaling each outcome the moment the server gives it."""
+        built = self.build(work)
+
+        def on_result(position: int, error: SendError | None) -> None:
+            index, attempt, _ = built[position]
+            if error is None:
+                self.journal.delivered(index)
+                self.count("sent")
+                self.success()
+            elif isinstance(error, PermanentSendError):
+                self.journal.failed(index, error.code, str(error))
+                self.count("failed")
+                self.failure(str(error))
+            else:
+                self.journal.deferred(index, error.code, str(error))
+                self.failure(str(error))
+                self.retry_later(retries, index, attempt)
+
         try:
-            with self.render_lock:          # Jinja variant cache is shared by the threads
-                message = self.renderer.build(recipient, index)
-        except Exception as exc:            # a bad value (header injection) fails this recipient only
-            self.journal.failed(index, None, f"cannot build message: {exc}")
-            self.count("failed")
-            return True
-        self.pacer.wait()
-        try:
-            transport.send(message)
-        except PermanentSendError as exc:
-            self.journal.failed(index, exc.code, str(exc))
-            self.count("failed")
+            done = transport.send_batch([m for _, _, m in built], on_result, self.pacer.wait, self.stopping)
+        except TemporarySendError as exc:           # could not even connect
+            done = 0
             self.failure(str(exc))
-            return True
-        except TemporarySendError as exc:
-            self.journal.deferred(index, exc.code, str(exc))
-            self.failure(str(exc))
-            return False
-        self.journal.delivered(index)
-        self.count("sent")
-        self.success()
-        return True
+            for index, attempt, _ in built:
+                self.retry_later(retries, index, attempt)
+            return
+        for index, attempt, _ in built[done:]:      # not attempted: a stop, or a lost connection
+            heapq.heappush(retries, (time.monotonic(), attempt, index))
+
+    def retry_later(self, retries: list[tuple[float, int, int]], index: int, attempt: int) -> None:
+        delays = self.config.smtp.retry_seconds
+        if attempt < len(delays):
+            heapq.heappush(retries, (time.monotonic() + delays[attempt], attempt + 1, index))
+        else:
+            self.count("deferred")              # stays pending: the next `send` tries again
+
+    def due_retries(self, retries: list[tuple[float, int, int]]) -> list[tuple[int, int]]:
+        now = time.monotonic()
+        work = []
+        while retries and retries[0][0] <= now and len(work) < BATCH:
+            _, attempt, index = heapq.heappop(retries)
+            reason = self.watch.reason(self.recipients[index].email)
+            if reason:
+                self.journal.suppressed(index, reason)
+                self.count("suppressed")
+            else:
+                work.append((index, attempt))
+        return work
 
     def run_thread(self) -> None:
         transport = SmtpTransport(self.config.smtp)
         retries: list[tuple[float, int, int]] = []      # (due, attempt, index)
         try:
             while not self.stopping():
-                now = time.monotonic()
-                if retries and retries[0][0] <= now:
-                    _, attempt, index = heapq.heappop(retries)
-                    if self.watch.reason(self.recipients[index].email):
-                        self.journal.suppressed(index, self.watch.reason(self.recipients[index].email) or "")
-                        self.count("suppressed")
-                        continue
-                    work = [(index, attempt)]
-                else:
-                    batch = self.next_batch()
-                    if not batch:
-                        if not retries:
-                            return
-                        self.stop.wait(min(1.0, max(0.0, retries[0][0] - now)))
-                        continue
-                    work = [(index, 0) for index, _ in batch]
-                for position, (index, attempt) in enumerate(work):
-                    if self.stopping():
+                work = self.due_retries(retries)
+                if not work:
+                    work = [(index, 0) for index, _ in self.next_batch()]
+                if not work:
+                    if not retries:
                         return
-                    if not self.deliver(transport, index, self.recipients[index]):
-                        delays = self.config.smtp.retry_seconds
-                        if attempt < len(delays):
-                            heapq.heappush(retries, (time.monotonic() + delays[attempt], attempt + 1, index))
-                        else:
-                            self.count("deferred")
-                        if self.stopping():
-                            return
+                    self.stop.wait(min(1.0, max(0.0, retries[0][0] - time.monotonic())))
+                    continue
+                self.send(transport, work, retries)
         except SmtpSetupError as exc:
             self.shared.last_error.value = str(exc).encode("utf-8", "replace")[:299]
             self.shared.paused.set()

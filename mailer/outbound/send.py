@@ -12,12 +12,17 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 
 from ..config import SmtpConfig
-from ..errors import MailerError, PermanentSendError, TemporarySendError
+from ..errors import MailerError, PermanentSendError, SendError, TemporarySendError
 from .encoding import dot_stuff
 from .render import Outgoing
+
+
+_MAX_LINE = 8192
+ResultCallback = Callable[[int, "SendError | None"], None]   # (position in the batch, error or None)
 
 
 class SmtpSetupError(MailerError):
@@ -75,52 +80,134 @@ class SmtpTransport:
             raise TemporarySendError(f"cannot connect to {cfg.host}:{cfg.port}: {exc}") from None
         return conn
 
-    def send(self, message: Outgoing) -> None:
-        """Deliver one message or raise TemporarySendError / PermanentSendError.
-
-        With PIPELINING (RFC 2920) MAIL, RCPT and DATA go in one write: two round trips per
-        message instead of four. Addresses were checked by the renderer, so they go out as they
-        are (smtplib's `sendmail` re-parses each one, which cost more than rendering).
-        """
+    def _connection(self) -> smtplib.SMTP:
         if self._conn is None:
             self._conn = self._open()
             self._pipelining = self._conn.has_extn("pipelining")
-        conn = self._conn
+            if self._conn.file is None:
+                self._conn.file = self._conn.sock.makefile("rb")
+        return self._conn
+
+    def _reply(self) -> tuple[int, str]:
+        """One SMTP reply (multi-line aware); leaner than smtplib's getreply on the hot path."""
+        assert self._conn is not None and self._conn.file is not None
+        lines = []
+        while True:
+            line = self._conn.file.readline(_MAX_LINE)
+            if not line:
+                raise smtplib.SMTPServerDisconnected("connection closed by the server")
+            lines.append(line[4:].strip().decode("utf-8", "replace"))
+            if line[3:4] != b"-":
+                break
         try:
-            commands = [f"MAIL FROM:<{message.envelope_from}>", f"RCPT TO:<{message.recipient}>", "DATA"]
-            replies: list[tuple[int, bytes]] = []
-            if self._pipelining:
-                conn.send("".join(c + "\r\n" for c in commands).encode("ascii"))
-                replies = [conn.getreply() for _ in commands]
-            else:
-                for command in commands:
-                    replies.append(conn.docmd(command))
-                    if replies[-1][0] not in (250, 251, 354):
-                        break
-            failed = next((r for r, ok in zip(replies, ((250,), (250, 251), (354,))) if r[0] not in ok), None)
-            if failed is not None:
-                if len(replies) == 3 and replies[2][0] == 354:
-                    conn.send(b".\r\n")       # the server opened DATA anyway: close it empty
-                    conn.getreply()
-                self._after_error(failed[0])
-                raise _classify(failed[0], _reply_text(failed[1]))
-            body = dot_stuff(message.data)
-            conn.send(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
-            code, text = conn.getreply()
-            if code != 250:
-                self._after_error(code)
-                raise _classify(code, _reply_text(text))
+            return int(line[:3]), " ".join(lines)
+        except ValueError:
+            raise smtplib.SMTPServerDisconnected(f"garbled reply {line[:40]!r}") from None
+
+    @staticmethod
+    def _envelope(message: Outgoing) -> bytes:
+        return f"MAIL FROM:<{message.envelope_from}>\r\nRCPT TO:<{message.recipient}>\r\nDATA\r\n".encode("ascii")
+
+    @staticmethod
+    def _body(message: Outgoing) -> bytes:
+        body = dot_stuff(message.data)
+        return body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n")
+
+    def _envelope_error(self) -> SendError | None:
+        """Read the replies to MAIL, RCPT, DATA; None when the server waits for the body."""
+        replies = [self._reply() for _ in range(3)]
+        for (code, text), ok in zip(replies, ((250,), (250, 251), (354,))):
+            if code not in ok:
+                if replies[2][0] == 354 or code == 421:
+                    self._drop()        # never send '.' to close it: that could deliver an empty mail
+                else:
+                    self._reset()
+                return _classify(code, text)
+        return None
+
+    def send_batch(self, messages: Sequence[Outgoing], on_result: ResultCallback,
+                   before_each: Callable[[], None] | None = None,
+                   should_stop: Callable[[], bool] | None = None) -> int:
+        """Send messages in order, reporting each outcome as soon as it is known.
+
+        Returns how many messages got an outcome; the rest were not attempted (a stop request,
+        or a lost connection). With PIPELINING (RFC 2920) the body of one message and the
+        envelope (MAIL, RCPT, DATA) of the next leave in one write: one round trip per message.
+        A body is written only once its own envelope was accepted, so at most one message per
+        connection is ever in flight (accepted by the server, outcome not yet reported).
+        Addresses were checked by the renderer and go out as they are: smtplib's `sendmail`
+        re-parses each one, which cost more than rendering the message.
+        """
+        position = 0
+        envelope_sent = False
+        try:
+            while position < len(messages):
+                if not envelope_sent:
+                    if should_stop and should_stop():
+                        return position
+                    if before_each:
+                        before_each()
+                    conn = self._connection()
+                    if not self._pipelining:
+                        on_result(position, self._send_unpipelined(messages[position]))
+                        position += 1
+                        continue
+                    conn.send(self._envelope(messages[position]))
+                envelope_sent = False
+                error = self._envelope_error()
+                if error is not None:
+                    on_result(position, error)
+                    position += 1
+                    continue
+                payload = self._body(messages[position])
+                more = position + 1 < len(messages) and not (should_stop and should_stop())
+                if more:
+                    if before_each:
+                        before_each()
+                    payload += self._envelope(messages[position + 1])
+                assert self._conn is not None
+                self._conn.send(payload)
+                envelope_sent = more
+                code, text = self._reply()
+                on_result(position, None if code == 250 else _classify(code, text))
+                position += 1
+                if code == 421:
+                    self._drop()
+                    envelope_sent = False
         except (smtplib.SMTPServerDisconnected, OSError, socket.timeout) as exc:
             self._drop()
-            raise TemporarySendError(f"connection lost: {exc or type(exc).__name__}") from None
+            on_result(position, TemporarySendError(f"connection lost: {exc or type(exc).__name__}"))
+            return position + 1
+        return position
 
-    def _after_error(self, code: int) -> None:
-        """421 means the server is closing; anything else leaves a transaction to reset."""
-        if code == 421 or self._conn is None:
+    def _send_unpipelined(self, message: Outgoing) -> SendError | None:
+        conn = self._connection()
+        for command, ok in ((f"MAIL FROM:<{message.envelope_from}>", (250,)),
+                            (f"RCPT TO:<{message.recipient}>", (250, 251)), ("DATA", (354,))):
+            code, text = conn.docmd(command)
+            if code not in ok:
+                if code in (354, 421):
+                    self._drop()
+                else:
+                    self._reset()
+                return _classify(code, _reply_text(text))
+        conn.send(self._body(message))
+        code, text = self._reply()
+        if code == 421:
             self._drop()
-            return
+        return None if code == 250 else _classify(code, text)
+
+    def send(self, message: Outgoing) -> None:
+        """Deliver one message or raise TemporarySendError / PermanentSendError."""
+        outcome: list[SendError | None] = []
+        self.send_batch([message], lambda _, error: outcome.append(error))
+        if outcome and outcome[0] is not None:
+            raise outcome[0]
+
+    def _reset(self) -> None:
         try:
-            self._conn.docmd("RSET")
+            if self._conn is not None:
+                self._conn.docmd("RSET")
         except (smtplib.SMTPException, OSError):
             self._drop()
 
