@@ -1,5 +1,9 @@
 """Render and send N personalised French messages into a local SMTP sink; print msg/s and peak RSS.
 
+The figures are those of `mailer campaign send --yes` run as a coordinator would, from process
+start to exit (startup, freezing the audience, workers, final summary): msg/s = N / wall time,
+RSS summed over the command and its workers.
+
     python benchmarks/send_bench.py [--n 20000 --n 100000] [--template action_alert] [--connections 4]
 
 The sink is Debian postfix's `smtp-sink` (aiosmtpd tops out near 3,000 msg/s and would be the
@@ -72,22 +76,32 @@ def rss_kb(pid: int) -> int:
 
 
 class RssSampler(threading.Thread):
-    """Peak of the summed RSS of this process and its children, sampled every 50 ms."""
+    """Peak of the summed RSS of one process tree (the `mailer` command and its workers)."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: int) -> None:
         super().__init__(daemon=True)
+        self.root = root
         self.peak_total = 0
         self.peak_single = 0
         self.running = True
 
+    def tree(self) -> list[int]:
+        pids, todo = [], [self.root]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            try:
+                todo += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+            except OSError:
+                pass
+        return pids
+
     def run(self) -> None:
-        me = os.getpid()
         while self.running:
-            pids = [me] + [int(p) for p in Path(f"/proc/{me}/task/{me}/children").read_text().split()]
-            sizes = [rss_kb(pid) for pid in pids]
+            sizes = [rss_kb(pid) for pid in self.tree()]
             self.peak_total = max(self.peak_total, sum(sizes))
-            self.peak_single = max(self.peak_single, max(sizes))
-            time.sleep(0.05)
+            self.peak_single = max(self.peak_single, max(sizes, default=0))
+            time.sleep(0.02)
 
 
 def make_project(folder: Path, port: int, n: int, connections: int, template: str,
@@ -126,21 +140,28 @@ def make_project(folder: Path, port: int, n: int, connections: int, template: st
 
 
 def bench_campaign(n: int, port: int, connections: int, template: str, templates: Path) -> dict[str, float]:
+    """`mailer campaign send --yes` as a coordinator runs it, timed and measured from outside."""
     with tempfile.TemporaryDirectory() as tmp:
         config_path, campaign_path = make_project(Path(tmp), port, n, connections, template, templates)
-        config = load_config(config_path)
-        service = CampaignService(config, Store(config.storage.path))
-        campaign = load_campaign(campaign_path)
-        sampler = RssSampler()
-        sampler.start()
         started = time.perf_counter()
-        with service.sending(campaign) as session:
-            status = session.run()
+        proc = subprocess.Popen([sys.executable, "-m", "mailer", "--config", str(config_path), "campaign", "send",
+                                 str(campaign_path), "--yes"], cwd=REPO, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        sampler = RssSampler(proc.pid)
+        sampler.start()
+        output, _ = proc.communicate()
         elapsed = time.perf_counter() - started
         sampler.running = False
         sampler.join()
-        size = len(session.service.renderer(campaign).build(session.recipients[0], 0).data)
-        assert status.sent == n, status
+        if proc.returncode != 0:
+            sys.exit(f"send failed:\n{output}")
+        config = load_config(config_path)
+        service = CampaignService(config, Store(config.storage.path))
+        campaign = load_campaign(campaign_path)
+        status = service.status(campaign)
+        assert status.sent == n and status.state == "done", status
+        recipients, frozen = service.audience(campaign)
+        size = len(service.renderer(campaign, frozen).build(recipients[0], 0).data)
         return {"n": n, "seconds": elapsed, "msg_per_s": n / elapsed, "peak_rss_total_mb": sampler.peak_total / 1024,
                 "peak_rss_single_mb": sampler.peak_single / 1024, "message_bytes": size}
 

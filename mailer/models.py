@@ -158,7 +158,7 @@ class RecipientKind(StrEnum):
     CONTACT = "contact"          # a row of a csv: audience
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Recipient:
     """One address of a campaign's audience, with what templates may say about it."""
 

@@ -11,7 +11,7 @@ import updates the records of suppressed addresses but never lifts the suppressi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,7 +103,12 @@ def load_directory(snapshot: Snapshot) -> Directory:
 
 
 def subscribers(snapshot: Snapshot) -> list[Subscriber]:
-    return [Subscriber.from_doc(d) for d in snapshot.docs(SUBSCRIBERS)]
+    return list(iter_subscribers(snapshot))
+
+
+def iter_subscribers(snapshot: Snapshot) -> Iterator[Subscriber]:
+    """One at a time: resolving a 100k audience should not hold 100k of them at once."""
+    return (Subscriber.from_doc(d) for d in snapshot.iter_docs(SUBSCRIBERS))
 
 
 def suppression_map(snapshot: Snapshot) -> dict[str, Suppression]:

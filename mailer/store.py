@@ -17,7 +17,7 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,8 @@ from tinydb.table import Table
 
 from .errors import StoreError
 
-__all__ = ["Query", "Store", "Table", "Transaction", "ensure_private_dir", "write_private_file"]
+__all__ = ["Query", "Store", "Table", "Transaction", "ensure_private_dir", "write_private_file",
+           "write_private_lines"]
 
 LOCK_TIMEOUT_SECONDS = 60
 
@@ -58,12 +59,18 @@ def fsync_dir(path: Path) -> None:
 
 def write_private_file(path: Path, data: bytes) -> None:
     """Replace `path` atomically with `data`, mode 0600, durable once this returns."""
+    write_private_lines(path, [data])
+
+
+def write_private_lines(path: Path, chunks: Iterable[bytes | str]) -> None:
+    """Replace `path` atomically with the chunks (str as UTF-8), streamed; mode 0600, fsynced."""
     ensure_private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        with os.fdopen(fd, "wb", buffering=1 << 16) as handle:
+            for chunk in chunks:
+                handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -149,6 +156,9 @@ class Snapshot:
 
     def docs(self, name: str) -> list[dict[str, Any]]:
         return list(self._data(name).get(name, {}).values())
+
+    def iter_docs(self, name: str) -> Iterator[dict[str, Any]]:
+        return iter(self._data(name).get(name, {}).values())
 
     def table(self, name: str) -> Table:
         storage = _MemoryStorage(self._data(name))

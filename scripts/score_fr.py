@@ -75,8 +75,8 @@ class Score:
 
     def line(self, field: str) -> str:
         total = self.totals[field]
-        return f"{field:<22} {self.hits[field]:>4}/{total:<4} {100 * self.hits[field] / total:6.1f}%" if total else \
-            f"{field:<22}    -"
+        return f"{field:<26} {self.hits[field]:>4}/{total:<4} {100 * self.hits[field] / total:6.1f}%" if total else \
+            f"{field:<26}    -"
 
 
 def score(folder: Path, repeat: int = 1) -> tuple[Score, float, int]:
@@ -135,7 +135,7 @@ def main() -> int:
     for field in FIELDS:
         if s.totals[field]:
             print(s.line(field))
-    print(f"{'speed':<22} {count / elapsed:,.0f} msg/s ({1000 * elapsed / count:.2f} ms/msg, parse + read,"
+    print(f"{'speed':<26} {count / elapsed:,.0f} msg/s ({1000 * elapsed / count:.2f} ms/msg, parse + read,"
           f" first read included)")
     if args.show_misses:
         for field in FIELDS:

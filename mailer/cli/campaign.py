@@ -115,7 +115,7 @@ def send(app: App, file: Path, yes: bool, dry_run: bool) -> None:
         return
     with service.sending(campaign) as session:
         pending = session.pending
-        total = len(session.recipients)
+        total = session.total
         if not pending:
             click.echo(_describe(service.status(campaign)))
             return

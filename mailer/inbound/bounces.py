@@ -54,7 +54,7 @@ class Complaint:
 
 # ---------------------------------------------------------------------------- VERP
 
-_VERP_RE = re.compile(r"[^\s<>\"',;:@]+\+b-([A-Za-z0-9]+)@", re.I)
+_VERP_RE = re.compile(r"\+b-([A-Za-z0-9]{1,64})@", re.IGNORECASE)
 _ENVELOPE_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to", "x-envelope-to",
                      "x-delivered-to", "x-rcpt-to", "return-path")
 
@@ -85,10 +85,11 @@ def _verp_recipients(parsed: ParsedMessage, resolve_token: TokenResolver | None)
 
 # ---------------------------------------------------------------------------- RFC 3464 fields
 
-_FIELD_RE = re.compile(r"^([A-Za-z][\w-]*)[ \t]*:[ \t]*(.*(?:\n[ \t]+.*)*)", re.M)
+_FIELD_RE = re.compile(r"^([A-Za-z][\w-]*)[ \t]*:[ \t]*(.*(?:\n[ \t]+.*)*)", re.MULTILINE)
 _STATUS_RE = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _REPLY_RE = re.compile(r"(?<![\d.])([245])\d\d(?![\d.])")
 _SUCCESS = frozenset({"delivered", "relayed", "expanded", "deliverable"})   # "deliverable": sendmail -bv
+_INLINE_REPORT_RE = re.compile(r"^(?:Final|Original)-Recipient[ \t]*:", re.MULTILINE | re.IGNORECASE)
 
 
 def _fields(text: str) -> list[tuple[str, str]]:
@@ -152,9 +153,10 @@ def _dsn_records(text: str) -> list[Failure | str]:
 
 def _report_texts(parsed: ParsedMessage) -> list[str]:
     """The delivery-status texts of the mail itself (not of a bounce quoted inside it)."""
-    texts = [p.text for p in parsed.parts if p.in_message == 0 and p.content_type.endswith("delivery-status")]
-    if not texts and re.search(r"^(?:Final|Original)-Recipient\s*:", parsed.text, re.M | re.I):
-        texts = [parsed.text]               # the fields pasted into the body (broken MIME, AWS WorkMail)
+    texts = [p.text[:_REPORT_CHARS] for p in parsed.parts
+             if p.in_message == 0 and p.content_type.endswith("delivery-status")]
+    if not texts and _INLINE_REPORT_RE.search(parsed.text[:_REPORT_CHARS]):
+        texts = [parsed.text[:_REPORT_CHARS]]   # the fields pasted into the body (broken MIME, AWS WorkMail)
     return texts
 
 
@@ -173,12 +175,14 @@ def detect_delivery_notice(parsed: ParsedMessage) -> str | None:
 
 # ---------------------------------------------------------------------------- non-standard bounces
 
+# Who writes bounces: the MTA's own names (strong), and service addresses that also send other mail (weak).
 _DAEMON_RE = re.compile(r"^(?:mailer-daemon|mailer_daemon|mail-daemon|mailerdaemon|maildaemon|mdaemon|postmaster|"
                         r"post_master|postoffice|mail\.delivery\.system|mail-delivery|mailadmin|"
-                        r"mail\.administrator|smtp\.gateway|sysadmin|mailer|no-reply|noreply|root|"
-                        r"bounce[sd]?|nobody)(?:[@+.-]|$)|^[\w.-]+-(?:admin|owner|bounces?)@", re.I)
+                        r"mail\.administrator|smtp\.gateway)(?:[@+.-]|$)", re.IGNORECASE)
+_SERVICE_RE = re.compile(r"^(?:sysadmin|mailer|no-?reply|root|bounce[sd]?|nobody)(?:[@+.-]|$)|"
+                         r"^[\w.-]+-(?:admin|owner|bounces?)@", re.IGNORECASE)
 _DAEMON_NAME_RE = re.compile(r"mail delivery (?:subsystem|system|service)|mail administrator|postmaster|"
-                             r"mailer.daemon|system administrator|delivery (?:status )?notification", re.I)
+                             r"mailer.daemon|system administrator|delivery (?:status )?notification", re.IGNORECASE)
 _SUBJECT_RE = re.compile(
     r"^\s*(?:undeliver|undelivered|returned mail|return(?:ed)? mail|mail delivery (?:failed|failure|problem)|"
     r"delivery (?:status notification|failure|notification|has failed|problem|final failure)|"
@@ -207,21 +211,23 @@ _FAILURE_RE = re.compile(
     r"not a member of|are not (?:a )?member|mail loop|loop (?:alert|detected)|duplicated message-id|"
     r"too many hops|hop count exceeded")                  # matched against lower-cased text
 _ORIGINAL_RE = re.compile(
-    r"^[ \t>]*(?:-+\s*)?(?:this is a copy of|below this line is a copy|original message follows|"
+    r"^[ \t>]*(?:-+[ \t]*)?(?:this is a copy of|below this line is a copy|original message follows|"
     r"unsent message follows|message headers? follows?|the header of the original message|"
     r"original message(?: header)?s?\s*(?:-+|:|$)|returned message|"
     r"included is a copy|below is a copy|enclosed is a copy|a copy of the original message|"
-    r"-+ ?original message ?-+|original mail as follows|\*+\s*end of message|-+original message)|"
+    r"-+ ?original message ?-+|original mail as follows|\*+\s*end of message|-+original message|"
+    r"ceci est une copie du message|copie du message (?:d'origine|original)|message d'origine|"
+    r"en-t[êe]tes? du message)|"
     r"^(?:received|return-path|dkim-signature|x-received|arf-version|message-id|"
     r"authentication-results|x-originating-ip|delivered-to|x-google-smtp-source)\s*:",
-    re.M)                                          # matched against lower-cased text
-_EMAIL_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]+|"
-                       r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@#[A-Za-z0-9.-]+")
+    re.MULTILINE)                                          # matched against lower-cased text
+_EMAIL_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{1,24}|"
+                       r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@#[A-Za-z0-9.-]{1,255}")   # bounded: linear scans
 _NOT_RECIPIENT_RE = re.compile(
     r"(?:mail from|envelope-from|from|sender|sent by|original sender|return-path|reply-to|generated from|"
-    r"expanded from|sorry|hello|hi|bonjour|dear|to contact|contact|send mail to|x-postfix-sender)\s*:?\s*[(<\"']*$",
-    re.I)
-_HEADERISH_RE = re.compile(r"^\s*(?:to|cc|from|subject|sent|date|reply-to|message-id|sender)\s*:", re.I)
+    r"expanded from|sorry|hello|hi|bonjour|dear|to contact|contact|send mail to|x-postfix-sender)[\s:]*[(<\"']*$",
+    re.IGNORECASE)
+_HEADERISH_RE = re.compile(r"^\s*(?:to|cc|from|subject|sent|date|reply-to|message-id|sender)\s*:", re.IGNORECASE)
 _PERMANENT_RE = re.compile(r"permanent(?:ly)?|i've given up|no further (?:delivery )?attempts|unrecoverable|"
                            r"will not (?:be )?retr|not going to try again|given up|fatal error|"
                            r"erreur permanente|d[ée]finitive")
@@ -229,27 +235,31 @@ _TEMPORARY_RE = re.compile(r"temporar(?:y|ily)|will (?:continue|keep) (?:trying|
                            r"will be retried|will retry|delayed|has not yet been delivered|not yet delivered|"
                            r"deferred|will try (?:again|to deliver)|no action is required|"
                            r"erreur temporaire|nouvel essai|sera retent|essayer plus tard")
-_DAEMON_LOCAL_RE = re.compile(r"^(?:mailer-daemon|postmaster|post_master|mail-daemon|root|nobody)@", re.I)
+_DAEMON_LOCAL_RE = re.compile(r"^(?:mailer-daemon|postmaster|post_master|mail-daemon|root|nobody)@", re.IGNORECASE)
+
+
+_NOTICE_CHARS = 20_000                       # a bounce says what it has to say well before this
+_REPORT_CHARS = 100_000                      # ~1,000 recipient records
 
 
 def _notification(parsed: ParsedMessage) -> str:
     """The bounce's own words: its text up to the copy of the original message."""
-    text = parsed.text
+    text = parsed.text[:_NOTICE_CHARS]
     if not text.strip():                     # e.g. multipart/mixed whose notice is an attachment
-        text = next((p.text for p in parsed.parts if p.in_message == 0 and p.content_type == "text/plain"
-                     and p.text.strip()), "")
+        text = next((p.text[:_NOTICE_CHARS] for p in parsed.parts if p.in_message == 0
+                     and p.content_type == "text/plain" and p.text.strip()), "")
     low = text.lower()
     m = _ORIGINAL_RE.search(low) if len(low) == len(text) else None   # lower() keeps offsets but for rare letters
     return text[:m.start()] if m and m.start() > 0 else text
 
 
-def _machine_sender(parsed: ParsedMessage) -> bool:
-    if _DAEMON_RE.match(parsed.sender) or _DAEMON_NAME_RE.search(parsed.sender_name):
-        return True
-    if not parsed.sender:                    # no From at all, as some MTAs write them
-        return True
+def _machine_sender(parsed: ParsedMessage) -> str:
+    """"mta" when an MTA wrote this, "service" for addresses that send bounces among other mail, else ""."""
     return_path = parsed.headers.get("return-path", "").strip()
-    return return_path == "<>" or bool(_DAEMON_RE.match(parsed.return_path))
+    if (not parsed.sender or return_path == "<>" or _DAEMON_RE.match(parsed.sender)
+            or _DAEMON_RE.match(parsed.return_path) or _DAEMON_NAME_RE.search(parsed.sender_name)):
+        return "mta"
+    return "service" if _SERVICE_RE.match(parsed.sender) or _SERVICE_RE.match(parsed.return_path) else ""
 
 
 def _candidates(notice: str, exclude: set[str]) -> list[str]:
@@ -273,7 +283,7 @@ def _candidates(notice: str, exclude: set[str]) -> list[str]:
 def _heuristic_permanence(notice: str, subject: str) -> bool | None:
     """Codes first (5.x.x / 5xx vs 4.x.x / 4xx), then what the notice says; a returned mail has been given up."""
     statuses = {m.group(1) for m in _STATUS_RE.finditer(notice)}
-    codes = {m.group(1) for m in re.finditer(r"(?:^|[\s(:\[])([45])\d\d(?=[\s\-:.\])]|$)", notice, re.M)}
+    codes = {m.group(1) for m in re.finditer(r"(?:^|[\s(:\[])([45])\d\d(?=[\s\-:.\])]|$)", notice, re.MULTILINE)}
     classes = statuses or codes
     if classes == {"5"}:
         return True
@@ -294,13 +304,14 @@ def _heuristic_permanence(notice: str, subject: str) -> bool | None:
 _WARNING_SUBJECT_RE = re.compile(r"warning|delay|retry|retried|still being|not yet been delivered|"
                                  r"remise diff[ée]r[ée]e|retard")
 # AOL names the refused recipients by screen name only ("\tmykewlaolacct"): their domain is aol.com.
-_AOL_RE = re.compile(r"following recipients could not be delivered[^\n]*:\n((?:[ \t]+\S+\n?)+)", re.I)
+_AOL_RE = re.compile(r"following recipients could not be delivered[^\n]*:\n((?:[ \t]+\S+\n?)+)", re.IGNORECASE)
 
 
 def _heuristic(parsed: ParsedMessage) -> Bounce | None:
     subject = parsed.subject.lower()
     subject_says = bool(_SUBJECT_RE.match(subject))
-    if not (subject_says or _machine_sender(parsed)):
+    sender = _machine_sender(parsed)
+    if not (subject_says or sender):
         return None
     notice = _notification(parsed)
     if not _FAILURE_RE.search(notice.lower()) and not (subject_says and _FAILURE_RE.search(subject)):
@@ -310,10 +321,12 @@ def _heuristic(parsed: ParsedMessage) -> Bounce | None:
     aol = _AOL_RE.search(notice) if parsed.sender.endswith("@aol.com") else None
     if aol and not recipients:
         recipients = [f"{name.strip().lower()}@aol.com" for name in aol.group(1).split()]
+    if not recipients and not subject_says and sender == "service":
+        return None                          # a no-reply newsletter that mentions a rejection, no bounce
     if not recipients:                       # last resort: the returned original, sent to one person
         returned_to = _returned_headers(parsed).get("to", "")
         if not returned_to:
-            m = re.search(r"^[ \t]*To:[ \t]*(.*)$", parsed.text[len(notice):], re.M | re.I)
+            m = re.search(r"^[ \t]*To:[ \t]*(.*)$", parsed.text[len(notice):], re.MULTILINE | re.IGNORECASE)
             returned_to = m[1] if m else ""
         addresses = [a.lower() for a in _EMAIL_RE.findall(returned_to)]
         if len(addresses) == 1:
@@ -365,7 +378,10 @@ def detect_bounce(parsed: ParsedMessage, resolve_token: TokenResolver | None = N
                            "text" if found is None else "dsn+text", found.failures if found else ())
     if verp:
         if found is None:
-            if detect_auto_reply(parsed):    # a vacation reply sent to our envelope sender is no bounce
+            # Mail to our envelope sender that no rule reads: a bounce if an MTA wrote it. People and
+            # vacation programs that answer the envelope sender are left to the other rules.
+            if detect_auto_reply(parsed) or not (_machine_sender(parsed) == "mta"
+                                                 or _SUBJECT_RE.match(parsed.subject.lower())):
                 return None
             return Bounce(verp, None, "verp")
         return Bounce(verp, found.permanent, "verp+" + found.rule, found.failures)
@@ -377,7 +393,7 @@ def detect_complaint(parsed: ParsedMessage, resolve_token: TokenResolver | None 
     reports = [p for p in parsed.parts if p.in_message == 0 and p.content_type == "message/feedback-report"]
     if not reports and parsed.report_type != "feedback-report":
         return None
-    fields = _fields(reports[0].text) if reports else []
+    fields = _fields(reports[0].text[:_REPORT_CHARS]) if reports else []
     feedback_type = next((v.lower() for k, v in fields if k == "feedback-type"), "abuse") or "abuse"
     recipients = _verp_recipients(parsed, resolve_token)
     rule = "arf-verp"

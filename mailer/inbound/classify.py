@@ -181,7 +181,7 @@ def read_message(parsed: ParsedMessage, directory: Directory, context: ReadingCo
         if reading is not None:
             return reading
     _, planned_only = x.report
-    return Reading(Kind.OTHER, "other.planned_only" if planned_only else "other.no_rule", parsed.sender)
+    return Reading(Kind.OTHER, "other.nothing_done" if planned_only else "other.no_rule", parsed.sender)
 
 
 def classify(parsed: ParsedMessage, directory: Directory, context: ReadingContext | None = None) -> tuple[Kind, str]:

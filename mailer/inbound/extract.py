@@ -17,14 +17,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
-from html import unescape
 
 from ..models import Directory, DossierStatus
-from .french import country_key, country_keys, find_countries, find_dates, fold, looks_like_name, parse_amounts, small_number, \
-    to_digits, TITLES, MONTHS
+from .french import (MONTHS, TITLES, country_key, country_keys, find_countries, find_dates, fold, looks_like_name,
+                     parse_amounts, small_number, to_digits)
 from .parse import ParsedMessage
 
 
@@ -73,6 +72,9 @@ def strip_reply(text: str) -> str:
     if cut:
         text = text[:min(cut)]
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
+
+
+MAX_CHARS = 50_000     # human mail is short; past this, reading stops (bounded time on pathological mail)
 
 
 @dataclass(frozen=True)
@@ -132,9 +134,10 @@ def split_body(parsed: ParsedMessage) -> Body:
 _BULLET = re.compile(r"^\s*(?:[-*•–—·▪►✓]|\d{1,2}[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<!\bM\.)(?<!\bMM\.)(?<!\bMe\.)(?<!\bMme\.)(?<!\bMlle\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bPr\.)"
                            r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"0-9])")
-_CLOSING = re.compile(r"^(?:bien |tres |très |bonne |belle )?(?:cordialement|amicalement|amitiés?|amities|bien à (?:vous|toi)"
-                      r"|bien a (?:vous|toi)|à bientôt|a bientot|salutations|chaleureusement|bises|merci|bonne (?:journée"
-                      r"|soirée|fin de semaine|semaine)|belle journée|respectueusement|sincèrement|avec (?:ma|mes|toute)"
+_CLOSING = re.compile(r"^(?:bien |tres |très |bonne |belle )?(?:cordialement|amicalement|amitiés?|amities"
+                      r"|bien [àa] (?:vous|toi)|[àa] bient[ôo]t|salutations|chaleureusement|bises|merci"
+                      r"|bonne (?:journée|soirée|fin de semaine|semaine)|belle journée|respectueusement|sincèrement"
+                      r"|avec (?:ma|mes|toute)"
                       r"|au plaisir|à très vite|best|regards)", re.I)
 _FOOTER = re.compile(r"^(?:envoyé (?:de|depuis)|sent from|--\s*$|tél|tel\b|\+?\d[\d .]{7,}$)", re.I)
 
@@ -164,7 +167,8 @@ def _items(paragraph: str) -> list[tuple[str, bool]]:
     return items
 
 
-def segments(text: str, sent: object) -> list[Segment]:
+def segments(text: str, sent: datetime | None) -> list[Segment]:
+    """Paragraphs -> list items (with the line that introduced them) and sentences."""
     out: list[Segment] = []
     intro = ""
     for p, paragraph in enumerate(re.split(r"\n\s*\n", text)):
@@ -174,8 +178,7 @@ def segments(text: str, sent: object) -> list[Segment]:
             pieces = [item] if is_bullet else _SENTENCE_END.split(item)
             for piece in pieces:
                 norm = to_digits(fold(piece))
-                out.append(Segment(piece, norm, p, is_bullet, intro if is_bullet else "",
-                                   find_dates(norm, sent)))  # type: ignore[arg-type]
+                out.append(Segment(piece, norm, p, is_bullet, intro if is_bullet else "", find_dates(norm, sent)))
     return out
 
 
@@ -187,11 +190,25 @@ class Mail:
 
     @cached_property
     def body(self) -> Body:
-        return split_body(self.parsed)
+        body = split_body(self.parsed)
+        return Body(body.own[:MAX_CHARS], body.forwarded[:MAX_CHARS], body.author)
 
     @cached_property
     def segments(self) -> list[Segment]:
         return segments(self.body.text, self.parsed.date)
+
+    def own_segments(self, index: "DirectoryIndex") -> list[Segment]:
+        """The segments whose actions are ours: a forwarded message counts when it comes from one of
+        our members or groups, or names one of our groups; a mayor's or a family's answer does not."""
+        body = self.body
+        if not body.forwarded:
+            return self.segments
+        author = body.author
+        if author and (author in index.group_by_email or author in index.member_group):
+            return self.segments
+        if index.group_mentions(to_digits(fold(body.forwarded))):
+            return self.segments
+        return segments(body.own, self.parsed.date)
 
     @cached_property
     def own_folded(self) -> str:
@@ -206,10 +223,6 @@ class Mail:
         own = self.body.own
         extra = getattr(self.parsed, "signature", "")     # what followed a "-- " line
         return signature_lines(f"{own}\n{extra}" if extra else own)
-
-    @cached_property
-    def forwarded(self) -> bool:
-        return bool(self.body.forwarded)
 
 
 def signature_lines(own: str) -> list[str]:
@@ -245,8 +258,8 @@ LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?
                     r"|appels? urgents?|messages? de (?:soutien|solidarite))\b(?! d'information)")
 LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|lettre d'information)$")
 WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye) (?:a|au|aux)\b")
-MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|ministres?|consule?s?|conseillere? diplomatique"
-                         r"|cabinet d[ue] )\b")
+MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|ministres?|consule?s?"
+                         r"|conseillere? diplomatique|cabinet d[ue] )\b")
 MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|audiences?|recue?s? (?:par|en|a|au)"
                      r"|reunion avec|interpelle\w*|plaidoyer|echange\w* avec)\b")
 EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
@@ -254,7 +267,8 @@ EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-deba
                    r"|marches? (?:silencieuse|solidaire|blanche)s?|interviews?|emissions?|radio|reportages?"
                    r"|articles?(?! \d)|tables? rondes?|tractages?|distributions? de tracts|spectacles?|flash-?mobs?"
                    r"|soirees?(?:-debat| debat| de soutien| publique)|ateliers? publics?|communiques? de presse"
-                   r"|actions? de sensibilisation)\b")
+                   r"|actions? de sensibilisation|distribu\w* (?:[a-z'-]+ ){0,3}?(?:tracts?|flyers?)"
+                   r"|projete (?:un|le|notre|des|leur) (?:film|documentaire)s?)\b")
 PETITION = re.compile(r"\b(?:petitions?|signatures?|fait signer|signe(?:e|s|es)? (?:la|notre|une|cette) petition)\b")
 COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?organis\w*|conjointement|"
                     r"avec la participation d|coordonne\w* avec|en lien avec|avec (?:l'|la |le |les |des |nos |notre )"
@@ -262,9 +276,11 @@ COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?
                     r"|club|paroisse|mjc|maison des|centre social|groupes?\b|cercles?\b|antennes?\b))\w*")
 FUND = re.compile(r"\b(?:versee?s?|versons|versement|verser|reverse\w*|dons? de|fait un don|virement|cheque|"
                   r"collecte de fonds)\b")
-AMOUNT_ANAPHORA = re.compile(r"\b(?:cette somme|ce montant|l'integralite|la recette|le produit|le benefice|ces fonds)\b")
+AMOUNT_ANAPHORA = re.compile(r"\b(?:cette somme|ce montant|l'integralite|la recette|le produit|le benefice"
+                             r"|ces fonds)\b")
 _PLANNED = (r"allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|pour)|(?:est|sont) prevue?s?|envisag\w*"
-            r"|compt(?:ons|e|ent) (?!rendu)\w+er\b|projet(?:ons|te|tent|ez)?|prochaine?s?|prochainement|a venir"
+            r"|compt(?:ons|e|ent) (?!rendu)\w+er\b|projets?|projet(?:ons|te|tent|ez)|prochaine?s?|prochainement"
+            r"|a venir"
             r"|devons|devrons|doivent|devrait|devraient|devrions|doit|souhait\w*|aimeri\w*|aimerai\w*|voudri\w*"
             r"|voudrai\w*|pourr\w*|peux|pouvons|peut|pouvez|nous (?:\w+ )?\w+rons|on \w+ra|j'\w+rai|je \w+rai"
             r"|d'ici|bientot|essayer|tenter")
@@ -291,7 +307,8 @@ CLAUSE_BREAK = re.compile(r",\s*(?:et|puis|mais)\s|;\s|\s(?:et|puis|mais)\s+(?:j
 SAME_DAY = re.compile(r"\b(?:le meme (?:jour|soir|matin|apres-midi)|ce (?:jour|soir)-la|a cette occasion)\b")
 _NOT_COUNT_WORD = r"(?!de\b|d'|" + "|".join(MONTHS) + r"\b|h\b|min\b|ans?\b|jours?\b|heures?\b)"
 PETITION_COUNT = re.compile(r"(\d+)\s+(?:" + _NOT_COUNT_WORD + _W + r"\s+)?signatures\b"
-                            r"|(\d+)\s+(?:" + _W + r"\s+)?(?:ont|avaient) signe")
+                            r"|(\d+)\s+(?:" + _W + r"\s+)?(?:ont|avaient) signe"
+                            r"|signatures\b[^.;:\d]{0,40}:\s*(\d+)\b")
 NUMBER_BEFORE = re.compile(r"(?:^|[\s(,:;])(\d+|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|seule?)\s+"
                            r"(?:" + _NOT_COUNT_WORD + _W + r"\s+)?$")
 
@@ -304,9 +321,16 @@ class _Found:
     amount: float | None = None
 
 
+EACH = re.compile(r"\b(\d+)\s+(?:" + _NOT_COUNT_WORD + _W + r")\b")
+
+
 def _count_before(norm: str, pos: int, noun: str) -> int | None:
     """'40 lettres' -> 40, 'une lettre' -> 1, 'une vingtaine de cartes' -> None, 'lettre' -> 1."""
     m = NUMBER_BEFORE.search(norm[max(0, pos - 40):pos])
+    if m and m.group(1) in ("un", "une") and re.search(r"\bchacune?\s+une?\s+$", norm[:pos]):
+        each = EACH.findall(norm[:pos])       # "22 membres ont ecrit chacun une lettre" -> 22
+        if each:
+            return int(each[-1])
     if m:
         return small_number(m.group(1))
     return None if noun.endswith(("s", "x")) else 1
@@ -373,7 +397,7 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
     petition = PETITION.search(norm)
     if petition:
         counted = PETITION_COUNT.search(norm)
-        count = int(counted.group(1) or counted.group(2)) if counted else None
+        count = int(next(g for g in counted.groups() if g)) if counted else None
         found.append(_Found(ActionType.PETITION, petition.start(), count))
     collab = COLLAB.search(norm)
     if collab:
@@ -389,10 +413,17 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
     return found
 
 
+def _clause(seg: Segment, pos: int) -> tuple[int, int]:
+    """The clause of the segment around `pos` (cut at ', et', ', mais', ';', 'et nous'...)."""
+    cuts = [0, *(m.start() for m in CLAUSE_BREAK.finditer(seg.norm)), len(seg.norm) + 1]
+    return next(((a, b) for a, b in zip(cuts, cuts[1:], strict=False) if a <= pos < b), (0, len(seg.norm)))
+
+
 def _done(seg: Segment, pos: int) -> bool:
     """Was the action at `pos` done? The nearest tense marker before it decides, else the first one
     after it, else the list it belongs to ('Voici nos actions :' yes, 'Nos projets :' no)."""
-    if seg.text.rstrip().endswith("?") or NEGATED.search(seg.norm[:pos + 40]):
+    start, end = _clause(seg, pos)
+    if seg.text.rstrip().endswith("?") or NEGATED.search(seg.norm, start, end):
         return False
     before = after = None
     for m in MARKER.finditer(seg.norm):
@@ -405,7 +436,7 @@ def _done(seg: Segment, pos: int) -> bool:
         return decisive.group("past") is not None
     if not seg.bullet:
         return False
-    intro = [m for m in MARKER.finditer(seg.intro)]
+    intro = list(MARKER.finditer(seg.intro))
     if intro:
         return intro[-1].group("past") is not None
     return bool(seg.intro) or bool(seg.dates)
@@ -423,18 +454,23 @@ def _anaphora_end(seg: Segment) -> int:
     return (len(seg.norm) - len(norm)) + (comma if 0 < comma < 60 else 0)
 
 
-def _when(seg: Segment, pos: int, last_event: date | None) -> date | None:
-    """The date of the action at `pos`: one written in its clause; else one opening the sentence
-    ('Le 5 fevrier, nous avons...'); else the event it refers back to ('le meme soir')."""
-    cuts = [0, *(m.start() for m in CLAUSE_BREAK.finditer(seg.norm)), len(seg.norm) + 1]
-    start, end = next((a, b) for a, b in zip(cuts, cuts[1:]) if a <= pos < b) if pos < len(seg.norm) else (0, 1)
+_LEADING = re.compile(r"(?:^|[,;:\n-]\s*)(?:le\s+|du\s+|depuis le\s+)?$")
+
+
+def _when(seg: Segment, pos: int, next_pos: int, last_event: date | None) -> date | None:
+    """The date of the action at `pos`: one written in its clause (a date after the action and
+    before the next one belongs to it: 'X le 14 avril et Y le 17 avril'); else one opening the
+    sentence ('Le 5 fevrier, nous avons...'); else the event it refers back to ('le meme soir')."""
+    start, end = _clause(seg, pos)
     inside = [d for d in seg.dates if start <= d[0] < end]
     if inside:
-        return min(inside, key=lambda d: abs(d[0] - pos))[1]
+        trailing = [d for d in inside if pos < d[0] < next_pos and not _LEADING.search(seg.norm, 0, d[0])]
+        return trailing[0][1] if trailing else min(inside, key=lambda d: abs(d[0] - pos))[1]
     if SAME_DAY.search(seg.norm, start, end):
         return last_event
+    first_cut = CLAUSE_BREAK.search(seg.norm)
     verb = next((m.start() for m in MARKER.finditer(seg.norm) if m.group("past")), len(seg.norm))
-    lead = [d for d in seg.dates if d[0] < min(verb, cuts[1])]
+    lead = [d for d in seg.dates if d[0] < min(verb, first_cut.start() if first_cut else len(seg.norm))]
     if lead:
         return lead[0][1]
     return last_event if _anaphora_end(seg) else None
@@ -450,13 +486,15 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = ()) -> tupl
     for seg in segs:
         merged: dict[tuple[ActionType, date | None], _Found] = {}
         skip_before = _anaphora_end(seg)
-        for f in sorted(_candidates(seg, person_tokens, last_amount), key=lambda f: f.pos):
+        found = sorted(_candidates(seg, person_tokens, last_amount), key=lambda f: f.pos)
+        for i, f in enumerate(found):
             if f.type is ActionType.AWARENESS and f.pos < skip_before:
                 continue               # "a l'issue du concert": the concert already reported
             if not _done(seg, f.pos):
                 planned = True
                 continue
-            when = _when(seg, f.pos, last_event)
+            later = [g.pos for g in found[i + 1:] if g.pos > f.pos]
+            when = _when(seg, f.pos, later[0] if later else len(seg.norm), last_event)
             if when is not None:
                 last_event = when
             prev = merged.setdefault((f.type, when), f)
@@ -587,7 +625,7 @@ class DirectoryIndex:
     @staticmethod
     def add_person(name: str, pairs: set[tuple[str, str]]) -> None:
         words = [fold(w) for w in _WORD.findall(name or "")]
-        pairs.update(zip(words, words[1:]))
+        pairs.update(zip(words, words[1:], strict=False))
 
     # ------------------------------------------------------------------------------ groups
     def _city(self, text: str) -> str:
@@ -631,7 +669,7 @@ class DirectoryIndex:
 
         text = _GREETING.sub("", text)
         words = [(w, fold(w)) for w in _WORD.findall(text)]
-        skip = set()
+        skip: set[int] = set()
         for i in range(len(words) - 1):
             if (words[i][1], words[i + 1][1]) in ignore:
                 skip.update((i, i + 1))
@@ -897,7 +935,7 @@ def read_report(mail: Mail, directory: Directory) -> tuple[Report | None, bool]:
     """An action report: (Report or None, whether only planned actions were seen)."""
     index = index_for(directory)
     tokens = {t for d in index.dossiers for t in d.tokens}
-    actions, planned_only = find_actions(mail.segments, tokens)
+    actions, planned_only = find_actions(mail.own_segments(index), tokens)
     if not actions:
         return None, planned_only
     group = _report_group(index, mail)

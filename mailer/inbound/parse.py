@@ -6,12 +6,15 @@ every lookup), more than the whole budget for a bounce storm (issue 3: 1,000 msg
 end). This splitter finds boundaries with `bytes.find`, decodes with C codecs, stops as soon
 as a limit is crossed, and never decodes binary attachments. The stdlib tree
 (`policy.default`) stays available as `ParsedMessage.message`, built on first access.
-tests/test_parse.py checks the splitter against the stdlib on every corpus message.
+tests/test_parse.py checks the splitter against the stdlib on the well-formed corpus messages.
+`Limits` (size, parts, depth, headers, text) raise `MessageTooComplex` early, and every scan is
+linear, so hostile mail costs milliseconds and bounded memory.
 
-Text: declared charset, then utf-8, cp1252, latin-1; HTML-only mail through `html.parser`;
-format=flowed joined (RFC 3676). `new_text` drops quoted replies (">" lines, "Le ... a écrit :",
-"On ... wrote:", "-----Message d'origine-----", Outlook "De : / Envoyé :" blocks) and the
-"-- " signature; forwards (inline or message/rfc822) are exposed in `forwarded`.
+Text: declared charset, then utf-8, cp1252, latin-1; HTML-only mail through a tag scanner
+(line breaks at block elements, no <style>/<script>); format=flowed joined (RFC 3676).
+`new_text` drops quoted replies (">" lines, "Le ... a écrit :", "On ... wrote:",
+"-----Message d'origine-----", Outlook "De : / Envoyé :" blocks) and sets the "-- " signature
+apart; forwards (inline or message/rfc822) are exposed in `forwarded`.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
 from email.errors import HeaderParseError
-from email.header import decode_header, make_header
+from email.header import decode_header
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 from html import unescape
@@ -40,7 +43,8 @@ class Limits:
     max_parts: int = 500                 # every MIME entity counts, containers included
     max_depth: int = 20                  # multipart and message/rfc822 nesting
     max_headers: int = 5_000             # header fields in the whole message
-    max_text_chars: int = 4_000_000      # decoded text over all parts
+    max_text_chars: int = 2_000_000      # decoded text over all parts
+    max_new_text_chars: int = 100_000    # quotes and forwards are looked for in this much text, no more
     max_attachment_text: int = 256 << 10  # text attachments larger than this are not decoded
 
 
@@ -115,7 +119,7 @@ class ParsedMessage:
     message: EmailMessage | None = field(default=_LazyMessage(), compare=False, repr=False)  # type: ignore[assignment]
     # Additions to the first draft:
     raw: bytes = field(default=b"", repr=False, compare=False)
-    header_items: tuple[tuple[str, str], ...] = ()  # every top-level field in order: (lower-cased name, raw unfolded value)
+    header_items: tuple[tuple[str, str], ...] = ()  # every top-level field: (lower-cased name, raw unfolded value)
     parts: tuple[Part, ...] = ()         # every MIME entity, depth-first; parts[0] is the message itself
     text_source: str = ""                # "plain" | "html" | "" (no readable text)
     signature: str = ""                  # what followed a "-- " line in the new text
@@ -130,21 +134,28 @@ class ParsedMessage:
 # ---------------------------------------------------------------------------- MIME splitting
 
 _HEADER_RE = re.compile(r"([^\s:]+)[ \t]*:(.*(?:\n[ \t].*)*)(?:\n|$)")
-_NOT_A_FIELD_RE = re.compile(r"^(?![ \t]|[^\s:]+[ \t]*:).", re.M)   # a line that is neither a field nor a fold
+_NOT_A_FIELD_RE = re.compile(r"^(?![ \t]|[^\s:]+[ \t]*:).", re.MULTILINE)   # a line that is neither a field nor a fold
 _CTYPE_RE = re.compile(r"\s*([!#$%&'*+.^`|~\w-]+/[!#$%&'*+.^`|~\w-]+)")
-_PARAM_RE = re.compile(r"""[;\s]\s*([^\s=;"]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;\s]*)""")
+_PARAM_RE = re.compile(r"""[; ] ?([^\s=;"]+) ?= ?("(?:[^"\\]|\\.)*"?|[^; ]*)""")   # on whitespace-collapsed text
 _TEXTLIKE = frozenset({"message/delivery-status", "message/global-delivery-status", "message/feedback-report",
                        "message/disposition-notification", "message/global-disposition-notification",
                        "message/global-headers", "text/rfc822-headers"})
-_EMBEDDED = frozenset({"message/rfc822", "message/global", "message/news"})
+_EMBEDDED = frozenset({"message/rfc822", "message/global", "message/news", "message/partial"})
+_OPAQUE_MESSAGES = frozenset({"message/external-body"})   # other message/* parts are read as text
 
 
 class _Node:
-    __slots__ = ("ctype", "params", "headers", "fields", "children", "depth", "in_message", "text",
-                 "attachment", "filename")
+    """One MIME entity while splitting; `_flatten` turns the tree into `Part`s."""
+
+    __slots__ = ("attachment", "children", "ctype", "depth", "fields", "filename", "headers", "in_message",
+                 "params", "text")
 
     def __init__(self, depth: int, in_message: int) -> None:
         self.depth, self.in_message = depth, in_message
+        self.ctype = "text/plain"
+        self.params: dict[str, str] = {}
+        self.fields: list[tuple[str, str]] = []
+        self.headers: dict[str, str] = {}
         self.children: list[_Node] = []
         self.text = ""
         self.filename = ""
@@ -172,7 +183,7 @@ class _Splitter:
         node = _Node(depth, in_message)
         fields, body = self._headers(buf, start, end)
         node.fields = fields
-        node.headers = first = {}
+        first = node.headers
         for name, value in fields:
             first.setdefault(name, value)
         ctype, params = _content_type(first.get("content-type", ""), default)
@@ -198,7 +209,8 @@ class _Splitter:
                 node.children = [self.entity(inner, 0, len(inner), depth + 1, in_message + 1)]
             else:
                 node.children = [self.entity(buf, body, end, depth + 1, in_message + 1)]
-        elif ctype.startswith("text/") or ctype in _TEXTLIKE:
+        elif ctype.startswith("text/") or ctype in _TEXTLIKE or (
+                ctype.startswith("message/") and ctype not in _OPAQUE_MESSAGES):
             if node.attachment and end - body > limits.max_attachment_text:
                 return node
             node.text = self._text(buf[body:end], cte, params.get("charset", ""),
@@ -217,6 +229,8 @@ class _Splitter:
             return [], pos + 1
         stop = buf.find(b"\n\n", pos, end)
         block_end = end if stop < 0 else stop + 1
+        if buf.count(b"\n", pos, block_end) > 4 * self.limits.max_headers:    # before building any list
+            raise MessageTooComplex(f"header block of more than {4 * self.limits.max_headers} lines")
         block = buf[pos:block_end].decode("latin-1")
         fields: list[tuple[str, str]] = []
         at = 0
@@ -225,9 +239,7 @@ class _Splitter:
             at = len(block)
         else:
             pairs = []
-            for m in _HEADER_RE.finditer(block):
-                if m.start() != at:
-                    break
+            while (m := _HEADER_RE.match(block, at)) is not None:
                 pairs.append((m[1], m[2]))
                 at = m.end()
         for name, value in pairs:
@@ -278,6 +290,8 @@ class _Splitter:
 
     def _text(self, payload: bytes, cte: str, charset: str, flowed: bool, delsp: bool = False) -> str:
         text = _decode_bytes(_decode_cte(payload, cte, self.defects), charset, self.defects)
+        if "\r" in text:                   # CRLF inside base64 or quoted-printable
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         self.text_chars += len(text)
         if self.text_chars > self.limits.max_text_chars:
             raise MessageTooComplex(f"more than {self.limits.max_text_chars} characters of text")
@@ -286,35 +300,45 @@ class _Splitter:
 
 def _content_type(value: str, default: str) -> tuple[str, dict[str, str]]:
     """"text/plain; charset=utf-8" -> ("text/plain", {"charset": "utf-8"}); lenient like mail clients."""
+    value = " ".join(value[:4096].split())
     m = _CTYPE_RE.match(value)
     if not m:
         return default, {}
     params: dict[str, str] = {}
+    extended: dict[str, list[tuple[str, str]]] = {}
     rest = value[m.end():]
     if "=" in rest:
         for key, val in _PARAM_RE.findall(rest):
             if val.startswith('"'):
                 val = re.sub(r"\\(.)", r"\1", val[1:-1] if val.endswith('"') and len(val) > 1 else val[1:])
-            key = key.lower()
-            if "*" in key:               # RFC 2231: name*=utf-8''caf%C3%A9, name*0=..., name*1=...
-                key, val = _rfc2231(key, val, params)
-            params.setdefault(key, val)
+            name, star, section = key.lower().partition("*")
+            if star:                     # RFC 2231: name*=utf-8''caf%C3%A9, or name*0*=... name*1=...
+                extended.setdefault(name, []).append((section, val))
+            else:
+                params.setdefault(name, val)
+        for name, pieces in extended.items():
+            params[name] = _rfc2231(pieces)
     return m[1].lower(), params
 
 
-def _rfc2231(key: str, val: str, params: dict[str, str]) -> tuple[str, str]:
-    name, _, section = key.partition("*")
-    if section.endswith("*") or section == "":
-        if section in ("", "*", "0*") and val.count("'") >= 2:
-            charset, _, val = val.partition("'")
-            val = unquote(val.partition("'")[2], encoding=_codec(charset) or "utf-8", errors="replace")
-        else:
-            val = unquote(val)
-    if section.strip("*") not in ("", "0"):      # a continuation: append to what came before
-        params[name] = params.get(name, "") + val
-        return "\0" + key, ""
-    params.pop(name, None)
-    return name, val
+def _rfc2231(pieces: list[tuple[str, str]]) -> str:
+    """Join RFC 2231 sections in order; "*"-marked ones are percent-encoded in the first one's charset."""
+    def order(piece: tuple[str, str]) -> int:
+        number = piece[0].rstrip("*")
+        return int(number) if number.isdigit() and len(number) < 4 else 0
+
+    charset, out = "utf-8", []
+    for i, (section, val) in enumerate(sorted(pieces, key=order)):
+        if section in ("", "*") or section.endswith("*"):
+            if i == 0 and val.count("'") >= 2:
+                charset, _, val = val.partition("'")
+                val = val.partition("'")[2]
+            try:
+                val = unquote(val, encoding=_codec(charset) or "utf-8", errors="replace")
+            except (UnicodeError, LookupError, ValueError):
+                val = unquote(val, errors="replace")
+        out.append(val)
+    return "".join(out)
 
 
 def _decode_cte(payload: bytes, cte: str, defects: list[str]) -> bytes:
@@ -335,6 +359,12 @@ def _decode_cte(payload: bytes, cte: str, defects: list[str]) -> bytes:
 
 
 _CODECS: dict[str, str | None] = {}
+# 7-bit encodings whose bytes do not mean ASCII: ISO-2022-JP mail is pure ASCII bytes, yet Japanese.
+_NOT_ASCII_TRANSPARENT = ("utf-16", "utf-32", "utf-7", "iso2022", "hz")
+
+
+# Python codecs that no mail charset names: escapes, IDNA, bytes-to-bytes ("base64", "zlib"), "undefined".
+_NOT_CHARSETS = frozenset({"undefined", "punycode", "idna", "unicode_escape", "raw_unicode_escape", "mbcs", "oem"})
 
 
 def _codec(charset: str) -> str | None:
@@ -342,9 +372,11 @@ def _codec(charset: str) -> str | None:
     key = charset.strip().strip('"').lower()
     if key not in _CODECS:
         try:
-            _CODECS[key] = codecs.lookup(key).name if key else None
+            info = codecs.lookup(key) if key else None
         except (LookupError, ValueError):
-            _CODECS[key] = None
+            info = None
+        text_codec = info is not None and getattr(info, "_is_text_encoding", True) and info.name not in _NOT_CHARSETS
+        _CODECS[key] = info.name if text_codec else None  # type: ignore[union-attr]
         if len(_CODECS) > 1000:          # hostile mail must not grow this without bound
             _CODECS.clear()
     return _CODECS[key]
@@ -353,7 +385,7 @@ def _codec(charset: str) -> str | None:
 def _decode_bytes(data: bytes, charset: str, defects: list[str] | None = None) -> str:
     """Declared charset, then utf-8, cp1252, latin-1 (which never fails)."""
     codec = _codec(charset) if charset else None
-    if data.isascii() and not (codec and codec.startswith(("utf-16", "utf-32", "utf-7"))):
+    if data.isascii() and not (codec and codec.startswith(_NOT_ASCII_TRANSPARENT)):
         return data.decode("ascii")
     if charset and codec is None and defects is not None and "CharsetError" not in defects:
         defects.append("CharsetError")
@@ -361,13 +393,9 @@ def _decode_bytes(data: bytes, charset: str, defects: list[str] | None = None) -
         if name:
             try:
                 return data.decode(name)
-            except (UnicodeDecodeError, LookupError):
+            except (UnicodeError, LookupError, ValueError):
                 pass
     return data.decode("latin-1")
-
-
-def _bytes_to_str(data: bytes) -> str:
-    return data.decode("ascii") if data.isascii() else _decode_bytes(data, "")
 
 
 def _unflow(text: str, delsp: bool) -> str:
@@ -375,8 +403,7 @@ def _unflow(text: str, delsp: bool) -> str:
     out: list[str] = []
     joining = False
     for line in text.split("\n"):
-        if line.startswith(" "):         # space-stuffing
-            line = line[1:]
+        line = line.removeprefix(" ")    # space-stuffing
         if joining:
             out[-1] += line
         else:
@@ -388,33 +415,32 @@ def _unflow(text: str, delsp: bool) -> str:
 
 
 def decode_header_value(value: str) -> str:
-    """RFC 2047 encoded words -> text; unknown charsets fall back like bodies do."""
-    if "=?" not in value:
+    """RFC 2047 encoded words -> text; unknown or broken charsets fall back like bodies do."""
+    if "=?" not in value or len(value) > 16_384:      # decode_header's lazy regex is quadratic on hostile input
         return value
     try:
-        return str(make_header(decode_header(value)))
-    except (LookupError, UnicodeError, ValueError, binascii.Error, HeaderParseError):
-        try:
-            pieces = decode_header(value)
-        except (ValueError, binascii.Error, HeaderParseError):
-            return value
-        chunks = []
-        for chunk, charset in pieces:
-            if isinstance(chunk, str):
-                chunks.append(chunk)
-            elif charset is None:        # decode_header's own encoding of the unencoded runs
-                chunks.append(chunk.decode("raw-unicode-escape", "replace"))
-            else:
-                chunks.append(_decode_bytes(chunk, charset))
-        return "".join(chunks)
+        pieces = decode_header(value)
+    except (HeaderParseError, ValueError, binascii.Error, LookupError, UnicodeError):
+        return value
+    out = []
+    for chunk, charset in pieces:
+        if isinstance(chunk, str):
+            out.append(chunk)
+        elif charset is None:            # decode_header's own encoding of the unencoded runs
+            out.append(chunk.decode("raw-unicode-escape", "replace"))
+        else:
+            out.append(_decode_bytes(chunk, charset))
+    return "".join(out)
 
 
 # ---------------------------------------------------------------------------- HTML -> text
 
-_TAG_RE = re.compile(r"""<!--.*?(?:-->|$)|<!\[CDATA\[.*?(?:\]\]>|$)|<[!?][^>]*>|"""
-                     r"""<(/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.S)
-_HTML_BLOCKS = frozenset("p div li tr h1 h2 h3 h4 h5 h6 table ul ol dl dt dd blockquote hr pre address section "
-                         "article header footer aside nav form fieldset center caption body".split())
+_TAG_RE = re.compile(r"""<!--.*?(?:-->|$)|<!\[CDATA\[.*?(?:\]\]>|$)|<[!?][^<>]*>|"""
+                     r"""<(/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:[^<>"']|"[^"<]*"|'[^'<]*')*)>""", re.DOTALL)
+_HTML_BLOCKS = frozenset({
+    "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "dl", "dt", "dd", "blockquote",
+    "hr", "pre", "address", "section", "article", "header", "footer", "aside", "nav", "form", "fieldset", "center",
+    "caption", "body"})
 _HTML_HIDDEN = frozenset({"style", "script", "title", "noscript", "template"})
 
 
@@ -485,7 +511,7 @@ def html_to_text(html: str) -> str:
         add(html[pos:])
     flush()
     text = "\n".join(lines).replace("\xa0", " ")
-    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = "\n".join(row.rstrip() for row in text.split("\n"))
     text = re.sub(r"(?<=\S)[ \t]{2,}(?=\S)", " ", text) if not pre_seen else text
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
@@ -544,15 +570,17 @@ def _flatten(node: _Node, parent: int, out: list[Part]) -> None:
 
 _ATTRIBUTION = re.compile(
     r"^\s*(?:Le\s.{0,250}?a\s+[ée]crit|On\s.{0,250}?wrote|.{0,200}\bschrieb\s.{0,100}?|"
-    r"El\s.{0,250}?escribi[óo])\s*:\s*$", re.I | re.S)
-_ORIGINAL = re.compile(r"^\s*-{2,}\s*(?:original message|message d.origine|message original|"
-                       r"ursprüngliche nachricht|mensaje original)\s*-*\s*$", re.I)
-_FORWARD = re.compile(r"^\s*(?:-{2,}\s*(?:forwarded message|message transf[ée]r[ée]|mail transf[ée]r[ée]|"
-                      r"courriel transf[ée]r[ée])\s*-*|begin forwarded message\s*:|"
-                      r"d[ée]but du message r[ée]exp[ée]di[ée]\s*:)\s*$", re.I)
-_FWD_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:fwd?|tr|wg|enc|rv)\s*:", re.I)
-_QUOTE_FIELD = re.compile(r"^\s*\**\s*(de|from|envoy[ée]|sent|date|[àa]|to|pour|cc|objet|subject|sujet|"
-                          r"copie\s+[àa]|r[ée]pondre\s+[àa]|reply-to)\s*\**\s*:\s*\**\s*(.*)$", re.I)
+    r"El\s.{0,250}?escribi[óo])\s*:\s*$", re.IGNORECASE | re.DOTALL)
+_ORIGINAL = re.compile(r"^[ \t]*-{2,}[ \t]*(?:original message|message d.origine|message original|"
+                       r"ursprüngliche nachricht|mensaje original)[ \t-]*$", re.IGNORECASE)
+_FORWARD = re.compile(r"^[ \t]*(?:-{2,}[ \t]*(?:forwarded message|message transf[ée]r[ée]|mail transf[ée]r[ée]|"
+                      r"courriel transf[ée]r[ée])[ \t:-]*|begin forwarded message[ \t]*:[ \t]*|"
+                      r"d[ée]but du message r[ée]exp[ée]di[ée][ \t]*:[ \t]*)$", re.IGNORECASE)
+_FWD_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:fwd?|tr|wg|enc|rv)\s*:", re.IGNORECASE)
+_STARS = r"(?:\*+[ \t]*)?"              # Outlook's plain text writes "*De :* X" for bold
+_QUOTE_FIELD = re.compile(rf"^[ \t]*{_STARS}(de|from|envoy[ée]|sent|date|[àa]|to|pour|cc|objet|subject|sujet|"
+                          rf"copie[ \t]+[àa]|r[ée]pondre[ \t]+[àa]|reply-to)[ \t]*{_STARS}:[ \t]*{_STARS}(.*)$",
+                          re.IGNORECASE)
 _FROM_FIELDS = ("de", "from")
 
 
@@ -567,10 +595,11 @@ def _outlook_block(lines: list[str], i: int) -> bool:
 
 
 _TIME_OR_ADDRESS = re.compile(r"\d{1,2}\s*[:h.]\s*\d{2}|@")
-_CANDIDATE_LINE = re.compile(r"[ \t]*(?:>|--|__|\**[ \t]*(?:de|from|le|on|el|am)\b)", re.I)
+_CANDIDATE_LINE = re.compile(rf"[ \t]*(?:>|--|__|{_STARS}(?:de|from|le|on|el|am)\b)", re.IGNORECASE)
 _ATTRIBUTION_WORDS = ("crit", "wrote", "schrieb", "escribi")
 # On lower-cased text (no re.I: several times faster on long bounce texts).
-_QUOTE_HINT = re.compile(r"^\s*>|crit|wrote|schrieb|escribi|^\s*[-_]{2}|^\s*\**\s*(?:de|from)\s*\**\s*:", re.M)
+_QUOTE_HINT = re.compile(rf"^[ \t]*>|crit|wrote|schrieb|escribi|^[ \t]*[-_]{{2}}|"
+                         rf"^[ \t]*{_STARS}(?:de|from)[ \t]*{_STARS}:", re.MULTILINE)
 
 
 def _attribution_span(lines: list[str], i: int) -> int:
@@ -582,7 +611,7 @@ def _attribution_span(lines: list[str], i: int) -> int:
         return 0
     if _ATTRIBUTION.match(line):
         return 1 if _TIME_OR_ADDRESS.search(line) else 0
-    if i + 1 < len(lines) and re.match(r"^\s*(?:Le|On|El|Am)\s", line):
+    if i + 1 < len(lines) and len(lines[i + 1]) <= 300 and re.match(r"[ \t]*(?:Le|On|El|Am)\s", line):
         joined = line + " " + lines[i + 1]
         if _ATTRIBUTION.match(joined) and _TIME_OR_ADDRESS.search(joined):
             return 2
@@ -662,6 +691,7 @@ def _mailboxes(values: list[str]) -> list[tuple[str, str]]:
     """email.utils.getaddresses, with a fast path for the plain forms that most headers use."""
     found: list[tuple[str, str]] = []
     for value in values:
+        value = " ".join(value.split())
         pieces = [value] if '"' in value else value.split(",")
         fast: list[tuple[str, str]] | None = []
         for piece in pieces:
@@ -673,7 +703,7 @@ def _mailboxes(values: list[str]) -> list[tuple[str, str]]:
                 continue
             name = re.sub(r"\\(.)", r"\1", m[1]) if m[1] is not None else (m[2] or "")
             fast.append((name, m[3] or m[4]))  # type: ignore[union-attr]
-        found.extend(fast if fast is not None else getaddresses([value]))
+        found.extend(fast if fast else getaddresses([value]) if value else [])
     return found
 
 
@@ -681,7 +711,7 @@ def _address(value: str) -> tuple[str, str]:
     pairs = _mailboxes([value.replace("*", "")])
     name, address = pairs[0] if pairs else ("", "")
     if "@" not in address:
-        m = re.search(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", value)
+        m = re.search(r"[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}", value) if "@" in value else None
         address = m[0] if m else ""
     return decode_header_value(name).strip(), address.lower()
 
@@ -693,7 +723,8 @@ def _parse_date(value: str) -> datetime | None:
         return None
 
 
-_FORWARD_LINE = re.compile(_FORWARD.pattern, re.I | re.M)
+# `^[ \t]*`, never `^\s*`, under MULTILINE: `\s*` would rescan every blank line that follows (quadratic).
+_FORWARD_LINE = re.compile(_FORWARD.pattern, re.IGNORECASE | re.MULTILINE)
 
 
 def _inline_forward(text: str, subject: str) -> tuple[str, Forwarded] | None:
@@ -746,6 +777,9 @@ def _attached_forward(node: _Node) -> Forwarded | None:
 
 # ---------------------------------------------------------------------------- the entry point
 
+_SUBJECT_CHARS = 2_000                    # RFC 5322 lines stop at 998; longer is abuse
+_ADDRESS_CHARS = 16_384                   # of one address field: ~500 recipients
+
 def parse_message(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedMessage:
     """Read one message; never raises on bad mail except MessageTooComplex past `limits`."""
     if len(raw) > limits.max_bytes:
@@ -759,19 +793,24 @@ def parse_message(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedMessage:
         if name not in heads:
             heads[name] = decode_header_value(value)
     raw_from = next((v for k, v in items if k == "from"), "")
-    sender_name, sender = _address(raw_from) if raw_from else ("", "")
-    recipients = [v for k, v in items if k in ("to", "cc", "delivered-to", "x-original-to")]
+    sender_name, sender = _address(raw_from[:_ADDRESS_CHARS]) if raw_from else ("", "")
+    recipients = [v[:_ADDRESS_CHARS].rpartition(",")[0] if len(v) > _ADDRESS_CHARS else v
+                  for k, v in items if k in ("to", "cc", "delivered-to", "x-original-to")]
     to = tuple(dict.fromkeys(a.lower() for _, a in _mailboxes(recipients) if "@" in a))
-    subject = heads.get("subject", "")
+    subject = heads.get("subject", "")[:_SUBJECT_CHARS]
     text, source = _body_text(root)
     text = text.strip("\n")
+    scanned = text
+    if len(text) > limits.max_new_text_chars:   # keeps the line-by-line rules below linear and short
+        scanned = text[:limits.max_new_text_chars]
+        splitter.defects.append("NewTextTruncated")
     forwarded = None
-    inline = _inline_forward(text, subject)
+    inline = _inline_forward(scanned, subject)
     if inline:
         new_text, forwarded = inline
         signature = ""
     else:
-        new_text, signature = strip_quotes(text)
+        new_text, signature = strip_quotes(scanned)
         if root.ctype != "multipart/report" and root.children:
             forwarded = _attached_forward(root)
     refs = " ".join(heads.get(h, "") for h in ("in-reply-to", "references"))

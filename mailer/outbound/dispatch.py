@@ -17,6 +17,7 @@ import os
 import signal
 import threading
 import time
+from array import array
 from collections import deque
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +27,7 @@ from ..config import Config, load_config
 from ..errors import PermanentSendError, SendError, TemporarySendError
 from ..models import CampaignState, Recipient
 from ..registry import load_directory, suppression_map
-from ..store import Store
+from ..store import Store, write_private_file
 from .campaigns import Campaign, load_campaign
 from .journal import JournalWriter, campaign_folder, read_audience
 from .render import CampaignRenderer, Outgoing, RenderOptions
@@ -46,8 +47,8 @@ class WorkerJob:
     config_path: str
     campaign_path: str
     worker: int
-    indices: list[int]
-    threads: int
+    indices_file: str        # the worker's share of the pending indices (a pickled list of 100k ints
+    threads: int             # would be written to a pipe a dying child never reads)
     rate: float
     parent_pid: int
 
@@ -102,16 +103,19 @@ class Worker:
         self.campaign = load_campaign(job.campaign_path)
         self.store = Store(self.config.storage.path)
         folder = campaign_folder(self.config.state_dir, self.campaign.name)
-        frozen = read_audience(folder)
+        shares = array("I")
+        with open(job.indices_file, "rb") as handle:
+            shares.frombytes(handle.read())
+        frozen = read_audience(folder, only=set(shares))
         assert frozen is not None, "the parent freezes the audience before starting workers"
-        self.recipients = frozen.recipients
+        self.recipients = frozen.by_index
         options = RenderOptions(salt=frozen.salt, today=date.fromisoformat(frozen.header["today"]))
         self.renderer = CampaignRenderer(self.config, self.campaign, load_directory(self.store.snapshot()),
                                          self.store.secret(self.config.security.secret_env), options)
         self.render_lock = threading.Lock()
         self.journal = JournalWriter(folder, job.worker)
         self.watch = SuppressionWatch(self.store, self.campaign)
-        self.queue: deque[int] = deque(job.indices)
+        self.queue: deque[int] = deque(shares)
         self.queue_lock = threading.Lock()
         self.stop = threading.Event()
         self.pacer = Pacer(job.rate, self.stop)
@@ -284,8 +288,12 @@ def start_workers(config: Config, campaign: Campaign, pending: list[int]) -> tup
     shared = Shared(counters=ctx.Array("q", processes * len(COUNTERS)), stop=ctx.Event(), paused=ctx.Event(),
                     error_streak=ctx.Value("i", 0), last_error=ctx.Array("c", 300))
     rate = config.smtp.rate_per_second / processes     # each worker's threads share one pacer
-    jobs = [WorkerJob(str(config.source), str(campaign.source), w, pending[w::processes], threads, rate, os.getpid())
-            for w in range(processes)]
+    folder = campaign_folder(config.state_dir, campaign.name)
+    jobs = []
+    for w in range(processes):
+        share = folder / f"pending-{w}.idx"
+        write_private_file(share, array("I", pending[w::processes]).tobytes())
+        jobs.append(WorkerJob(str(config.source), str(campaign.source), w, str(share), threads, rate, os.getpid()))
     procs = [ctx.Process(target=worker_main, args=(job, shared), name=f"mailer-send-{job.worker}")
              for job in jobs]
     for proc in procs:

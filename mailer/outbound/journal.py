@@ -17,6 +17,7 @@ survives the process being killed; only a message accepted but not yet journaled
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -29,7 +30,7 @@ from typing import Any
 
 from ..errors import CampaignError
 from ..models import Recipient
-from ..store import ensure_private_dir, fsync_dir, write_private_file
+from ..store import ensure_private_dir, fsync_dir, write_private_lines
 
 SYNC_EVERY = 50
 SYNC_SECONDS = 1.0
@@ -45,32 +46,65 @@ def campaign_folder(state_dir: Path, name: str) -> Path:
 class FrozenAudience:
     header: dict[str, Any]
     recipients: list[Recipient]
+    by_index: dict[int, Recipient] = field(default_factory=dict)   # filled when read with `only`
 
     @property
     def salt(self) -> str:
         return str(self.header["salt"])
 
 
-def write_audience(folder: Path, header: dict[str, Any], recipients: Iterable[Recipient]) -> None:
-    """Atomically: either the whole audience is frozen or none of it is."""
-    ensure_private_dir(folder)
-    lines = [json.dumps(header, ensure_ascii=False)]
-    lines += [json.dumps([r.email, r.name, r.kind, r.group], ensure_ascii=False) for r in recipients]
-    write_private_file(folder / "audience.jsonl", ("\n".join(lines) + "\n").encode("utf-8"))
+AUDIENCE = "audience.jsonl"
+PREPARED_AUDIENCE = "audience.jsonl.prepared"      # resolved, shown to the coordinator, not yet frozen
 
 
-def read_audience(folder: Path) -> FrozenAudience | None:
-    path = folder / "audience.jsonl"
+def write_audience(folder: Path, header: dict[str, Any], recipients: Iterable[Recipient],
+                   name: str = AUDIENCE) -> None:
+    """Atomically: either the whole audience is frozen or none of it is (streamed, not built in memory)."""
+    lines = itertools.chain([json.dumps(header, ensure_ascii=False) + "\n"],
+                            (json.dumps([r.email, r.name, r.kind, r.group], ensure_ascii=False) + "\n"
+                             for r in recipients))
+    write_private_lines(folder / name, lines)
+
+
+def freeze_prepared_audience(folder: Path) -> None:
+    """The first `send` fixes the audience: the prepared file becomes the frozen one, atomically."""
+    os.replace(folder / PREPARED_AUDIENCE, folder / AUDIENCE)
+    fsync_dir(folder)
+
+
+def read_audience_head(folder: Path, name: str = AUDIENCE) -> tuple[dict[str, Any], Recipient | None] | None:
+    """The header and the first recipient, without reading the rest."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        with (folder / name).open("r", encoding="utf-8") as handle:
+            header = json.loads(handle.readline())
+            first = handle.readline()
     except FileNotFoundError:
         return None
+    except ValueError as exc:
+        raise CampaignError(f"{folder / name}: unreadable audience ({exc})") from None
+    return header, Recipient(*json.loads(first)) if first else None
+
+
+def read_audience(folder: Path, only: set[int] | None = None) -> FrozenAudience | None:
+    """The frozen audience; with `only`, just those indices (a worker's share), in `by_index`."""
+    path = folder / AUDIENCE
     try:
-        header = json.loads(lines[0])
-        recipients = [Recipient(*json.loads(line)) for line in lines[1:]]
-    except (ValueError, TypeError, IndexError) as exc:
+        handle = path.open("r", encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    recipients: list[Recipient] = []
+    by_index: dict[int, Recipient] = {}
+    try:
+        with handle:
+            header = json.loads(handle.readline())
+            for index, line in enumerate(handle):
+                if only is None:
+                    recipients.append(Recipient(*json.loads(line)))
+                elif index in only:
+                    by_index[index] = Recipient(*json.loads(line))
+    except (ValueError, TypeError) as exc:
         raise CampaignError(f"{path}: unreadable frozen audience ({exc})") from None
-    return FrozenAudience(header, recipients)
+    return FrozenAudience(header, recipients, by_index)
 
 
 @dataclass

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing as mp
 import secrets
 import signal
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
@@ -23,14 +25,15 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from ..config import Config
+from ..config import Config, load_config
 from ..errors import CampaignBusyError, CampaignError, MailerError
 from ..models import CampaignState, Recipient, RecipientKind
-from ..registry import load_directory, subscribers, suppression_map
+from ..registry import iter_subscribers, load_directory, suppression_map
 from ..store import Query, Store, ensure_private_dir
-from .campaigns import Campaign, resolve_audience
 from .dispatch import start_workers, totals
-from .journal import FrozenAudience, campaign_folder, read_audience, read_journals, write_audience
+from .campaigns import Campaign, load_campaign, resolve_audience
+from .journal import (PREPARED_AUDIENCE, FrozenAudience, campaign_folder, freeze_prepared_audience, read_audience,
+                      read_audience_head, read_journals, write_audience)
 from .render import CampaignRenderer, Outgoing, RenderOptions
 from .send import SmtpTransport
 
@@ -72,7 +75,7 @@ class CampaignService:
 
     def current_audience(self, campaign: Campaign) -> list[Recipient]:
         snapshot = self.store.snapshot()
-        return resolve_audience(campaign, load_directory(snapshot), subscribers(snapshot))
+        return resolve_audience(campaign, load_directory(snapshot), iter_subscribers(snapshot))
 
     def audience(self, campaign: Campaign) -> tuple[list[Recipient], FrozenAudience | None]:
         frozen = read_audience(self.folder(campaign))
@@ -168,13 +171,13 @@ class CampaignService:
 
     def status(self, campaign: Campaign) -> CampaignStatus:
         record = self.record(campaign.name) or {}
-        frozen = read_audience(self.folder(campaign))
-        if frozen is None:
+        head = read_audience_head(self.folder(campaign))
+        if head is None:
             total = len(self.current_audience(campaign))
             state = record.get("state", CampaignState.DRAFT)
             return CampaignStatus(campaign.name, state, total, 0, 0, 0, total, kind=campaign.kind)
         journal = read_journals(self.folder(campaign))
-        total = len(frozen.recipients)
+        total = head[0]["total"]
         sent, failed, suppressed = journal.count("D"), journal.count("F"), journal.count("S")
         state = record.get("state", CampaignState.SENDING)
         if state == CampaignState.SENDING and not self.is_sending(campaign):
@@ -211,34 +214,55 @@ class CampaignService:
             lock.release()
 
 
+def prepare_audience(config_path: str, campaign_path: str) -> None:
+    """Resolve the audience and write it, not yet frozen, beside the campaign's journal.
+
+    Runs in a short-lived child process: reading 100k subscribers costs ~100 MB that a sender
+    should not keep for the whole send.
+    """
+    config = load_config(config_path)
+    service = CampaignService(config, Store(config.storage.path))
+    campaign = load_campaign(campaign_path)
+    recipients = service.current_audience(campaign)
+    header = {"campaign": campaign.name, "created": _now(), "today": date.today().isoformat(),
+              "salt": secrets.token_hex(4), "total": len(recipients),
+              "file_sha256": hashlib.sha256(campaign.source.read_bytes()).hexdigest()}
+    write_audience(service.folder(campaign), header, recipients, name=PREPARED_AUDIENCE)
+
+
 class SendSession:
-    """A `send` holding the campaign's lock."""
+    """A `send` holding the campaign's lock; never holds the whole audience in memory."""
 
     def __init__(self, service: CampaignService, campaign: Campaign) -> None:
         self.service = service
         self.campaign = campaign
         self.folder = service.folder(campaign)
-        self.frozen = read_audience(self.folder)
-        self.recipients = self.frozen.recipients if self.frozen else service.current_audience(campaign)
+        head = read_audience_head(self.folder)
+        self.frozen = head is not None
+        if head is None:
+            with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
+                pool.submit(prepare_audience, str(service.config.source), str(campaign.source)).result()
+            head = read_audience_head(self.folder, PREPARED_AUDIENCE)
+            assert head is not None
+        self.header, self.first = head
+        self.total: int = self.header["total"]
         self.journal = read_journals(self.folder)
 
     @property
     def pending(self) -> list[int]:
-        return [i for i in range(len(self.recipients)) if i not in self.journal.final]
+        return [i for i in range(self.total) if i not in self.journal.final]
 
     def check(self) -> None:
         """Render one message before anything is frozen: template errors surface now."""
-        if self.recipients:
-            self.service.renderer(self.campaign, self.frozen).build(self.recipients[0], 0)
+        if self.first is not None:
+            frozen = FrozenAudience(self.header, [])
+            self.service.renderer(self.campaign, frozen).build(self.first, 0)
 
     def freeze(self) -> None:
-        if self.frozen is not None:
-            return
-        header = {"campaign": self.campaign.name, "created": _now(), "today": date.today().isoformat(),
-                  "salt": secrets.token_hex(4), "total": len(self.recipients),
-                  "file_sha256": hashlib.sha256(self.campaign.source.read_bytes()).hexdigest()}
-        write_audience(self.folder, header, self.recipients)
-        self.frozen = read_audience(self.folder)
+        if not self.frozen:
+            freeze_prepared_audience(self.folder)
+            self.frozen = True
+
 
     def run(self, on_progress: ProgressCallback | None = None) -> CampaignStatus:
         self.freeze()
@@ -247,7 +271,7 @@ class SendSession:
         config = self.service.config
         record = self.service.record(self.campaign.name) or {}
         self.service._save(self.campaign.name, state=CampaignState.SENDING, kind=self.campaign.kind,
-                           source=str(self.campaign.source), total=len(self.recipients),
+                           source=str(self.campaign.source), total=self.total,
                            started=record.get("started") or _now(), reason="")
         interrupted = False
         if pending:
@@ -297,7 +321,7 @@ class SendSession:
                       f"worker failed: {', '.join(crashed)}" if crashed else
                       f"{pending} recipients deferred after temporary errors: send again to retry")
         journal = self.journal
-        summary = dict(total=len(self.recipients), sent=journal.count("D"), failed=journal.count("F"),
+        summary = dict(total=self.total, sent=journal.count("D"), failed=journal.count("F"),
                        suppressed=journal.count("S"), pending=pending)
         finished = _now() if state == CampaignState.DONE else None
         service._save(self.campaign.name, state=state, reason=reason, finished=finished, **summary)
