@@ -1,0 +1,252 @@
+"""A private Dovecot for tests: Debian's dovecot-imapd started from a config file of its own.
+
+The server runs from a temp folder on a free loopback port, with a passwd-file user, without the
+system's conf.d (FACTS.md). `dovecot_factory` starts one per call (plain, or implicit TLS with a
+trustme certificate); each is stopped at teardown. Without `dovecot` installed the tests that
+need it are skipped (scripts/test installs it, as root).
+
+Import the fixtures in a test module with `from tests.dovecot import dovecot, dovecot_factory`.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from imap_tools import MailBoxUnencrypted
+
+DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
+MAIL_UID = 65534   # nobody: the mail files' owner, as in FACTS.md
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Dovecot:
+    """One running private server and helpers to look at its mailbox from the side."""
+
+    root: Path
+    host: str
+    port: int
+    user: str
+    password: str
+    tls_port: int = 0                      # implicit TLS listener (0: none)
+    conf: Path = field(default=Path())
+
+    @property
+    def pid_file(self) -> Path:
+        return self.root / "run" / "master.pid"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.root / "mail" / self.user
+
+    def start(self) -> None:
+        subprocess.run([DOVECOT, "-c", str(self.conf)], check=True, capture_output=True, timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((self.host, self.port), timeout=1) as sock:
+                    if sock.recv(100).startswith(b"* OK"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"dovecot did not start: {self.log()}")
+
+    def stop(self) -> None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        # Its children (imap, auth...) leave with the master; wait for the port to be free.
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex((self.host, self.port)) != 0:
+                    return
+            time.sleep(0.05)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def kill_imap_processes(self) -> int:
+        """SIGKILL every `imap` process of this server (drops the clients' connections)."""
+        killed = 0
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+                environ = (proc / "environ").read_bytes()
+            except OSError:
+                continue
+            if cmdline and cmdline[0].startswith(b"dovecot/imap") and b"login" not in cmdline[0] \
+                    and str(self.root).encode() in environ:
+                os.kill(int(proc.name), signal.SIGKILL)
+                killed += 1
+        return killed
+
+    def log(self) -> str:
+        try:
+            return (self.root / "dovecot.log").read_text(errors="replace")[-3000:]
+        except FileNotFoundError:
+            return ""
+
+    def client(self) -> MailBoxUnencrypted:
+        return MailBoxUnencrypted(self.host, self.port, timeout=10).login(self.user, self.password, None)
+
+    def append(self, messages: list[bytes] | bytes, folder: str = "INBOX") -> None:
+        """APPEND messages (CRLF line ends, as IMAP wants) to a folder, creating it if needed."""
+        if isinstance(messages, bytes):
+            messages = [messages]
+        with self.client() as box:
+            if not box.folder.exists(folder):
+                box.folder.create(folder)
+            for raw in messages:
+                box.append(crlf(raw), folder)
+
+    def folders(self) -> list[str]:
+        with self.client() as box:
+            return sorted(f.name for f in box.folder.list())
+
+    def count(self, folder: str = "INBOX") -> int:
+        with self.client() as box:
+            if not box.folder.exists(folder):
+                return 0
+            return box.folder.status(folder, ["MESSAGES"])["MESSAGES"]
+
+    def messages(self, folder: str = "INBOX") -> list[bytes]:
+        """Raw messages of a folder, read without setting \\Seen."""
+        with self.client() as box:
+            if not box.folder.exists(folder):
+                return []
+            box.folder.set(folder)
+            return [m.obj.as_bytes() for m in box.fetch(mark_seen=False, bulk=True)]
+
+    def seen(self, folder: str = "INBOX") -> int:
+        with self.client() as box:
+            box.folder.set(folder)
+            return len(box.uids("SEEN"))
+
+
+def crlf(raw: bytes) -> bytes:
+    return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+CONF = """\
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+info_log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+disable_plaintext_auth = no
+default_login_user = dovenull
+default_internal_user = dovecot
+mail_location = maildir:{root}/mail/%u:UTF-8
+first_valid_uid = 0
+mail_uid = {uid}
+mail_gid = {uid}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/passwd
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {root}/passwd
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {tls_port}
+  }}
+}}
+{ssl}
+"""
+
+
+def _write(root: Path, port: int, tls_port: int, user: str, password: str, ssl: str) -> Path:
+    for sub in ("run", "state", "mail"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    os.chown(root / "mail", MAIL_UID, MAIL_UID)
+    os.chmod(root, 0o755)
+    (root / "passwd").write_text(f"{user}:{{PLAIN}}{password}:{MAIL_UID}:{MAIL_UID}::{root}/mail/{user}::\n")
+    conf = root / "dovecot.conf"
+    conf.write_text(CONF.format(root=root, port=port, tls_port=tls_port, uid=MAIL_UID, ssl=ssl))
+    return conf
+
+
+@pytest.fixture
+def dovecot_factory() -> Iterator[Callable[..., Dovecot]]:
+    """Start private Dovecot servers: `start()` plain, `start(tls_cert=trustme_cert)` with implicit TLS."""
+    if DOVECOT is None:
+        pytest.skip("dovecot is not installed (Debian package dovecot-imapd; scripts/test installs it)")
+    if os.geteuid() != 0:
+        pytest.skip("the private dovecot runs as root (as CI does): run the tests as root")
+    started: list[Dovecot] = []
+
+    def start(tls_cert: object | None = None, user: str = "equipe", password: str = "s3cret-imap") -> Dovecot:
+        # Not under pytest's tmp_path: that is 0700 root, and the mail processes run as nobody.
+        # A short path, too: dovecot's unix sockets live under base_dir (108-byte limit).
+        root = Path(tempfile.mkdtemp(prefix="mailer-dc-"))
+        port = free_port()
+        ssl = "ssl = no"
+        tls_port = 0
+        if tls_cert is not None:
+            tls_port = free_port()
+            cert, key = root / "cert.pem", root / "key.pem"
+            tls_cert.cert_chain_pems[0].write_to_path(str(cert))           # type: ignore[attr-defined]
+            tls_cert.private_key_pem.write_to_path(str(key))               # type: ignore[attr-defined]
+            ssl = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
+        server = Dovecot(root, "127.0.0.1", port, user, password, tls_port)
+        server.conf = _write(root, port, tls_port, user, password, ssl)
+        server.start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
+
+
+@pytest.fixture
+def dovecot(dovecot_factory: Callable[..., Dovecot]) -> Dovecot:
+    return dovecot_factory()
+
+
+__all__ = ["Dovecot", "crlf", "dovecot", "dovecot_factory", "imaplib"]
