@@ -47,8 +47,8 @@ class WorkerJob:
     config_path: str
     campaign_path: str
     worker: int
-    indices_file: str        # the worker's share of the pending indices (a pickled list of 100k ints
-    threads: int             # would be written to a pipe a dying child never reads)
+    indices_file: str        # its share of the pending indices, in a file: a pickled list of 100k ints
+    threads: int             # goes through a pipe that a child dying at start never drains
     rate: float
     parent_pid: int
 
@@ -117,8 +117,7 @@ class Worker:
         self.watch = SuppressionWatch(self.store, self.campaign)
         self.queue: deque[int] = deque(shares)
         self.queue_lock = threading.Lock()
-        self.stop = threading.Event()
-        self.pacer = Pacer(job.rate, self.stop)
+        self.pacer = Pacer(job.rate, shared.stop)
 
     # -- shared state ----------------------------------------------------------------------
     def count(self, name: str) -> None:
@@ -139,7 +138,7 @@ class Worker:
             self.shared.stop.set()
 
     def stopping(self) -> bool:
-        return self.stop.is_set() or self.shared.stop.is_set() or os.getppid() != self.job.parent_pid
+        return self.shared.stop.is_set() or os.getppid() != self.job.parent_pid
 
     # -- work ------------------------------------------------------------------------------
     def next_batch(self) -> list[tuple[int, Recipient]]:
@@ -235,7 +234,7 @@ class Worker:
                 if not work:
                     if not retries:
                         return
-                    self.stop.wait(min(1.0, max(0.0, retries[0][0] - time.monotonic())))
+                    self.shared.stop.wait(min(1.0, max(0.0, retries[0][0] - time.monotonic())))
                     continue
                 self.send(transport, work, retries)
         except SmtpSetupError as exc:

@@ -299,6 +299,8 @@ class SendSession:
                     on_progress(totals(shared))
             finally:
                 signal.signal(signal.SIGINT, previous)
+            for share in self.folder.glob("pending-*.idx"):
+                share.unlink()
             paused_reason = shared.last_error.value.decode("utf-8", "replace") if shared.paused.is_set() else ""
             crashed = [p.name for p in procs if p.exitcode not in (0, None) and not interrupted]
         else:

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from email.message import EmailMessage
+from typing import Any
 
 from ..config import SmtpConfig
 from ..errors import MailerError, PermanentSendError, SendError, TemporarySendError
@@ -246,7 +247,8 @@ class SmtpTransport:
 class Pacer:
     """At most `rate` calls to `wait()` per second (0 = unlimited), by sleeping, never spinning."""
 
-    def __init__(self, rate: float, stop: threading.Event | None = None) -> None:
+    def __init__(self, rate: float, stop: Any = None) -> None:
+        """`stop`: a threading or multiprocessing Event that cuts a wait short."""
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.next_at = time.monotonic()
         self.stop = stop or threading.Event()
