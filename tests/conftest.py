@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import textwrap
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ class Delivery:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def message(self) -> EmailMessage:

@@ -197,20 +197,23 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 20) -> None:
 
 
 def test_a_suppression_recorded_during_a_send_applies_within_seconds(setup, smtp_server: SmtpServer, cli) -> None:
-    config, campaign = setup(239, smtp_extra="rate_per_second = 60\n")       # 240 recipients: 4 s
+    config, campaign = setup(299, smtp_extra="rate_per_second = 60\n")       # 300 recipients: 5 s
     proc = send_in_background(config, campaign)
     wait_for(lambda: len(smtp_server.handler.deliveries) >= 20)
-    late = [f"abonne{i}@example.net" for i in range(120, 239)]
+    late = [f"abonne{i}@example.net" for i in range(120, 299)]
     store = Store(load_config(config).storage.path)
-    suppressed_at = time.monotonic()
+    suppressed_at = {}
     for address in late:
         suppress(store, address, SuppressionReason.UNSUBSCRIBE)
+        suppressed_at[address] = time.monotonic()
     assert proc.wait(timeout=60) == 0, proc.stdout.read() if proc.stdout else ""
-    received = set(audience_received(smtp_server))
-    assert not received & set(late)
+    delivered_at = {d.rcpt_tos[0]: d.at for d in smtp_server.handler.deliveries}
+    # The contract is 5 s; the design gives ~1.5 s (a 1 s re-read, batches of 0.5 s of sending).
+    too_late = [a for a in late if a in delivered_at and delivered_at[a] > suppressed_at[a] + 2.5]
+    assert too_late == []
     final = status(cli, config, campaign)
-    assert final["suppressed"] == len(late) and final["state"] == "done"
-    assert time.monotonic() - suppressed_at < 30
+    assert final["state"] == "done" and final["suppressed"] >= len(late) - 60
+    assert final["suppressed"] + final["sent"] == 300
 
 
 def test_two_senders_at_once_the_second_refuses(setup, smtp_server: SmtpServer, cli) -> None:

@@ -36,6 +36,7 @@ from .send import Pacer, SmtpSetupError, SmtpTransport
 log = logging.getLogger(__name__)
 
 BATCH = 50
+BATCH_SECONDS = 0.5          # under a rate limit, a batch holds at most this much sending
 WATCH_SECONDS = 1.0                         # suppressions recorded during a send apply within this
 COUNTERS = ("sent", "failed", "suppressed", "deferred")
 
@@ -118,6 +119,10 @@ class Worker:
         self.queue: deque[int] = deque(shares)
         self.queue_lock = threading.Lock()
         self.pacer = Pacer(job.rate, shared.stop)
+        # Suppressions are checked when a batch is taken: keep a batch short in time, so one
+        # recorded during the send applies within WATCH_SECONDS + BATCH_SECONDS.
+        per_thread = job.rate / job.threads if job.rate else 0
+        self.batch = max(1, min(BATCH, int(per_thread * BATCH_SECONDS))) if per_thread else BATCH
 
     # -- shared state ----------------------------------------------------------------------
     def count(self, name: str) -> None:
@@ -148,7 +153,7 @@ class Worker:
                 self.shared.stop.set()
                 return []
             batch = []
-            while self.queue and len(batch) < BATCH:
+            while self.queue and len(batch) < self.batch:
                 index = self.queue.popleft()
                 recipient = self.recipients[index]
                 reason = self.watch.reason(recipient.email)
@@ -213,7 +218,7 @@ class Worker:
     def due_retries(self, retries: list[tuple[float, int, int]]) -> list[tuple[int, int]]:
         now = time.monotonic()
         work = []
-        while retries and retries[0][0] <= now and len(work) < BATCH:
+        while retries and retries[0][0] <= now and len(work) < self.batch:
             _, attempt, index = heapq.heappop(retries)
             reason = self.watch.reason(self.recipients[index].email)
             if reason:
