@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from corpora import BOUNCES, ROWS
 
 from mailer.inbound.classify import RULES, Kind, Reading, ReadingContext, classify, read_message
 from mailer.inbound.extract import Action, ActionType
@@ -82,8 +83,21 @@ def test_own_corpus_is_about_other_names() -> None:
 
 
 def test_rules_are_an_ordered_table() -> None:
-    assert [r.name for r in RULES] == ["bounce", "complaint", "auto_reply", "confirm", "unsubscribe", "signup",
-                                       "report"]
+    assert [r.name for r in RULES] == ["bounce", "complaint", "delivery_notice", "auto_reply", "confirm",
+                                       "unsubscribe", "signup", "report"]
+
+
+def test_success_dsn_is_a_delivery_notice_not_an_auto_reply() -> None:
+    """A successful-delivery DSN carries Auto-Submitted (RFC 3834) yet is no out-of-office: bounces-dev's
+    dsn_delivered samples are all `other`, and the one with Auto-Submitted says why."""
+    rows = [row for row in ROWS if row["subkind"] == "dsn_delivered"]
+    assert rows
+    for row in rows:
+        parsed = parse_message((BOUNCES / row["file"]).read_bytes())
+        assert classify(parsed, Directory())[0] is Kind.OTHER, row["file"]
+    parsed = parse_message((BOUNCES / "messages/sisimai/rfc3464-28.eml").read_bytes())
+    assert parsed.headers["auto-submitted"] == "auto-replied"
+    assert classify(parsed, Directory()) == (Kind.OTHER, "other.delivery_notice.dsn-deliverable")
 
 
 def test_rule_names_say_why() -> None:

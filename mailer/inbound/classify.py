@@ -2,8 +2,8 @@
 
 Like Mailman 3's chains (`chains/builtin.py`), each rule is a named predicate tried in order; the
 first that matches decides, and its name is kept with the message so "why was this a report?" has
-an answer. Machines first (bounces, complaints, auto-replies: cheap header checks, never answered),
-then the people: confirm -> unsubscribe -> signup -> report; anything else is `other`.
+an answer. Machines first (bounces, complaints, delivery notices, auto-replies: cheap header checks,
+never answered), then the people: confirm -> unsubscribe -> signup -> report; anything else is `other`.
 
 `read_message(parsed, directory, context)` is the whole reading; `Reading.to_json()` is the object
 `mailer parse --json` prints (the caller adds `file` and `disposition`).
@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from functools import cached_property
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from ..models import Directory
 from .autoreply import detect_auto_reply
-from .bounces import detect_bounce, detect_complaint
+from .bounces import detect_bounce, detect_complaint, detect_delivery_notice
 from .extract import Action, Mail, Report, read_confirm, read_report, read_signup, read_unsubscribe
 from .parse import ParsedMessage
 
@@ -119,6 +119,13 @@ def _complaint(x: _Input) -> Reading | None:
                    recipients=found.recipients, feedback_type=found.feedback_type)
 
 
+def _delivery_notice(x: _Input) -> Reading | None:
+    """A success DSN or a read receipt: not a failure, but it carries Auto-Submitted, so it must be
+    caught before `_auto_reply` reads it as an out-of-office."""
+    name = detect_delivery_notice(x.parsed)
+    return Reading(Kind.OTHER, f"other.delivery_notice.{name}", x.parsed.sender) if name else None
+
+
 def _auto_reply(x: _Input) -> Reading | None:
     rule = detect_auto_reply(x.parsed)
     return Reading(Kind.AUTO_REPLY, _detail("auto_reply", rule), x.parsed.sender) if rule else None
@@ -165,6 +172,7 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule("bounce", _bounce),
     Rule("complaint", _complaint),
+    Rule("delivery_notice", _delivery_notice),
     Rule("auto_reply", _auto_reply),
     Rule("confirm", _confirm),
     Rule("unsubscribe", _unsubscribe),

@@ -1,0 +1,313 @@
+"""Segments -> the actions a report says were done: type, count, amount, date.   [pure]
+
+Action wording (letters, meetings, events, petitions, collaborations, funds) is found in each
+segment; the nearest tense marker decides done or planned (planned and hypothetical actions are
+left out), and the date comes from the action's clause, the sentence's opening, or the event it
+refers back to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from .french import MONTHS, parse_amounts, small_number
+from .segments import Segment
+
+
+class ActionType(StrEnum):
+    PETITION = "petition"
+    LETTER_AUTHORITIES = "letter_authorities"
+    LETTER_SUPPORT = "letter_support"
+    ADVOCACY = "advocacy"
+    AWARENESS = "awareness"
+    COLLABORATION = "collaboration"
+    FUND = "fund"
+
+
+@dataclass(frozen=True)
+class Action:
+    type: ActionType
+    count: int | None = None
+    amount_eur: float | None = None
+    date: date | None = None
+
+    def to_json(self) -> dict[str, object]:
+        amount = self.amount_eur
+        if amount is not None and amount == int(amount):
+            amount = int(amount)
+        return {"type": self.type.value, "count": self.count, "amount_eur": amount,
+                "date": self.date.isoformat() if self.date else None}
+
+
+_W = r"[a-z'-]+"
+_OFFICIAL = (r"(?:euro)?deputee?s?|senat(?:eur|rice)s?|maires?|elue?s?|parlementaires?|conseill(?:er|ere)s? "
+             r"(?:municip|region|departement|metropol|general|communaut)\w*|adjointe?s? (?:au|a la) maire|prefete?s?"
+             r"|president(?:e)? (?:du conseil|de (?:la )?region|du departement)")
+_AUTHORITY = (r"ambassades?|ambassadeur|ambassadrice|consulats?|consule?s?|autorites|ministres?|ministeres?"
+              r"|president(?:e)?|presidence|gouvernement|premier ministre|procureure?s?|juges?|tribunal|tribunaux"
+              r"|roi|reine|gouverneur|directeur de (?:la )?prison|chef de l'etat|cour supreme")
+_SUPPORT = (r"soutien|solidarite|amitie|famille|epoux|epouse|mari|femme|mere|pere|fils|fille|enfants?|proches|soeur"
+            r"|frere|voeux|detenue?s?|prisonniere?s?")
+OFFICIAL = re.compile(r"\b(?:" + _OFFICIAL + r")\b")
+OFFICIALS_END = re.compile(r",\s*(?:qui|que|dont|lequel|laquelle|lesquels|lesquelles)\b|\squi\s|[:;]|\.\s")
+RECIPIENT = re.compile(r"\b(?:(?P<off>" + _OFFICIAL + r")|(?P<aut>" + _AUTHORITY + r")|(?P<sup>" + _SUPPORT + r"))\b")
+LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?|e-?mails?|telegrammes?|fax"
+                    r"|appels? urgents?|messages? de (?:soutien|solidarite))\b(?! d'information)")
+LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|lettre d'information)$")
+WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye) (?:a|au|aux)\b")
+MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|ministres?|consule?s?"
+                         r"|conseillere? diplomatique|cabinet d[ue] )\b")
+MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|audiences?|recue?s? (?:par|en|a|au)"
+                     r"|reunion avec|interpelle\w*|plaidoyer|echange\w* avec)\b")
+EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
+                   r"|lectures? publiques?|expositions?|rassemblements?|manifestations?|veillees?|vigiles?"
+                   r"|marches? (?:silencieuse|solidaire|blanche)s?|interviews?|emissions?|radio|reportages?"
+                   r"|articles?(?! \d)|tables? rondes?|tractages?|distributions? de tracts|spectacles?|flash-?mobs?"
+                   r"|soirees?(?:-debat| debat| de soutien| publique)|ateliers? publics?|communiques? de presse"
+                   r"|actions? de sensibilisation|distribu\w* (?:[a-z'-]+ ){0,3}?(?:tracts?|flyers?)"
+                   r"|projete (?:un|le|notre|des|leur) (?:film|documentaire)s?)\b")
+PETITION = re.compile(r"\b(?:petitions?|signatures?|fait signer|signe(?:e|s|es)? (?:la|notre|une|cette) petition)\b")
+COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?organis\w*|conjointement|"
+                    r"avec la participation d|coordonne\w* avec|en lien avec|avec (?:l'|la |le |les |des |nos |notre )"
+                    r"(?:association|collectif|section|ong\b|federation|ligue|syndicat|comite|coordination|amis"
+                    r"|club|paroisse|mjc|maison des|centre social|groupes?\b|cercles?\b|antennes?\b))\w*")
+FUND = re.compile(r"\b(?:versee?s?|versons|versement|verser|reverse\w*|dons? de|fait un don|virement|cheque|"
+                  r"collecte de fonds)\b")
+AMOUNT_ANAPHORA = re.compile(r"\b(?:cette somme|ce montant|l'integralite|la recette|le produit|le benefice"
+                             r"|ces fonds)\b")
+_PLANNED = (r"allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|pour)|(?:est|sont) prevue?s?|envisag\w*"
+            r"|compt(?:ons|e|ent) (?!rendu)\w+er\b|projets?|projet(?:ons|te|tent|ez)|prochaine?s?|prochainement"
+            r"|a venir"
+            r"|devons|devrons|doivent|devrait|devraient|devrions|doit|souhait\w*|aimeri\w*|aimerai\w*|voudri\w*"
+            r"|voudrai\w*|pourr\w*|peux|pouvons|peut|pouvez|nous (?:\w+ )?\w+rons|on \w+ra|j'\w+rai|je \w+rai"
+            r"|d'ici|bientot|essayer|tenter")
+_PAST = (r"(?:avons|avez|ai|as|a|ont|avions|aviez|avait|avaient)\s+(?:(?:aussi|egalement|deja|enfin|bien|tous|toutes"
+         r"|ensemble|notamment|encore|donc|ainsi|alors|finalement|meme|pu|su|du|ete)\s+)*(?!une\b|cette\b|notre\b|votre"
+         r"\b|leur\b|toute\b|quelque|plusieurs\b|besoin\b|lieu\b|envie\b|une?\b|\d|plus\b|pas\b|jamais\b|rien\b"
+         r"|toujours\b|souvent\b|beaucoup\b|peu\b|tres\b|trop\b|tous\b)[a-z-]+(?:e|es|ee|ees|i|is|ie|ies"
+         r"|u|us|ue|ues|t|ts|te|tes)\b"
+         r"|(?:ete|sommes|suis|est|sont|etions|etait|etaient)\s+(?:\w+\s+)?(?:recu|alle|venu|parti|passe|intervenu"
+         r"|reste|rendu|mobilise|envoye|organise|adresse|publie|paru|diffuse|remis|signe|ecrit|recueilli|collecte"
+         r"|verse|tenu|realise)\w*"
+         r"|collectee?s?|recueillie?s?|envoyee?s?|adressees?|co-?organise\w*|tenue?s?|versee?s?|signees?|ecrites?"
+         r"|redigee?s?|remise?s?|publiee?s?|parue?s?|diffusee?s?|recoltee?s?|realisee?s?|effectuee?s?|expediee?s?"
+         r"|obtenue?s?|recue?s?")
+MARKER = re.compile(r"\b(?:(?P<planned>" + _PLANNED + r")|(?P<past>" + _PAST + r"))\b")
+NEGATED = re.compile(r"\b(?:n'(?:avons|ai|a|ont) pas|n'(?:avons|ai|a|ont) (?:encore )?(?:rien|jamais)|pas encore"
+                     r"|sans (?:pouvoir|avoir)|faute de|annulee?s?|reportee?s?)\b")
+ANAPHORA = re.compile(r"^(?:pendant (?:l'|la |le |les |cette |ce |cet )|a l'issue (?:de la |du |de l'|des )"
+                      r"|au cours de (?:cette |ce |cet |la |l')|lors de (?:cette |ce |cet )|a cette occasion|sur place"
+                      r"|ce jour-la|le meme jour|a la fin (?:de la |du |de l')|apres (?:la |le |l')(?:lecture|concert"
+                      r"|conference|debat|projection|stand))")
+CLAUSE_BREAK = re.compile(r",\s*(?:et|puis|mais)\s|;\s|\s(?:et|puis|mais)\s+(?:j'|je\s|nous\s|on\s|il\s|elle\s|ils\s"
+                          r"|elles\s)")
+SAME_DAY = re.compile(r"\b(?:le meme (?:jour|soir|matin|apres-midi)|ce (?:jour|soir)-la|a cette occasion)\b")
+_NOT_COUNT_WORD = r"(?!de\b|d'|" + "|".join(MONTHS) + r"\b|h\b|min\b|ans?\b|jours?\b|heures?\b)"
+PETITION_COUNT = re.compile(r"(\d+)\s+(?:" + _NOT_COUNT_WORD + _W + r"\s+)?signatures\b"
+                            r"|(\d+)\s+(?:" + _W + r"\s+)?(?:ont|avaient) signe"
+                            r"|signatures\b[^.;:\d]{0,40}:\s*(\d+)\b")
+NUMBER_BEFORE = re.compile(r"(?:^|[\s(,:;])(\d+|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|seule?)\s+"
+                           r"(?:" + _NOT_COUNT_WORD + _W + r"\s+)?$")
+
+
+@dataclass
+class _Found:
+    type: ActionType
+    pos: int
+    count: int | None = None
+    amount: float | None = None
+
+
+EACH = re.compile(r"\b(\d+)\s+(?:" + _NOT_COUNT_WORD + _W + r")\b")
+
+
+def _count_before(norm: str, pos: int, noun: str) -> int | None:
+    """'40 lettres' -> 40, 'une lettre' -> 1, 'une vingtaine de cartes' -> None, 'lettre' -> 1."""
+    m = NUMBER_BEFORE.search(norm[max(0, pos - 40):pos])
+    if m and m.group(1) in ("un", "une") and re.search(r"\bchacune?\s+une?\s+$", norm[:pos]):
+        each = EACH.findall(norm[:pos])       # "22 membres ont ecrit chacun une lettre" -> 22
+        if each:
+            return int(each[-1])
+    if m:
+        return small_number(m.group(1))
+    return None if noun.endswith(("s", "x")) else 1
+
+
+def _advocacy_count(norm: str, pattern: re.Pattern[str] | None = None) -> int | None:
+    """How many officials: '4 deputes' -> 4; 'la senatrice ... et un depute' -> 2; 'les elus' -> None."""
+    singles = 0
+    stop = OFFICIALS_END.search(norm)
+    norm = norm[:stop.start()] if stop else norm
+    for m in (pattern or OFFICIAL).finditer(norm):
+        n = NUMBER_BEFORE.search(norm[max(0, m.start() - 40):m.start()])
+        if m.group(0).split()[0].endswith("s"):
+            return small_number(n.group(1)) if n else None
+        singles += 1
+    return singles or None
+
+
+def _recipient(norm: str, start: int, stop: int, person_tokens: Iterable[str]) -> str | None:
+    window = norm[start:stop]
+    m = RECIPIENT.search(window)
+    names = [window.find(t) for t in person_tokens if t in window]
+    first_name = min((n for n in names if n >= 0), default=None)
+    if m and (first_name is None or m.start() < first_name):
+        return "off" if m.group("off") else "aut" if m.group("aut") else "sup"
+    return "sup" if first_name is not None else None
+
+
+def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
+    norm, found = seg.norm, []
+    nouns = [m for m in LETTER.finditer(norm) if not LETTER_NOT.search(norm[max(0, m.start() - 30):m.start()])]
+    for i, m in enumerate(nouns):
+        stop = nouns[i + 1].start() if i + 1 < len(nouns) else len(norm)
+        who = _recipient(norm, m.end(), min(stop, m.end() + 120), person_tokens)
+        if who is None:
+            who = "sup" if m.group(0).startswith(("carte", "message", "voeux")) else "aut"
+        if who == "off":
+            found.append(_Found(ActionType.ADVOCACY, m.start(), _advocacy_count(norm[m.start():])))
+        else:
+            kind = ActionType.LETTER_SUPPORT if who == "sup" else ActionType.LETTER_AUTHORITIES
+            found.append(_Found(kind, m.start(), _count_before(norm, m.start(), m.group(0).split()[0])))
+    if not nouns:
+        for m in WROTE_TO.finditer(norm):
+            who = _recipient(norm, m.end(), m.end() + 80, person_tokens)
+            if who == "off":
+                found.append(_Found(ActionType.ADVOCACY, m.start(), _advocacy_count(norm[m.end():])))
+            elif who is not None:
+                kind = ActionType.LETTER_SUPPORT if who == "sup" else ActionType.LETTER_AUTHORITIES
+                found.append(_Found(kind, m.start(), None))
+    return found
+
+
+def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float | None) -> list[_Found]:
+    norm = seg.norm
+    found = _letters(seg, person_tokens)
+    if not any(f.type is ActionType.ADVOCACY for f in found):
+        meeting = MEETING.search(norm)
+        if meeting and MEET_TARGET.search(norm, max(0, meeting.start() - 60)):
+            found.append(_Found(ActionType.ADVOCACY, meeting.start(),
+                                _advocacy_count(norm[meeting.start():], MEET_TARGET)))
+    for m in EVENT.finditer(norm):
+        noun = m.group(0).split()[0].split("-")[0]
+        found.append(_Found(ActionType.AWARENESS, m.start(), _count_before(norm, m.start(), noun)))
+    petition = PETITION.search(norm)
+    if petition:
+        counted = PETITION_COUNT.search(norm)
+        count = int(next(g for g in counted.groups() if g)) if counted else None
+        found.append(_Found(ActionType.PETITION, petition.start(), count))
+    collab = COLLAB.search(norm)
+    if collab:
+        found.append(_Found(ActionType.COLLABORATION, collab.start()))
+    fund = FUND.search(norm)
+    if fund:
+        amounts = parse_amounts(norm)
+        after = [a for p, a in amounts if p >= fund.start()]
+        amount = after[0] if after else amounts[-1][1] if amounts else None
+        if amount is None and AMOUNT_ANAPHORA.search(norm):
+            amount = last_amount       # "la recette de 520 EUR ... a verse l'integralite de cette somme"
+        found.append(_Found(ActionType.FUND, fund.start(), None, amount))
+    return found
+
+
+def _clause(seg: Segment, pos: int) -> tuple[int, int]:
+    """The clause of the segment around `pos` (cut at ', et', ', mais', ';', 'et nous'...)."""
+    cuts = [0, *(m.start() for m in CLAUSE_BREAK.finditer(seg.norm)), len(seg.norm) + 1]
+    return next(((a, b) for a, b in zip(cuts, cuts[1:], strict=False) if a <= pos < b), (0, len(seg.norm)))
+
+
+def _done(seg: Segment, pos: int) -> bool:
+    """Was the action at `pos` done? The nearest tense marker before it decides, else the first one
+    after it, else the list it belongs to ('Voici nos actions :' yes, 'Nos projets :' no)."""
+    start, end = _clause(seg, pos)
+    if seg.text.rstrip().endswith("?") or NEGATED.search(seg.norm, start, end):
+        return False
+    before = after = None
+    for m in MARKER.finditer(seg.norm):
+        if m.start() < pos:
+            before = m
+        elif after is None:
+            after = m
+    decisive = before or after
+    if decisive is not None:
+        return decisive.group("past") is not None
+    if not seg.bullet:
+        return False
+    intro = list(MARKER.finditer(seg.intro))
+    if intro:
+        return intro[-1].group("past") is not None
+    return bool(seg.intro) or bool(seg.dates)
+
+
+_LETTERS = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT)
+
+
+def _anaphora_end(seg: Segment) -> int:
+    """End of an opening 'Pendant l'entracte,' / 'A l'issue de la lecture,' (0 when none)."""
+    norm = seg.norm.lstrip()
+    if not ANAPHORA.match(norm):
+        return 0
+    comma = norm.find(",")
+    return (len(seg.norm) - len(norm)) + (comma if 0 < comma < 60 else 0)
+
+
+_LEADING = re.compile(r"(?:^|[,;:\n-]\s*)(?:le\s+|du\s+|depuis le\s+)?$")
+
+
+def _when(seg: Segment, pos: int, next_pos: int, last_event: date | None) -> date | None:
+    """The date of the action at `pos`: one written in its clause (a date after the action and
+    before the next one belongs to it: 'X le 14 avril et Y le 17 avril'); else one opening the
+    sentence ('Le 5 fevrier, nous avons...'); else the event it refers back to ('le meme soir')."""
+    start, end = _clause(seg, pos)
+    inside = [d for d in seg.dates if start <= d[0] < end]
+    if inside:
+        trailing = [d for d in inside if pos < d[0] < next_pos and not _LEADING.search(seg.norm, 0, d[0])]
+        return trailing[0][1] if trailing else min(inside, key=lambda d: abs(d[0] - pos))[1]
+    if SAME_DAY.search(seg.norm, start, end):
+        return last_event
+    first_cut = CLAUSE_BREAK.search(seg.norm)
+    verb = next((m.start() for m in MARKER.finditer(seg.norm) if m.group("past")), len(seg.norm))
+    lead = [d for d in seg.dates if d[0] < min(verb, first_cut.start() if first_cut else len(seg.norm))]
+    if lead:
+        return lead[0][1]
+    return last_event if _anaphora_end(seg) else None
+
+
+def find_actions(segs: list[Segment], person_tokens: Iterable[str] = ()) -> tuple[list[Action], bool]:
+    """The actions done, and whether action wording was seen only as planned or hypothetical."""
+    actions: list[Action] = []
+    planned = False
+    last_amount: float | None = None
+    last_event: date | None = None     # what "pendant l'entracte", "a l'issue de la lecture" refer to
+    person_tokens = tuple(person_tokens)
+    for seg in segs:
+        merged: dict[tuple[ActionType, date | None], _Found] = {}
+        skip_before = _anaphora_end(seg)
+        found = sorted(_candidates(seg, person_tokens, last_amount), key=lambda f: f.pos)
+        for i, f in enumerate(found):
+            if f.type is ActionType.AWARENESS and f.pos < skip_before:
+                continue               # "a l'issue du concert": the concert already reported
+            if not _done(seg, f.pos):
+                planned = True
+                continue
+            later = [g.pos for g in found[i + 1:] if g.pos > f.pos]
+            when = _when(seg, f.pos, later[0] if later else len(seg.norm), last_event)
+            if when is not None:
+                last_event = when
+            prev = merged.setdefault((f.type, when), f)
+            if prev is not f:          # one segment, one action per type and date
+                if prev.count is None:
+                    prev.count = f.count
+                elif f.count is not None and f.type in _LETTERS:
+                    prev.count += f.count
+        for (kind, when), f in merged.items():
+            count = None if kind in (ActionType.COLLABORATION, ActionType.FUND) else f.count
+            actions.append(Action(kind, count, f.amount if kind is ActionType.FUND else None, when))
+        amounts = parse_amounts(seg.norm)
+        if amounts:
+            last_amount = amounts[-1][1]
+    return actions, planned and not actions

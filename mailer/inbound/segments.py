@@ -1,0 +1,209 @@
+"""A message's text, once: own words and forwarded original, cut into segments.   [pure]
+
+`Mail` prepares one parsed message for every French reader: `split_body` separates the writer's own
+words from a forwarded original (parse.py finds most forwards; the markers here are a second net),
+`segments` cuts the text into sentences and list items that carry their own dates, and
+`signature_lines` finds the signature block.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from .french import find_dates, fold, to_digits
+from .parse import ParsedMessage
+
+if TYPE_CHECKING:
+    from .lookup import DirectoryIndex
+
+
+_FORWARD = re.compile(r"^[ \t>]*-{2,}[ \t]*(?:message transf[ée]r[ée]|forwarded message|message r[ée]exp[ée]di[ée])"
+                      r"[ \t]*-{2,}[ \t]*$|^[ \t]*d[ée]but du message r[ée]exp[ée]di[ée][ \t]*:?[ \t]*$", re.I | re.M)
+_OUTLOOK_SPLIT = re.compile(r"^[ \t]*-{2,}[ \t]*(?:message d'origine|original message|message original)[ \t]*-{2,}"
+                            r"[ \t]*$|^_{10,}[ \t]*$", re.I | re.M)
+_REPLY_HEADER = re.compile(
+    r"^[ \t]*(?:le|on)\b[^\n]{0,250}(?:\n[^\n]{0,250})?(?:a [ée]crit|wrote)[ \t]*:[ \t]*$"
+    r"|^[ \t]*(?:de|from)[ \t]*:[^\n]*\n(?:[^\n]*\n){0,2}?[ \t]*(?:envoy[ée]|sent|date)[ \t]*:", re.I | re.M)
+_FWD_HEADER = re.compile(r"^[ \t>]*(?:de|from|date|envoy[ée]|sent|[àa]|to|cc|objet|subject|r[ée]pondre [àa]|reply-to)"
+                         r"[ \t]*:", re.I)
+_FWD_SUBJECT = re.compile(r"^\s*(?:(?:re|tr|fwd?|wg)\s*:\s*)*(?:tr|fwd?|wg)\s*:", re.I)
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def strip_reply(text: str) -> str:
+    """The writer's own words: cut at the first reply header, drop '>' lines."""
+    cut = [m.start() for m in (_REPLY_HEADER.search(text), _OUTLOOK_SPLIT.search(text)) if m]
+    if cut:
+        text = text[:min(cut)]
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
+
+
+MAX_CHARS = 50_000     # human mail is short; past this, reading stops (bounded time on pathological mail)
+
+
+@dataclass(frozen=True)
+class Body:
+    own: str                 # the sender's own words
+    forwarded: str = ""      # a forwarded message's body, without its header block
+    author: str = ""         # the forwarded message's From address, lower-cased
+
+    @property
+    def text(self) -> str:
+        return f"{self.own}\n\n{self.forwarded}" if self.forwarded else self.own
+
+
+def _own_before(new_text: str, forwarded_text: str) -> str:
+    """The forwarder's own words: new_text up to the forwarded original and its header block."""
+    at = new_text.find(forwarded_text[:200]) if forwarded_text.strip() else -1
+    lines = (new_text[:at] if at > 0 else new_text).rstrip().splitlines()
+    while lines and (not lines[-1].strip() or _FWD_HEADER.match(lines[-1]) or _FORWARD.match(lines[-1])
+                     or _OUTLOOK_SPLIT.match(lines[-1])):
+        lines.pop()
+    return "\n".join(lines)
+
+
+def split_body(parsed: ParsedMessage) -> Body:
+    """Own words and forwarded original. parse.py finds forwards (inline or message/rfc822) and
+    strips quotes; the markers here are a second net for what it leaves."""
+    forwarded = getattr(parsed, "forwarded", None)
+    if forwarded is not None and (forwarded.new_text or forwarded.text).strip():
+        original = forwarded.new_text or forwarded.text
+        own = parsed.new_text if forwarded.via == "attachment" else _own_before(parsed.new_text, original)
+        return Body(strip_reply(own), strip_reply(original), (forwarded.sender or "").lower())
+    full = parsed.text or ""
+    marker = _FORWARD.search(full)
+    if marker is None and _FWD_SUBJECT.match(parsed.subject or ""):
+        marker = _OUTLOOK_SPLIT.search(full) or _REPLY_HEADER.search(full)
+    if marker is None:
+        own = parsed.new_text if parsed.new_text and parsed.new_text.strip() else full
+        return Body(strip_reply(own))
+    lines = full[marker.end():].lstrip("\n").splitlines()
+    if _REPLY_HEADER.match(full, marker.start()) and not _FORWARD.match(full, marker.start()):
+        lines = full[marker.start():].splitlines()      # Outlook: the header block is the marker
+    author, i = "", 0
+    while i < len(lines) and (_FWD_HEADER.match(lines[i]) or (i and not lines[i].strip() and i + 1 < len(lines)
+                                                                and _FWD_HEADER.match(lines[i + 1]))):
+        if not author and re.match(r"^[ \t>]*(?:de|from)\s*:", lines[i], re.I):
+            found = _EMAIL.search(lines[i])
+            author = found.group(0).lower() if found else ""
+        i += 1
+    rest = lines[i:]
+    quoted = [ln for ln in rest if ln.strip()]
+    if quoted and sum(ln.lstrip().startswith(">") for ln in quoted) > len(quoted) / 2:
+        rest = [re.sub(r"^\s*>\s?", "", ln) for ln in rest]       # a forward quoted as a whole
+    return Body(strip_reply(full[:marker.start()]), strip_reply("\n".join(rest)), author)
+
+
+# --------------------------------------------------------------------------------- segments
+_BULLET = re.compile(r"^\s*(?:[-*•–—·▪►✓]|\d{1,2}[.)])\s+")
+_SENTENCE_END = re.compile(r"(?<!\bM\.)(?<!\bMM\.)(?<!\bMe\.)(?<!\bMme\.)(?<!\bMlle\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bPr\.)"
+                           r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"0-9])")
+_CLOSING = re.compile(r"^(?:bien |tres |très |bonne |belle )?(?:cordialement|amicalement|amitiés?|amities"
+                      r"|bien [àa] (?:vous|toi)|[àa] bient[ôo]t|salutations|chaleureusement|bises|merci"
+                      r"|bonne (?:journée|soirée|fin de semaine|semaine)|belle journée|respectueusement|sincèrement"
+                      r"|avec (?:ma|mes|toute)"
+                      r"|au plaisir|à très vite|best|regards)", re.I)
+_FOOTER = re.compile(r"^(?:envoyé (?:de|depuis)|sent from|--\s*$|tél|tel\b|\+?\d[\d .]{7,}$)", re.I)
+
+
+@dataclass
+class Segment:
+    """A sentence or a list item: the unit that shares a date and a done/planned reading."""
+    text: str                   # as written
+    norm: str                   # folded, number words as digits
+    para: int
+    bullet: bool = False
+    intro: str = ""             # folded text of the line that introduced this list ('' if none)
+    dates: list[tuple[int, date]] = field(default_factory=list)
+
+
+def _items(paragraph: str) -> list[tuple[str, bool]]:
+    items: list[tuple[str, bool]] = []
+    for line in paragraph.splitlines():
+        if not line.strip():
+            continue
+        if _BULLET.match(line):
+            items.append((_BULLET.sub("", line, count=1).strip(), True))
+        elif items and not items[-1][0].rstrip().endswith(":"):
+            items[-1] = (items[-1][0] + " " + line.strip(), items[-1][1])
+        else:
+            items.append((line.strip(), False))
+    return items
+
+
+def segments(text: str, sent: datetime | None) -> list[Segment]:
+    """Paragraphs -> list items (with the line that introduced them) and sentences."""
+    out: list[Segment] = []
+    intro = ""
+    for p, paragraph in enumerate(re.split(r"\n\s*\n", text)):
+        for item, is_bullet in _items(paragraph):
+            if not is_bullet:
+                intro = fold(item) if item.rstrip().endswith(":") else ""
+            pieces = [item] if is_bullet else _SENTENCE_END.split(item)
+            for piece in pieces:
+                norm = to_digits(fold(piece))
+                out.append(Segment(piece, norm, p, is_bullet, intro if is_bullet else "", find_dates(norm, sent)))
+    return out
+
+
+class Mail:
+    """One message prepared once for every reader (each part computed on first use)."""
+
+    def __init__(self, parsed: ParsedMessage) -> None:
+        self.parsed = parsed
+
+    @cached_property
+    def body(self) -> Body:
+        body = split_body(self.parsed)
+        return Body(body.own[:MAX_CHARS], body.forwarded[:MAX_CHARS], body.author)
+
+    @cached_property
+    def segments(self) -> list[Segment]:
+        return segments(self.body.text, self.parsed.date)
+
+    def own_segments(self, index: DirectoryIndex) -> list[Segment]:
+        """The segments whose actions are ours: a forwarded message counts when it comes from one of
+        our members or groups, or names one of our groups; a mayor's or a family's answer does not."""
+        body = self.body
+        if not body.forwarded:
+            return self.segments
+        author = body.author
+        if author and (author in index.group_by_email or author in index.member_group):
+            return self.segments
+        if index.group_mentions(to_digits(fold(body.forwarded))):
+            return self.segments
+        return segments(body.own, self.parsed.date)
+
+    @cached_property
+    def own_folded(self) -> str:
+        return fold(self.body.own)
+
+    @cached_property
+    def all_folded(self) -> str:
+        return to_digits(fold(f"{self.parsed.subject}\n{self.body.text}"))
+
+    @cached_property
+    def signature(self) -> list[str]:
+        own = self.body.own
+        extra = getattr(self.parsed, "signature", "")     # what followed a "-- " line
+        return signature_lines(f"{own}\n{extra}" if extra else own)
+
+
+def signature_lines(own: str) -> list[str]:
+    """The lines after the closing formula (or the last short block when there is none)."""
+    lines = [ln.strip() for ln in own.strip().splitlines()]
+    while lines and (not lines[-1] or _FOOTER.match(lines[-1])):
+        lines.pop()
+    for i in range(len(lines) - 1, max(-1, len(lines) - 8), -1):
+        if _CLOSING.match(lines[i]) and len(lines[i]) < 40:
+            return [ln for ln in lines[i + 1:] if ln and not _FOOTER.match(ln)]
+    block: list[str] = []
+    for line in reversed(lines):
+        if not line:
+            break
+        block.insert(0, line)
+    return block if len(block) <= 3 and all(len(ln) < 60 for ln in block) else []
