@@ -24,7 +24,7 @@ from .errors import MailerError
 from .importer import ImportKind, Problem, RowError
 from .models import (Directory, Dossier, Group, Member, Subscriber, Suppression, SuppressionReason,
                      SuppressionScope)
-from .store import Snapshot, Store
+from .store import Snapshot, Store, Transaction
 
 GROUPS = "groups"
 DOSSIERS = "dossiers"
@@ -145,23 +145,48 @@ def suppress(store: Store, email: str, reason: SuppressionReason,
     key = canonical_email(email)
     if not key:
         raise InvalidValueError("cannot suppress an empty address")
+    with store.transaction() as tx:
+        return _suppress_in(tx, key, reason, scope, source)
+
+
+def _suppress_in(tx: Transaction, key: str, reason: SuppressionReason, scope: SuppressionScope,
+                 source: str) -> Suppression:
     date = now_iso()
     new = Suppression(email=key, reason=SuppressionReason(reason).value,
                       scope=SuppressionScope(scope).value, date=date, source=source)
-    with store.transaction() as tx:
-        table = tx.raw(SUPPRESSIONS)
-        doc_id = _find(table, key)
-        if doc_id is None:
-            action, record = "suppress", new
-            _append(table, record.to_doc())
-        else:
-            old = Suppression.from_doc(table[doc_id])
-            widen = old.scope == SuppressionScope.BULLETIN and new.scope == SuppressionScope.ALL
-            action, record = ("upgrade", new) if widen else ("repeat", old)
-            table[doc_id] = record.to_doc()
-        _append(tx.raw(SUPPRESSION_EVENTS), {"email": key, "action": action, "reason": new.reason,
-                                              "scope": new.scope, "date": date, "source": source})
+    table = tx.raw(SUPPRESSIONS)
+    doc_id = _find(table, key)
+    if doc_id is None:
+        action, record = "suppress", new
+        _append(table, record.to_doc())
+    else:
+        old = Suppression.from_doc(table[doc_id])
+        widen = old.scope == SuppressionScope.BULLETIN and new.scope == SuppressionScope.ALL
+        if reason == SuppressionReason.ERASED:
+            widen = True            # an erasure always becomes the recorded reason
+        action, record = ("upgrade", new) if widen else ("repeat", old)
+        table[doc_id] = record.to_doc()
+    _append(tx.raw(SUPPRESSION_EVENTS), {"email": key, "action": action, "reason": new.reason,
+                                          "scope": new.scope, "date": date, "source": source})
     return record
+
+
+def erase(store: Store, email: str, by: str) -> int:
+    """Right to erasure: drop the person's member and subscriber records, keep only the address
+    on the suppression list (reason `erased`) so no import or sign-up brings them back.
+    Returns how many records were removed. Frozen audiences of past campaigns are left as sent."""
+    key = canonical_email(email)
+    if not key:
+        raise InvalidValueError("cannot erase an empty address")
+    removed = 0
+    with store.transaction() as tx:
+        for name in (MEMBERS, SUBSCRIBERS):
+            table = tx.raw(name)
+            for doc_id in [i for i, d in table.items() if str(d.get("email", "")).lower() == key]:
+                del table[doc_id]
+                removed += 1
+        _suppress_in(tx, key, SuppressionReason.ERASED, SuppressionScope.ALL, f"erased by {by}")
+    return removed
 
 
 def unsuppress(store: Store, email: str, by: str) -> Suppression:

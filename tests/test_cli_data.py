@@ -142,3 +142,19 @@ def test_every_data_command_has_help(name: str) -> None:
         for param in cmd.params:
             if isinstance(param, click.Option):
                 assert (param.help or "").strip(), f"{cmd.name} {param.name} has no help"
+
+
+def test_erase_removes_the_person_and_no_import_brings_them_back(project: Path, cli: Cli, tmp_path: Path) -> None:
+    members = tmp_path / "m.csv"
+    members.write_text("email,name,group\nzoe@example.org,Zoé Côté,\npaul@example.org,Paul,\n", encoding="utf-8")
+    assert cli(project, "import", "members", str(members)).exit_code == 0
+    assert cli(project, "subscribers", "add", "zoe@example.org", "--name", "Zoé").exit_code == 0
+    result = cli(project, "erase", "Zoe@Example.org", "--by", "dpo")
+    assert result.exit_code == 0 and "2 record(s) deleted" in result.output
+    assert [m["email"] for m in json_lines(cli(project, "members", "list", "--json").output)] == ["paul@example.org"]
+    assert json_lines(cli(project, "subscribers", "list", "--json").output) == []
+    (suppression,) = json_lines(cli(project, "suppressions", "list", "--json").output)
+    assert (suppression["email"], suppression["reason"], suppression["scope"]) == ("zoe@example.org", "erased", "all")
+    assert cli(project, "import", "members", str(members)).exit_code == 0
+    listed = {m["email"]: m["suppressed"] for m in json_lines(cli(project, "members", "list", "--json").output)}
+    assert listed["zoe@example.org"]          # re-imported data is still suppressed: never mailed

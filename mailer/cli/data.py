@@ -207,3 +207,15 @@ def suppressions_remove(app: App, email: str, by: str | None) -> None:
     lifted = registry.unsuppress(app.store, email, by or _who())
     click.echo(f"Re-enabled {lifted.email} (was suppressed: {lifted.reason}, {lifted.scope}, "
                f"since {lifted.date}).")
+
+
+@main.command("erase")
+@click.argument("email")
+@click.option("--by", default=None, help="Who asked for the erasure (default: cli:<login>).")
+@pass_app
+@handle_errors
+def erase(app: App, email: str, by: str | None) -> None:
+    """Right to erasure: delete EMAIL's member and subscriber records; keep only the address on the
+    suppression list (reason erased) so that no import brings it back."""
+    removed = registry.erase(app.store, email, by or _who())
+    click.echo(f"Erased {email.strip().lower()}: {removed} record(s) deleted; the address stays suppressed (erased).")
