@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, MailerError
 
 CONFIG_ENV = "MAILER_CONFIG"
 SMTP_SECURITY = ("none", "starttls", "tls")
@@ -143,16 +143,21 @@ def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:
     return Path("config.toml")
 
 
+def read_toml(source: Path, error: type[MailerError], missing: str) -> dict[str, Any]:
+    """A TOML file as a dict; every failure is `error` naming the file."""
+    try:
+        return tomllib.loads(source.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{source}: {missing}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{source}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{source}: invalid TOML: {exc}") from None
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     source = find_config_path(path).resolve()
-    try:
-        raw = tomllib.loads(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{source}: configuration file not found (use --config or ${CONFIG_ENV})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{source}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: invalid TOML: {exc}") from None
+    raw = read_toml(source, ConfigError, f"configuration file not found (use --config or ${CONFIG_ENV})")
     return parse_config(raw, source)
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..config import read_toml
 from ..errors import AudienceError, CampaignError
 from ..models import CampaignKind, Directory, DossierStatus, Recipient, RecipientKind, Subscriber
 
@@ -43,15 +43,7 @@ class Campaign:
 
 def load_campaign(path: str | Path) -> Campaign:
     source = Path(path).resolve()
-    try:
-        raw = tomllib.loads(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CampaignError(f"{source}: campaign file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CampaignError(f"{source}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CampaignError(f"{source}: invalid TOML: {exc}") from None
-    return parse_campaign(raw, source)
+    return parse_campaign(read_toml(source, CampaignError, "campaign file not found"), source)
 
 
 def parse_campaign(raw: dict[str, Any], source: Path) -> Campaign:
