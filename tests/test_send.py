@@ -329,3 +329,17 @@ def test_dropped_connections_are_retried_and_nobody_is_lost(setup, smtp_server: 
     assert len(received) == len(set(received)) == 81
     assert smtp_server.handler.data_seen > 81 + 10         # the drops did happen, and were retried
     assert status(cli, config, campaign)["state"] == "done"
+
+
+def test_resuming_after_an_edit_warns_and_keeps_the_frozen_audience(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(20, smtp_extra="rate_per_second = 40\n")
+    proc = send_in_background(config, campaign)
+    wait_for(lambda: len(smtp_server.handler.deliveries) >= 5)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 4
+    campaign.write_text(campaign.read_text(encoding="utf-8").replace('audience = ["subscribers", "members"]',
+                                                                      'audience = "groups"'), encoding="utf-8")
+    result = cli(config, "campaign", "send", str(campaign), "--yes")
+    assert result.exit_code == 0 and "changed since the first send" in result.output
+    received = audience_received(smtp_server)
+    assert len(received) == len(set(received)) == 21 and "groupe37@example.org" not in received

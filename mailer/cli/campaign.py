@@ -120,6 +120,9 @@ def send(app: App, file: Path, yes: bool, dry_run: bool) -> None:
             click.echo(_describe(service.status(campaign)))
             return
         session.check()
+        if session.edited_since_freeze:
+            click.echo(f"warning: {file} changed since the first send; the audience stays as frozen, "
+                       "the new text goes to the remaining recipients", err=True)
         click.echo(f"campaign {campaign.name}: audience {total}, {len(pending)} to send")
         _confirm(campaign, total, len(pending), yes)
         started = time.monotonic()

@@ -252,6 +252,12 @@ class SendSession:
     def pending(self) -> list[int]:
         return [i for i in range(self.total) if i not in self.journal.final]
 
+    @property
+    def edited_since_freeze(self) -> bool:
+        """The campaign file changed after the audience was frozen (its audience no longer does)."""
+        digest = hashlib.sha256(self.campaign.source.read_bytes()).hexdigest()
+        return self.frozen and self.header.get("file_sha256") not in (None, digest)
+
     def check(self) -> None:
         """Render one message before anything is frozen: template errors surface now."""
         if self.first is not None:
