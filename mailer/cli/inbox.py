@@ -1,0 +1,123 @@
+"""Commands for the team mailbox: read a message file, what waits for a human, what was recorded."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import MailerError
+from ..inbound import records
+from ..inbound.process import read_files
+from . import App, handle_errors, main, pass_app
+from .data import _show, json_option
+
+
+@main.command("parse")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file per line.")
+@pass_app
+@handle_errors
+def parse_command(app: App, files: tuple[Path, ...], as_json: bool) -> None:
+    """Read FILE.eml messages as `poll` would, against the store's groups, dossiers and members.
+
+    Read-only: nothing is recorded, applied or sent. Prints kind, sender, the rule that decided
+    and the disposition (apply | triage | ignore), plus what was understood.
+    """
+    raws = (path.read_bytes() for path in files)
+    for path, result in zip(files, read_files(app.config, app.store, raws)):
+        if result.reading is None:
+            row: dict[str, Any] = {"file": path.name, "kind": "error", "sender": None, "rule": "error",
+                                   "disposition": "error", "error": result.error}
+        else:
+            data = result.reading.to_json()
+            row = {"file": path.name, "kind": data.pop("kind"), "sender": data.pop("sender"),
+                   "rule": data.pop("rule"), "disposition": result.disposition, **data}
+        click.echo(json.dumps(row, ensure_ascii=False) if as_json else _line(row))
+
+
+def _line(row: dict[str, Any]) -> str:
+    extra = {k: v for k, v in row.items() if k not in ("file", "kind", "sender", "rule", "disposition")}
+    details = " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in extra.items())
+    return f"{row['file']}: {row['kind']} from {row['sender']} ({row['rule']}) -> {row['disposition']} {details}".rstrip()
+
+
+@main.group("triage")
+def triage_group() -> None:
+    """Messages the service could not understand or trust: they wait in the "À trier" folder."""
+
+
+@triage_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include resolved items.")
+@json_option
+@pass_app
+@handle_errors
+def triage_list(app: App, show_all: bool, as_json: bool) -> None:
+    """List what waits for a human (open items first, oldest first)."""
+    rows = records.triage_items(app.store, include_resolved=show_all)
+    _show(rows, [("id", "Id"), ("date", "Date"), ("sender", "Sender"), ("subject", "Subject"), ("kind", "Kind"),
+                 ("reason", "Reason"), ("link", "Link"), ("status", "Status")], "Triage items", as_json)
+
+
+@triage_group.command("show")
+@click.argument("item_id", type=int)
+@pass_app
+@handle_errors
+def triage_show(app: App, item_id: int) -> None:
+    """Show one item: why it waits, and the Message-ID to find it in the mailbox."""
+    item = records.triage_item(app.store, item_id)
+    for key in ("id", "status", "date", "sender", "subject", "message_id", "kind", "rule", "reason", "link", "note",
+                "resolved"):
+        if item.get(key) not in (None, ""):
+            click.echo(f"{key:>10}: {item[key]}")
+    if item.get("link", "").startswith("report:"):
+        report = records.report(app.store, int(item["link"].split(":")[1]))
+        if report:
+            click.echo(f"{'report':>10}: {json.dumps(report, ensure_ascii=False)}")
+
+
+@triage_group.command("resolve")
+@click.argument("item_id", type=int)
+@click.option("--note", default="", help="What was done about it (kept with the item).")
+@pass_app
+@handle_errors
+def triage_resolve(app: App, item_id: int, note: str) -> None:
+    """Mark an item resolved (the message itself stays in the mailbox folder)."""
+    item = records.resolve_triage(app.store, item_id, note)
+    click.echo(f"Resolved triage item {item['id']} ({item['sender']}).")
+
+
+@main.group("reports")
+def reports_group() -> None:
+    """Action reports recorded from the mailbox."""
+
+
+@reports_group.command("list")
+@click.option("--dossier", default=None, help="Only this dossier ref.")
+@click.option("--group", "group_code", default=None, help="Only this group code.")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write one row per action to this CSV file.")
+@json_option
+@pass_app
+@handle_errors
+def reports_list(app: App, dossier: str | None, group_code: str | None, csv_file: Path | None, as_json: bool) -> None:
+    """List recorded reports, optionally for one dossier or group, or export them as CSV."""
+    found = records.reports(app.store, dossier=dossier, group=group_code)
+    if csv_file is not None:
+        rows = records.report_rows(found)
+        try:
+            with csv_file.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.DictWriter(handle, fieldnames=records.CSV_COLUMNS)
+                writer.writeheader()
+                writer.writerows(rows)
+        except OSError as exc:
+            raise MailerError(f"{csv_file}: cannot write: {exc}") from None
+        click.echo(f"Wrote {len(rows)} actions from {len(found)} reports to {csv_file}.")
+        return
+    shown = found if as_json else [{**r, "actions": [records.action_text(a) for a in r.get("actions", [])]}
+                                   for r in found]
+    _show(shown, [("id", "Id"), ("date", "Date"), ("dossier", "Dossier"), ("group", "Group"), ("sender", "Sender"),
+                  ("actions", "Actions")], "Reports", as_json)

@@ -1,0 +1,334 @@
+"""A reading + what we know -> what to do: a disposition and a list of effects.   [pure]
+
+Nothing here touches the store or the network: `process.py` builds `Known` from the store inside
+its transaction, calls `decide` for each message, applies the effects and records them. The rules
+(issue 3), in one place so that "why did this happen?" has a short answer:
+
+- bounce: scored with decay (`score_bounce`, Mailman 3's defaults); a delay warning never suppresses.
+- complaint: the complaining address is suppressed at once (reason `complaint`).
+- auto_reply: ignored, never answered.
+- confirm: activates someone only through a `+c-TOKEN` we issued or a reply in the thread of a
+  confirmation request we sent; anything else is triage (a forged "oui" subscribes nobody).
+- unsubscribe: applied at once, one confirmation mail.
+- signup: unknown address -> pending person + confirmation request (double opt-in); a member's or
+  group's address -> a request to take on a dossier, passed to the référent.
+- report: known sender (member or group) -> applied and acknowledged with a summary; unknown
+  sender -> triage. A reply to one of our acknowledgements -> triage, linked to its report.
+- other: triage.
+
+Answers follow RFC 3834: never to automatic or list mail, bounces, complaints, our own mail or
+an empty return path, and at most one per address per day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from ..models import Directory
+from .classify import Kind, Reading
+from .extract import Action
+from .parse import ParsedMessage
+
+# Mailman 3's defaults (bounce_score_threshold, bounce_info_stale_after) and Mailman's weights:
+# a hard bounce scores 1.0, a soft one 0.5; a member is scored at most once a day.
+BOUNCE_SCORE_THRESHOLD = 5.0
+BOUNCE_INFO_STALE_AFTER = timedelta(days=7)
+HARD_BOUNCE_SCORE = 1.0
+SOFT_BOUNCE_SCORE = 0.5
+
+
+class Disposition(StrEnum):
+    APPLY = "apply"
+    TRIAGE = "triage"
+    IGNORE = "ignore"
+
+
+class AnswerKind(StrEnum):
+    REPORT_ACK = "report_ack"              # "voici ce que nous avons compris"
+    CONFIRM_REQUEST = "confirm_request"    # double opt-in
+    UNSUBSCRIBED = "unsubscribed"          # "c'est fait"
+    REFERENT_NOTICE = "referent_notice"    # to a référent or the coordinators: not an auto-reply
+
+
+# ----------------------------------------------------------------------------------- effects
+
+@dataclass(frozen=True)
+class RecordBounce:
+    email: str
+    permanent: bool | None
+
+
+@dataclass(frozen=True)
+class Suppress:
+    email: str
+    reason: str          # SuppressionReason value
+    scope: str = "all"
+
+
+@dataclass(frozen=True)
+class RecordReport:
+    sender: str
+    group: str | None
+    dossier: str | None
+    actions: tuple[Action, ...]
+
+
+@dataclass(frozen=True)
+class CreatePendingPerson:
+    email: str
+    name: str | None
+    group: str | None
+    dossier: str | None
+
+
+@dataclass(frozen=True)
+class Activate:
+    email: str           # a pending person who proved they own the address
+    via: str             # "token" | "thread"
+
+
+@dataclass(frozen=True)
+class RecordSignupRequest:
+    email: str
+    name: str | None
+    group: str | None
+    dossier: str | None
+
+
+@dataclass(frozen=True)
+class SendAnswer:
+    kind: AnswerKind
+    to: str
+    threaded: bool = True                 # In-Reply-To/References the incoming message
+    about: str = ""                       # the person a référent notice is about
+    values: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ToTriage:
+    reason: str
+    link: str = ""       # e.g. "report:12": what a human should look at with it
+
+
+Effect = RecordBounce | Suppress | RecordReport | CreatePendingPerson | Activate | RecordSignupRequest | \
+    SendAnswer | ToTriage
+
+
+@dataclass(frozen=True)
+class Decision:
+    disposition: Disposition
+    effects: tuple[Effect, ...] = ()
+    note: str = ""       # one line for the log: why
+
+
+# ------------------------------------------------------------------------------- the inputs
+
+@dataclass(frozen=True)
+class Envelope:
+    """What decide needs from the message beyond its reading (headers only, never the body)."""
+
+    message_id: str
+    sender: str
+    return_path: str | None          # None: no Return-Path field; "": the null path <>
+    references: tuple[str, ...] = ()
+    automatic: bool = False          # Auto-Submitted other than "no", Precedence bulk/list/junk, List-Id
+    received: datetime | None = None
+
+    @classmethod
+    def of(cls, parsed: ParsedMessage, received: datetime | None = None) -> Envelope:
+        headers = parsed.headers
+        auto = headers.get("auto-submitted", "").strip().lower()
+        precedence = headers.get("precedence", "").strip().lower()
+        automatic = (bool(auto) and not auto.startswith("no")) or precedence in ("bulk", "list", "junk") \
+            or "list-id" in headers
+        return_path = parsed.return_path if "return-path" in headers else None
+        return cls(parsed.message_id, parsed.sender, return_path, parsed.in_reply_to, automatic, received)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the store knows, as decide needs it. Mappings may be live views that `process` updates
+    as it applies a batch, so the second message of a batch sees the first one's effects."""
+
+    team_address: str
+    directory: Directory
+    today: date
+    coordinators: tuple[str, ...] = ()
+    answered: Mapping[str, str] = field(default_factory=dict)       # address -> ISO date of last answer
+    ack_threads: Mapping[str, str] = field(default_factory=dict)    # our acknowledgement's Message-ID -> report link
+    confirm_threads: Mapping[str, str] = field(default_factory=dict)  # our confirmation request's id -> address
+    pending: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)  # address -> (status, dossier)
+    confirm_tokens: Mapping[str, str] = field(default_factory=dict)  # +c- token -> address
+    unsubscribe_address: Callable[[str], str | None] = lambda token: None   # +u- token -> address
+
+    def is_known_sender(self, email: str) -> bool:
+        """Members' and groups' addresses: their word is applied (issue 3)."""
+        return self.directory.member(email) is not None or self.directory.group_by_email(email) is not None
+
+    def referents(self, dossier: str | None) -> tuple[str, ...]:
+        """Who hears of a volunteer: the dossier's référent, else the coordinators."""
+        found = self.directory.dossier(dossier) if dossier else None
+        if found is not None and found.referent_email:
+            return (found.referent_email.lower(),)
+        return tuple(c.lower() for c in self.coordinators)
+
+    def is_ours(self, email: str) -> bool:
+        local, _, domain = self.team_address.lower().rpartition("@")
+        a_local, _, a_domain = email.lower().rpartition("@")
+        return a_domain == domain and (a_local == local or a_local.startswith(local + "+"))
+
+
+# ------------------------------------------------------------------------------ the rules
+
+@dataclass(frozen=True)
+class BounceScore:
+    score: float
+    last: str            # ISO date of the last scored bounce
+    count: int = 0       # permanent or unknown bounces scored
+
+
+def score_bounce(previous: BounceScore | None, permanent: bool | None, today: date) -> BounceScore | None:
+    """Mailman's scoring: stale information (older than 7 days) restarts at zero; a second bounce
+    the same day does not count (a bounce storm after one bulletin is one event). A delay warning
+    (permanent False) is no failure yet: it never scores. Returns None when nothing changes."""
+    if permanent is False:
+        return None
+    weight = HARD_BOUNCE_SCORE if permanent else SOFT_BOUNCE_SCORE
+    if previous is not None:
+        last = date.fromisoformat(previous.last)
+        if last == today:
+            return None
+        if today - last <= BOUNCE_INFO_STALE_AFTER:
+            return BounceScore(previous.score + weight, today.isoformat(), previous.count + 1)
+    return BounceScore(weight, today.isoformat(), 1)
+
+
+def crosses_threshold(score: BounceScore) -> bool:
+    return score.score >= BOUNCE_SCORE_THRESHOLD
+
+
+def why_not_answer(to: str, envelope: Envelope, reading: Reading, known: Known) -> str | None:
+    """RFC 3834 section 2: the reason not to send an automatic answer, or None to send it."""
+    if reading.kind in (Kind.BOUNCE, Kind.COMPLAINT, Kind.AUTO_REPLY):
+        return f"never answer a {reading.kind.value}"
+    if envelope.automatic:
+        return "automatic or list mail"
+    if envelope.return_path == "":
+        return "empty return path"
+    if not to or known.is_ours(to) or known.is_ours(envelope.sender):
+        return "our own mail"
+    if known.answered.get(to.lower()) == known.today.isoformat():
+        return "already answered today"
+    return None
+
+
+def _reply_to_ack(envelope: Envelope, known: Known) -> str | None:
+    return next((known.ack_threads[m] for m in envelope.references if m in known.ack_threads), None)
+
+
+def _answer(kind: AnswerKind, to: str, envelope: Envelope, reading: Reading, known: Known,
+            **values: object) -> tuple[tuple[Effect, ...], str]:
+    reason = why_not_answer(to, envelope, reading, known)
+    if reason:
+        return (), f"not answered: {reason}"
+    return (SendAnswer(kind, to.lower(), values=values),), ""
+
+
+def _bounce(reading: Reading) -> Decision:
+    if not reading.recipients:
+        return Decision(Disposition.TRIAGE, (ToTriage("bounce naming no recipient"),))
+    effects = tuple(RecordBounce(r, reading.permanent) for r in reading.recipients)
+    return Decision(Disposition.APPLY, effects, "delay: never suppresses" if reading.permanent is False else "")
+
+
+def _complaint(reading: Reading) -> Decision:
+    if not reading.recipients:
+        return Decision(Disposition.TRIAGE, (ToTriage("complaint naming no recipient"),))
+    return Decision(Disposition.APPLY, tuple(Suppress(r, "complaint") for r in reading.recipients))
+
+
+def _confirm(reading: Reading, envelope: Envelope, known: Known) -> Decision:
+    address, via = None, ""
+    if reading.token and reading.token.lower() in known.confirm_tokens:
+        address, via = known.confirm_tokens[reading.token.lower()], "token"
+    else:
+        address = next((known.confirm_threads[m] for m in envelope.references if m in known.confirm_threads), None)
+        via = "thread"
+    if address is None:
+        return Decision(Disposition.TRIAGE, (ToTriage("confirmation we cannot verify (no token, no thread)"),))
+    status, dossier = known.pending.get(address, ("", None))
+    if status != "pending":
+        return Decision(Disposition.IGNORE, note="already confirmed")
+    return Decision(Disposition.APPLY, (Activate(address, via), *_notices(known, address, dossier)))
+
+
+def _notices(known: Known, about: str, dossier: str | None) -> tuple[Effect, ...]:
+    return tuple(SendAnswer(AnswerKind.REFERENT_NOTICE, to, threaded=False, about=about)
+                 for to in known.referents(dossier))
+
+
+def _unsubscribe(reading: Reading, envelope: Envelope, known: Known) -> Decision:
+    address = (known.unsubscribe_address(reading.token) if reading.token else None) or reading.sender
+    if not address:
+        return Decision(Disposition.TRIAGE, (ToTriage("unsubscribe without an address"),))
+    scope = reading.scope or "all"
+    answer, note = _answer(AnswerKind.UNSUBSCRIBED, address, envelope, reading, known, scope=scope)
+    return Decision(Disposition.APPLY, (Suppress(address, "unsubscribe", scope), *answer), note)
+
+
+def _signup(reading: Reading, envelope: Envelope, known: Known) -> Decision:
+    sender = reading.sender
+    if known.is_known_sender(sender):
+        request = RecordSignupRequest(sender, reading.name, reading.group, reading.dossier)
+        notices = _notices(known, sender, reading.dossier)
+        return Decision(Disposition.APPLY, (request, *notices), "known sender: no opt-in")
+    state = known.pending.get(sender, (None, None))[0]
+    if state == "active":
+        return Decision(Disposition.TRIAGE, (ToTriage("sign-up from a volunteer already confirmed"),))
+    reason = why_not_answer(sender, envelope, reading, known)
+    if reason and reason != "already answered today":
+        return Decision(Disposition.TRIAGE, (ToTriage(f"sign-up we cannot confirm: {reason}"),))
+    effects: list[Effect] = []
+    if state is None:
+        effects.append(CreatePendingPerson(sender, reading.name, reading.group, reading.dossier))
+    if reason is None:
+        effects.append(SendAnswer(AnswerKind.CONFIRM_REQUEST, sender))
+    return Decision(Disposition.APPLY, tuple(effects), reason or "")
+
+
+def _report(reading: Reading, envelope: Envelope, known: Known) -> Decision:
+    if not known.is_known_sender(reading.sender):
+        return Decision(Disposition.TRIAGE, (ToTriage("report from an unknown sender: not applied"),))
+    answer, note = _answer(AnswerKind.REPORT_ACK, reading.sender, envelope, reading, known)
+    record = RecordReport(reading.sender, reading.group, reading.dossier, reading.actions)
+    return Decision(Disposition.APPLY, (record, *answer), note)
+
+
+def decide(reading: Reading, envelope: Envelope, known: Known) -> Decision:
+    """The rules of issue 3, in the order a coordinator would explain them."""
+    kind = reading.kind
+    if kind is Kind.BOUNCE:
+        return _bounce(reading)
+    if kind is Kind.COMPLAINT:
+        return _complaint(reading)
+    if kind is Kind.AUTO_REPLY:
+        return Decision(Disposition.IGNORE, note="automatic reply: never answered")
+    if known.is_ours(reading.sender):
+        return Decision(Disposition.IGNORE, note="our own mail")
+    if kind is Kind.UNSUBSCRIBE:
+        return _unsubscribe(reading, envelope, known)
+    if kind is Kind.CONFIRM:
+        return _confirm(reading, envelope, known)
+    link = _reply_to_ack(envelope, known)
+    if link is not None:
+        # A human answering "voici ce que nous avons compris": a correction, never a second report.
+        return Decision(Disposition.TRIAGE, (ToTriage("reply to an acknowledgement", link),))
+    if kind is Kind.SIGNUP:
+        return _signup(reading, envelope, known)
+    if kind is Kind.REPORT:
+        return _report(reading, envelope, known)
+    return Decision(Disposition.TRIAGE, (ToTriage(reading.rule),))
+

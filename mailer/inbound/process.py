@@ -1,0 +1,279 @@
+"""The IO edge of the inbound wing: raw messages in, effects in the store, answers out over SMTP.
+
+`Processor.process_batch` parses and reads every message of a batch outside the store lock, then
+decides and applies all of them in ONE transaction (TinyDB rewrites the whole file on each write:
+one transaction per message would cap the service far below a bounce storm's 1,000 msg/s).
+A message's identity is the sha256 of its bytes, so a batch seen again after a crash (before the
+source moved it) returns the recorded outcomes and applies nothing twice.
+
+`send_pending` sends the answers recorded as pending, outside the lock, journaling each one right
+after the server's 250 (sending.py; a crash in between may send one twice, as with campaigns).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..config import Config
+from ..models import Directory
+from ..registry import SUPPRESSIONS, load_directory
+from ..store import Store
+from ..tokens import BOUNCE, CONFIRM, TokenIndex, make_token
+from .classify import Reading, ReadingContext, read_message
+from .decide import Decision, Disposition, Envelope, decide
+from .ledger import Ledger
+from .parse import MessageTooComplex, parse_message
+from .sending import AnswerSender
+
+log = logging.getLogger(__name__)
+
+MAX_FAILURES = 3
+FOLDERS = {Disposition.APPLY: "processed", Disposition.IGNORE: "processed", Disposition.TRIAGE: "triage"}
+AUDIENCE_GLOB = "campaigns/*/audience.jsonl"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str          # sha256 hex of the raw bytes: the message's identity in the store
+    kind: str         # reading kind, or "error"
+    rule: str
+    disposition: str  # "apply" | "triage" | "ignore" | "error"
+    folder: str       # where the source must move it: "processed" | "triage" | "failed" | "" (retry later)
+    detail: str = ""  # one line for the log (never a message body)
+
+
+def message_key(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+class AddressTokens:
+    """token -> (purpose, address) over every address we know, grown incrementally: HMACs are
+    computed once per address per process, and the files are re-read only when they change."""
+
+    def __init__(self, secret: bytes) -> None:
+        self.secret = secret
+        self.map: dict[str, tuple[str, str]] = {}
+        self.seen: set[str] = set()
+        self.signatures: dict[Path, object] = {}
+
+    def add(self, addresses: Iterable[str]) -> None:
+        for address in addresses:
+            address = address.strip().lower()
+            if address and address not in self.seen:
+                self.seen.add(address)
+                for purpose in TokenIndex.PURPOSES:
+                    self.map[make_token(self.secret, purpose, address)] = (purpose, address)
+
+    def changed(self, path: Path) -> bool:
+        sig = Store.signature(path)
+        if self.signatures.get(path) == sig:
+            return False
+        self.signatures[path] = sig
+        return sig is not None
+
+    def resolve(self, token: str, purpose: str) -> str | None:
+        found = self.map.get(token.lower())
+        return found[1] if found and found[0].split(":")[0] == purpose else None
+
+    def scope(self, token: str) -> str | None:
+        found = self.map.get(token.lower())
+        return found[0].split(":")[1] if found and found[0].startswith("u:") else None
+
+
+def _audience_addresses(path: Path) -> Iterable[str]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(row, list) and row and isinstance(row[0], str):
+                yield row[0]
+
+
+def _readonly_secret(config: Config, store: Store) -> bytes:
+    """The token key without creating one (`parse` writes nothing): no key yet means no token issued."""
+    value = os.environ.get(config.security.secret_env)
+    if value:
+        return value.encode("utf-8")
+    try:
+        return (store.folder / "secret.key").read_bytes()
+    except FileNotFoundError:
+        return secrets.token_bytes(32)
+
+
+@dataclass
+class _Item:
+    key: str
+    reading: Reading | None = None
+    envelope: Envelope | None = None
+    subject: str = ""
+    error: str = ""
+    too_complex: bool = False
+
+
+class Reader:
+    """Parse and read messages against the store's directory and the tokens we issued (no writes)."""
+
+    def __init__(self, config: Config, store: Store, secret: bytes,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.config, self.store, self.clock = config, store, clock
+        self.tokens = AddressTokens(secret)
+        self._directory: tuple[object, Directory] | None = None
+
+    def directory(self) -> Directory:
+        sig = Store.signature(self.store.directory_path)
+        if self._directory is None or self._directory[0] != sig:
+            self._directory = (sig, load_directory(self.store.snapshot()))
+        return self._directory[1]
+
+    def refresh_tokens(self) -> None:
+        """Members, groups, subscribers, suppressions, pending people and frozen audiences."""
+        snap, store = self.store.snapshot(), self.store
+        if self.tokens.changed(store.directory_path):
+            d = self.directory()
+            self.tokens.add([m.email for m in d.members] + [g.email for g in d.groups]
+                            + [x.referent_email for x in d.dossiers])
+        if self.tokens.changed(store.part_paths["subscribers"]):
+            self.tokens.add(d["email"] for d in snap.iter_docs("subscribers"))
+        if self.tokens.changed(store.path):
+            self.tokens.add(d["email"] for d in snap.iter_docs(SUPPRESSIONS))
+            self.tokens.add(d["email"] for d in snap.iter_docs("pending_people"))
+        for path in sorted(self.config.state_dir.glob(AUDIENCE_GLOB)):
+            if self.tokens.changed(path):
+                self.tokens.add(_audience_addresses(path))
+
+    def context(self) -> ReadingContext:
+        snap = self.store.snapshot()
+        pending = {make_token(self.tokens.secret, CONFIRM, d["email"]) for d in snap.iter_docs("pending_people")}
+        requests = {d["message_id"] for d in snap.iter_docs("outgoing") if d.get("kind") == "confirm_request"}
+        return ReadingContext(
+            team_address=self.config.team.address,
+            resolve_bounce_token=lambda token: self.tokens.resolve(token, BOUNCE),
+            unsubscribe_scope=self.tokens.scope,
+            confirm_token=lambda token: token.lower() in pending,
+            confirmation_ids=lambda mid: mid in requests,
+        )
+
+    def read(self, key: str, raw: bytes, context: ReadingContext, directory: Directory) -> _Item:
+        item = _Item(key)
+        try:
+            parsed = parse_message(raw)
+            item.reading = read_message(parsed, directory, context)
+            item.envelope = Envelope.of(parsed, self.clock())
+            item.subject = parsed.subject or ""
+        except MessageTooComplex as exc:
+            item.error, item.too_complex = f"too complex: {exc}", True
+        except Exception as exc:   # one bad message must not stop the batch
+            # The class name only: an exception's text may quote the message (never log a body).
+            log.warning("message %s: reading failed: %s", key[:16], type(exc).__name__)
+            log.debug("message %s: traceback", key[:16], exc_info=True)
+            item.error = type(exc).__name__
+        return item
+
+    def unsubscribe_address(self, token: str) -> str | None:
+        found = self.tokens.map.get(token.lower())
+        return found[1] if found and found[0].startswith("u:") else None
+
+
+def _detail(reading: Reading, decision: Decision) -> str:
+    names = sorted({type(e).__name__ for e in decision.effects})
+    return " ".join(filter(None, [reading.rule, ",".join(names), decision.note]))
+
+
+class Processor:
+    def __init__(self, config: Config, store: Store, clock: Callable[[], datetime] | None = None) -> None:
+        self.config, self.store = config, store
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.secret = store.secret(config.security.secret_env)
+        self.reader = Reader(config, store, self.secret, self.clock)
+        self.sender = AnswerSender(config, store, self.clock)
+
+    def _ledger(self, tables: Callable[[str], dict[str, dict[str, Any]]], directory: Directory) -> Ledger:
+        return Ledger(tables, self.config, self.secret, directory, self.clock(), self.reader.unsubscribe_address)
+
+    def process_batch(self, raws: Sequence[bytes]) -> list[Outcome]:
+        """Parse, classify, decide each message; record every message and its effects in ONE store
+        transaction; idempotent by the sha256 of the bytes. A message whose pipeline raises is not
+        recorded as processed: its failure count goes up and it stays (folder "") until it has
+        failed 3 times ("failed"); MessageTooComplex goes to "failed" at once."""
+        if not raws:
+            return []
+        keys = [message_key(raw) for raw in raws]
+        done = {d["key"] for d in self.store.snapshot().iter_docs("inbound")}
+        self.reader.refresh_tokens()
+        directory, context = self.reader.directory(), self.reader.context()
+        items = [_Item(k) if k in done else self.reader.read(k, raw, context, directory) for k, raw in zip(keys, raws)]
+        outcomes: list[Outcome] = []
+        with self.store.transaction() as tx:
+            ledger = self._ledger(tx.raw, directory)
+            for item in items:
+                outcomes.append(self._one(ledger, item))
+        return outcomes
+
+    def _one(self, ledger: Ledger, item: _Item) -> Outcome:
+        recorded = ledger.inbound.get(item.key)
+        if recorded is not None:
+            return Outcome(item.key, recorded["kind"], recorded["rule"], recorded["disposition"], recorded["folder"],
+                           "already processed")
+        if not item.error:
+            assert item.reading is not None and item.envelope is not None
+            try:
+                decision = decide(item.reading, item.envelope, ledger.known)
+                folder = FOLDERS[decision.disposition]
+                detail = _detail(item.reading, decision)
+                ledger.record(item.key, item.reading, item.envelope, item.subject, decision, folder, detail)
+                return Outcome(item.key, item.reading.kind.value, item.reading.rule, decision.disposition.value,
+                               folder, detail)
+            except Exception as exc:   # its effects were taken back; the batch goes on
+                log.warning("message %s: deciding failed: %s", item.key[:16], type(exc).__name__)
+                log.debug("message %s: traceback", item.key[:16], exc_info=True)
+                item.error = type(exc).__name__
+        count = ledger.fail(item.key, item.error)
+        failed = item.too_complex or count >= MAX_FAILURES
+        return Outcome(item.key, "error", "error.too_complex" if item.too_complex else "error.pipeline", "error",
+                       "failed" if failed else "", f"{item.error} (failure {count})")
+
+    def send_pending(self) -> int:
+        """Send acknowledgements / confirmation requests / référent notices recorded as pending, over
+        SMTP (outside the store lock), marking each sent; returns how many (see sending.py)."""
+        return self.sender.send_pending()
+
+
+@dataclass(frozen=True)
+class FileReading:
+    reading: Reading | None
+    disposition: str            # what `poll` would do: apply | triage | ignore | error
+    error: str = ""
+
+
+def read_files(config: Config, store: Store, raws: Iterable[bytes]) -> Iterable[FileReading]:
+    """`mailer parse`: read and decide each message against the store, writing nothing. Each file is
+    decided on its own, against the store as it is (not after the previous file's effects)."""
+    reader = Reader(config, store, _readonly_secret(config, store))
+    reader.refresh_tokens()
+    directory, context = reader.directory(), reader.context()
+
+    def table(name: str) -> dict[str, dict[str, Any]]:
+        return store.cached(store.file_for(name)).get(name, {})     # read only: decide writes nothing
+
+    known = Ledger(table, config, reader.tokens.secret, directory, reader.clock(), reader.unsubscribe_address).known
+    for raw in raws:
+        item = reader.read(message_key(raw), raw, context, directory)
+        if item.error or item.reading is None or item.envelope is None:
+            yield FileReading(None, "error", item.error)
+            continue
+        yield FileReading(item.reading, decide(item.reading, item.envelope, known).disposition.value)
+
+
+def read_file(config: Config, store: Store, raw: bytes) -> FileReading:
+    return next(iter(read_files(config, store, [raw])))

@@ -1,0 +1,62 @@
+"""What the inbox recorded, for people: triage items and action reports (the CLI's queries)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import MailerError
+from ..store import Store
+from .answers import action_line
+
+CSV_COLUMNS = ["date", "dossier", "group", "sender", "type", "count", "amount_eur", "action_date", "message_id"]
+
+
+class RecordNotFound(MailerError):
+    """No triage item or report with that id."""
+
+
+def triage_items(store: Store, include_resolved: bool = False) -> list[dict[str, Any]]:
+    items = [d for d in store.snapshot().iter_docs("triage") if include_resolved or d.get("status") == "open"]
+    return sorted(items, key=lambda d: (d.get("status") != "open", d.get("date", ""), d.get("id", 0)))
+
+
+def triage_item(store: Store, item_id: int) -> dict[str, Any]:
+    found = next((d for d in store.snapshot().iter_docs("triage") if d.get("id") == item_id), None)
+    if found is None:
+        raise RecordNotFound(f"no triage item {item_id} (see `mailer triage list --all`)")
+    return found
+
+
+def resolve_triage(store: Store, item_id: int, note: str = "") -> dict[str, Any]:
+    from ..registry import now_iso
+
+    with store.transaction() as tx:
+        doc = tx.raw("triage").get(str(item_id))
+        if doc is None:
+            raise RecordNotFound(f"no triage item {item_id} (see `mailer triage list --all`)")
+        doc.update(status="resolved", resolved=now_iso(), note=note or doc.get("note", ""))
+        return dict(doc)
+
+
+def report(store: Store, report_id: int) -> dict[str, Any] | None:
+    return next((d for d in store.snapshot().iter_docs("reports") if d.get("id") == report_id), None)
+
+
+def reports(store: Store, dossier: str | None = None, group: str | None = None) -> list[dict[str, Any]]:
+    found = [d for d in store.snapshot().iter_docs("reports")
+             if (dossier is None or d.get("dossier") == dossier) and (group is None or d.get("group") == group)]
+    return sorted(found, key=lambda d: (d.get("date", ""), d.get("id", 0)))
+
+
+def report_rows(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One CSV row per action (a report with no action would not have been recorded)."""
+    return [{"date": r.get("date", ""), "dossier": r.get("dossier") or "", "group": r.get("group") or "",
+             "sender": r.get("sender", ""), "type": a.get("type", ""),
+             "count": "" if a.get("count") is None else a["count"],
+             "amount_eur": "" if a.get("amount_eur") is None else a["amount_eur"],
+             "action_date": a.get("date") or "", "message_id": r.get("message_id", "")}
+            for r in found for a in r.get("actions", [])]
+
+
+def action_text(action: dict[str, Any]) -> str:
+    return action_line(action)
