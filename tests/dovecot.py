@@ -10,7 +10,6 @@ Import the fixtures in a test module with `from tests.dovecot import dovecot, do
 
 from __future__ import annotations
 
-import imaplib
 import os
 import shutil
 import signal
@@ -56,7 +55,11 @@ class Dovecot:
         return self.root / "mail" / self.user
 
     def start(self) -> None:
-        subprocess.run([DOVECOT, "-c", str(self.conf)], check=True, capture_output=True, timeout=30)
+        # The master forks into the background: no pipes, or they would stay open forever.
+        done = subprocess.run([DOVECOT, "-c", str(self.conf)], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+        if done.returncode != 0:
+            raise RuntimeError(f"dovecot -c {self.conf} failed: {self.log()}")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -69,47 +72,45 @@ class Dovecot:
         raise RuntimeError(f"dovecot did not start: {self.log()}")
 
     def stop(self) -> None:
+        """Kill the master and its children at once (its own process group: it ran setsid).
+
+        A SIGTERM takes the master ~2.5 s here; the tests need a dead server, not a polite one.
+        """
         try:
             pid = int(self.pid_file.read_text().strip())
-        except (FileNotFoundError, ValueError):
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        except (FileNotFoundError, ValueError, ProcessLookupError):
             return
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
+        # Not os.kill(pid, 0): the master is reparented and may stay a zombie where nobody reaps.
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.05)
-        # Its children (imap, auth...) leave with the master; wait for the port to be free.
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline:     # the listeners die with the imap-login processes
             with socket.socket() as sock:
                 if sock.connect_ex((self.host, self.port)) != 0:
-                    return
-            time.sleep(0.05)
+                    break
+            time.sleep(0.02)
+        self.pid_file.unlink(missing_ok=True)
 
     def restart(self) -> None:
         self.stop()
         self.start()
 
     def kill_imap_processes(self) -> int:
-        """SIGKILL every `imap` process of this server (drops the clients' connections)."""
+        """SIGKILL this server's `imap` processes (its process group): drops the clients' connections."""
+        try:
+            group = os.getpgid(int(self.pid_file.read_text().strip()))
+        except (FileNotFoundError, ValueError, ProcessLookupError):
+            return 0
         killed = 0
         for proc in Path("/proc").iterdir():
             if not proc.name.isdigit():
                 continue
             try:
-                cmdline = (proc / "cmdline").read_bytes().split(b"\0")
-                environ = (proc / "environ").read_bytes()
-            except OSError:
+                name = (proc / "cmdline").read_bytes().split(b"\0")[0]
+                if name.startswith(b"dovecot/imap") and b"login" not in name and os.getpgid(int(proc.name)) == group:
+                    os.kill(int(proc.name), signal.SIGKILL)
+                    killed += 1
+            except (OSError, ProcessLookupError):
                 continue
-            if cmdline and cmdline[0].startswith(b"dovecot/imap") and b"login" not in cmdline[0] \
-                    and str(self.root).encode() in environ:
-                os.kill(int(proc.name), signal.SIGKILL)
-                killed += 1
         return killed
 
     def log(self) -> str:
@@ -167,6 +168,8 @@ info_log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
 disable_plaintext_auth = no
+auth_failure_delay = 0
+mail_fsync = never
 default_login_user = dovenull
 default_internal_user = dovecot
 mail_location = maildir:{root}/mail/%u:UTF-8
@@ -210,31 +213,44 @@ def _write(root: Path, port: int, tls_port: int, user: str, password: str, ssl: 
     return conf
 
 
+def start_dovecot(tls_cert: object | None = None, user: str = "equipe", password: str = "s3cret-imap") -> Dovecot:
+    """A running private server (the fixture's, also used by benchmarks/inbox_bench.py); call stop()."""
+    # Not under pytest's tmp_path: that is 0700 root, and the mail processes run as nobody.
+    # A short path, too: dovecot's unix sockets live under base_dir (108-byte limit).
+    root = Path(tempfile.mkdtemp(prefix="mailer-dc-"))
+    port = free_port()
+    ssl = "ssl = no"
+    tls_port = 0
+    if tls_cert is not None:
+        tls_port = free_port()
+        cert, key = root / "cert.pem", root / "key.pem"
+        tls_cert.cert_chain_pems[0].write_to_path(str(cert))           # type: ignore[attr-defined]
+        tls_cert.private_key_pem.write_to_path(str(key))               # type: ignore[attr-defined]
+        ssl = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
+    server = Dovecot(root, "127.0.0.1", port, user, password, tls_port)
+    server.conf = _write(root, port, tls_port, user, password, ssl)
+    server.start()
+    return server
+
+
+def dovecot_missing() -> str:
+    """Why a private Dovecot cannot run here ("" when it can)."""
+    if DOVECOT is None:
+        return "dovecot is not installed (Debian package dovecot-imapd; scripts/test installs it)"
+    if os.geteuid() != 0:
+        return "the private dovecot runs as root (as CI does): run the tests as root"
+    return ""
+
+
 @pytest.fixture
 def dovecot_factory() -> Iterator[Callable[..., Dovecot]]:
     """Start private Dovecot servers: `start()` plain, `start(tls_cert=trustme_cert)` with implicit TLS."""
-    if DOVECOT is None:
-        pytest.skip("dovecot is not installed (Debian package dovecot-imapd; scripts/test installs it)")
-    if os.geteuid() != 0:
-        pytest.skip("the private dovecot runs as root (as CI does): run the tests as root")
+    if dovecot_missing():
+        pytest.skip(dovecot_missing())
     started: list[Dovecot] = []
 
     def start(tls_cert: object | None = None, user: str = "equipe", password: str = "s3cret-imap") -> Dovecot:
-        # Not under pytest's tmp_path: that is 0700 root, and the mail processes run as nobody.
-        # A short path, too: dovecot's unix sockets live under base_dir (108-byte limit).
-        root = Path(tempfile.mkdtemp(prefix="mailer-dc-"))
-        port = free_port()
-        ssl = "ssl = no"
-        tls_port = 0
-        if tls_cert is not None:
-            tls_port = free_port()
-            cert, key = root / "cert.pem", root / "key.pem"
-            tls_cert.cert_chain_pems[0].write_to_path(str(cert))           # type: ignore[attr-defined]
-            tls_cert.private_key_pem.write_to_path(str(key))               # type: ignore[attr-defined]
-            ssl = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
-        server = Dovecot(root, "127.0.0.1", port, user, password, tls_port)
-        server.conf = _write(root, port, tls_port, user, password, ssl)
-        server.start()
+        server = start_dovecot(tls_cert, user, password)
         started.append(server)
         return server
 
@@ -249,4 +265,4 @@ def dovecot(dovecot_factory: Callable[..., Dovecot]) -> Dovecot:
     return dovecot_factory()
 
 
-__all__ = ["Dovecot", "crlf", "dovecot", "dovecot_factory", "imaplib"]
+__all__ = ["Dovecot", "crlf", "dovecot", "dovecot_factory", "dovecot_missing", "start_dovecot"]

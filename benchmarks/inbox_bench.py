@@ -1,0 +1,168 @@
+"""The inbox end to end: N messages from a private Dovecot through `poll_once`, including the store.
+
+Half machine mail (bounces and auto-replies of tests/data/bounces-dev: a bounce storm after a big
+bulletin), half French human mail (tests/data/fr-dev and fr-own), each copy made distinct by a
+Message-ID of its own. The two halves sit in two IMAP folders and are polled separately, so each
+gets its own msg/s; acknowledgements go to a local aiosmtpd sink, as in `mailer serve`.
+
+Also measured, as ceilings: imap-tools' bulk fetch reading fields (`fetch(bulk=True,
+mark_seen=False)`, its eager parse included) and the source's raw fetch (the bytes only).
+
+    python benchmarks/inbox_bench.py [--n 5000] [--runs 3] [--profile]
+
+Needs root and Debian's dovecot-imapd (as the tests). Everything runs in temporary folders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from aiosmtpd.controller import Controller  # noqa: E402
+
+from mailer.config import load_config  # noqa: E402
+from mailer.inbound.inbox import ImapSource  # noqa: E402
+from mailer.inbound.process import Processor  # noqa: E402
+from mailer.service import poll_once  # noqa: E402
+from mailer.store import Store  # noqa: E402
+from tests.conftest import free_port, write_config  # noqa: E402
+from tests.dovecot import crlf, dovecot_missing, start_dovecot  # noqa: E402
+from tests.inbox_messages import (FR_DEV, FR_OWN, human_messages, import_reference_data,  # noqa: E402
+                                  machine_messages, many)
+
+PASSWORD_ENV = "MAILER_BENCH_IMAP_PASSWORD"
+
+
+class Sink:
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001
+        return "250 OK"
+
+
+def append(server, folder: str, messages: list[bytes]) -> None:  # noqa: ANN001
+    with server.client() as box:
+        box.folder.create(folder)
+        for raw in messages:
+            box.append(crlf(raw), folder)
+
+
+def ceiling(server, folder: str) -> float:  # noqa: ANN001
+    """imap-tools' bulk fetch reading From and Subject (its eager compat32 parse included), msg/s."""
+    with server.client() as box:
+        box.folder.set(folder)
+        started = time.perf_counter()
+        n = sum(1 for m in box.fetch(mark_seen=False, bulk=True) if m.from_ is not None and m.subject is not None)
+        return n / (time.perf_counter() - started)
+
+
+class Timed:
+    """Wraps an object; adds the wall time of each named method call to `spent` (where the time goes)."""
+
+    def __init__(self, inner: object, spent: dict[str, float], names: tuple[str, ...]) -> None:
+        self._inner, self._spent, self._names = inner, spent, names
+
+    def __getattr__(self, name: str) -> object:
+        attr = getattr(self._inner, name)
+        if name not in self._names:
+            return attr
+
+        def timed(*args: object, **kwargs: object) -> object:
+            started = time.perf_counter()
+            try:
+                return attr(*args, **kwargs)
+            finally:
+                self._spent[name] = self._spent.get(name, 0.0) + time.perf_counter() - started
+        return timed
+
+
+def run_once(n: int, profile: bool) -> dict[str, float]:
+    server = start_dovecot()
+    folder = Path(tempfile.mkdtemp(prefix="mailer-inbox-bench-"))
+    port = free_port()
+    sink = Controller(Sink(), hostname="127.0.0.1", port=port)
+    try:
+        sink.start()
+        os.environ[PASSWORD_ENV] = server.password
+        config_path = write_config(folder, smtp_port=port, extra=(
+            f'[inbox]\nsource = "imap"\nhost = "{server.host}"\nport = {server.port}\nsecurity = "none"\n'
+            f'username = "{server.user}"\npassword_env = "{PASSWORD_ENV}"\n'))
+        config = load_config(config_path)
+        store = Store(config.storage.path)
+        import_reference_data(store, FR_DEV)
+        import_reference_data(store, FR_OWN)
+        half = n // 2
+        append(server, "Machines", many(machine_messages(), half))
+        append(server, "Humains", many(human_messages(FR_DEV, FR_OWN), n - half, start=half))
+
+        figures: dict[str, float] = {}
+        figures["imap-tools bulk fetch (parsed)"] = ceiling(server, "Machines")
+        raw_source = ImapSource(replace(config.inbox, folder="Machines"))
+        started = time.perf_counter()
+        fetched = raw_source.fetch(n)
+        figures["source raw fetch"] = len(fetched) / (time.perf_counter() - started)
+        raw_source.close()
+
+        processor = Processor(config, store)
+        for label, name, count in (("machine", "Machines", half), ("human", "Humains", n - half)):
+            cfg = replace(config, inbox=replace(config.inbox, folder=name))
+            spent: dict[str, float] = {}
+            source = Timed(ImapSource(cfg.inbox), spent, ("fetch", "move"))
+            timed_processor = Timed(processor, spent, ("process_batch", "send_pending"))
+            profiler = cProfile.Profile() if profile else None
+            started = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            summary = poll_once(cfg, store, source, timed_processor)  # type: ignore[arg-type]
+            if profiler:
+                profiler.disable()
+            elapsed = time.perf_counter() - started
+            source.close()
+            assert summary.fetched == count, (label, summary.fetched, count)
+            figures[f"{label} end to end"] = count / elapsed
+            print(f"  {label}: {count} in {elapsed:.2f}s; kinds {dict(summary.kinds)}; "
+                  f"folders {dict(summary.folders)}; acks {summary.acknowledgements}\n"
+                  f"    time: " + ", ".join(f"{k} {v:.2f}s" for k, v in spent.items()), flush=True)
+            if profiler:
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+                print(out.getvalue())
+        return figures
+    finally:
+        sink.stop(no_assert=True)
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="cProfile each poll (slower; one run)")
+    args = parser.parse_args()
+    if dovecot_missing():
+        sys.exit(dovecot_missing())
+    runs = []
+    for i in range(1 if args.profile else args.runs):
+        print(f"run {i + 1}:", flush=True)
+        runs.append(run_once(args.n, args.profile))
+    print(f"\n{args.n} messages, median of {len(runs)} run(s), msg/s:")
+    for key in runs[0]:
+        print(f"  {key:<32} {statistics.median(r[key] for r in runs):>8,.0f}")
+    print("targets: machine >= 1,000 msg/s, human >= 100 msg/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Poll once / run forever: wires the inbound wing (source -> processor -> store) to its edges.
+
+Exactly once (issue 3): for each batch the processor records every message and its effects in
+one store transaction, and only then does the source move the messages out of the inbox. A crash
+between the two leaves them in the inbox; the next poll fetches them again and the processor
+recognises each by its content hash, so nothing is applied twice and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .config import Config
+from .errors import ConfigError, MailerError
+from .inbound.inbox import Fetched, Source, open_source
+from .inbound.process import Outcome, Processor
+from .store import Store
+
+__all__ = ["BATCH_SIZE", "Summary", "poll_once", "serve"]
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500          # messages per store transaction: TinyDB rewrites its file once per batch
+MAX_BACKOFF_SECONDS = 300.0
+
+
+class ProcessorLike(Protocol):
+    """What `mailer.inbound.process.Processor` offers the service."""
+
+    def process_batch(self, raws: Sequence[bytes]) -> Sequence[Outcome]: ...
+    def send_pending(self) -> int: ...
+
+
+@dataclass
+class Summary:
+    """What one poll did, by kind, by disposition and by destination folder."""
+
+    fetched: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+    dispositions: Counter[str] = field(default_factory=Counter)
+    folders: Counter[str] = field(default_factory=Counter)   # role -> messages moved; "" = left in place
+    acknowledgements: int = 0
+
+    def add(self, other: Summary) -> None:
+        self.fetched += other.fetched
+        self.kinds.update(other.kinds)
+        self.dispositions.update(other.dispositions)
+        self.folders.update(other.folders)
+        self.acknowledgements += other.acknowledgements
+
+    def lines(self) -> list[str]:
+        if not self.fetched:
+            return ["No new message."]
+        out = [f"{self.fetched} message(s) read."]
+        out += [f"  {kind:<12} {n}" for kind, n in sorted(self.kinds.items())]
+        moved = ", ".join(f"{role or 'left in inbox'}: {n}" for role, n in sorted(self.folders.items()))
+        out.append(f"Folders: {moved}.")
+        out.append(f"Acknowledgements sent: {self.acknowledgements}.")
+        return out
+
+
+def poll_once(config: Config, store: Store, source: Source, processor: ProcessorLike,
+              batch_size: int = BATCH_SIZE) -> Summary:
+    """Process every message now in the inbox, a batch at a time, until none is new.
+
+    A message the processor leaves in place (`folder == ""`: retry later) is not fetched again
+    in this poll; the processor counts its failures and sends it to the failed folder at the
+    third. `config` and `store` are the processor's; they are taken here so callers wire the
+    three together explicitly.
+    """
+    summary = Summary()
+    seen_uids: set[str] = set()
+    seen_keys: set[str] = set()
+    while True:
+        batch = source.fetch(batch_size, exclude=seen_uids)
+        if not batch:
+            break
+        fresh = _file_too_big(source, batch, summary, seen_uids)
+        batch = [f for f in batch if not f.too_big]
+        outcomes = processor.process_batch([f.raw for f in batch]) if batch else []
+        if len(outcomes) != len(batch):
+            raise MailerError(f"the processor returned {len(outcomes)} outcomes for {len(batch)} messages")
+        by_folder: dict[str, list[str]] = {}
+        for fetched, outcome in zip(batch, outcomes):
+            seen_uids.add(fetched.uid)
+            fresh |= outcome.key not in seen_keys
+            seen_keys.add(outcome.key)
+            summary.fetched += 1
+            summary.kinds[outcome.kind] += 1
+            summary.dispositions[outcome.disposition] += 1
+            summary.folders[outcome.folder] += 1
+            if outcome.folder:
+                by_folder.setdefault(outcome.folder, []).append(fetched.uid)
+            # One line per message: its hash, never a body nor an address's secret token.
+            detail = outcome.detail.removeprefix(outcome.rule).strip()
+            log.info("inbox: %s %s rule=%s %s -> %s%s", outcome.key[:16], outcome.kind, outcome.rule,
+                     outcome.disposition, outcome.folder or "inbox (retry later)", f" ({detail})" if detail else "")
+        for role, uids in by_folder.items():
+            source.move(uids, role)
+        try:
+            summary.acknowledgements += processor.send_pending()
+        except MailerError as exc:        # the acknowledgements stay pending for the next poll
+            log.warning("inbox: acknowledgements not sent yet: %s", exc)
+        if not fresh:
+            # Only messages this poll already handled (moves that could not happen, e.g. a
+            # UIDVALIDITY change): stop here rather than loop; the next poll tries again.
+            break
+    return summary
+
+
+def _file_too_big(source: Source, batch: Sequence[Fetched], summary: Summary, seen: set[str]) -> bool:
+    """Messages over the size limit go to the failed folder unread: nothing in them was applied,
+    and a coordinator finds them there. Returns whether there were any."""
+    big = [f for f in batch if f.too_big]
+    for fetched in big:
+        seen.add(fetched.uid)
+        summary.fetched += 1
+        summary.kinds["error"] += 1
+        summary.dispositions["error"] += 1
+        summary.folders["failed"] += 1
+        log.info("inbox: message %s too big to read (%d bytes) -> failed", fetched.uid, fetched.too_big)
+    if big:
+        source.move([f.uid for f in big], "failed")
+    return bool(big)
+
+
+def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None,
+          source_factory: Callable[[Config], Source] = open_source,
+          processor_factory: Callable[[Config, Store], ProcessorLike] | None = None) -> Summary:
+    """Run until `stop` is set: the capture server (when `[smtp] embedded`), then poll, wait, poll.
+
+    A lost server, a refused login or a store error is logged and retried with a growing
+    pause (capped at 5 minutes); the service itself never dies of a server restart.
+    """
+    from .devsmtp import CaptureServer
+    store = Store(config.storage.path)
+    processor = (processor_factory or Processor)(config, store)
+    capture = CaptureServer(config).start() if (config.smtp.embedded if embedded is None else embedded) else None
+    total = Summary()
+    source: Source | None = None
+    failures = 0
+    log.info("service started: inbox %s, every %ss%s", config.inbox.source, config.inbox.poll_seconds,
+             " (IDLE)" if config.inbox.idle and config.inbox.source == "imap" else "")
+    try:
+        while not stop.is_set():
+            try:
+                if source is None:
+                    source = source_factory(config)
+                summary = poll_once(config, store, source, processor)
+                total.add(summary)
+                if summary.fetched:
+                    log.info("poll: %s", " ".join(summary.lines()))
+                failures = 0
+                source.wait(config.inbox.poll_seconds, stop)
+            except ConfigError:
+                raise
+            except MailerError as exc:
+                failures += 1
+                delay = min(MAX_BACKOFF_SECONDS, 2.0 ** min(failures, 9))
+                log.error("poll failed (%s); retrying in %.0fs", exc, delay)
+                if source is not None:
+                    source.close()
+                    source = None
+                stop.wait(delay)
+    finally:
+        if source is not None:
+            source.close()
+        if capture is not None:
+            capture.stop()
+        log.info("service stopped")
+    return total
