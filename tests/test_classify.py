@@ -17,7 +17,7 @@ from mailer.inbound.parse import parse_message
 from mailer.models import Directory, Dossier, Group, Member
 
 DATA = Path(__file__).parent / "data"
-CORPORA = ("fr-dev", "fr-own")
+CORPORA = ("fr-dev", "fr-own", "fr-lead")
 TEAM = "protegeonslespersonnes@example.org"
 
 

@@ -127,11 +127,15 @@ def _declared_in_text(parsed: ParsedMessage) -> bool:
 
 
 def _text_notice(parsed: ParsedMessage) -> bool:
-    """A short text that says what becomes of our message, plus one more sign (absence, return, contact)."""
+    """A short text that says what becomes of our message, plus one more sign (absence, return, contact);
+    or, under a short absence-like subject ("Absence", "Congés"), all three of absence, return date and
+    limited access or another contact: a person's "Vacation plans and the stand" keeps its long subject."""
     if not _short(parsed):
         return False
     signs = _signs(parsed)
-    return "your_message" in signs and (len(signs) >= 2 or _weak_subject(parsed))
+    if "your_message" in signs:
+        return len(signs) >= 2 or _weak_subject(parsed)
+    return signs >= {"away", "return", "elsewhere"} and _weak_subject(parsed) and len(parsed.subject.split()) <= 4
 
 
 RULES: tuple[tuple[str, Callable[[ParsedMessage], bool]], ...] = (

@@ -144,7 +144,8 @@ def read_confirm(mail: Mail, team_address: str = "", known_token: Callable[[str]
 _SIGNUP = re.compile(
     r"\b(?:(?:proposer|je propose|nous proposons|je vous propose|vous proposer) (?:mon|notre|de l') ?aide"
     r"|offrir (?:mon|notre) aide|(?:me|nous) port\w* volontaires?"
-    r"|rejoindre (?:l'equipe|votre equipe|les benevoles|les structures qui|le reseau|l'action)|devenir benevoles?"
+    r"|rejoindre (?:l'|le |la |les |un |une |votre |vos |notre )?(?:equipe|benevoles|structures? qui|reseau|action"
+    r"|antenne|groupe|cercle|association|mouvement)|devenir benevoles?|(?:m'|nous )investir (?:dans|aupres|pour|a vos)"
     r"|(?:m'|nous |s')engager (?:sur|pour|aupres de|dans|a suivre|comme) (?:un |le |ce |les |des |votre |vos |son "
     r"|l')?(?:nouveau |autre )?(?:dossiers?|equipe|benevol\w*|cause)"
     r"|suivre (?:un|le|ce|son) dossier|(?:m'|nous )inscrire comme benevoles?|prendre en charge (?:un|le|ce) dossier"
