@@ -17,6 +17,7 @@ from typing import Protocol
 
 from .config import Config
 from .errors import ConfigError, MailerError
+from .inbound.digest import send_triage_digest
 from .inbound.inbox import Fetched, Source, open_source
 from .inbound.process import Outcome, Processor
 from .store import Store
@@ -155,6 +156,8 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
                 total.add(summary)
                 if summary.fetched:
                     log.info("poll: %s", " ".join(summary.lines()))
+                if send_triage_digest(config, store):
+                    log.info("triage digest sent to the coordinators")
                 failures = 0
                 source.wait(config.inbox.poll_seconds, stop)
             except ConfigError:

@@ -11,6 +11,7 @@ import click
 
 from ..errors import MailerError
 from ..inbound import records
+from ..inbound.digest import send_triage_digest
 from ..inbound.process import read_files
 from . import App, handle_errors, main, pass_app
 from .data import _show, json_option
@@ -88,6 +89,15 @@ def triage_resolve(app: App, item_id: int, note: str) -> None:
     """Mark an item resolved (the message itself stays in the mailbox folder)."""
     item = records.resolve_triage(app.store, item_id, note)
     click.echo(f"Resolved triage item {item['id']} ({item['sender']}).")
+
+
+@triage_group.command("digest")
+@pass_app
+@handle_errors
+def triage_digest(app: App) -> None:
+    """Send the coordinators the list of open triage items now (the service sends it daily)."""
+    listed = send_triage_digest(app.config, app.store, force=True)
+    click.echo(f"digest sent: {listed} open item(s)" if listed else "nothing sent: no open item, or no coordinator")
 
 
 @main.group("reports")
