@@ -30,14 +30,6 @@ class TeamConfig:
     def domain(self) -> str:
         return self.address.rpartition("@")[2]
 
-    @property
-    def local_part(self) -> str:
-        return self.address.rpartition("@")[0]
-
-    def tagged(self, tag: str) -> str:
-        """The team address with a `+tag` sub-address (VERP, unsubscribe, confirmation)."""
-        return f"{self.local_part}+{tag}@{self.domain}"
-
 
 @dataclass(frozen=True)
 class StorageConfig:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..models import Directory
+from ..tokens import parse_sub_address
 from .actions import Action, ActionType, find_actions
 from .french import TITLES, find_countries, fold, looks_like_name, to_digits
 from .lookup import REF, DirectoryIndex, index_for
@@ -61,14 +62,10 @@ class Report:
 
 def sub_address_token(parsed: ParsedMessage, team_address: str, prefix: str) -> str | None:
     """The TOKEN of team+PREFIX-TOKEN@domain among the message's recipients."""
-    local, _, domain = team_address.lower().rpartition("@")
-    if not local:
-        return None
-    head = f"{local}+{prefix}-"
     for address in parsed.to:
-        a_local, _, a_domain = address.lower().rpartition("@")
-        if a_domain == domain and a_local.startswith(head) and a_local[len(head):].isalnum():
-            return a_local[len(head):]
+        found = parse_sub_address(team_address, address)
+        if found and found[0] == prefix:
+            return found[1]
     return None
 
 

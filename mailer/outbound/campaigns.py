@@ -36,10 +36,6 @@ class Campaign:
     vars: dict[str, Any] = field(default_factory=dict)
     reply_to: str | None = None
 
-    @property
-    def is_bulletin(self) -> bool:
-        return self.kind == CampaignKind.BULLETIN
-
 
 def load_campaign(path: str | Path) -> Campaign:
     source = Path(path).resolve()
