@@ -31,7 +31,7 @@ def build_digest(config: Config, items: list[dict[str, Any]], since: datetime | 
     message["From"] = config.team.address
     message["To"] = ", ".join(config.team.coordinators)
     message["Auto-Submitted"] = "auto-generated"
-    lines = [f"Bonjour,", "",
+    lines = ["Bonjour,", "",
              f"{len(items)} message(s) attendent une personne dans le dossier « {config.inbox.triage_folder} » "
              "de la boîte de l'équipe :", ""]
     for item in items[:200]:

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
