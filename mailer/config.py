@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError, MailerError
 
@@ -25,6 +26,11 @@ class TeamConfig:
     name: str
     address: str
     coordinators: tuple[str, ...]
+    timezone: str = "Europe/Paris"      # times shown to people; JSON keeps ISO 8601 with offset
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def domain(self) -> str:
@@ -207,6 +213,14 @@ def _address(section: _Section, key: str, value: str) -> str:
     return value
 
 
+def _timezone(section: _Section, name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise section.error("timezone", f"{name!r} is not a time zone name (e.g. Europe/Paris)") from None
+    return name
+
+
 def parse_config(raw: dict[str, Any], source: Path) -> Config:
     team_s = _Section(raw, "team", source, required=True)
     coordinators = team_s.get("coordinators", list, [])
@@ -214,6 +228,7 @@ def parse_config(raw: dict[str, Any], source: Path) -> Config:
         name=team_s.get("name", str),
         address=_address(team_s, "address", team_s.get("address", str)).lower(),
         coordinators=tuple(_address(team_s, "coordinators", str(c)) for c in coordinators),
+        timezone=_timezone(team_s, team_s.get("timezone", str, "Europe/Paris")),
     )
     storage_s = _Section(raw, "storage", source)
     storage = StorageConfig(path=storage_s.path("path", "var/mailer.json"))

@@ -1,6 +1,13 @@
 """The `mailer` command: thin click commands, each one call into a module below.
 
 Library errors (`MailerError`) become a clear message and exit status 1 here, at the edge only.
+
+Every command's help ends with one example, as sqlite-utils does, in this form (`\b` keeps
+click from re-wrapping it; tests/test_cli_help.py checks it):
+
+    \b
+    Example:
+      mailer import members membres.csv
 """
 
 from __future__ import annotations
@@ -55,6 +62,24 @@ def handle_errors(func: F) -> F:
 
 
 pass_app = click.make_pass_decorator(App)
+
+yes_option = click.option("--yes", is_flag=True, help="Do not ask for confirmation (scripts).")
+
+
+def confirm_or_refuse(question: str, yes: bool, doing: str) -> None:
+    """Ask on the terminal before something that cannot be undone; without one, refuse.
+
+    `doing` completes "refusing to ... without confirmation" (e.g. "cancel the campaign").
+    A script says `--yes`; a pipe or a cron job never answers a prompt by accident.
+    """
+    if yes:
+        return
+    import sys
+
+    if not sys.stdin.isatty():
+        raise click.ClickException(f"refusing to {doing} without confirmation: no terminal to ask on; "
+                                   "pass --yes to go ahead")
+    click.confirm(question, abort=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

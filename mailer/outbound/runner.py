@@ -19,7 +19,6 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from .campaigns import Campaign, load_campaign, resolve_audience
 from .journal import (PREPARED_AUDIENCE, FrozenAudience, campaign_folder, freeze_prepared_audience, read_audience,
                       read_audience_head, read_journals, write_audience)
 from .render import CampaignRenderer, Outgoing, RenderOptions
+from .notices import notify_coordinators
 from .send import SmtpTransport
 
 log = logging.getLogger(__name__)
@@ -338,28 +338,3 @@ class SendSession:
         if state in (CampaignState.DONE, CampaignState.PAUSED) and not interrupted:
             notify_coordinators(service.config, status)
         return status
-
-
-def notify_coordinators(config: Config, status: CampaignStatus) -> None:
-    """A short notice to the coordinators; failing to send it never fails the campaign."""
-    if not config.team.coordinators:
-        return
-    message = EmailMessage()
-    verb = "terminée" if status.state == CampaignState.DONE else "en pause"
-    message["Subject"] = f"Campagne « {status.name} » {verb} : {status.sent} envoyés sur {status.total}"
-    message["From"] = config.team.address
-    message["To"] = ", ".join(config.team.coordinators)
-    message["Auto-Submitted"] = "auto-generated"
-    lines = [f"Campagne : {status.name}", f"État : {status.state}", f"Destinataires : {status.total}",
-             f"Envoyés : {status.sent}", f"Échecs définitifs : {status.failed}",
-             f"Adresses supprimées (désinscrites, en erreur) : {status.suppressed}", f"Restants : {status.pending}"]
-    if status.reason:
-        lines.append(f"Motif : {status.reason}")
-    message.set_content("\n".join(lines) + "\n\n-- \nmailer\n")
-    transport = SmtpTransport(config.smtp)
-    try:
-        transport.send_message(message)
-    except MailerError as exc:
-        log.warning("could not notify the coordinators: %s", exc)
-    finally:
-        transport.close()

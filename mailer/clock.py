@@ -1,0 +1,49 @@
+"""Times: stored and written to JSON as ISO 8601 with offset; shown to people in the team's zone.
+
+One place so that every table, notice and message a person reads says the same local time
+(`[team] timezone`, default Europe/Paris), whatever the machine's zone is.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+
+def now_iso() -> str:
+    """Now, ISO 8601 in UTC to the second: what the store and JSON keep."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def parse_iso(value: str | datetime | None) -> datetime | None:
+    """An ISO 8601 text (or datetime) as an aware datetime; naive values are taken as UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def for_people(value: str | datetime | None, tz: ZoneInfo, seconds: bool = False) -> str:
+    """`2026-12-01 22:15` in the team's zone; '' for nothing; an unreadable value as it is."""
+    moment = parse_iso(value)
+    if moment is None:
+        return "" if value in (None, "") else str(value)
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def french_date(value: str | datetime | None, tz: ZoneInfo) -> str:
+    """`1er décembre 2026 à 22 h 15` in the team's zone, for mail written in French."""
+    moment = parse_iso(value)
+    if moment is None:
+        return "" if value in (None, "") else str(value)
+    local = moment.astimezone(tz)
+    months = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+              "octobre", "novembre", "décembre")
+    day = "1er" if local.day == 1 else str(local.day)
+    return f"{day} {months[local.month - 1]} {local.year} à {local.hour} h {local.minute:02d}"
