@@ -52,5 +52,12 @@ class TemporarySendError(SendError):
     """4xx reply, dropped connection or timeout: worth retrying later."""
 
 
+class UnknownOutcomeError(TemporarySendError):
+    """The connection died after the message was sent and before the server's reply.
+
+    It may have been delivered: sending it again is the one duplicate the sender allows.
+    """
+
+
 class PermanentSendError(SendError):
     """5xx reply: never retried for that recipient."""

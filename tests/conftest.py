@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -19,6 +20,10 @@ from aiosmtpd.smtp import Envelope, Session, SMTP as SMTPServer
 from click.testing import CliRunner
 
 from mailer.cli import main
+from mailer.config import load_config
+from mailer.models import Dossier, Group
+from mailer.registry import upsert_dossiers, upsert_groups
+from mailer.store import Store
 
 DATA = Path(__file__).parent / "data"
 
@@ -165,3 +170,24 @@ def cli() -> Callable[..., object]:
         return runner.invoke(main, ["--config", str(config), *args], input=input, catch_exceptions=False)
 
     return invoke
+
+
+# -- a sending project (helpers in sending.py) ------------------------------------------------
+
+@pytest.fixture
+def seeded(tmp_path: Path) -> Callable[[Path], None]:
+    def seed(config: Path) -> None:
+        store = Store(load_config(config).storage.path)
+        upsert_groups(store, [Group("G037", "Groupe 37 de Lyon", "groupe_local", "Lyon", "groupe37@example.org")])
+        upsert_dossiers(store, [Dossier("DI-2025-014", "Leïla Sadeghi", "Iran", "active", "ref@example.org", ["G037"])])
+    return seed
+
+
+@pytest.fixture
+def setup(tmp_path: Path, smtp_server: SmtpServer, seeded: Callable[[Path], None]):
+    def make(people: int = 30, smtp_extra: str = "", **campaign: Any) -> tuple[Path, Path]:
+        from sending import make_project, write_campaign      # sending.py imports this module
+        config = make_project(tmp_path, smtp_server, people, smtp_extra)
+        seeded(config)
+        return config, write_campaign(tmp_path, **campaign)
+    return make

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 from click.testing import CliRunner
@@ -36,3 +37,25 @@ def test_the_campaign_contract_commands_exist() -> None:
                      "subscribers list", "subscribers add", "subscribers remove", "suppressions list",
                      "suppressions remove", "dev-smtp"):
         assert expected in names
+
+
+def _leaves() -> list[tuple[tuple[str, ...], click.Command]]:
+    return [(path, command) for path, command in walk(main) if path and not isinstance(command, click.Group)]
+
+
+def test_every_command_shows_one_example_that_names_itself() -> None:
+    for path, command in walk(main):
+        if not path:
+            continue
+        output = CliRunner().invoke(main, [*path, "--help"]).output
+        lines = output.splitlines()
+        assert "Example:" in [line.strip() for line in lines], f"mailer {' '.join(path)}: no example in its help"
+        example = lines[[line.strip() for line in lines].index("Example:") + 1].strip()
+        expected = "mailer " + " ".join(path) if not isinstance(command, click.Group) else "mailer " + path[0]
+        assert example.startswith(expected), f"mailer {' '.join(path)}: its example is {example!r}"
+
+
+def test_the_readme_names_every_command() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    missing = [" ".join(path) for path, _ in _leaves() if f"mailer {' '.join(path)}" not in readme]
+    assert not missing, f"README.md does not mention: {', '.join('mailer ' + m for m in missing)}"

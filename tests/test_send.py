@@ -10,79 +10,17 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
-from typing import Any, Callable
 
 import pytest
-from conftest import DATA, SmtpServer, write_config
+from conftest import SmtpServer
+from sending import COORDINATOR, audience_received, send_in_background, status, wait_for, write_campaign
 
 from mailer.config import load_config
-from mailer.models import Member, Subscriber, SuppressionReason, SuppressionScope
-from mailer.registry import suppress, upsert_members, upsert_subscribers
+from mailer.models import SuppressionReason, SuppressionScope
+from mailer.registry import suppress
 from mailer.store import Store
-
-TEAM = "protegeonslespersonnes@example.org"
-COORDINATOR = "coordination@example.org"
-
-
-def make_project(folder: Path, server: SmtpServer, people: int, smtp_extra: str = "") -> Path:
-    config = write_config(folder, server.port, templates=DATA / "templates",
-                          smtp_extra="retry_seconds = [0.2, 0.2]\npause_after_errors = 6\n" + smtp_extra)
-    store = Store(load_config(config).storage.path)
-    upsert_subscribers(store, [Subscriber(f"abonne{i}@example.net", f"Abonné·e {i}") for i in range(people)])
-    upsert_members(store, [Member("ABONNE0@example.net", "Abonné zéro", ""), Member("membre@example.org", "Membre", "")])
-    return config
-
-
-def write_campaign(folder: Path, name: str = "bulletin-42", kind: str = "bulletin",
-                   audience: str = '["subscribers", "members"]') -> Path:
-    path = folder / f"{name}.toml"
-    path.write_text(textwrap.dedent(f"""\
-        name = "{name}"
-        kind = "{kind}"
-        subject = "Des nouvelles de {{{{ dossier.person }}}}"
-        template = "alert"
-        audience = {audience}
-        dossier = "DI-2025-014"
-        [vars]
-        deadline = "15 décembre"
-        """), encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def seeded(tmp_path: Path) -> Callable[[Path], None]:
-    def seed(config: Path) -> None:
-        from mailer.models import Dossier, Group
-        from mailer.registry import upsert_dossiers, upsert_groups
-        store = Store(load_config(config).storage.path)
-        upsert_groups(store, [Group("G037", "Groupe 37 de Lyon", "groupe_local", "Lyon", "groupe37@example.org")])
-        upsert_dossiers(store, [Dossier("DI-2025-014", "Leïla Sadeghi", "Iran", "active", "ref@example.org", ["G037"])])
-    return seed
-
-
-@pytest.fixture
-def setup(tmp_path: Path, smtp_server: SmtpServer, seeded: Callable[[Path], None]):
-    def make(people: int = 30, smtp_extra: str = "", **campaign: Any) -> tuple[Path, Path]:
-        config = make_project(tmp_path, smtp_server, people, smtp_extra)
-        seeded(config)
-        return config, write_campaign(tmp_path, **campaign)
-    return make
-
-
-def status(cli: Callable[..., Any], config: Path, campaign: Path) -> dict[str, Any]:
-    result = cli(config, "campaign", "status", str(campaign), "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)
-
-
-def audience_received(server: SmtpServer) -> list[str]:
-    return [r for r in server.handler.recipients() if r != COORDINATOR]
-
 
 def test_send_reaches_everyone_once_and_status_adds_up(setup, smtp_server: SmtpServer, cli) -> None:
     config, campaign = setup(30)
@@ -184,18 +122,6 @@ def test_suppressed_addresses_are_skipped_by_scope(setup, smtp_server: SmtpServe
     assert received.count("abonne1@example.net") == 1 and "abonne2@example.net" not in received
 
 
-def send_in_background(config: Path, campaign: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "mailer", "--config", str(config), "campaign", "send",
-                             str(campaign), "--yes"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_a_suppression_recorded_during_a_send_applies_within_seconds(setup, smtp_server: SmtpServer, cli) -> None:
     config, campaign = setup(299, smtp_extra="rate_per_second = 60\n")       # 300 recipients: 5 s
     proc = send_in_background(config, campaign)
@@ -232,7 +158,7 @@ def test_cancel_stops_a_running_send_for_good(setup, smtp_server: SmtpServer, cl
     config, campaign = setup(199, smtp_extra="rate_per_second = 50\n")
     proc = send_in_background(config, campaign)
     wait_for(lambda: len(smtp_server.handler.deliveries) >= 10)
-    assert cli(config, "campaign", "cancel", str(campaign)).exit_code == 0
+    assert cli(config, "campaign", "cancel", str(campaign), "--yes").exit_code == 0
     proc.wait(timeout=30)
     count = len(audience_received(smtp_server))
     assert count < 150

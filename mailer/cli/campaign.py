@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import time
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
-from ..outbound.campaigns import Campaign, load_campaign
-from ..outbound.runner import CampaignService, CampaignStatus
-from . import App, handle_errors, main, pass_app
+from ..clock import for_people
+from ..errors import CampaignError
+from ..outbound import proofs
+from ..outbound.campaigns import load_campaign
+from ..outbound.listing import catalogue
+from ..outbound.runner import CampaignService, CampaignStatus, SendSession
+from . import App, confirm_or_refuse, handle_errors, main, pass_app, yes_option
 
 CAMPAIGN_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -23,53 +30,94 @@ def _service(app: App) -> CampaignService:
     return CampaignService(app.config, app.store)
 
 
-def _describe(status: CampaignStatus) -> str:
+def _describe(status: CampaignStatus, app: App) -> str:
     text = (f"{status.name}: {status.state} — {status.total} recipients, {status.sent} sent, "
             f"{status.failed} failed, {status.suppressed} suppressed, {status.pending} pending")
-    if status.in_flight and status.pending:
-        text += f" ({status.in_flight} were in flight at an interruption and will be sent again)"
+    tz = app.config.team.tz
+    if status.started:
+        text += f"\nstarted {for_people(status.started, tz)}"
+        if status.finished:
+            text += f", finished {for_people(status.finished, tz)}"
+        text += f" ({app.config.team.timezone})"
     if status.reason:
         text += f"\nreason: {status.reason}"
+    if status.in_flight and status.pending:
+        text += (f"\n{status.in_flight} of the pending recipients have no recorded result: a run stopped (crash, "
+                 "kill, or a connection lost before the server's reply) while their message was being sent. "
+                 "They may have received it; the next send sends it again, so they may get a second copy.")
+    if status.possible_duplicates:
+        text += (f"\n{status.possible_duplicates} recipient(s) may have received two copies: an attempt's result "
+                 "was unknown, and the message was sent again.")
+    if status.differs:
+        text += "\nnote: the file differs from the campaign frozen under this name:" + _bullets(status.differs)
     return text
+
+
+def _bullets(lines: list[str]) -> str:
+    return "".join(f"\n  - {line}" for line in lines)
+
+
+def _when(status: CampaignStatus, app: App) -> str:
+    """When a campaign was sent, for people: "2026-11-28 01:29 (Europe/Paris)"."""
+    moment = status.finished or status.started or status.updated
+    return f"{for_people(moment, app.config.team.tz)} ({app.config.team.timezone})" if moment else "at an unknown date"
 
 
 @main.group()
 def campaign() -> None:
-    """Write a campaign as a TOML file, preview it, test it, send it."""
+    """Write a campaign as a TOML file, preview it, test it, send it.
+
+    \b
+    Example:
+      mailer campaign list
+    """
+
+
+WHO_HELP = "Render the variant this audience member gets: an address, or group:CODE (default: the first)."
 
 
 @campaign.command()
 @click.argument("file", type=CAMPAIGN_FILE)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("preview"),
               show_default=True, help="Folder for the .eml and .html files.")
-@click.option("--recipient", help="Render for this address (default: the first of the audience).")
+@click.option("--as", "--recipient", "who", help=WHO_HELP)
 @pass_app
 @handle_errors
-def preview(app: App, file: Path, out_dir: Path, recipient: str | None) -> None:
-    """Render one message of FILE to an .eml and an .html file, sending nothing."""
-    eml, html, who = _service(app).preview(load_campaign(file), out_dir, recipient)
-    click.echo(f"rendered for {who.email}:\n  {eml}\n  {html}")
+def preview(app: App, file: Path, out_dir: Path, who: str | None) -> None:
+    """Render one message of FILE to an .eml and an .html file, sending nothing.
+
+    \b
+    Example:
+      mailer campaign preview campaigns/alerte-exemple.toml --as group:G021
+    """
+    eml, html, recipient = proofs.preview(_service(app), load_campaign(file), out_dir, who)
+    click.echo(f"rendered for {recipient.email} ({recipient.kind}):\n  {eml}\n  {html}")
 
 
 @campaign.command()
 @click.argument("file", type=CAMPAIGN_FILE)
-@click.option("--to", "to", required=True, help="The address that receives the test (usually yours).")
+@click.option("--to", "to", required=True, multiple=True,
+              help="A proof-reader's address (repeat --to for several: each gets the message).")
+@click.option("--as", "who", help=WHO_HELP)
 @pass_app
 @handle_errors
-def test(app: App, file: Path, to: str) -> None:
-    """Send one message of FILE to --to, subject prefixed with [TEST]."""
-    message = _service(app).send_test(load_campaign(file), to)
-    click.echo(f"test message sent to {message.recipient}")
+def test(app: App, file: Path, to: tuple[str, ...], who: str | None) -> None:
+    """Send the message one audience member gets to each --to, subject marked [TEST].
 
+    Its unsubscribe link and return path carry tokens that resolve to no address: a
+    proof-reader clicking them changes nothing. Nothing is frozen or recorded.
 
-def _confirm(campaign: Campaign, total: int, pending: int, yes: bool) -> None:
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise click.ClickException("refusing to send without confirmation: no terminal to ask on; "
-                                   "pass --yes to send")
-    what = f"{pending} of {total} recipients remain" if pending != total else f"{total} recipients"
-    click.confirm(f"Send campaign {campaign.name!r} ({campaign.kind}) now? {what}.", abort=True)
+    \b
+    Example:
+      mailer campaign test campaigns/alerte-exemple.toml --to moi@example.org --to relecteur@example.org --as group:G021
+    """
+    recipient, results = proofs.send_test(_service(app), load_campaign(file), to, who)
+    failed = [r for r in results if r.error]
+    for result in results:
+        click.echo(f"test message ({recipient.email}'s variant) sent to {result.to}" if not result.error
+                   else f"test message to {result.to} NOT sent: {result.error}")
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(results)} test message(s) not sent")
 
 
 class _ProgressBar:
@@ -98,79 +146,157 @@ class _ProgressBar:
         self.progress.stop()
 
 
+def _check_resume(app: App, session: SendSession, file: Path) -> None:
+    """A file that differs from the one frozen under its name: refuse when nothing is left, explain otherwise."""
+    changed = session.differences
+    if not changed:
+        return
+    earlier = session.service.status_of(session.campaign.name, session.header)
+    origin = f" from {earlier.file}" if earlier.file and Path(earlier.file) != session.campaign.source else ""
+    if not session.pending:
+        raise CampaignError(
+            f"campaign {session.campaign.name!r} was already sent under this name{origin}, {_when(earlier, app)}, "
+            f"to {earlier.total} recipients; {file} differs from it:{_bullets(changed)}\n"
+            "Nothing was sent. To send this file, give it a new `name`.")
+    audience_note = ("\nThe audience does not change on a resume: it was frozen at the first send."
+                     if any(line.startswith("audience:") for line in changed) else "")
+    click.echo(f"warning: {file} changed since the first send{origin} ({_when(earlier, app)}):{_bullets(changed)}\n"
+               f"The {len(session.pending)} remaining recipients will receive the file as it is now; the "
+               f"{session.total - len(session.pending)} already done keep what they got.{audience_note}", err=True)
+
+
 @campaign.command()
 @click.argument("file", type=CAMPAIGN_FILE)
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation (scripts).")
+@yes_option
 @click.option("--dry-run", is_flag=True, help="Render every message and count, send nothing.")
 @pass_app
 @handle_errors
 def send(app: App, file: Path, yes: bool, dry_run: bool) -> None:
-    """Send FILE to its audience; run again to resume after a crash or a pause."""
+    """Send FILE to its audience; run again to resume after a crash or a pause.
+
+    Asks for confirmation (without --yes and without a terminal it refuses). A file whose
+    `name` was already sent with other contents is refused; resuming a campaign whose file
+    changed says what the remaining recipients will get.
+
+    \b
+    Example:
+      mailer campaign send campaigns/alerte-exemple.toml
+    """
     service = _service(app)
     campaign = load_campaign(file)
     if dry_run:
-        status = service.dry_run(campaign)
+        status = proofs.dry_run(service, campaign)
         click.echo(f"dry run of {campaign.name}: {status.total} recipients; {status.sent} would be sent, "
                    f"{status.suppressed} suppressed, {status.failed} cannot be built; nothing sent")
         return
     with service.sending(campaign) as session:
-        pending = session.pending
-        total = session.total
+        _check_resume(app, session, file)
+        pending, total = session.pending, session.total
         if not pending:
-            click.echo(_describe(service.status(campaign)))
+            status = service.status(campaign)
+            click.echo(_describe(status, app) + f"\nNothing left to send: it was sent {_when(status, app)}. "
+                       "To send it again, give the file a new `name`.")
             return
         session.check()
-        if session.edited_since_freeze:
-            click.echo(f"warning: {file} changed since the first send; the audience stays as frozen, "
-                       "the new text goes to the remaining recipients", err=True)
+        unknown = len(session.journal.in_flight())
         click.echo(f"campaign {campaign.name}: audience {total}, {len(pending)} to send")
-        _confirm(campaign, total, len(pending), yes)
+        if unknown:
+            click.echo(f"{unknown} of them have no recorded result from an earlier run: they may already have "
+                       "it, and may get a second copy.")
+        what = f"{len(pending)} of {total} recipients remain" if len(pending) != total else f"{total} recipients"
+        confirm_or_refuse(f"Send campaign {campaign.name!r} ({campaign.kind}) now? {what}.", yes, "send")
         started = time.monotonic()
         with _ProgressBar(len(pending)) as bar:
             status = session.run(on_progress=bar.update)
         elapsed = time.monotonic() - started
-    sent_now = status.sent
-    click.echo(_describe(status))
-    click.echo(f"{elapsed:.1f} s, {sent_now / max(elapsed, 1e-6):.0f} msg/s")
+    sent_now = session.this_run["sent"]
+    click.echo(_describe(status, app))
+    click.echo(f"this run: {sent_now} sent in {elapsed:.1f} s, {sent_now / max(elapsed, 1e-6):.0f} msg/s")
     if status.state != "done":
         sys.exit(4 if status.state == "paused" else 1)
 
 
 @campaign.command()
 @click.argument("file", type=CAMPAIGN_FILE)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object (name, state, total, sent, failed, ...).")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object: name, state, total, sent, failed, suppressed, pending, in_flight, ...")
 @pass_app
 @handle_errors
 def status(app: App, file: Path, as_json: bool) -> None:
-    """Where FILE's sending stands."""
+    """Where FILE's sending stands (total = sent + failed + suppressed + pending).
+
+    \b
+    Example:
+      mailer campaign status campaigns/alerte-exemple.toml --json
+    """
     result = _service(app).status(load_campaign(file))
-    click.echo(json.dumps(result.to_json(), ensure_ascii=False) if as_json else _describe(result))
+    click.echo(json.dumps(result.to_json(), ensure_ascii=False) if as_json else _describe(result, app))
 
 
 @campaign.command(name="list")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line (the fields of status --json).")
 @pass_app
 @handle_errors
 def list_(app: App, as_json: bool) -> None:
-    """Campaigns that were sent or cancelled, most recent first."""
-    records = _service(app).list()
+    """Every campaign, most recently changed first: sent ones as `status` reports them, and the
+    drafts of the campaigns folder (invalid files and names already taken are shown too).
+
+    \b
+    Example:
+      mailer campaign list
+    """
+    rows = catalogue(_service(app))
     if as_json:
-        for record in records:
-            click.echo(json.dumps(record, ensure_ascii=False))
+        for row in rows:
+            click.echo(json.dumps(row.to_json(), ensure_ascii=False))
         return
-    table = Table("name", "kind", "state", "total", "sent", "failed", "suppressed", "pending", "updated")
-    for r in records:
-        table.add_row(*(str(r.get(k, "")) for k in ("name", "kind", "state", "total", "sent", "failed",
-                                                     "suppressed", "pending", "updated")))
-    Console().print(table)
+    if not rows:
+        click.echo(f"No campaign yet: write one in {app.config.campaigns.folder} (see campaigns/alerte-exemple.toml).")
+        return
+    click.echo(render_list(rows, app))
+
+
+def render_list(rows: list[CampaignStatus], app: App, width: int = 80) -> str:
+    """The table, readable at 80 columns: long names wrap, nothing is cut."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    table.add_column("name", overflow="fold", ratio=1)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    for title in ("sent", "failed", "left"):
+        table.add_column(title, justify="right", no_wrap=True)
+    table.add_column("updated", no_wrap=True)
+    tz = app.config.team.tz
+    for r in rows:
+        table.add_row(Text(r.name), r.kind, r.state, f"{r.sent}/{r.total}", str(r.failed), str(r.pending),
+                      for_people(r.updated, tz)[:10])
+    out = io.StringIO()
+    console = Console(width=width, file=out, force_terminal=False, color_system=None)
+    console.print(table)
+    for r in rows:
+        if r.reason and r.state in ("invalid", "conflict"):
+            console.print(Text(f"{r.name} ({r.state}): {r.reason}"), overflow="fold")
+    return out.getvalue().rstrip("\n")
 
 
 @campaign.command()
 @click.argument("file", type=CAMPAIGN_FILE)
+@yes_option
 @pass_app
 @handle_errors
-def cancel(app: App, file: Path) -> None:
-    """Cancel FILE for good: it never sends again (a running send stops within a second)."""
+def cancel(app: App, file: Path, yes: bool) -> None:
+    """Cancel FILE for good: it never sends again (a running send stops within a second).
+
+    Asks for confirmation (without --yes and without a terminal it refuses).
+
+    \b
+    Example:
+      mailer campaign cancel campaigns/rappel-exemple.toml
+    """
+    service = _service(app)
     target = load_campaign(file)
-    _service(app).cancel(target)
-    click.echo(f"campaign {target.name} cancelled")
+    current = service.status(target)
+    confirm_or_refuse(f"Cancel campaign {target.name!r} for good? {current.pending} of {current.total} recipients "
+                      "have not received it, and it can never be sent under this name again.", yes,
+                      "cancel the campaign")
+    service.cancel(target)
+    click.echo(f"campaign {target.name} cancelled ({current.sent} had been sent, {current.pending} never will be)")

@@ -271,7 +271,12 @@ def _notices(known: Known, about: str, dossier: str | None) -> tuple[Effect, ...
 
 
 def _unsubscribe(reading: Reading, envelope: Envelope, known: Known) -> Decision:
-    address = (known.unsubscribe_address(reading.token) if reading.token else None) or reading.sender
+    if reading.token and known.unsubscribe_address(reading.token) is None:
+        # A token we cannot resolve (a test message's, or one minted under another key) says
+        # nothing about who wants to leave: the From address must not stand in for it.
+        return Decision(Disposition.TRIAGE, (ToTriage("unsubscribe token we did not issue to any known address "
+                                                      "(a test message's link?): nothing done"),))
+    address = known.unsubscribe_address(reading.token) if reading.token else reading.sender
     if not address:
         return Decision(Disposition.TRIAGE, (ToTriage("unsubscribe without an address"),))
     scope = reading.scope or "all"

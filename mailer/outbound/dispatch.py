@@ -24,7 +24,7 @@ from datetime import date
 from typing import Any
 
 from ..config import Config, load_config
-from ..errors import PermanentSendError, SendError, TemporarySendError
+from ..errors import PermanentSendError, SendError, UnknownOutcomeError
 from ..models import CampaignState, Recipient
 from ..registry import load_directory, suppression_map
 from ..store import Store, write_private_file
@@ -193,19 +193,28 @@ class Worker:
                 self.count("failed")
                 self.failure(str(error))
             else:
-                self.journal.deferred(index, error.code, str(error))
+                if isinstance(error, UnknownOutcomeError):
+                    self.journal.unknown(index, str(error))
+                else:
+                    self.journal.deferred(index, error.code, str(error))
                 self.failure(str(error))
                 self.retry_later(retries, index, attempt)
 
         try:
-            done = transport.send_batch([m for _, _, m in built], on_result, self.pacer.wait, self.stopping)
-        except TemporarySendError as exc:           # could not even connect
-            done = 0
+            done = transport.send_batch([m for _, _, m in built], on_result, self.pacer.wait, self.stopping,
+                                        lambda position: self.journal.writing(built[position][0]))
+        except SmtpSetupError as exc:               # TLS or login refused: nothing left, and it pauses
+            for index, _, _ in built:
+                self.journal.deferred(index, None, str(exc))
+            raise
+        except SendError as exc:                    # could not even connect (or a refusing greeting)
             self.failure(str(exc))
             for index, attempt, _ in built:
+                self.journal.deferred(index, exc.code, str(exc))
                 self.retry_later(retries, index, attempt)
             return
         for index, attempt, _ in built[done:]:      # not attempted: a stop, or a lost connection
+            self.journal.released(index)
             heapq.heappush(retries, (time.monotonic(), attempt, index))
 
     def retry_later(self, retries: list[tuple[float, int, int]], index: int, attempt: int) -> None:

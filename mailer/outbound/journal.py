@@ -3,11 +3,24 @@
     STATE/campaigns/NAME/audience.jsonl   frozen at the first send: a header line, then one
                                            recipient per line; its line number is its index
     STATE/campaigns/NAME/journal-W.log    append-only, one per sending worker:
-                                           A i  attempt (written, and fsynced, before sending)
+                                           A i  attempt (written, and fsynced, a batch at a time,
+                                                before sending: what a power cut may have sent)
+                                           W i  its body is leaving for the server (one write, no
+                                                fsync): from here on it may be delivered
                                            D i  delivered (written right after the server's 250)
                                            F i code text   permanent failure (5xx): never retried
                                            S i reason      suppressed at send time
-                                           T i code text   temporary failure, to retry later
+                                           T i code text   temporary failure (not delivered), to retry later
+                                           U i text        outcome unknown: the connection died after the
+                                                           message left, before the server's reply
+                                           R i             released: attempted but never sent (a stop, a
+                                                           lost connection earlier in the batch)
+                                           B               a worker's run begins (appended to the same file)
+
+Every `W` is followed by one of D, F, T, U in the same run unless the process died: a `W`
+still open at the next `B` or at the end of the file, or a `U`, is an outcome the journal
+cannot prove, the only case where a recipient may get a second copy (at most one per
+connection per crash). An `A` never followed by a `W` never reached the server.
 
 Crash safety: a `D` line is written with one `write()` as soon as the server accepts, so it
 survives the process being killed; only a message accepted but not yet journaled is sent again
@@ -109,19 +122,24 @@ def read_audience(folder: Path, only: set[int] | None = None) -> FrozenAudience 
 
 @dataclass
 class JournalState:
-    """What the journals say: the final outcome of each index, and what was in flight."""
+    """What the journals say: the final outcome of each index, and which attempts have none."""
 
     final: dict[int, str] = field(default_factory=dict)        # index -> "D" | "F" | "S"
     attempted: set[int] = field(default_factory=set)
     deferred: dict[int, str] = field(default_factory=dict)     # index -> last temporary error
     failures: dict[int, str] = field(default_factory=dict)     # index -> permanent error text
+    unknown: set[int] = field(default_factory=set)             # an attempt whose outcome is not known
 
     def count(self, code: str) -> int:
         return sum(1 for c in self.final.values() if c == code)
 
     def in_flight(self) -> set[int]:
-        """Attempted with no outcome: possibly delivered before a crash."""
-        return self.attempted - self.final.keys()
+        """Not final, and an attempt may have been delivered: the next send may be a second copy."""
+        return self.unknown - self.final.keys()
+
+    def possible_duplicates(self) -> set[int]:
+        """Delivered after an attempt whose outcome was unknown: may have received two copies."""
+        return {i for i in self.unknown if self.final.get(i) == "D"}
 
 
 def _lines(path: Path) -> Iterator[str]:
@@ -134,14 +152,27 @@ def _lines(path: Path) -> Iterator[str]:
 def read_journals(folder: Path) -> JournalState:
     state = JournalState()
     for path in sorted(folder.glob("journal-*.log")):
+        open_attempts: set[int] = set()       # a W with no outcome yet, in this run of this file
         for line in _lines(path):
             code, _, rest = line.partition(" ")
+            if code == "B":                   # a new run: what the last one left open, it never settled
+                state.unknown |= open_attempts
+                open_attempts = set()
+                continue
             index_text, _, detail = rest.partition(" ")
             if not index_text.isdigit():
                 continue
             index = int(index_text)
             if code == "A":
                 state.attempted.add(index)
+                continue
+            if code == "W":
+                open_attempts.add(index)
+                continue
+            open_attempts.discard(index)
+            if code == "U":
+                state.unknown.add(index)
+                state.deferred[index] = detail
             elif code in FINAL:
                 # A delivery outranks anything else recorded for the same index.
                 if state.final.get(index) != "D":
@@ -150,6 +181,7 @@ def read_journals(folder: Path) -> JournalState:
                     state.failures[index] = detail
             elif code == "T":
                 state.deferred[index] = detail
+        state.unknown |= open_attempts        # the writer died between sending and recording
     return state
 
 
@@ -170,11 +202,12 @@ class JournalWriter:
         self._lock = threading.Lock()
         self._unsynced = 0
         self._last_sync = time.monotonic()
+        self._write("B\n", sync=True)
 
-    def _write(self, text: str, sync: bool = False) -> None:
+    def _write(self, text: str, sync: bool = False, counted: bool = True) -> None:
         with self._lock:
             os.write(self._fd, text.encode("utf-8"))
-            self._unsynced += 1
+            self._unsynced += counted
             now = time.monotonic()
             if sync or self._unsynced >= SYNC_EVERY or now - self._last_sync >= SYNC_SECONDS:
                 os.fsync(self._fd)
@@ -185,6 +218,9 @@ class JournalWriter:
         text = "".join(f"A {i}\n" for i in indices)
         if text:
             self._write(text, sync=True)
+
+    def writing(self, index: int) -> None:
+        self._write(f"W {index}\n", counted=False)      # a process crash keeps it; fsyncs stay per outcome
 
     def delivered(self, index: int) -> None:
         self._write(f"D {index}\n")
@@ -197,6 +233,12 @@ class JournalWriter:
 
     def deferred(self, index: int, code: int | None, text: str) -> None:
         self._write(f"T {index} {code or 0} {_clean(text)}\n")
+
+    def unknown(self, index: int, text: str) -> None:
+        self._write(f"U {index} {_clean(text)}\n")
+
+    def released(self, index: int) -> None:
+        self._write(f"R {index}\n")
 
     def close(self) -> None:
         with self._lock:

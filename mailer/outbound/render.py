@@ -333,13 +333,15 @@ class CampaignRenderer:
         """VERP: a bounce to this address names the recipient it was for."""
         return sub_address(self.config.team.address, BOUNCE, make_token(self.secret, BOUNCE, email))
 
-    def build(self, recipient: Recipient, index: int | None = None) -> Outgoing:
+    def build(self, recipient: Recipient, index: int | None = None, deliver_to: str | None = None) -> Outgoing:
+        """The message `recipient` gets; `deliver_to` sends that same variant to a proof-reader."""
         values, token = self._personal(recipient)
         subject, text, html_body, variant = self._parts(recipient, values)
         encoded_subject = variant.subject_header if variant and variant.subject_header else \
             encode_unstructured(subject, "subject")
+        to = format_address(recipient.name, recipient.email) if deliver_to is None else check_address(deliver_to)
         header_lines = [
-            f"To: {format_address(recipient.name, recipient.email)}",
+            f"To: {to}",
             f"Subject: {encoded_subject}",
             f"Date: {self._date()}",
             f"Message-ID: {self.message_id(index)}",
@@ -358,6 +360,9 @@ class CampaignRenderer:
                 + self._attachments + f"--{self._mixed_boundary}--\r\n".encode()
         else:
             body = alt_type + b"\r\n" + alternative
+        if deliver_to is not None:
+            header_lines.append(f"X-Mailer-Test-As: {check_address(recipient.email)}")
         data = self._static_headers + ("\r\n".join(header_lines) + "\r\n").encode("ascii") + body
-        return Outgoing(self.envelope_from(recipient.email), recipient.email, data)
+        envelope_to = recipient.email if deliver_to is None else deliver_to
+        return Outgoing(self.envelope_from(envelope_to), envelope_to, data)
 

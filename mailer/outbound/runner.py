@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,17 +25,17 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from ..config import Config, load_config
-from ..errors import CampaignBusyError, CampaignError, MailerError
-from ..models import CampaignState, Recipient, RecipientKind
-from ..registry import iter_subscribers, load_directory, suppression_map
+from ..errors import CampaignBusyError, CampaignError
+from ..models import CampaignState, Recipient
+from ..registry import iter_subscribers, load_directory
 from ..store import Query, Store, ensure_private_dir
-from .dispatch import start_workers, totals
+from .dispatch import COUNTERS, start_workers, totals
 from .campaigns import Campaign, load_campaign, resolve_audience
+from .identity import campaign_identity, differences
 from .journal import (PREPARED_AUDIENCE, FrozenAudience, campaign_folder, freeze_prepared_audience, read_audience,
                       read_audience_head, read_journals, write_audience)
-from .render import CampaignRenderer, Outgoing, RenderOptions
+from .render import CampaignRenderer, RenderOptions
 from .notices import notify_coordinators
-from .send import SmtpTransport
 
 log = logging.getLogger(__name__)
 ProgressCallback = Callable[[dict[str, int]], None]
@@ -54,11 +54,15 @@ class CampaignStatus:
     failed: int
     suppressed: int
     pending: int
-    in_flight: int = 0          # attempted before a crash with no outcome: may be sent twice
+    in_flight: int = 0          # pending, and an attempt's outcome is unknown: may get a second copy
     kind: str = ""
     started: str | None = None
     finished: str | None = None
     reason: str = ""
+    possible_duplicates: int = 0    # delivered after an attempt whose outcome was unknown
+    file: str = ""                  # the campaign file it was sent from (or is drafted in)
+    differs: list[str] = field(default_factory=list)   # how the file given differs from the frozen one
+    updated: str | None = None      # last change of its summary (a draft: its file's)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,66 +89,10 @@ class CampaignService:
         options = RenderOptions(test=test)
         if frozen:
             options = RenderOptions(salt=frozen.salt, today=date.fromisoformat(frozen.header["today"]), test=test)
-        return CampaignRenderer(self.config, campaign, load_directory(self.store.snapshot()),
-                                self.store.secret(self.config.security.secret_env), options)
-
-    def _pick(self, campaign: Campaign, email: str | None) -> tuple[Recipient, int | None, FrozenAudience | None]:
-        recipients, frozen = self.audience(campaign)
-        if email:
-            for index, recipient in enumerate(recipients):
-                if recipient.email == email.lower():
-                    return recipient, index, frozen
-            member = load_directory(self.store.snapshot()).member(email)
-            name = member.name if member else ""
-            return Recipient(email.lower(), name, RecipientKind.MEMBER if member else RecipientKind.CONTACT,
-                             member.group if member else ""), None, frozen
-        if not recipients:
-            raise CampaignError(f"{campaign.source}: the audience is empty")
-        return recipients[0], 0, frozen
-
-    def preview(self, campaign: Campaign, out_dir: Path, email: str | None = None) -> tuple[Path, Path, Recipient]:
-        recipient, index, frozen = self._pick(campaign, email)
-        renderer = self.renderer(campaign, frozen)
-        message = renderer.build(recipient, index)
-        _, _, html_body = renderer.render_parts(recipient)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        eml, html_path = out_dir / f"{campaign.name}.eml", out_dir / f"{campaign.name}.html"
-        eml.write_bytes(message.data)
-        html_path.write_text(html_body, encoding="utf-8")
-        return eml, html_path, recipient
-
-    def send_test(self, campaign: Campaign, to: str) -> Outgoing:
-        recipient, _, frozen = self._pick(campaign, to)
-        message = self.renderer(campaign, frozen, test=True).build(recipient)
-        transport = SmtpTransport(self.config.smtp)
-        try:
-            transport.send(message)
-        finally:
-            transport.close()
-        return message
-
-    def dry_run(self, campaign: Campaign, on_progress: ProgressCallback | None = None) -> CampaignStatus:
-        """Render every pending message (catching bad values and templates), send nothing."""
-        recipients, frozen = self.audience(campaign)
-        journal = read_journals(self.folder(campaign))
-        blocked = {e: s for e, s in suppression_map(self.store.snapshot()).items() if s.applies_to(campaign.kind)}
-        renderer = self.renderer(campaign, frozen)
-        counts = {"sent": 0, "failed": 0, "suppressed": 0, "deferred": 0}
-        for index, recipient in enumerate(recipients):
-            if index in journal.final:
-                continue
-            if recipient.email in blocked:
-                counts["suppressed"] += 1
-                continue
-            try:
-                renderer.build(recipient, index)
-                counts["sent"] += 1
-            except MailerError:
-                counts["failed"] += 1
-            if on_progress and index % 500 == 0:
-                on_progress(counts)
-        return CampaignStatus(campaign.name, "dry-run", len(recipients), counts["sent"], counts["failed"],
-                              counts["suppressed"], 0, kind=campaign.kind)
+        # A test message's tokens come from a key nobody keeps: its unsubscribe link and return
+        # path resolve to no address, so a proof-reader clicking them changes nothing.
+        secret = secrets.token_bytes(32) if test else self.store.secret(self.config.security.secret_env)
+        return CampaignRenderer(self.config, campaign, load_directory(self.store.snapshot()), secret, options)
 
     # -- summaries in TinyDB ---------------------------------------------------------------
     def record(self, name: str) -> dict[str, Any] | None:
@@ -157,37 +105,63 @@ class CampaignService:
             table.upsert({"name": name, "updated": _now(), **fields}, Query().name == name)
 
     def _lock(self, campaign: Campaign) -> FileLock:
-        folder = ensure_private_dir(self.folder(campaign))
-        return FileLock(str(folder / "send.lock"), mode=0o600)
+        return _send_lock(self.folder(campaign))
 
     def is_sending(self, campaign: Campaign) -> bool:
-        lock = self._lock(campaign)
+        return not self._lock_free(self.folder(campaign))
+
+    @staticmethod
+    def _lock_free(folder: Path) -> bool:
+        lock = _send_lock(folder)
         try:
             lock.acquire(timeout=0)
         except Timeout:
-            return True
+            return False
         lock.release()
-        return False
+        return True
 
     def status(self, campaign: Campaign) -> CampaignStatus:
-        record = self.record(campaign.name) or {}
-        head = read_audience_head(self.folder(campaign))
-        if head is None:
+        """Where the campaign named in `campaign` stands, and how the file differs from the frozen one."""
+        frozen = read_audience_head(self.folder(campaign))
+        if frozen is None:
+            record = self.record(campaign.name) or {}
             total = len(self.current_audience(campaign))
             state = record.get("state", CampaignState.DRAFT)
-            return CampaignStatus(campaign.name, state, total, 0, 0, 0, total, kind=campaign.kind)
-        journal = read_journals(self.folder(campaign))
-        total = head[0]["total"]
+            return CampaignStatus(campaign.name, state, total, 0, 0, 0, total, kind=campaign.kind,
+                                  reason=record.get("reason", ""), file=str(campaign.source))
+        status = self.status_of(campaign.name, frozen[0])
+        status.differs = self.differences(campaign, frozen[0])
+        return status
+
+    def status_of(self, name: str, header: dict[str, Any]) -> CampaignStatus:
+        """A frozen campaign's status from its journals: the one place `status` and `list` read."""
+        record = self.record(name) or {}
+        folder = campaign_folder(self.config.state_dir, name)
+        journal = read_journals(folder)
+        total = header["total"]
         sent, failed, suppressed = journal.count("D"), journal.count("F"), journal.count("S")
         state = record.get("state", CampaignState.SENDING)
-        if state == CampaignState.SENDING and not self.is_sending(campaign):
-            state = CampaignState.PAUSED          # its sender died: `send` again resumes
-        return CampaignStatus(campaign.name, state, total, sent, failed, suppressed,
-                              total - sent - failed - suppressed, len(journal.in_flight()), campaign.kind,
-                              record.get("started"), record.get("finished"), record.get("reason", ""))
+        if state == CampaignState.SENDING and not self._lock_free(folder):
+            in_flight = 0                          # being sent now: its attempts are live, not lost
+        else:
+            in_flight = len(journal.in_flight())
+            if state == CampaignState.SENDING:
+                state = CampaignState.PAUSED       # its sender died: `send` again resumes
+        return CampaignStatus(name, state, total, sent, failed, suppressed, total - sent - failed - suppressed,
+                              in_flight, record.get("kind") or header.get("identity", {}).get("kind", ""),
+                              record.get("started"), record.get("finished"), record.get("reason", ""),
+                              len(journal.possible_duplicates()), record.get("source") or header.get("source", ""),
+                              updated=record.get("updated") or header.get("created"))
 
-    def list(self) -> list[dict[str, Any]]:
-        return sorted(self.store.snapshot().docs("campaigns"), key=lambda d: d.get("updated", ""), reverse=True)
+    @staticmethod
+    def differences(campaign: Campaign, header: dict[str, Any]) -> list[str]:
+        """How `campaign`'s file differs from the one frozen under its name ([] when it does not)."""
+        if "identity" in header:
+            return differences(header["identity"], campaign_identity(campaign))
+        digest = hashlib.sha256(campaign.source.read_bytes()).hexdigest()
+        if header.get("file_sha256") in (None, digest):
+            return []
+        return ["the file changed (frozen by an earlier version of mailer, which did not record its fields)"]
 
     def cancel(self, campaign: Campaign) -> None:
         """A cancelled campaign never sends again; a running sender stops within a second."""
@@ -214,6 +188,10 @@ class CampaignService:
             lock.release()
 
 
+def _send_lock(folder: Path) -> FileLock:
+    return FileLock(str(ensure_private_dir(folder) / "send.lock"), mode=0o600)
+
+
 def prepare_audience(config_path: str, campaign_path: str) -> None:
     """Resolve the audience and write it, not yet frozen, beside the campaign's journal.
 
@@ -226,7 +204,8 @@ def prepare_audience(config_path: str, campaign_path: str) -> None:
     recipients = service.current_audience(campaign)
     header = {"campaign": campaign.name, "created": _now(), "today": date.today().isoformat(),
               "salt": secrets.token_hex(4), "total": len(recipients),
-              "file_sha256": hashlib.sha256(campaign.source.read_bytes()).hexdigest()}
+              "file_sha256": hashlib.sha256(campaign.source.read_bytes()).hexdigest(),
+              "source": str(campaign.source), "identity": campaign_identity(campaign)}
     write_audience(service.folder(campaign), header, recipients, name=PREPARED_AUDIENCE)
 
 
@@ -247,16 +226,16 @@ class SendSession:
         self.header, self.first = head
         self.total: int = self.header["total"]
         self.journal = read_journals(self.folder)
+        self.this_run = {name: 0 for name in COUNTERS}     # what this run did (the rate counts only it)
 
     @property
     def pending(self) -> list[int]:
         return [i for i in range(self.total) if i not in self.journal.final]
 
     @property
-    def edited_since_freeze(self) -> bool:
-        """The campaign file changed after the audience was frozen (its audience no longer does)."""
-        digest = hashlib.sha256(self.campaign.source.read_bytes()).hexdigest()
-        return self.frozen and self.header.get("file_sha256") not in (None, digest)
+    def differences(self) -> list[str]:
+        """How the file differs from the one frozen under this name: [] for a first send."""
+        return self.service.differences(self.campaign, self.header) if self.frozen else []
 
     def check(self) -> None:
         """Render one message before anything is frozen: template errors surface now."""
@@ -268,7 +247,6 @@ class SendSession:
         if not self.frozen:
             freeze_prepared_audience(self.folder)
             self.frozen = True
-
 
     def run(self, on_progress: ProgressCallback | None = None) -> CampaignStatus:
         self.freeze()
@@ -296,13 +274,15 @@ class SendSession:
             previous = signal.signal(signal.SIGINT, on_sigint)
             try:
                 while any(p.is_alive() for p in procs):
+                    self.this_run = totals(shared)
                     if on_progress:
-                        on_progress(totals(shared))
+                        on_progress(self.this_run)
                     time.sleep(0.2)
                 for proc in procs:
                     proc.join()
+                self.this_run = totals(shared)
                 if on_progress:
-                    on_progress(totals(shared))
+                    on_progress(self.this_run)
             finally:
                 signal.signal(signal.SIGINT, previous)
             for share in self.folder.glob("pending-*.idx"):

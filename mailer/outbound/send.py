@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from ..config import SmtpConfig
-from ..errors import MailerError, PermanentSendError, SendError, TemporarySendError
+from ..errors import MailerError, PermanentSendError, SendError, TemporarySendError, UnknownOutcomeError
 from .encoding import dot_stuff
 from .render import Outgoing
 
@@ -49,6 +49,8 @@ class SmtpTransport:
         self.config = config
         self._conn: smtplib.SMTP | None = None
         self._pipelining = False
+        self._body_sent = False     # the current message's body left: a lost reply is an unknown outcome
+        self._before_body: Callable[[int], None] | None = None
 
     def _open(self) -> smtplib.SMTP:
         cfg = self.config
@@ -128,7 +130,8 @@ class SmtpTransport:
 
     def send_batch(self, messages: Sequence[Outgoing], on_result: ResultCallback,
                    before_each: Callable[[], None] | None = None,
-                   should_stop: Callable[[], bool] | None = None) -> int:
+                   should_stop: Callable[[], bool] | None = None,
+                   before_body: Callable[[int], None] | None = None) -> int:
         """Send messages in order, reporting each outcome as soon as it is known.
 
         Returns how many messages got an outcome; the rest were not attempted (a stop request,
@@ -137,12 +140,15 @@ class SmtpTransport:
         A body is written only once its own envelope was accepted, so at most one message per
         connection is ever in flight (accepted by the server, outcome not yet reported).
         Addresses were checked by the renderer and go out as they are: smtplib's `sendmail`
-        re-parses each one, which cost more than rendering the message.
+        re-parses each one, which cost more than rendering the message. `before_body(position)`
+        is called right before a message's body leaves: from then on it may be delivered.
         """
+        self._before_body = before_body
         position = 0
         envelope_sent = False
         try:
             while position < len(messages):
+                self._body_sent = False
                 if not envelope_sent:
                     if should_stop and should_stop():
                         return position
@@ -150,7 +156,7 @@ class SmtpTransport:
                         before_each()
                     conn = self._connection()
                     if not self._pipelining:
-                        on_result(position, self._send_unpipelined(messages[position]))
+                        on_result(position, self._send_unpipelined(messages[position], position))
                         position += 1
                         continue
                     conn.send(self._envelope(messages[position]))
@@ -167,6 +173,7 @@ class SmtpTransport:
                         before_each()
                     payload += self._envelope(messages[position + 1])
                 assert self._conn is not None
+                self._body_leaves(position)
                 self._conn.send(payload)
                 envelope_sent = more
                 code, text = self._reply()
@@ -177,11 +184,21 @@ class SmtpTransport:
                     envelope_sent = False
         except (smtplib.SMTPServerDisconnected, OSError, socket.timeout) as exc:
             self._drop()
-            on_result(position, TemporarySendError(f"connection lost: {exc or type(exc).__name__}"))
+            reason = f"connection lost: {exc or type(exc).__name__}"
+            if self._body_sent:
+                on_result(position, UnknownOutcomeError(f"{reason} (after the message was sent: "
+                                                        "it may have been delivered)"))
+            else:
+                on_result(position, TemporarySendError(reason))
             return position + 1
         return position
 
-    def _send_unpipelined(self, message: Outgoing) -> SendError | None:
+    def _body_leaves(self, position: int) -> None:
+        if self._before_body:
+            self._before_body(position)
+        self._body_sent = True
+
+    def _send_unpipelined(self, message: Outgoing, position: int = 0) -> SendError | None:
         conn = self._connection()
         for command, ok in ((f"MAIL FROM:<{message.envelope_from}>", (250,)),
                             (f"RCPT TO:<{message.recipient}>", (250, 251)), ("DATA", (354,))):
@@ -192,6 +209,7 @@ class SmtpTransport:
                 else:
                     self._reset()
                 return _classify(code, _reply_text(text))
+        self._body_leaves(position)
         conn.send(self._body(message))
         code, text = self._reply()
         if code == 421:

@@ -1,0 +1,63 @@
+"""What a campaign file says, recorded when its audience is frozen, compared on every later send.   [pure]
+
+A campaign is identified by its `name`: a copied file whose `name` was not changed would
+otherwise "resume" a campaign already sent and send nothing, or send a new text to the
+remaining recipients of another one. The fields below are what people receive; a difference
+in any of them is shown to the coordinator field by field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from .campaigns import Campaign
+
+FIELDS = ("kind", "subject", "template", "audience", "dossier", "vars", "reply_to", "attachments")
+
+
+def campaign_identity(campaign: Campaign) -> dict[str, Any]:
+    """The fields that make a campaign what it is, as JSON-ready values."""
+    return {
+        "kind": campaign.kind,
+        "subject": campaign.subject,
+        "template": campaign.template,
+        "audience": list(campaign.audience),
+        "dossier": campaign.dossier,
+        "vars": json.loads(json.dumps(campaign.vars, default=str)),   # TOML dates become text
+        "reply_to": campaign.reply_to,
+        "attachments": [f"{path.name} sha256:{_digest(path.read_bytes())}" for path in campaign.attachments],
+    }
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def differences(frozen: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """One line per field that differs, e.g. `subject: "Old" -> "New"`, in FIELDS order."""
+    lines = []
+    for name in FIELDS:
+        old, new = frozen.get(name), current.get(name)
+        if old == new:
+            continue
+        if name == "vars" and isinstance(old, dict) and isinstance(new, dict):
+            lines.append(f"vars: {_dict_changes(old, new)}")
+        else:
+            lines.append(f"{name}: {_short(old)} -> {_short(new)}")
+    return lines
+
+
+def _dict_changes(old: dict[str, Any], new: dict[str, Any]) -> str:
+    changed = [k for k in old if k in new and old[k] != new[k]]
+    added = [k for k in new if k not in old]
+    removed = [k for k in old if k not in new]
+    parts = [f"{', '.join(keys)} {verb}" for keys, verb in ((changed, "changed"), (added, "added"),
+                                                            (removed, "removed")) if keys]
+    return "; ".join(parts)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = "(none)" if value is None else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[:limit - 1] + "…"

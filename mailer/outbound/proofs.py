@@ -1,0 +1,131 @@
+"""Looking at a campaign before it goes: preview files, test messages to proof-readers, dry run.
+
+Nothing here freezes an audience or writes a journal. A proof shows the variant one member of
+the audience gets (`--as EMAIL` or `--as group:CODE`); a test message goes to each proof-reader
+with a subject marked `[TEST]` and tokens that resolve to no address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from email_validator import EmailNotValidError, validate_email
+
+from ..errors import CampaignError, MailerError
+from ..models import Recipient, RecipientKind
+from ..registry import suppression_map
+from .campaigns import Campaign
+from .journal import FrozenAudience, read_journals
+from .runner import CampaignService, CampaignStatus
+from .send import SmtpTransport
+
+ProgressCallback = Callable[[dict[str, int]], None]
+
+
+def pick_recipient(service: CampaignService, campaign: Campaign,
+                   who: str | None) -> tuple[Recipient, int, FrozenAudience | None]:
+    """The audience member `who` names (an address, or `group:CODE`); the first one by default.
+
+    Someone outside the audience is an error: their message would be a variant nobody gets.
+    """
+    recipients, frozen = service.audience(campaign)
+    if not recipients:
+        raise CampaignError(f"{campaign.source}: the audience is empty")
+    if not who:
+        return recipients[0], 0, frozen
+    kind, _, code = who.strip().partition(":")
+    if kind.lower() == "group" and code.strip():
+        wanted = code.strip().upper()
+        for index, recipient in enumerate(recipients):
+            if recipient.kind == RecipientKind.GROUP and recipient.group.upper() == wanted:
+                return recipient, index, frozen
+        groups = sorted({r.group for r in recipients if r.kind == RecipientKind.GROUP})
+        raise CampaignError(f"no group {wanted} in the audience of {campaign.source.name}"
+                            + (f" (its groups: {', '.join(groups)})" if groups else " (it has no group address)"))
+    email = who.strip().lower()
+    for index, recipient in enumerate(recipients):
+        if recipient.email == email:
+            return recipient, index, frozen
+    raise CampaignError(f"{email} is not in the audience of {campaign.source.name} ({len(recipients)} recipients): "
+                        "give an address of the audience, or group:CODE")
+
+
+def preview(service: CampaignService, campaign: Campaign, out_dir: Path,
+            who: str | None = None) -> tuple[Path, Path, Recipient]:
+    """NAME.eml and NAME.html of the message `who` would get; sends nothing."""
+    recipient, index, frozen = pick_recipient(service, campaign, who)
+    renderer = service.renderer(campaign, frozen)
+    message = renderer.build(recipient, index)
+    _, _, html_body = renderer.render_parts(recipient)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    eml, html_path = out_dir / f"{campaign.name}.eml", out_dir / f"{campaign.name}.html"
+    eml.write_bytes(message.data)
+    html_path.write_text(html_body, encoding="utf-8")
+    return eml, html_path, recipient
+
+
+@dataclass(frozen=True)
+class TestDelivery:
+    to: str
+    error: str = ""          # empty when the server accepted it
+
+
+def proof_reader(address: str) -> str:
+    """A `--to` address, checked as an import would check it (a typo is an error, not a bounce)."""
+    try:
+        checked = validate_email(address.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise CampaignError(f"--to {address!r} is not a valid address: {exc}") from None
+    if checked.ascii_email is None:
+        raise CampaignError(f"--to {address!r}: an address with accents before the @ is not supported")
+    return checked.ascii_email.lower()
+
+
+def send_test(service: CampaignService, campaign: Campaign, to: Sequence[str],
+              who: str | None = None) -> tuple[Recipient, list[TestDelivery]]:
+    """The message `who` gets, sent to each proof-reader in its own transaction."""
+    readers = list(dict.fromkeys(proof_reader(address) for address in to))
+    if not readers:
+        raise CampaignError("campaign test needs at least one --to address")
+    recipient, index, frozen = pick_recipient(service, campaign, who)
+    renderer = service.renderer(campaign, frozen, test=True)
+    results = []
+    transport = SmtpTransport(service.config.smtp)
+    try:
+        for address in readers:
+            message = renderer.build(recipient, index, deliver_to=address)
+            try:
+                transport.send(message)
+                results.append(TestDelivery(address))
+            except MailerError as exc:
+                results.append(TestDelivery(address, str(exc)))
+    finally:
+        transport.close()
+    return recipient, results
+
+
+def dry_run(service: CampaignService, campaign: Campaign,
+            on_progress: ProgressCallback | None = None) -> CampaignStatus:
+    """Render every pending message (catching bad values and templates), send nothing."""
+    recipients, frozen = service.audience(campaign)
+    journal = read_journals(service.folder(campaign))
+    blocked = {e: s for e, s in suppression_map(service.store.snapshot()).items() if s.applies_to(campaign.kind)}
+    renderer = service.renderer(campaign, frozen)
+    counts = {"sent": 0, "failed": 0, "suppressed": 0, "deferred": 0}
+    for index, recipient in enumerate(recipients):
+        if index in journal.final:
+            continue
+        if recipient.email in blocked:
+            counts["suppressed"] += 1
+            continue
+        try:
+            renderer.build(recipient, index)
+            counts["sent"] += 1
+        except MailerError:
+            counts["failed"] += 1
+        if on_progress and index % 500 == 0:
+            on_progress(counts)
+    return CampaignStatus(campaign.name, "dry-run", len(recipients), counts["sent"], counts["failed"],
+                          counts["suppressed"], 0, kind=campaign.kind)
