@@ -1,32 +1,84 @@
 """config.toml -> frozen dataclasses, validated once.
 
-Errors name the file and the key. Secrets are never read from the file: only the *name* of an
-environment variable is, and the value is looked up when a connection needs it.
+The dataclasses are the schema: a field's type, its one default and the `rule(...)` in its
+metadata are the only description of a key; `parse_config` reads every section from them. So an
+unknown key is an error suggesting the closest known one (never ignored), a wrong value is a
+ConfigError naming the file and the key (never a traceback), and no default is written twice.
+Secrets are never read from the file: only the *name* of an environment variable is, and the
+value is looked up when a connection needs it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import ipaddress
 import os
-import tomllib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ConfigError, MailerError
+from email_validator import validate_email
+
+from .errors import ConfigError
+from .tomlspec import NO_RULE, Rule, bad, found, read_toml, read_value, required, rule  # noqa: F401  (re-exported)
 
 CONFIG_ENV = "MAILER_CONFIG"
 SMTP_SECURITY = ("none", "starttls", "tls")
 IMAP_SECURITY = ("tls", "starttls", "none")
 
 
+def _address(value: str) -> str:
+    """Lower-cased ASCII, as the importer stores addresses (IDN domains in their xn-- form)."""
+    checked = validate_email(value, check_deliverability=False, globally_deliverable=False,
+                             test_environment=True)
+    if checked.ascii_email is None:
+        raise ValueError("accented letters before the @ need SMTPUTF8, which relays rarely support")
+    return checked.ascii_email.lower()
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):   # "Europe" is a folder: IsADirectoryError
+        raise ValueError("no such zone") from None
+    return value
+
+
+def _https(value: str) -> str:
+    """Tokens are appended as /u/TOKEN, so a query or a fragment would break every link."""
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or " " in value or parts.query or parts.fragment:
+        raise ValueError("https://host or https://host/path, with no query or fragment")
+    return value.rstrip("/")
+
+
+def _host(value: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        if not re.fullmatch(r"[\w.-]+", value):
+            raise ValueError("no scheme and no port: the port has its own key") from None
+    return value
+
+
+ADDRESS = rule(check=_address, what="an e-mail address")
+HOST = rule(check=_host, what="a host name or IP address")
+ENV = rule(pattern="[A-Za-z_][A-Za-z0-9_]*", what="an environment variable name (without $)")
+PORT = rule(minimum=1, maximum=65535)
+FOLDER = rule(under_storage=True)
+
+
 @dataclass(frozen=True)
 class TeamConfig:
     name: str
-    address: str
-    coordinators: tuple[str, ...]
-    timezone: str = "Europe/Paris"      # times shown to people; JSON keeps ISO 8601 with offset
+    address: str = field(metadata=ADDRESS)                          # From of every mailing
+    coordinators: tuple[str, ...] = field(default=(), metadata=ADDRESS)   # notices and digests
+    timezone: str = field(default="Europe/Paris",      # times shown to people; JSON keeps ISO 8601
+                          metadata=rule(check=_zone, what="a time zone name such as Europe/Paris"))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -39,7 +91,9 @@ class TeamConfig:
 
 @dataclass(frozen=True)
 class StorageConfig:
-    path: Path
+    """`path` is the TinyDB file; its folder holds the rest of the state."""
+
+    path: Path = field(default=Path("var/mailer.json"), metadata=rule(pattern=".*[^/]", what="a file path"))
 
     @property
     def folder(self) -> Path:
@@ -48,19 +102,20 @@ class StorageConfig:
 
 @dataclass(frozen=True)
 class SmtpConfig:
-    host: str = "127.0.0.1"
-    port: int = 8025
-    security: str = "none"
-    username: str = ""
-    password_env: str = "MAILER_SMTP_PASSWORD"
-    max_connections: int = 4
-    rate_per_second: float = 0
+    host: str = field(default="127.0.0.1", metadata=HOST)
+    port: int = field(default=8025, metadata=PORT)
+    security: str = field(default="none", metadata=rule(choices=SMTP_SECURITY))
+    username: str = field(default="", metadata=rule(empty=True))     # empty: no AUTH
+    password_env: str = field(default="MAILER_SMTP_PASSWORD", metadata=ENV)
+    max_connections: int = field(default=4, metadata=rule(minimum=1))
+    rate_per_second: float = field(default=0.0, metadata=rule(minimum=0))     # 0: unlimited
     embedded: bool = True
     allow_insecure_remote: bool = False
-    timeout_seconds: float = 30.0
-    outbox: Path = Path("var/outbox")
-    retry_seconds: tuple[float, ...] = (2.0, 10.0, 30.0, 60.0)   # waits before each retry of a 4xx
-    pause_after_errors: int = 25     # consecutive failed recipients that pause a campaign
+    timeout_seconds: float = field(default=30.0, metadata=rule(above=0))
+    outbox: Path = field(default=Path("outbox"), metadata=FOLDER)
+    # waits before each retry of a 4xx, then consecutive failed recipients that pause a campaign
+    retry_seconds: tuple[float, ...] = field(default=(2.0, 10.0, 30.0, 60.0), metadata=rule(minimum=0))
+    pause_after_errors: int = field(default=25, metadata=rule(minimum=1))
 
     def password(self) -> str:
         return os.environ.get(self.password_env, "")
@@ -72,28 +127,28 @@ class SmtpConfig:
 
 @dataclass(frozen=True)
 class WebConfig:
-    base_url: str = ""
+    base_url: str = field(default="", metadata=rule(empty=True, check=_https, what="an https:// address"))
 
 
 @dataclass(frozen=True)
 class SecurityConfig:
-    secret_env: str = "MAILER_SECRET"
+    secret_env: str = field(default="MAILER_SECRET", metadata=ENV)
 
 
 @dataclass(frozen=True)
 class InboxConfig:
-    source: str = "maildir"
-    maildir: Path = Path("var/inbox")
-    host: str = "127.0.0.1"
-    port: int = 993
-    security: str = "tls"
-    username: str = ""
-    password_env: str = "MAILER_IMAP_PASSWORD"
+    source: str = field(default="maildir", metadata=rule(choices=("maildir", "imap")))
+    maildir: Path = field(default=Path("inbox"), metadata=FOLDER)
+    host: str = field(default="127.0.0.1", metadata=HOST)
+    port: int = field(default=993, metadata=PORT)
+    security: str = field(default="tls", metadata=rule(choices=IMAP_SECURITY))
+    username: str = field(default="", metadata=rule(empty=True))
+    password_env: str = field(default="MAILER_IMAP_PASSWORD", metadata=ENV)
     folder: str = "INBOX"
     processed_folder: str = "Traités"
     triage_folder: str = "À trier"
     failed_folder: str = "Erreurs"
-    poll_seconds: float = 60
+    poll_seconds: float = field(default=60.0, metadata=rule(above=0))
     idle: bool = False
 
     def password(self) -> str:
@@ -110,8 +165,8 @@ class CampaignsConfig:
 class Config:
     source: Path
     team: TeamConfig
-    storage: StorageConfig
-    smtp: SmtpConfig
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
     web: WebConfig = field(default_factory=WebConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     inbox: InboxConfig = field(default_factory=InboxConfig)
@@ -121,6 +176,11 @@ class Config:
     def state_dir(self) -> Path:
         """The folder that holds the TinyDB file and every other piece of state."""
         return self.storage.folder
+
+
+def sections() -> dict[str, type]:
+    """Section name -> its dataclass: every field of Config but `source`."""
+    return {name: hint for name, hint in get_type_hints(Config).items() if dataclasses.is_dataclass(hint)}
 
 
 def is_loopback_host(host: str) -> bool:
@@ -141,161 +201,103 @@ def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:
     return Path("config.toml")
 
 
-def read_toml(source: Path, error: type[MailerError], missing: str) -> dict[str, Any]:
-    """A TOML file as a dict; every failure is `error` naming the file."""
-    try:
-        return tomllib.loads(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise error(f"{source}: {missing}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"{source}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{source}: invalid TOML: {exc}") from None
-
-
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     source = find_config_path(path).resolve()
     raw = read_toml(source, ConfigError, f"configuration file not found (use --config or ${CONFIG_ENV})")
     return parse_config(raw, source)
 
 
-class _Section:
-    """Typed access to one TOML table; every error names the file and `section.key`."""
-
-    def __init__(self, raw: dict[str, Any], name: str, source: Path, required: bool = False) -> None:
-        value = raw.get(name)
-        if value is None and required:
-            raise ConfigError(f"{source}: missing section [{name}]")
-        if value is not None and not isinstance(value, dict):
-            raise ConfigError(f"{source}: [{name}] must be a table")
-        self.data: dict[str, Any] = value or {}
-        self.name = name
-        self.source = source
-
-    def error(self, key: str, message: str) -> ConfigError:
-        return ConfigError(f"{self.source}: {self.name}.{key}: {message}")
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
-        if key not in self.data:
-            if default is ...:
-                raise self.error(key, "is required")
-            return default
-        value = self.data[key]
-        if kind in (int, float) or kind == (int, float):
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        else:
-            ok = isinstance(value, kind)
-        if not ok:
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            raise self.error(key, f"must be a {names}, not {value!r}")
-        return value
-
-    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
-        value = self.get(key, str, default)
-        if value not in choices:
-            raise self.error(key, f"must be one of {', '.join(choices)}, not {value!r}")
-        return value
-
-    def path(self, key: str, default: str) -> Path:
-        value = Path(self.get(key, str, default)).expanduser()
-        return value if value.is_absolute() else (self.source.parent / value)
-
-    def positive(self, key: str, kind: type, default: Any, allow_zero: bool = False) -> Any:
-        value = self.get(key, (int, float), default)
-        if value < 0 or (value == 0 and not allow_zero):
-            raise self.error(key, "must be positive" if not allow_zero else "must be zero or more")
-        return kind(value)
-
-
-def _address(section: _Section, key: str, value: str) -> str:
-    if "@" not in value or any(c.isspace() for c in value) or value.startswith("@") or value.endswith("@"):
-        raise section.error(key, f"{value!r} is not an e-mail address")
-    return value
-
-
-def _timezone(section: _Section, name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise section.error("timezone", f"{name!r} is not a time zone name (e.g. Europe/Paris)") from None
-    return name
-
-
 def parse_config(raw: dict[str, Any], source: Path) -> Config:
-    team_s = _Section(raw, "team", source, required=True)
-    coordinators = team_s.get("coordinators", list, [])
-    team = TeamConfig(
-        name=team_s.get("name", str),
-        address=_address(team_s, "address", team_s.get("address", str)).lower(),
-        coordinators=tuple(_address(team_s, "coordinators", str(c)) for c in coordinators),
-        timezone=_timezone(team_s, team_s.get("timezone", str, "Europe/Paris")),
-    )
-    storage_s = _Section(raw, "storage", source)
-    storage = StorageConfig(path=storage_s.path("path", "var/mailer.json"))
+    """Every section read from its dataclass, then the checks that involve several keys."""
+    known = sections()
+    for name, value in raw.items():
+        if name not in known:
+            raise _unknown_section(source, name, value, known)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: [{name}] must be a table (a [{name}] line, then its keys), "
+                              f"found {found(value)}")
+    for name, cls in known.items():
+        needed = [f.name for f in dataclasses.fields(cls) if required(f)]
+        if name not in raw and needed:
+            raise ConfigError(f"{source}: missing section [{name}] (with {', '.join(needed)})")
+    storage = _section(StorageConfig, "storage", raw.get("storage", {}), source, source.parent)
+    parsed = {name: storage if cls is StorageConfig else
+              _section(cls, name, raw.get(name, {}), source, storage.folder) for name, cls in known.items()}
+    config = Config(source=source, **parsed)
+    _check_together(config)
+    return config
 
-    smtp_s = _Section(raw, "smtp", source)
-    smtp = SmtpConfig(
-        host=smtp_s.get("host", str, "127.0.0.1"),
-        port=smtp_s.positive("port", int, 8025),
-        security=smtp_s.choice("security", SMTP_SECURITY, "none"),
-        username=smtp_s.get("username", str, ""),
-        password_env=smtp_s.get("password_env", str, "MAILER_SMTP_PASSWORD"),
-        max_connections=smtp_s.positive("max_connections", int, 4),
-        rate_per_second=smtp_s.positive("rate_per_second", float, 0, allow_zero=True),
-        embedded=smtp_s.get("embedded", bool, True),
-        allow_insecure_remote=smtp_s.get("allow_insecure_remote", bool, False),
-        timeout_seconds=smtp_s.positive("timeout_seconds", float, 30.0),
-        outbox=smtp_s.path("outbox", str(storage.folder / "outbox")),
-        retry_seconds=tuple(float(x) for x in smtp_s.get("retry_seconds", list, [2, 10, 30, 60])),
-        pause_after_errors=smtp_s.positive("pause_after_errors", int, 25),
-    )
-    if any(not isinstance(x, (int, float)) or x < 0 for x in smtp_s.data.get("retry_seconds", [])):
-        raise smtp_s.error("retry_seconds", "must be a list of seconds (numbers ≥ 0)")
-    if "password" in smtp_s.data:
-        raise smtp_s.error("password", "secrets are never read from the file: set password_env and export it")
+
+def _section(cls: type, name: str, raw: dict[str, Any], source: Path, storage: Path) -> Any:
+    hints = get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for k in raw:
+        if k not in fields:
+            raise _unknown_key(source, name, k, list(fields))
+    values: dict[str, Any] = {}
+    for f in fields.values():
+        spec: Rule = f.metadata.get("rule", NO_RULE)
+        where = f"{source}: {name}.{f.name}"
+        if f.name in raw:
+            values[f.name] = read_value(hints[f.name], raw[f.name], spec, where, source.parent)
+        elif required(f):
+            raise ConfigError(f"{where}: missing (this key is required)")
+        elif hints[f.name] is Path:     # the one default, placed in its folder
+            values[f.name] = (storage if spec.under_storage else source.parent) / f.default
+    return cls(**values)
+
+
+def _owners(name: str) -> list[str]:
+    return [s for s, cls in sections().items() if name in {f.name for f in dataclasses.fields(cls)}]
+
+
+def _unknown_key(source: Path, section: str, name: str, known: list[str]) -> ConfigError:
+    where = f"{source}: {section}.{name}"
+    if f"{name}_env" in known:
+        return ConfigError(f"{where}: secrets are never read from the file: set {name}_env and export it")
+    close = difflib.get_close_matches(name.lower().replace("-", "_"), known, n=1)
+    if owners := _owners(name):     # TOML puts every key under the last [section] line above it
+        hint = f"{name} belongs in {' or '.join(f'[{s}]' for s in owners)}: move it under that line"
+    elif close:
+        hint = f"did you mean {section}.{close[0]}?"
+    else:
+        hint = f"known keys of [{section}]: {', '.join(known)}"
+    return ConfigError(f"{where}: unknown key; {hint}")
+
+
+def _unknown_section(source: Path, name: str, value: Any, known: dict[str, type]) -> ConfigError:
+    if not isinstance(value, dict):     # a key above every [section] line
+        owners = _owners(name)
+        hint = f"did you mean {owners[0]}.{name}, under [{owners[0]}]?" if owners else \
+            f"keys go under a section: {', '.join(f'[{s}]' for s in known)}"
+        return ConfigError(f"{source}: {name}: unknown key outside any section; {hint}")
+    close = difflib.get_close_matches(name.lower(), list(known), n=1)
+    hint = f"did you mean [{close[0]}]?" if close else f"known sections: {', '.join(f'[{s}]' for s in known)}"
+    return ConfigError(f"{source}: unknown section [{name}]; {hint}")
+
+
+def _check_together(config: Config) -> None:
+    """The rules that involve several keys; each error names the key to change."""
+    smtp, inbox = config.smtp, config.inbox
+
+    def fail(key: str, why: str) -> ConfigError:
+        return ConfigError(f"{config.source}: {key}: {why}")
+
     if smtp.security == "none" and not smtp.is_loopback and not smtp.allow_insecure_remote:
-        raise smtp_s.error(
-            "security",
-            f'"none" toward the non-loopback host {smtp.host!r} would send mail and passwords in clear; '
-            'use "starttls" or "tls", or set allow_insecure_remote = true',
-        )
-
-    web_s = _Section(raw, "web", source)
-    base_url = web_s.get("base_url", str, "").rstrip("/")
-    if base_url and not base_url.startswith("https://"):
-        raise web_s.error("base_url", "must start with https://")
-    security_s = _Section(raw, "security", source)
-
-    inbox_s = _Section(raw, "inbox", source)
-    if "password" in inbox_s.data:
-        raise inbox_s.error("password", "secrets are never read from the file: set password_env and export it")
-    inbox = InboxConfig(
-        source=inbox_s.choice("source", ("maildir", "imap"), "maildir"),
-        maildir=inbox_s.path("maildir", str(storage.folder / "inbox")),
-        host=inbox_s.get("host", str, "127.0.0.1"),
-        port=inbox_s.positive("port", int, 993),
-        security=inbox_s.choice("security", IMAP_SECURITY, "tls"),
-        username=inbox_s.get("username", str, ""),
-        password_env=inbox_s.get("password_env", str, "MAILER_IMAP_PASSWORD"),
-        folder=inbox_s.get("folder", str, "INBOX"),
-        processed_folder=inbox_s.get("processed_folder", str, "Traités"),
-        triage_folder=inbox_s.get("triage_folder", str, "À trier"),
-        failed_folder=inbox_s.get("failed_folder", str, "Erreurs"),
-        poll_seconds=inbox_s.positive("poll_seconds", float, 60),
-        idle=inbox_s.get("idle", bool, False),
-    )
-    campaigns_s = _Section(raw, "campaigns", source)
-    campaigns = CampaignsConfig(
-        templates=campaigns_s.path("templates", "templates"),
-        folder=campaigns_s.path("folder", "campaigns"),
-    )
-    return Config(
-        source=source,
-        team=team,
-        storage=storage,
-        smtp=smtp,
-        web=WebConfig(base_url=base_url),
-        security=SecurityConfig(secret_env=security_s.get("secret_env", str, "MAILER_SECRET")),
-        inbox=inbox,
-        campaigns=campaigns,
-    )
+        raise fail("smtp.security", f'"none" toward the non-loopback host {smtp.host!r} would send mail and '
+                   'passwords in clear; use "starttls" or "tls", or set allow_insecure_remote = true')
+    if inbox.source == "imap" and inbox.security == "none" and not is_loopback_host(inbox.host):
+        raise fail("inbox.security", f'"none" toward the non-loopback host {inbox.host!r} would send the '
+                   'password in clear; use "tls" or "starttls"')
+    roles = {"processed_folder": inbox.processed_folder, "triage_folder": inbox.triage_folder,
+             "failed_folder": inbox.failed_folder}
+    for role, name in roles.items():
+        if [inbox.folder, *roles.values()].count(name) > 1:
+            raise fail(f"inbox.{role}", f"{name!r} is also another folder of [inbox]; each needs its own")
+        if inbox.source == "maildir" and ("/" in name or name.startswith(".")):
+            raise fail(f"inbox.{role}", f"{name!r} cannot be a Maildir sub-folder (no / and no leading .)")
+    if smtp.outbox == inbox.maildir:
+        raise fail("smtp.outbox", "must differ from inbox.maildir, or mail captured for others would be "
+                   "read as mail to the team")
+    if os.path.isdir(config.storage.path):
+        raise fail("storage.path", f"{config.storage.path} is a folder; name the file (e.g. var/mailer.json)")
