@@ -14,12 +14,9 @@ reliable place for a VERP token (`team+b-TOKEN@...`) since headers may name anyo
 from __future__ import annotations
 
 import asyncio
-import itertools
+import errno
 import logging
-import mailbox
-import os
 import socket
-import time
 from pathlib import Path
 from types import TracebackType
 
@@ -28,7 +25,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from .config import Config, is_loopback_host
 from .errors import ConfigError, MailerError
-from .store import ensure_private_dir, fsync_dir
+from .maildirs import MaildirWriter
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
@@ -72,46 +69,6 @@ def stamp(data: bytes, mail_from: str, recipients: list[str]) -> bytes:
     lines = [f"Return-Path: <{mail_from}>"] + [f"Delivered-To: {r}" for r in recipients]
     head = ("\n".join(lines) + "\n").encode("utf-8")
     return head + data.replace(b"\r\n", b"\n")
-
-
-class MaildirWriter:
-    """Deliver bytes into one Maildir: written 0600 in tmp/, fsynced, then renamed into new/.
-
-    `mailbox.Maildir.add` creates files with the process umask (usually 0644): messages hold
-    personal data, so the file is created by hand, private from its first byte.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        ensure_private_dir(path.parent)
-        mailbox.Maildir(str(path), create=True)        # tmp/, new/, cur/ created 0700
-        for sub in ("", "tmp", "new", "cur"):
-            ensure_private_dir(path / sub)
-        self._counter = itertools.count()
-        host = socket.gethostname() or "localhost"
-        self._host = host.replace("/", r"\057").replace(":", r"\072")
-
-    def _unique_name(self) -> str:
-        now = time.time()
-        return (f"{int(now)}.M{int((now % 1) * 1e6)}P{os.getpid()}"
-                f"Q{next(self._counter)}R{os.urandom(4).hex()}.{self._host}")
-
-    def deliver(self, data: bytes) -> Path:
-        name = self._unique_name()
-        tmp = self.path / "tmp" / name
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            final = self.path / "new" / name
-            os.rename(tmp, final)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        fsync_dir(self.path / "new")
-        return final
 
 
 class CaptureHandler:
@@ -178,6 +135,20 @@ def _quiet_aiosmtpd() -> None:
         aiosmtpd_log.setLevel(logging.WARNING)
 
 
+def _refuse_contradictions(config: Config) -> None:
+    """Settings the capture server would defeat at every send: senders connect to it in clear and
+    without AUTH. (An outbox that is the inbox is refused by config.py already.)"""
+    smtp, source = config.smtp, config.source
+    if smtp.security != "none":
+        raise ConfigError(f"{source}: smtp.security: the capture server (embedded = true) speaks no TLS, so "
+                          f"security = {smtp.security!r} would fail every send; set it to \"none\", or set "
+                          "smtp.embedded = false to send through a real relay")
+    if smtp.username:
+        raise ConfigError(f"{source}: smtp.username: the capture server (embedded = true) offers no AUTH, "
+                          "so every send would fail; leave it empty, or set smtp.embedded = false to send "
+                          "through a real relay")
+
+
 class CaptureServer:
     """The capture server on `[smtp] host:port`, run in a thread (tests, `dev-smtp`, `serve`).
 
@@ -194,9 +165,12 @@ class CaptureServer:
         if not is_loopback_host(smtp.host):
             raise ConfigError(
                 f"{config.source}: smtp.host: the capture server only listens on a loopback address "
-                f"(127.0.0.1, ::1, localhost), not {smtp.host!r}")
+                f"(127.0.0.1, ::1, localhost), not {smtp.host!r}; to send through {smtp.host}, "
+                "set smtp.embedded = false")
+        _refuse_contradictions(config)
         self.host = smtp.host
         self.port = smtp.port
+        self.config_source = config.source
         self.inbox = config.inbox.maildir
         self.outbox = smtp.outbox
         self.handler = CaptureHandler(config.team.address, self.inbox, self.outbox)
@@ -220,11 +194,28 @@ class CaptureServer:
                 controller.stop(no_assert=True)
             except Exception:  # noqa: BLE001  (the start error is the one worth reporting)
                 pass
-            raise CaptureError(f"cannot start the capture server on {self.host}:{self.port}: {exc}") from None
+            raise CaptureError(self._start_error(exc)) from None
         self._controller = controller
         log.info("capture server listening on %s:%d (team mail -> %s, other mail -> %s)",
                  self.host, self.port, self.inbox, self.outbox)
         return self
+
+    def _start_error(self, exc: BaseException) -> str:
+        """Why it could not start, and which key to change: the OS's words alone do not say."""
+        where = f"cannot start the capture server on {self.host}:{self.port}"
+        code = getattr(exc, "errno", None)
+        if code == errno.EADDRINUSE:
+            why = "the port is in use (another mailer serve or dev-smtp?)"
+            fix = f"stop it, or set smtp.port in {self.config_source}"
+        elif code == errno.EACCES:
+            why = "this user may not listen on that port (ports below 1024 need root)"
+            fix = f"set smtp.port in {self.config_source} to 1024 or above (the sample uses 8025)"
+        elif code in (errno.EADDRNOTAVAIL, socket.EAI_NONAME, socket.EAI_AGAIN):
+            why = "this machine has no such address"
+            fix = f"set smtp.host in {self.config_source} to 127.0.0.1"
+        else:
+            why, fix = str(exc) or type(exc).__name__, f"check smtp.host and smtp.port in {self.config_source}"
+        return f"{where}: {why}; {fix}"
 
     def stop(self) -> None:
         if self._controller is not None:

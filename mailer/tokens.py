@@ -4,11 +4,14 @@ A token is an HMAC of (purpose, address) under the team's secret: unguessable wi
 bound to one address, and short enough for a local part (RFC 5321 caps it at 64 octets).
 Deterministic, so no table is needed to issue one; the inbound side rebuilds the reverse map
 from the addresses it knows.
+
+Message-IDs are the other identifier we mint: random, from `secrets` (see `new_message_id`).
 """
 
 from __future__ import annotations
 
 import hmac
+import secrets
 from collections.abc import Iterable
 
 from .models import SuppressionScope
@@ -22,6 +25,19 @@ TOKEN_HEX = 20            # 80 bits as lower-case hex: case-proof, and `team+u-`
 def make_token(secret: bytes, purpose: str, address: str) -> str:
     message = f"{purpose}\0{address.strip().lower()}".encode("utf-8")
     return hmac.digest(secret, message, "sha256").hex()[:TOKEN_HEX]
+
+
+def new_message_id(domain: str) -> str:
+    """`<32 hex digits@domain>` for a mail the service writes itself (notices, answers, digests).
+
+    A reply's In-Reply-To naming one of our Message-IDs is trusted to thread it (STYLE: "our own
+    Message-IDs can not be forged"), so the ID must be unguessable: 128 bits from `secrets`,
+    never `email.utils.make_msgid`, whose `random` and clock are predictable.
+    """
+    domain = domain.strip()
+    if not domain or any(c in domain for c in "<>@ \t\r\n"):
+        raise ValueError(f"not a domain for a Message-ID: {domain!r}")
+    return f"<{secrets.token_hex(16)}@{domain}>"
 
 
 def unsubscribe_purpose(scope: SuppressionScope | str) -> str:

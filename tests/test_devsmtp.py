@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import mailbox
 import os
+import re
 import signal
 import smtplib
 import socket
@@ -249,6 +250,56 @@ def test_cli_dev_smtp_delivers_and_stops_cleanly(tmp_path: Path, sig: signal.Sig
             proc.wait()
     assert proc.returncode == 0, err.decode()
     assert b"Capture server stopped" in out
+    text = out.decode()
+    assert f"Capture server listening on 127.0.0.1:{port}" in text
+    assert f"-> {tmp_path / 'var' / 'inbox'}/ (read by `mailer serve` or `mailer poll --once`)" in text
+    assert f"-> {tmp_path / 'var' / 'outbox'}/ (read it: mailer outbox list" in text
+    assert "Ctrl-C to stop." in text
     assert b"Traceback" not in err
     assert len(_stored(tmp_path / "var" / "inbox")) == 1
     assert len(_stored(tmp_path / "var" / "outbox")) == 1
+
+
+@pytest.mark.parametrize("command", ["dev-smtp", "serve"])
+def test_busy_port_names_the_key_to_change(tmp_path: Path, command: str) -> None:
+    """A real socket holds the port; the CLI says so, names smtp.port and the file, exits 1."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        config = write_config(tmp_path, smtp_port=port)
+        proc = subprocess.run([sys.executable, "-m", "mailer", "--config", str(config), command],
+                              capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert (f"cannot start the capture server on 127.0.0.1:{port}: the port is in use "
+            f"(another mailer serve or dev-smtp?); stop it, or set smtp.port in {config}") in proc.stderr
+    assert "Traceback" not in proc.stderr and "Errno" not in proc.stderr
+    assert "second terminal" not in proc.stdout            # no next steps for a server that is not running
+
+
+@pytest.mark.parametrize(("extra", "key"), [
+    ('security = "starttls"\n', "smtp.security: the capture server (embedded = true) speaks no TLS"),
+    ('username = "equipe"\n', "smtp.username: the capture server (embedded = true) offers no AUTH"),
+    ('outbox = "var/inbox"\n', "smtp.outbox"),         # the service would read what it sent as incoming
+])
+def test_settings_the_capture_server_would_defeat_are_refused(tmp_path: Path, cli: Callable[..., object],
+                                                              extra: str, key: str) -> None:
+    config = write_config(tmp_path, smtp_port=free_port(), smtp_extra=extra)
+    text = config.read_text(encoding="utf-8")
+    if "security" in extra:
+        text = text.replace('security = "none"\n', "", 1)
+    config.write_text(text, encoding="utf-8")
+    result = cli(config, "dev-smtp")
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert key in result.output and str(config) in result.output  # type: ignore[attr-defined]
+
+
+def test_names_sort_in_arrival_order(tmp_path: Path) -> None:
+    """Many deliveries within one second: the numeric time in the name keeps their order."""
+    from mailer.devsmtp import MaildirWriter
+    from mailer.maildirs import message_names
+
+    writer = MaildirWriter(tmp_path / "box")
+    paths = [writer.deliver(f"Subject: {n}\n\n".encode()) for n in range(50)]
+    assert all(re.match(r"\d+\.M\d{6}P", p.name) for p in paths)
+    assert message_names(tmp_path / "box") == paths

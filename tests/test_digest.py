@@ -24,7 +24,7 @@ def test_digest_lists_open_items_once_a_day(inbox: Inbox, cli) -> None:
     assert send_triage_digest(inbox.config, inbox.store, now) == 2
     (digest,) = [d for d in recorder.deliveries if "coordination@example.org" in d.rcpt_tos]
     text = digest.message.get_body(("plain",)).get_content()
-    assert digest.message["Subject"].startswith("À trier : 2 message(s)")
+    assert digest.message["Subject"] == "À trier : 2 messages en attente (2 nouveaux)"
     assert "« Question »" in text and "« Renseignement »" in text and "inconnu@example.net" in text
     assert "m'expliquer" not in text                                 # never a message body
     assert send_triage_digest(inbox.config, inbox.store, now + timedelta(hours=3)) == 0

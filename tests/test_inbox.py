@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import ssl
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from mailer.devsmtp import MaildirWriter
 from mailer.errors import ConfigError
 from mailer.inbound import source as source_module
 from mailer.inbound.inbox import ImapSource, MaildirSource, SourceError, SourceSecurityError
+from mailer.inbound.maildir import SETTLE_SECONDS
 from tests.dovecot import Dovecot, dovecot, dovecot_factory  # noqa: F401  (fixtures)
 
 PASSWORD_ENV = "MAILER_TEST_IMAP_PASSWORD"
@@ -80,6 +82,68 @@ def test_maildir_wait_returns_when_mail_arrives(tmp_path: Path) -> None:
 
 
 # --- IMAP ------------------------------------------------------------------------------------
+
+def _settled(source: MaildirSource) -> list[Path]:
+    """Pick up dropped files as the poller will once SETTLE_SECONDS have passed (no sleep)."""
+    return source.pick_up_dropped(now=time.time() + SETTLE_SECONDS + 1)
+
+
+def test_a_file_dropped_into_the_inbox_folder_is_picked_up(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    inbox = tmp_path / "inbox"
+    source = MaildirSource(InboxConfig(maildir=inbox))
+    MaildirWriter(inbox).deliver(message(1))
+    dropped = inbox / "Rapport Lyon.EML"
+    dropped.write_bytes(message(2).replace(b"\n", b"\r\n"))      # saved by a mail client: CRLF, 0644
+    os.chmod(dropped, 0o644)
+    caplog.set_level("INFO", logger="mailer.inbound.maildir")
+
+    assert len(_settled(source)) == 1
+    fetched = source.fetch(10)
+    assert [f.raw for f in fetched] == [message(1), message(2).replace(b"\n", b"\r\n")]
+    assert not dropped.exists()
+    (moved,) = [p for p in (inbox / "new").iterdir() if p.read_bytes() == fetched[1].raw]
+    assert fetched[1].uid == f"new/{moved.name}"
+    assert stat.S_IMODE(moved.stat().st_mode) == 0o600
+    assert "Rapport Lyon.EML dropped into" in caplog.text
+    source.move([fetched[1].uid], "processed")                                  # then filed as usual
+    assert len(os.listdir(inbox / ".Traités" / "new")) == 1
+
+
+def test_a_file_still_being_copied_waits_and_wakes_the_poller(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    source = MaildirSource(InboxConfig(maildir=inbox))
+    copying = inbox / "x.eml"
+    copying.write_bytes(message(3))                                             # mtime: now
+    assert source.fetch(10) == [] and copying.exists()                          # not yet: it may be half-written
+    started = time.monotonic()
+    source.wait(30, threading.Event())                                          # wakes once it has settled
+    assert time.monotonic() - started < SETTLE_SECONDS + 2
+    assert [f.raw for f in source.fetch(10)] == [message(3)]
+
+
+def test_other_files_in_the_inbox_folder_are_reported_once_and_left(tmp_path: Path,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    inbox = tmp_path / "inbox"
+    source = MaildirSource(InboxConfig(maildir=inbox))
+    for name in ("dovecot-uidlist", "dovecot.index.log", "subscriptions", "maildirfolder", ".DS_Store"):
+        (inbox / name).write_bytes(b"server state")                             # not ours to read or report
+    (inbox / "notes.txt").write_bytes(message(4))
+    (inbox / "courriers").mkdir()
+    (inbox / "lien.eml").symlink_to(tmp_path / "ailleurs.eml")
+    (tmp_path / "ailleurs.eml").write_bytes(message(5))
+    (inbox / "new" / "un-dossier").mkdir()
+    caplog.set_level("WARNING", logger="mailer.inbound.maildir")
+
+    assert _settled(source) == []
+    assert source.fetch(10) == [] and source.fetch(10) == []
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 4, warnings                                         # once each, not once per poll
+    assert any("notes.txt is not read: only .eml files" in w for w in warnings)
+    assert any("courriers is not read" in w for w in warnings)
+    assert any("lien.eml is not read" in w for w in warnings)                  # a symlink is not a dropped file
+    assert any("un-dossier is not read: not a file" in w for w in warnings)
+    assert (inbox / "notes.txt").exists() and (inbox / "dovecot-uidlist").read_bytes() == b"server state"
+
 
 def test_imap_fetch_never_marks_seen_and_moves_to_accented_folders(dovecot: Dovecot,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:

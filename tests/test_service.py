@@ -23,6 +23,7 @@ from mailer.config import load_config
 from mailer.devsmtp import MaildirWriter
 from mailer.inbound import process
 from mailer.inbound.inbox import ImapSource, MaildirSource, open_source
+from mailer.inbound.maildir import SETTLE_SECONDS
 from mailer.inbound.process import Processor
 from mailer.service import poll_once, serve
 from mailer.store import Store
@@ -236,6 +237,40 @@ def test_serve_command_receives_mail_and_stops_on_sigterm(tmp_path: Path, smtp_s
     assert "Service stopped" in output and "Traceback" not in output
     assert "inbox: " in output and "unsubscribe" in output            # one line per message
     assert maildir_counts(config)["inbox"] == 0
+    # once listening, it says where mail goes and what to type next (before it stops)
+    guide = output[:output.index("Service stopped")]
+    for line in (f"Capture server listening on 127.0.0.1:{capture_port}: nothing leaves this machine.",
+                 f"-> {tmp_path / 'var' / 'inbox'}/ (read by this service)",
+                 f"-> {tmp_path / 'var' / 'outbox'}/ (read it: mailer outbox list, mailer outbox show N",
+                 f"cd {REPO} && . .venv/bin/activate", f"export MAILER_CONFIG={config}",
+                 "do mailer import $k examples/$k.csv; done",
+                 "mailer campaign send campaigns/alerte-exemple.toml", "Ctrl-C to stop."):
+        assert line in guide, line
+
+
+def test_next_steps_say_when_captured_team_mail_is_not_read(tmp_path: Path) -> None:
+    """embedded = true with an IMAP inbox: team mail captured locally would wait forever unread."""
+    from mailer.cli.service import next_steps
+    from mailer.devsmtp import CaptureServer
+
+    config = load_config(write_config(tmp_path, smtp_port=free_port(),
+                                      extra='[inbox]\nsource = "imap"\nhost = "imap.example.org"\n'))
+    text = next_steps(config, CaptureServer(config), polling=True)
+    assert 'NOT read: [inbox] source = "imap"' in text
+    assert "Reading the team inbox imap.example.org (IMAP)" in text
+
+
+def test_poll_reads_a_file_dropped_into_the_inbox_folder(tmp_path: Path, smtp_server: SmtpServer, cli) -> None:
+    config = make_project(tmp_path, smtp_server.port, maildir_inbox())
+    root = load_config(config).inbox.maildir
+    root.mkdir(parents=True)
+    dropped = root / "desinscription.eml"
+    dropped.write_bytes(human_messages()[0])
+    time.sleep(SETTLE_SECONDS + 0.2)                        # a copy unchanged this long is complete
+    result = cli(config, "poll", "--once")
+    assert result.exit_code == 0 and "1 message(s) read." in result.output
+    assert not dropped.exists() and maildir_counts(config)["inbox"] == 0
+    assert_exactly_once(config, 1)
 
 
 def _accepts(port: int) -> bool:

@@ -96,7 +96,7 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from . import campaign, data, inbox, service  # noqa: F401  (each module adds its commands to `main`)
+    from . import campaign, data, inbox, outbox, service  # noqa: F401  (each module adds its commands to `main`)
 
 
 _register()

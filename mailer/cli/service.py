@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 
 import click
 
+from ..config import Config
 from ..devsmtp import CaptureServer
 from . import App, handle_errors, main, pass_app
+
+CHECKOUT = Path(__file__).resolve().parents[2]       # the repository, for an editable install
 
 
 def wait_for_stop_signal() -> int:
@@ -44,19 +51,68 @@ def dev_smtp(app: App) -> None:
     """Run the local capture server on [smtp] host:port (needs embedded = true).
 
     Mail for the team address (and its +tag sub-addresses) goes to the inbox Maildir; every
-    other recipient's copy goes to the outbox Maildir, so nothing leaves this machine.
-    Stop with Ctrl-C or SIGTERM.
+    other recipient's copy goes to the outbox Maildir, so nothing leaves this machine. The
+    inbox is not read here (`mailer serve` does both). Stop with Ctrl-C or SIGTERM.
+
+    \b
+    Example:
+      mailer dev-smtp
     """
     server = CaptureServer(app.config).start()
     try:
-        click.echo(f"Capture server listening on {server.host}:{server.port}\n"
-                   f"  team mail  -> {server.inbox}\n"
-                   f"  other mail -> {server.outbox}\n"
-                   "Ctrl-C to stop.")
+        click.echo(next_steps(app.config, server, polling=False))
         wait_for_stop_signal()
     finally:
         server.stop()
     click.echo("Capture server stopped.")
+
+
+def _mailer_command(config: Config) -> list[str]:
+    """How a second terminal gets the `mailer` command (and this config)."""
+    steps: list[str] = []
+    if (CHECKOUT / ".venv" / "bin" / "activate").exists():
+        steps.append(f"cd {CHECKOUT} && . .venv/bin/activate      # puts `mailer` on the PATH")
+    elif sys.prefix != sys.base_prefix:
+        steps.append(f". {Path(sys.prefix) / 'bin' / 'activate'}      # puts `mailer` on the PATH")
+    elif not shutil.which("mailer"):
+        steps.append(f"alias mailer='{sys.executable} -m mailer'")
+    if config.source != CHECKOUT / "config.toml" or os.environ.get("MAILER_CONFIG"):
+        steps.append(f"export MAILER_CONFIG={config.source}")
+    return steps
+
+
+def _walk_through() -> list[str]:
+    """The README's walk-through, when this is a checkout that has its example files."""
+    if not ((CHECKOUT / "examples" / "groups.csv").exists()
+            and (CHECKOUT / "campaigns" / "alerte-exemple.toml").exists()):
+        return ["mailer import groups groupes.csv   # then members, dossiers, subscribers (README: Data)"]
+    return ["for k in groups dossiers members subscribers; do mailer import $k examples/$k.csv; done",
+            "mailer campaign preview campaigns/alerte-exemple.toml --out preview",
+            "mailer campaign send campaigns/alerte-exemple.toml",
+            "mailer outbox list"]
+
+
+def next_steps(config: Config, capture: CaptureServer | None, polling: bool) -> str:
+    """What `serve` and `dev-smtp` print once listening: where mail goes, what to type next."""
+    lines: list[str] = []
+    if capture is not None:
+        inbox_note = "read by this service" if polling else "read by `mailer serve` or `mailer poll --once`"
+        if config.inbox.source != "maildir":
+            inbox_note = (f"NOT read: [inbox] source = \"{config.inbox.source}\" in {config.source}, "
+                          "so the service reads another mailbox")
+        lines += [f"Capture server listening on {capture.host}:{capture.port}: nothing leaves this machine.",
+                  f"  mail to the team ({config.team.address}, +tags) -> {capture.inbox}/ ({inbox_note})",
+                  f"  mail to anyone else -> {capture.outbox}/ (read it: mailer outbox list, "
+                  "mailer outbox show N, mailer outbox export DIR)"]
+    else:
+        lines.append(f"Mail goes out through {config.smtp.host}:{config.smtp.port} (smtp.embedded is false).")
+    if polling:
+        where = config.inbox.maildir if config.inbox.source == "maildir" else f"{config.inbox.host} (IMAP)"
+        lines.append(f"Reading the team inbox {where} every {config.inbox.poll_seconds:g} s.")
+    lines += ["", "Next, in a second terminal:"]
+    lines += [f"  {step}" for step in [*_mailer_command(config), *_walk_through()]]
+    lines += ["The walk-through, step by step: README.md, \"Walk-through\".", "", "Ctrl-C to stop."]
+    return "\n".join(lines)
 
 
 @contextmanager
@@ -86,6 +142,10 @@ def poll(app: App, once: bool) -> None:
     Each message is recorded in the store before it is moved out of the inbox, so a crash at
     any point loses nothing and applies nothing twice. Without --once, polls every
     poll_seconds until Ctrl-C or SIGTERM (no capture server: see `serve`).
+
+    \b
+    Example:
+      mailer poll --once
     """
     from ..inbound.inbox import open_source
     from ..inbound.process import Processor
@@ -113,10 +173,24 @@ def serve_command(app: App) -> None:
 
     Polls every [inbox] poll_seconds (or waits with IMAP IDLE when idle = true), reconnects
     after server restarts, logs one line per message (never a password nor a body) and stops
-    cleanly on Ctrl-C or SIGTERM.
+    cleanly on Ctrl-C or SIGTERM. Once started it prints where captured mail goes and what to
+    type next.
+
+    \b
+    Example:
+      mailer serve
     """
     from ..service import serve
 
+    config = app.config
     with stop_on_signals() as stop:
-        summary = serve(app.config, stop)
+        # Started here rather than inside serve(): a busy port is an error before anything
+        # else runs, and the next steps are printed only once it listens.
+        capture = CaptureServer(config).start() if config.smtp.embedded else None
+        try:
+            click.echo(next_steps(config, capture, polling=True))
+            summary = serve(config, stop, embedded=False)
+        finally:
+            if capture is not None:
+                capture.stop()
     click.echo("Service stopped. " + " ".join(summary.lines()))

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import jinja2
 
 from ..config import Config
 from ..models import Directory
+from ..tokens import new_message_id as _mint_message_id
 from .decide import AnswerKind, RecordReport
 
 PACKAGED = Path(__file__).resolve().parents[2] / "templates" / "inbound"
@@ -101,7 +102,8 @@ def wording_version(config: Config) -> str:
 
 
 def new_message_id(config: Config) -> str:
-    return make_msgid(domain=config.team.domain)
+    """Stored with the `outgoing` record before sending: a reply naming it threads to what it answered."""
+    return _mint_message_id(config.team.domain)
 
 
 def build_message(config: Config, doc: Mapping[str, Any]) -> EmailMessage:
@@ -112,7 +114,7 @@ def build_message(config: Config, doc: Mapping[str, Any]) -> EmailMessage:
     msg["From"] = Address(config.team.name, addr_spec=config.team.address)
     msg["To"] = Address(addr_spec=doc["to"])
     msg["Subject"] = SUBJECTS[kind]
-    msg["Date"] = format_datetime(datetime.now(UTC))
+    msg["Date"] = format_datetime(datetime.now(UTC).astimezone(config.team.tz))
     msg["Message-ID"] = doc["message_id"]
     if doc.get("reply_to"):
         msg["Reply-To"] = Address(config.team.name, addr_spec=doc["reply_to"])

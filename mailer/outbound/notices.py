@@ -1,17 +1,26 @@
 """Mail the service writes itself to the team: notices to the coordinators.
 
-Failing to send a notice never fails the work it reports on.
+Written in French from subject to signature: the runner's states and reasons are data (English
+identifiers), translated here through a table; an SMTP server's own reply text is quoted as it
+came. Times are the team's (`[team] timezone`). Like every mail we send, a notice carries Date
+and a Message-ID minted from `secrets`. Failing to send a notice never fails the work it reports on.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from datetime import UTC, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
+from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
+from ..clock import french_date
 from ..config import Config
 from ..errors import MailerError
 from ..models import CampaignState
+from ..tokens import new_message_id
 from .send import SmtpTransport
 
 if TYPE_CHECKING:
@@ -19,23 +28,80 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Subject verb and "État" line per campaign state.
+STATES: dict[str, tuple[str, str]] = {
+    CampaignState.DRAFT: ("en préparation", "brouillon, pas encore envoyée"),
+    CampaignState.SENDING: ("en cours d'envoi", "envoi en cours"),
+    CampaignState.PAUSED: ("en pause", "en pause : une partie des destinataires n'a pas encore reçu le message"),
+    CampaignState.DONE: ("terminée", "terminée : tous les destinataires ont été traités"),
+    CampaignState.CANCELLED: ("annulée", "annulée : plus rien ne sera envoyé"),
+}
 
-def notify_coordinators(config: Config, status: "CampaignStatus") -> None:
-    """A short notice to the coordinators; failing to send it never fails the campaign."""
-    if not config.team.coordinators:
-        return
+# The reasons runner.py writes (CampaignStatus.reason), as patterns: what follows the colon is
+# an SMTP reply or a process name, kept as it came.
+REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"interrupted"), "envoi interrompu (Ctrl-C ou arrêt du service) ; "
+                                 "relancez « mailer campaign send » pour le reprendre"),
+    (re.compile(r"cancelled"), "campagne annulée par un coordinateur"),
+    (re.compile(r"paused after repeated errors: (?P<detail>.*)", re.S),
+     "mise en pause après des erreurs répétées du serveur d'envoi ; dernière réponse : {detail}"),
+    (re.compile(r"worker failed: (?P<detail>.*)", re.S),
+     "un processus d'envoi s'est arrêté sur une erreur ({detail}) ; relancez l'envoi pour continuer"),
+    (re.compile(r"(?P<n>\d+) recipients? deferred after temporary errors: send again to retry"),
+     "{n} destinataire(s) reporté(s) après des erreurs temporaires ; relancez l'envoi pour réessayer"),
+)
+
+
+def french_reason(reason: str) -> str:
+    """A runner reason in French; an unknown one is kept (and logged, so the table grows)."""
+    for pattern, french in REASONS:
+        found = pattern.fullmatch(reason.strip())
+        if found:
+            return french.format(**found.groupdict())
+    log.warning("notice: no French wording for the campaign reason %r", reason)
+    return reason
+
+
+def _number(n: int) -> str:
+    """12 345: French digit grouping (a narrow no-break space)."""
+    return f"{n:,}".replace(",", "\u202f")
+
+
+def campaign_notice(config: Config, status: CampaignStatus, now: datetime) -> EmailMessage:
+    """The notice for one campaign's end or pause, ready to send."""
+    verb, state_line = STATES.get(status.state, (str(status.state), str(status.state)))
+    tz = config.team.tz
     message = EmailMessage()
-    verb = "terminée" if status.state == CampaignState.DONE else "en pause"
-    message["Subject"] = f"Campagne « {status.name} » {verb} : {status.sent} envoyés sur {status.total}"
-    message["From"] = config.team.address
-    message["To"] = ", ".join(config.team.coordinators)
-    message["Auto-Submitted"] = "auto-generated"
-    lines = [f"Campagne : {status.name}", f"État : {status.state}", f"Destinataires : {status.total}",
-             f"Envoyés : {status.sent}", f"Échecs définitifs : {status.failed}",
-             f"Adresses supprimées (désinscrites, en erreur) : {status.suppressed}", f"Restants : {status.pending}"]
+    message["Subject"] = (f"Campagne « {status.name} » {verb} : {_number(status.sent)} "
+                          f"envoyé{'s' if status.sent > 1 else ''} sur {_number(status.total)}")
+    message["From"] = Address(config.team.name, addr_spec=config.team.address)
+    message["To"] = [Address(addr_spec=a) for a in config.team.coordinators]
+    message["Date"] = format_datetime(now.astimezone(tz))
+    message["Message-ID"] = new_message_id(config.team.domain)
+    message["Auto-Submitted"] = "auto-generated"           # RFC 3834: no auto-reply back at us
+    lines = ["Bonjour,", "", f"Campagne : {status.name}", f"État : {state_line}"]
     if status.reason:
-        lines.append(f"Motif : {status.reason}")
-    message.set_content("\n".join(lines) + "\n\n-- \nmailer\n")
+        lines.append(f"Motif : {french_reason(status.reason)}")
+    if status.started:
+        lines.append(f"Commencée le {french_date(status.started, tz)}")
+    if status.finished:
+        lines.append(f"Terminée le {french_date(status.finished, tz)}")
+    lines += ["", f"Destinataires : {_number(status.total)}", f"Envoyés : {_number(status.sent)}",
+              f"Échecs définitifs : {_number(status.failed)}",
+              f"Adresses écartées (désinscrites, en erreur) : {_number(status.suppressed)}",
+              f"Restant à envoyer : {_number(status.pending)}", "",
+              "Pour le détail : « mailer campaign list », puis « mailer campaign status FICHIER.toml ».",
+              "", "-- ", f"mailer, le service d'envoi de l'équipe « {config.team.name} »"]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+def notify_coordinators(config: Config, status: CampaignStatus) -> None:
+    """Send the notice; failing to send it never fails the campaign."""
+    if not config.team.coordinators:
+        log.info("no notice for campaign %s: [team] coordinators is empty in %s", status.name, config.source)
+        return
+    message = campaign_notice(config, status, datetime.now(UTC))
     transport = SmtpTransport(config.smtp)
     try:
         transport.send_message(message)
