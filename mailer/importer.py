@@ -1,36 +1,33 @@
 """CSV files -> validated records, each row judged on its own and reported by line number.
 
 Pure apart from reading the file: the caller passes the group codes already known, and
-`registry.import_file` stores the result. Files come from French spreadsheet software, so the
-reader accepts `,` `;` or tab delimiters (guessed from the header line), UTF-8 with or without
-BOM, UTF-16 with BOM ("Texte Unicode") and cp1252 as the fallback when UTF-8 fails.
+`registry.import_file` stores the result. The file format (encodings, delimiters) is
+`spreadsheet`'s business, the header vocabulary `columns`' and the values' `labels`'; here each
+kind is a spec table: a record type, its key, and one parser per column.
+
+Only the columns a file has are read: `ParsedFile.fields` says which, so that a re-import
+leaves every other stored field as it was.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
+import difflib
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from enum import StrEnum
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from .columns import COLUMNS, CONTACTS, ImportKind, header_key, match_header
 from .errors import ImportFileError
-from .models import Dossier, DossierStatus, Group, GroupKind, Member, Subscriber
+from .labels import DOSSIER_STATUSES, GROUP_KINDS, SUBSCRIBER_STATUSES, Vocabulary
+from .models import Dossier, Group, Member, Subscriber, code_key
+from .spreadsheet import decode, read_rows
 
 Record = Group | Dossier | Member | Subscriber
-DELIMITERS = (",", ";", "\t")
-
-
-class ImportKind(StrEnum):
-    GROUPS = "groups"
-    DOSSIERS = "dossiers"
-    MEMBERS = "members"
-    SUBSCRIBERS = "subscribers"
 
 
 class RowError(ValueError):
@@ -52,12 +49,20 @@ class Problem:
 class ParsedFile:
     """What one file yields: records in file order (duplicates resolved, last wins)."""
 
-    kind: ImportKind
+    kind: str
     source: str
     rows: int = 0
     records: list[Record] = field(default_factory=list)
     rejected: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    fields: tuple[str, ...] = ()                        # the record fields the file gives
+    lines: dict[str, int] = field(default_factory=dict)  # record key -> the line it came from
+
+
+@dataclass(frozen=True)
+class Context:
+    known_groups: frozenset[str]        # upper-cased codes
+    tz: tzinfo                          # a date without offset is in the team's zone
 
 
 # --- cell checks -------------------------------------------------------------------------
@@ -96,173 +101,197 @@ def normalize_email(value: str, column: str = "email") -> str:
     return checked.ascii_email.lower()
 
 
-def _optional_email(value: str, column: str) -> str:
+# --- one parser per column: (cell, the column's title in the file, context) -> value ------
+
+CellParser = Callable[[str, str, Context], Any]
+
+
+def _text(value: str, column: str, ctx: Context) -> str:
+    return clean_text(value, column)
+
+
+def _as_written(value: str, column: str, ctx: Context) -> str:
+    """A csv: audience's names go to the renderer as written: it is the one place that checks
+    header values, and a hostile name fails that recipient alone, with its reason in the journal."""
+    return value.strip()
+
+
+def _required(value: str, column: str, ctx: Context) -> str:
+    return clean_text(value, column, required=True)
+
+
+def _email(value: str, column: str, ctx: Context) -> str:
+    return normalize_email(value, column)
+
+
+def _optional_email(value: str, column: str, ctx: Context) -> str:
     return normalize_email(value, column) if value.strip() else ""
 
 
-def _code(value: str, column: str) -> str:
-    """Group codes and dossier refs are keys; a space or separator inside one is a typo."""
+def _code(value: str, column: str, ctx: Context) -> str:
+    """Group codes and dossier refs are keys, stored in upper case; a space inside one is a typo."""
     code = clean_text(value, column, required=True)
     if any(c.isspace() or c in ",;" for c in code):
         raise RowError(f"{column} {code!r} must not contain spaces, ',' or ';'")
-    return code
+    return code_key(code)
 
 
-def _group_kind(value: str) -> str:
-    text = clean_text(value, "kind", required=True)
-    key = text.lower().replace(" ", "_").replace("-", "_")
-    try:
-        return GroupKind(key).value
-    except ValueError:
-        allowed = ", ".join(k.value for k in GroupKind)
-        raise RowError(f"kind {text!r} is not one of {allowed}") from None
+def _unknown_groups(codes: list[str], ctx: Context) -> str:
+    """The message for codes not stored, with a hint that is true for this store."""
+    named = f"unknown group {codes[0]!r}" if len(codes) == 1 else f"unknown group(s) {', '.join(codes)}"
+    if not ctx.known_groups:
+        return f"{named}: no group is stored yet (import the groups file first)"
+    near = difflib.get_close_matches(codes[0], sorted(ctx.known_groups), n=1, cutoff=0.75)
+    hint = f"; did you mean {near[0]}?" if near else ""
+    return f"{named} (not among the {len(ctx.known_groups)} stored groups: mailer groups list{hint})"
 
 
-def _group_ref(code: str, known_groups: Collection[str]) -> str:
-    if code not in known_groups:
-        raise RowError(f"unknown group {code!r} (import the groups file first)")
-    return code
+def _group(value: str, column: str, ctx: Context) -> str:
+    code = clean_text(value, column)
+    if code and code_key(code) not in ctx.known_groups:
+        raise RowError(_unknown_groups([code_key(code)], ctx))
+    return code_key(code)
 
 
-# --- one builder per kind: cells (by column name) -> record --------------------------------
-
-Cells = dict[str, str]
-Builder = Callable[[Cells, Collection[str]], Record]
-
-
-def _group(cells: Cells, known: Collection[str]) -> Group:
-    return Group(code=_code(cells["code"], "code"), name=clean_text(cells["name"], "name", True),
-                 kind=_group_kind(cells["kind"]), city=clean_text(cells["city"], "city"),
-                 email=_optional_email(cells["email"], "email"))
-
-
-def _dossier(cells: Cells, known: Collection[str]) -> Dossier:
-    ref = _code(cells["ref"], "ref")
-    try:
-        status = DossierStatus.parse(clean_text(cells["status"], "status", True)).value
-    except ValueError as exc:
-        raise RowError(str(exc)) from None
-    codes = clean_text(cells["groups"], "groups").replace(",", ";").split(";")
-    groups = list(dict.fromkeys(c.strip() for c in codes if c.strip()))
-    unknown = [c for c in groups if c not in known]
+def _groups(value: str, column: str, ctx: Context) -> list[str]:
+    codes = clean_text(value, column).replace(",", ";").split(";")
+    groups = list(dict.fromkeys(code_key(c) for c in codes if c.strip()))
+    unknown = [c for c in groups if c not in ctx.known_groups]
     if unknown:
-        raise RowError(f"unknown group(s) {', '.join(unknown)} (import the groups file first)")
-    return Dossier(ref=ref, person=clean_text(cells["person"], "person", True),
-                   country=clean_text(cells["country"], "country"), status=status,
-                   referent_email=_optional_email(cells["referent_email"], "referent_email"),
-                   groups=groups)
+        raise RowError(_unknown_groups(unknown, ctx))
+    return groups
 
 
-def _member(cells: Cells, known: Collection[str]) -> Member:
-    group = clean_text(cells["group"], "group")
-    return Member(email=normalize_email(cells["email"]), name=clean_text(cells["name"], "name"),
-                  group=_group_ref(group, known) if group else "")
+def _one_of(vocabulary: Vocabulary, required: bool = True) -> CellParser:
+    def parse(value: str, column: str, ctx: Context) -> str:
+        text = clean_text(value, column, required)
+        try:
+            return vocabulary.parse(text) if text else ""
+        except ValueError as exc:
+            raise RowError(f"{column} {exc}") from None
+    return parse
 
 
-def _subscriber(cells: Cells, known: Collection[str]) -> Subscriber:
-    return Subscriber(email=normalize_email(cells["email"]), name=clean_text(cells["name"], "name"))
+DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
+
+
+def _moment(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    return None
+
+
+def _instant(value: str, column: str, ctx: Context) -> str:
+    """ISO 8601 or French `20/03/2026 10:00` (team's zone when no offset) -> UTC ISO, to the second."""
+    text = clean_text(value, column)
+    if not text:
+        return ""
+    moment = _moment(text)
+    if moment is None:
+        raise RowError(f"{column} {text!r} is not a date (2026-03-20 10:00 or 20/03/2026 10:00)")
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=ctx.tz)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
 class _Spec:
-    columns: tuple[str, ...]
+    record: type
     key: str
-    build: Builder
+    parsers: dict[str, CellParser]
+    defaults: dict[str, Any] = field(default_factory=dict)   # for required fields of the type
 
 
-SPECS: dict[ImportKind, _Spec] = {
-    ImportKind.GROUPS: _Spec(("code", "name", "kind", "city", "email"), "code", _group),
-    ImportKind.DOSSIERS: _Spec(("ref", "person", "country", "status", "referent_email", "groups"),
-                               "ref", _dossier),
-    ImportKind.MEMBERS: _Spec(("email", "name", "group"), "email", _member),
-    ImportKind.SUBSCRIBERS: _Spec(("email", "name"), "email", _subscriber),
+SUBSCRIBER = {"email": _email, "name": _text, "first_name": _text}
+SPECS: dict[str, _Spec] = {
+    ImportKind.GROUPS: _Spec(Group, "code", {"code": _code, "name": _required, "kind": _one_of(GROUP_KINDS),
+                                             "city": _text, "email": _optional_email}),
+    ImportKind.DOSSIERS: _Spec(Dossier, "ref", {"ref": _code, "person": _required, "country": _text,
+                                                "status": _one_of(DOSSIER_STATUSES),
+                                                "referent_email": _optional_email, "groups": _groups},
+                               {"country": ""}),
+    ImportKind.MEMBERS: _Spec(Member, "email", {**SUBSCRIBER, "group": _group}),
+    # An empty status or date cell gives "": not given, registry keeps the stored one (upsert_subscribers).
+    ImportKind.SUBSCRIBERS: _Spec(Subscriber, "email", {**SUBSCRIBER, "status": _one_of(SUBSCRIBER_STATUSES, False),
+                                                        "since": _instant}),
+    CONTACTS: _Spec(Subscriber, "email", {"email": _email, "name": _as_written, "first_name": _as_written}),
 }
+assert all(set(s.parsers) == {c.field for c in COLUMNS[k]} for k, s in SPECS.items())
+
+
+def _build(spec: _Spec, cells: dict[str, tuple[str, str]], ctx: Context) -> Record:
+    """cells: field -> (title in the file, cell text). `Prénom` + `Nom` become the name."""
+    values = {name: spec.parsers[name](text, title, ctx) for name, (title, text) in cells.items()}
+    if "first_name" in values:
+        values["name"] = " ".join(p for p in (values.pop("first_name"), values.get("name", "")) if p)
+    return spec.record(**{**spec.defaults, **values})
 
 
 # --- files ----------------------------------------------------------------------------------
 
-def decode(data: bytes, source: str) -> str:
-    """UTF-16 (with BOM), else UTF-8 (BOM optional), else cp1252: what spreadsheets write."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+def _outside(row: list[str], width: int, unnamed: set[int]) -> list[str]:
+    return [c.strip() for i, c in enumerate(row) if c.strip() and (i >= width or i in unnamed)]
+
+
+def parse_text(text: str, kind: str, known_groups: Collection[str] = (), source: str = "<text>",
+               skip: Collection[str] = (), tz: tzinfo = UTC) -> ParsedFile:
+    """Validate every row; bad rows become `Problem`s, the good ones records.
+
+    `skip` names columns to leave out on purpose (any other unknown column is an error).
+    """
+    spec = SPECS[kind]
+    result = ParsedFile(kind=kind, source=source)
+    ctx = Context(frozenset(code_key(c) for c in known_groups), tz)
+    rows = read_rows(text, source)
+    _, header = next(rows, (0, []))
+    if not any(cell.strip() for cell in header):
+        expected = ", ".join(c.field for c in COLUMNS[kind] if c.required)
+        raise ImportFileError(f"{source}: the file is empty or its first line is blank "
+                              f"(expected a header with at least: {expected})")
+    positions = match_header(header, kind, source, skip)
+    skipped = {header_key(s) for s in skip}
+    unnamed = {i for i, h in enumerate(header) if not header_key(h)} - {
+        i for i, h in enumerate(header) if header_key(h) in skipped}
+    result.fields = tuple(dict.fromkeys("name" if c == "first_name" else c for c in spec.parsers if c in positions))
+    key_title = header[positions[spec.key]].strip()
+    kept: dict[str, tuple[int, Record]] = {}
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        result.rows += 1
+        outside = _outside(row, len(header), unnamed)
+        if outside:
+            result.rejected.append(Problem(line, f"{len(outside)} value(s) outside the header's columns "
+                                                 f"({', '.join(map(repr, outside))}); a delimiter inside "
+                                                 "a value needs quotes"))
+            continue
+        cells = {c: (header[i].strip(), row[i] if i < len(row) else "") for c, i in positions.items()}
         try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise ImportFileError(f"{source}: invalid UTF-16 text: {exc}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise ImportFileError(f"{source}: the file is neither UTF-8 nor Windows-1252 text; "
-                              "save it again as 'CSV UTF-8'") from None
-
-
-def sniff_delimiter(header_line: str) -> str:
-    """The separator used most in the header; the header's names never contain one."""
-    counts = {d: header_line.count(d) for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _first_line(text: str) -> str:
-    return re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
-
-
-def _columns(header: list[str], spec: _Spec, source: str) -> dict[str, int]:
-    names = [h.strip().strip("\ufeff").strip().lower() for h in header]
-    positions: dict[str, int] = {}
-    for index, name in enumerate(names):
-        if name in spec.columns and name in positions:
-            raise ImportFileError(f"{source}: column {name!r} appears twice in the header")
-        positions.setdefault(name, index)
-    missing = [c for c in spec.columns if c not in positions]
-    if missing:
-        raise ImportFileError(f"{source}: missing column(s) {', '.join(missing)} in the header "
-                              f"(expected {','.join(spec.columns)}; found {','.join(names)})")
-    return {c: positions[c] for c in spec.columns}
-
-
-def parse_text(text: str, kind: ImportKind, known_groups: Collection[str] = (),
-               source: str = "<text>") -> ParsedFile:
-    """Validate every row; bad rows become `Problem`s, the good ones records."""
-    spec = SPECS[ImportKind(kind)]
-    result = ParsedFile(kind=ImportKind(kind), source=source)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(_first_line(text)))
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise ImportFileError(f"{source}: the file is empty (expected a header {','.join(spec.columns)})")
-        columns = _columns(header, spec, source)
-        kept: dict[str, tuple[int, Record]] = {}
-        end = reader.line_num
-        for row in reader:
-            line, end = end + 1, reader.line_num   # a quoted cell may span lines: report the first
-            if not any(cell.strip() for cell in row):
-                continue
-            result.rows += 1
-            cells = {c: (row[i] if i < len(row) else "") for c, i in columns.items()}
-            try:
-                record = spec.build(cells, known_groups)
-            except RowError as exc:
-                result.rejected.append(Problem(line, str(exc)))
-                continue
-            key = getattr(record, spec.key)
-            if key in kept:
-                result.warnings.append(Problem(line, f"{spec.key} {key} already on line {kept[key][0]}: "
-                                                     "this line replaces it"))
-            kept[key] = (line, record)
-    except csv.Error as exc:
-        raise ImportFileError(f"{source}: line {reader.line_num}: unreadable CSV: {exc}") from None
+            record = _build(spec, cells, ctx)
+        except RowError as exc:
+            result.rejected.append(Problem(line, str(exc)))
+            continue
+        key = getattr(record, spec.key)
+        if key in kept:
+            result.warnings.append(Problem(line, f"{key_title} {key} already on line {kept[key][0]}: "
+                                                 "this line replaces it"))
+        kept[key] = (line, record)     # last wins, at the place of the first
     result.records = [record for _, record in kept.values()]
+    result.lines = {key: line for key, (line, _) in kept.items()}
     return result
 
 
-def read_file(path: Path, kind: ImportKind, known_groups: Collection[str] = ()) -> ParsedFile:
+def read_file(path: Path, kind: str, known_groups: Collection[str] = (), skip: Collection[str] = (),
+              tz: tzinfo = UTC) -> ParsedFile:
     """Read and validate one CSV file; only an unreadable file raises `ImportFileError`."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return parse_text(decode(data, str(path)), kind, known_groups, source=str(path))
+    return parse_text(decode(data, str(path)), kind, known_groups, str(path), skip, tz)

@@ -11,6 +11,11 @@ from enum import StrEnum
 from typing import Any
 
 
+def code_key(code: str) -> str:
+    """Group codes and dossier refs compare in upper case (old stores may hold `g021`)."""
+    return code.strip().upper()
+
+
 class GroupKind(StrEnum):
     GROUPE_LOCAL = "groupe_local"
     CERCLE_ACTION = "cercle_action"
@@ -40,6 +45,11 @@ class DossierStatus(StrEnum):
     @property
     def label(self) -> str:
         return {"active": "actif", "suspended": "suspendu", "closed": "clos"}[self.value]
+
+
+class SubscriberStatus(StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"        # a double opt-in waits: never mailed, never activated by an import
 
 
 class SuppressionReason(StrEnum):
@@ -136,10 +146,16 @@ class Directory:
     members: tuple[Member, ...] = ()
 
     def group(self, code: str) -> Group | None:
-        return next((g for g in self.groups if g.code == code), None)
+        key = code_key(code)
+        return next((g for g in self.groups if code_key(g.code) == key), None)
 
     def dossier(self, ref: str) -> Dossier | None:
-        return next((d for d in self.dossiers if d.ref == ref), None)
+        key = code_key(ref)
+        return next((d for d in self.dossiers if code_key(d.ref) == key), None)
+
+    def members_of(self, code: str) -> list[Member]:
+        key = code_key(code)
+        return [m for m in self.members if m.group and code_key(m.group) == key]
 
     def member(self, email: str) -> Member | None:
         email = email.lower()

@@ -1,8 +1,7 @@
-"""The team's data over `Store`: directory, subscribers, suppressions, and bulk upserts.
+"""The team's data over `Store`: directory, subscribers, suppressions, and (from `bulk`) imports.
 
 Writes go through one `Store.transaction()` each (one lock, one file rewrite); reads take a
-lock-free `Snapshot`. Bulk upserts work on `tx.raw(table)` dicts with an index built once,
-because TinyDB's `update` walks the whole table on every call (50k rows would be quadratic).
+lock-free `Snapshot`. Bulk upserts and file imports live in `bulk` and are re-exported here.
 
 Suppressions are facts about people (they unsubscribed, bounced, complained, were erased): an
 import updates the records of suppressed addresses but never lifts the suppression; only
@@ -11,19 +10,20 @@ import updates the records of suppressed addresses but never lifts the suppressi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
 from . import importer
+from .bulk import (UPSERTS, ImportReport, UpsertResult, import_file, upsert_dossiers,  # noqa: F401  (re-exported)
+                   upsert_groups, upsert_members, upsert_subscribers)
 from .errors import MailerError
-from .importer import ImportKind, Problem, RowError
+from .importer import RowError
 from .models import (Directory, Dossier, Group, Member, Subscriber, Suppression, SuppressionReason,
-                     SuppressionScope)
+                     SuppressionScope, code_key)
 from .store import Snapshot, Store, Transaction
 
 GROUPS = "groups"
@@ -50,29 +50,6 @@ class InvalidValueError(RegistryError):
     """An address or name given on the command line failed the import's checks."""
 
 
-@dataclass(frozen=True)
-class UpsertResult:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    suppressed: int = 0     # rows whose address is suppressed: stored, still not mailed
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    kind: ImportKind
-    source: str
-    rows: int
-    result: UpsertResult
-    rejected: tuple[Problem, ...]
-    warnings: tuple[Problem, ...]
-
-    @property
-    def complete(self) -> bool:
-        """Every row went in (the CLI's exit status 0)."""
-        return not self.rejected
-
-
 def now_iso() -> str:
     """ISO 8601 UTC, to the second: every date this module writes."""
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -95,10 +72,20 @@ def canonical_email(email: str) -> str:
 # --- reads (lock-free snapshots) -------------------------------------------------------------
 
 def load_directory(snapshot: Snapshot) -> Directory:
+    """Codes and refs in upper case, whatever an older store holds (`g021` is `G021`)."""
+    def group(g: Group) -> Group:
+        return replace(g, code=code_key(g.code))
+
+    def dossier(d: Dossier) -> Dossier:
+        return replace(d, ref=code_key(d.ref), groups=[code_key(c) for c in d.groups])
+
+    def member(m: Member) -> Member:
+        return replace(m, group=code_key(m.group))
+
     return Directory(
-        groups=tuple(Group.from_doc(d) for d in snapshot.docs(GROUPS)),
-        dossiers=tuple(Dossier.from_doc(d) for d in snapshot.docs(DOSSIERS)),
-        members=tuple(Member.from_doc(d) for d in snapshot.docs(MEMBERS)),
+        groups=tuple(group(Group.from_doc(d)) for d in snapshot.docs(GROUPS)),
+        dossiers=tuple(dossier(Dossier.from_doc(d)) for d in snapshot.docs(DOSSIERS)),
+        members=tuple(member(Member.from_doc(d)) for d in snapshot.docs(MEMBERS)),
     )
 
 
@@ -171,6 +158,13 @@ def _suppress_in(tx: Transaction, key: str, reason: SuppressionReason, scope: Su
     return record
 
 
+def records_of(snapshot: Snapshot, email: str) -> dict[str, int]:
+    """How many member and subscriber records hold this address (what `erase` would delete)."""
+    key = canonical_email(email)
+    return {name: sum(1 for d in snapshot.iter_docs(name) if str(d.get("email", "")).lower() == key)
+            for name in (MEMBERS, SUBSCRIBERS)}
+
+
 def erase(store: Store, email: str, by: str) -> int:
     """Right to erasure: drop the person's member and subscriber records, keep only the address
     on the suppression list (reason `erased`) so no import or sign-up brings them back.
@@ -201,82 +195,6 @@ def unsuppress(store: Store, email: str, by: str) -> Suppression:
         _append(tx.raw(SUPPRESSION_EVENTS), {"email": key, "action": "unsuppress", "reason": lifted.reason,
                                               "scope": lifted.scope, "date": now_iso(), "by": by})
     return lifted
-
-
-# --- bulk upserts ----------------------------------------------------------------------------
-
-def _upsert(store: Store, table_name: str, key: str, docs: Iterable[dict[str, Any]],
-            address: str, on_insert: Callable[[], dict[str, Any]] | None = None) -> UpsertResult:
-    """Add or update by key in one transaction; never deletes, never duplicates.
-
-    Fields absent from a doc are kept (a subscriber's status survives a re-import); fields
-    present replace the stored value, empty or not: the file is the truth for its columns.
-    """
-    added = updated = unchanged = suppressed = 0
-    with store.transaction() as tx:
-        table = tx.raw(table_name)
-        fold = str.lower if key == "email" else str
-        index = {fold(d.get(key, "")): doc_id for doc_id, d in table.items()}
-        blocked = {d.get("email", "").lower() for d in tx.peek(SUPPRESSIONS).values()}
-        next_id = max((int(k) for k in table), default=0) + 1
-        for doc in docs:
-            doc_id = index.get(fold(doc[key]))
-            if doc_id is None:
-                table[str(next_id)] = {**(on_insert() if on_insert else {}), **doc}
-                index[fold(doc[key])] = str(next_id)
-                next_id += 1
-                added += 1
-            else:
-                merged = {**table[doc_id], **doc}
-                if merged != table[doc_id]:
-                    table[doc_id] = merged
-                    updated += 1
-                else:
-                    unchanged += 1
-            if doc.get(address) and doc[address].lower() in blocked:
-                suppressed += 1
-    return UpsertResult(added, updated, unchanged, suppressed)
-
-
-def upsert_groups(store: Store, groups: Sequence[Group]) -> UpsertResult:
-    return _upsert(store, GROUPS, "code", (g.to_doc() for g in groups), "email")
-
-
-def upsert_dossiers(store: Store, dossiers: Sequence[Dossier]) -> UpsertResult:
-    return _upsert(store, DOSSIERS, "ref", (d.to_doc() for d in dossiers), "referent_email")
-
-
-def upsert_members(store: Store, members: Sequence[Member]) -> UpsertResult:
-    return _upsert(store, MEMBERS, "email", (m.to_doc() for m in members), "email")
-
-
-def upsert_subscribers(store: Store, subs: Sequence[Subscriber]) -> UpsertResult:
-    """Only email and name come from a file: status and `since` are set once, on insert."""
-    docs = ({"email": s.email, "name": s.name} for s in subs)
-    return _upsert(store, SUBSCRIBERS, "email", docs, "email",
-                   on_insert=lambda: {"status": "active", "since": now_iso()})
-
-
-UPSERTS: dict[ImportKind, Callable[[Store, Any], UpsertResult]] = {
-    ImportKind.GROUPS: upsert_groups,
-    ImportKind.DOSSIERS: upsert_dossiers,
-    ImportKind.MEMBERS: upsert_members,
-    ImportKind.SUBSCRIBERS: upsert_subscribers,
-}
-
-
-def import_file(store: Store, kind: ImportKind, path: Path) -> ImportReport:
-    """Read, validate and store one CSV file; bad rows are reported, the rest goes in.
-
-    Group references are checked against the groups stored when the import starts (groups are
-    never deleted, so a code known then is still known when the rows are written).
-    """
-    kind = ImportKind(kind)
-    known = {d["code"] for d in store.snapshot().docs(GROUPS)}
-    parsed = importer.read_file(Path(path), kind, known)
-    result = UPSERTS[kind](store, parsed.records) if parsed.records else UpsertResult()
-    return ImportReport(kind, parsed.source, parsed.rows, result,
-                        tuple(parsed.rejected), tuple(parsed.warnings))
 
 
 # --- subscribers by hand ---------------------------------------------------------------------

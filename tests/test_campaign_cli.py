@@ -128,6 +128,8 @@ def test_a_temporary_refusal_and_a_normal_send_show_nothing_in_flight(setup, smt
 def test_a_connection_lost_after_the_message_left_counts_as_a_possible_duplicate(setup, smtp_server: SmtpServer,
                                                                                   cli) -> None:
     config, campaign = setup(30)
+    config.write_text(config.read_text(encoding="utf-8").replace("retry_seconds = [0.2, 0.2]",
+                                                                "retry_seconds = [0.05, 0.05, 0.05, 0.05, 0.05]"))
     smtp_server.handler.drop_every = 9          # closes the connection after reading the message
     assert cli(config, "campaign", "send", str(campaign), "--yes").exit_code == 0
     drops = smtp_server.handler.data_seen - len(smtp_server.handler.deliveries)

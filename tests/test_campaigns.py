@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -66,10 +67,24 @@ def test_a_person_reached_several_ways_in_any_case_gets_one_message(tmp_path: Pa
 
 
 def test_csv_audience_reads_spreadsheet_exports(tmp_path: Path) -> None:
-    (tmp_path / "liste.csv").write_bytes("email,name\r\nelus@example.org,Hélène Rivière\r\nnot-an-address,X\r\n"
-                                         .encode("cp1252"))
+    (tmp_path / "liste.csv").write_bytes("email,name\r\nelus@example.org,Hélène Rivière\r\n".encode("cp1252"))
     recipients = resolve_audience(campaign(tmp_path, "csv:liste.csv"), DIRECTORY, [])
     assert [(r.email, r.name) for r in recipients] == [("elus@example.org", "Hélène Rivière")]
+
+
+def test_csv_audience_row_without_a_valid_address_is_an_error_not_a_skip(tmp_path: Path) -> None:
+    (tmp_path / "liste.csv").write_bytes("email,name\r\nelus@example.org,Hélène Rivière\r\nnot-an-address,X\r\n"
+                                         .encode("cp1252"))
+    with pytest.raises(AudienceError, match=r"1 unusable row\(s\): line 3: email 'not-an-address'"):
+        resolve_audience(campaign(tmp_path, "csv:liste.csv"), DIRECTORY, [])
+
+
+@pytest.mark.parametrize("audience", ["dossier:di-2025-014", "group:g037", "group:G037"])
+def test_codes_and_refs_match_in_any_case(tmp_path: Path, audience: str) -> None:
+    recipients = resolve_audience(campaign(tmp_path, audience), DIRECTORY, SUBSCRIBERS)
+    assert "groupe37@example.org" in emails(recipients)
+    assert all(r.group in ("", "G037", "C012") for r in recipients)
+    assert DIRECTORY.dossier(" Di-2025-014 ").ref == "DI-2025-014"   # what render uses for `dossier =`
 
 
 @pytest.mark.parametrize("audience,message", [
@@ -106,3 +121,32 @@ def test_campaign_file_round_trip(tmp_path: Path) -> None:
     path.write_text("name = [", encoding="utf-8")
     with pytest.raises(CampaignError, match="invalid TOML"):
         load_campaign(path)
+
+
+def test_a_campaign_dossier_in_lower_case_renders(tmp_path: Path) -> None:
+    """`dossier = "di-2025-014"` in a campaign file finds the stored DI-2025-014."""
+    from conftest import DATA
+
+    from mailer.config import parse_config
+    from mailer.outbound.render import CampaignRenderer, RenderOptions
+
+    raw = {"team": {"name": "Protégeons les personnes", "address": "plp@example.org"},
+           "campaigns": {"templates": str(DATA / "templates")}}
+    c = campaign(tmp_path, "dossier:di-2025-014", dossier="di-2025-014", template="alert",
+                 subject="Action urgente : {{ dossier.person }}", vars={"deadline": "15 décembre"})
+    config = parse_config(raw, tmp_path / "config.toml")
+    renderer = CampaignRenderer(config, c, DIRECTORY, b"k", RenderOptions(salt="s"))
+    recipient = resolve_audience(c, DIRECTORY, [])[0]
+    message = message_from_bytes(renderer.build(recipient, 1).data, policy=policy.default)
+    assert message["Subject"] == "Action urgente : Leïla Sadeghi"
+
+
+@pytest.mark.parametrize("audience, why", [("group:J007", "no address and no members"),
+                                            ("dossier:DI-2025-099", "none of its groups has an address"),
+                                            ("csv:vide.csv", "a header and no rows")])
+def test_an_expression_that_reaches_nobody_says_so(tmp_path: Path, audience: str, why: str) -> None:
+    (tmp_path / "vide.csv").write_text("Courriel;Nom\n", encoding="utf-8")
+    directory = Directory(groups=DIRECTORY.groups, members=DIRECTORY.members,
+                          dossiers=(*DIRECTORY.dossiers, Dossier("DI-2025-099", "P", "Iran", "active", "", ["J007"])))
+    with pytest.raises(AudienceError, match=f"{audience!r} reaches nobody \\(.*{why}"):
+        resolve_audience(campaign(tmp_path, ["groups", audience]), directory, SUBSCRIBERS)

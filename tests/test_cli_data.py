@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+from click.testing import CliRunner
 import pytest
 
 from mailer import registry
@@ -77,10 +80,13 @@ def test_bad_rows_are_listed_with_line_numbers_and_exit_3(imported: Path, cli: C
 
 def test_unreadable_file_exits_1_with_the_reason(project: Path, cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
-    path.write_text("mail,nom\na@example.org,A\n", encoding="utf-8")
+    path.write_text("mail,nom,téléfone\na@example.org,A,06\n", encoding="utf-8")
     result = cli(project, "import", "subscribers", str(path))
     assert result.exit_code == 1
-    assert "missing column(s) email, name" in result.output
+    assert "column 'téléfone' is not understood for subscribers" in result.output
+    assert json_lines(cli(project, "subscribers", "list", "--json").output) == []
+    skipped = cli(project, "import", "subscribers", str(path), "--skip-column", "Téléfone")
+    assert skipped.exit_code == 0 and "1 added" in skipped.output
 
 
 def test_store_is_private_after_an_import(imported: Path) -> None:
@@ -116,7 +122,7 @@ def test_suppression_survives_import_and_remove_is_recorded(project: Path, cli: 
     subs = {s["email"]: s["suppressed"] for s in json_lines(cli(project, "subscribers", "list", "--json").output)}
     assert subs == {"anne@example.org": "unsubscribe (bulletin)", "bob@example.org": None}
 
-    removed = cli(project, "suppressions", "remove", "ANNE@example.org", "--by", "claire")
+    removed = cli(project, "suppressions", "remove", "ANNE@example.org", "--by", "claire", "--yes")
     assert removed.exit_code == 0 and "Re-enabled anne@example.org" in removed.output
     assert cli(project, "suppressions", "list").output.strip() == "No suppressions."
     event = registry.suppression_events(store.snapshot())[-1]
@@ -149,7 +155,7 @@ def test_erase_removes_the_person_and_no_import_brings_them_back(project: Path, 
     members.write_text("email,name,group\nzoe@example.org,Zoé Côté,\npaul@example.org,Paul,\n", encoding="utf-8")
     assert cli(project, "import", "members", str(members)).exit_code == 0
     assert cli(project, "subscribers", "add", "zoe@example.org", "--name", "Zoé").exit_code == 0
-    result = cli(project, "erase", "Zoe@Example.org", "--by", "dpo")
+    result = cli(project, "erase", "Zoe@Example.org", "--by", "dpo", "--yes")
     assert result.exit_code == 0 and "2 record(s) deleted" in result.output
     assert [m["email"] for m in json_lines(cli(project, "members", "list", "--json").output)] == ["paul@example.org"]
     assert json_lines(cli(project, "subscribers", "list", "--json").output) == []
@@ -158,3 +164,68 @@ def test_erase_removes_the_person_and_no_import_brings_them_back(project: Path, 
     assert cli(project, "import", "members", str(members)).exit_code == 0
     listed = {m["email"]: m["suppressed"] for m in json_lines(cli(project, "members", "list", "--json").output)}
     assert listed["zoe@example.org"]          # re-imported data is still suppressed: never mailed
+
+
+@pytest.mark.parametrize("args, doing", [
+    (("erase", "anne@example.org"), "erase anne@example.org"),
+    (("suppressions", "remove", "anne@example.org"), "re-enable anne@example.org"),
+])
+def test_destructive_commands_refuse_without_a_terminal(project: Path, cli: Cli, args: tuple[str, ...],
+                                                        doing: str) -> None:
+    """CliRunner's stdin is no terminal: like a cron job or a pipe, it must not answer 'yes' by accident."""
+    store = store_of(project)
+    registry.suppress(store, "anne@example.org", SuppressionReason.BOUNCE, source="dsn-1")
+    registry.add_subscriber(store, "anne@example.org", "Anne")
+    before = (registry.suppression_map(store.snapshot()), registry.subscribers(store.snapshot()))
+    result = cli(project, *args, input="y\n")
+    assert result.exit_code == 1
+    assert f"refusing to {doing} without confirmation: no terminal to ask on; pass --yes" in result.output
+    assert (registry.suppression_map(store.snapshot()), registry.subscribers(store.snapshot())) == before
+
+
+def _set(store: Store, table: str, **values: str) -> None:
+    with store.transaction() as tx:
+        for doc in tx.raw(table).values():
+            doc.update(values)
+
+
+def test_tables_show_times_in_the_team_zone_and_json_as_stored(project: Path, cli: Cli) -> None:
+    store = store_of(project)
+    registry.add_subscriber(store, "anne@example.org", "Anne")
+    registry.suppress(store, "bob@example.org", SuppressionReason.COMPLAINT, source="arf-1")
+    _set(store, "subscribers", since="2026-01-15T23:30:00+00:00")
+    _set(store, "suppressions", date="2026-07-01T22:05:00+00:00")
+    assert "2026-01-16 00:30" in cli(project, "subscribers", "list").output          # Paris, winter: UTC+1
+    assert "2026-07-02 00:05" in cli(project, "suppressions", "list").output         # Paris, summer: UTC+2
+    assert json_lines(cli(project, "subscribers", "list", "--json").output)[0]["since"] == "2026-01-15T23:30:00+00:00"
+    assert json_lines(cli(project, "suppressions", "list", "--json").output)[0]["date"] == "2026-07-01T22:05:00+00:00"
+    removed = cli(project, "suppressions", "remove", "bob@example.org", "--yes")
+    assert "since 2026-07-02 00:05" in removed.output
+
+
+EXAMPLE_RE = r"\x08\nExample:\n  mailer [^\n]+$"
+
+
+def _commands(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, click.Command]]:
+    found = [(" ".join(path), command)]
+    for name, sub in getattr(command, "commands", {}).items():
+        found += _commands(sub, (*path, name))
+    return found
+
+
+@pytest.mark.parametrize("name", [*DATA_COMMANDS, "erase", "parse", "triage", "reports"])
+def test_every_data_and_inbox_command_ends_its_help_with_one_example(name: str) -> None:
+    for path, command in _commands(main.commands[name], (name,)):
+        help_text = inspect.cleandoc(command.help or "")
+        match = re.search(EXAMPLE_RE, help_text)
+        assert match, f"mailer {path}: no example at the end of its help"
+        assert match.group(0).split("\n")[-1].strip().startswith(f"mailer {path.split()[0]}"), path
+        shown = CliRunner().invoke(main, [*path.split(), "--help"]).output
+        assert "\n  Example:\n    mailer " in shown, path
+
+
+def test_the_export_commands_exist() -> None:
+    for group in ("groups", "dossiers", "members", "subscribers"):
+        assert "export" in main.commands[group].commands      # type: ignore[attr-defined]
+    help_text = inspect.cleandoc(main.commands["members"].commands["export"].help)  # type: ignore[attr-defined]
+    assert help_text.endswith("\x08\nExample:\n  mailer members export --csv membres.csv --labels fr")

@@ -70,8 +70,8 @@ def test_reports_list_and_csv(inbox: Inbox, cli, tmp_path: Path) -> None:  # typ
     out = tmp_path / "reports.csv"
     result = cli(inbox.config_path, "reports", "list", "--csv", str(out))
     assert result.exit_code == 0, result.output
-    with out.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    with out.open(encoding="utf-8-sig", newline="") as handle:      # a BOM and ';', for French spreadsheets
+        rows = list(csv.DictReader(handle, delimiter=";"))
     assert list(rows[0]) == ["date", "dossier", "group", "sender", "type", "count", "amount_eur", "action_date",
                              "message_id"]
     assert len(rows) == 4 + 5 + 3

@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from zoneinfo import ZoneInfo
+
+from mailer.columns import COLUMNS, header_key
 from mailer.errors import ImportFileError
-from mailer.importer import ImportKind, normalize_email, parse_text, read_file, RowError
+from mailer.importer import CONTACTS, ImportKind, normalize_email, parse_text, read_file, RowError
 from mailer.models import Dossier, Group, Member, Subscriber
 
 FR_DEV = Path(__file__).parent / "data" / "fr-dev"
@@ -65,22 +68,110 @@ def test_dossier_groups_quoted_when_they_contain_the_delimiter(tmp_path: Path, d
                                       ["G037", "G058"])]
 
 
-def test_header_is_case_and_space_insensitive_and_extra_columns_are_ignored() -> None:
+def test_header_is_case_and_space_insensitive_and_an_unknown_column_is_skipped_only_on_request() -> None:
     text = " Name ;Téléphone; EMAIL \nAnne;0600000000;ANNE@EXAMPLE.ORG\n"
-    parsed = parse_text(text, ImportKind.SUBSCRIBERS)
+    with pytest.raises(ImportFileError, match=r"column 'Téléphone' is not understood for subscribers; "
+                                              r"to leave it out on purpose: --skip-column 'Téléphone'"):
+        parse_text(text, ImportKind.SUBSCRIBERS, source="x.csv")
+    parsed = parse_text(text, ImportKind.SUBSCRIBERS, skip=["telephone"])     # matched as headers are
     assert parsed.records == [Subscriber("anne@example.org", "Anne")]
+    assert parsed.fields == ("email", "name")
+    with pytest.raises(ImportFileError, match=r"--skip-column 'Portable': no such column in the header"):
+        parse_text(text, ImportKind.SUBSCRIBERS, skip=["Téléphone", "Portable"], source="x.csv")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("email,nom\na@example.org,A\n", "missing column(s) name"),
-    ("code,name,city\n", "missing column(s) kind, email"),
-    ("", "the file is empty"),
-    ("email,name,email\n", "column 'email' appears twice"),
+@pytest.mark.parametrize("kind, header, expected", [
+    ("subscribers", "nom\n", "missing column(s) email (in French: Courriel)"),
+    ("groups", "code,name,city\n", "missing column(s) kind (in French: Type)"),
+    ("subscribers", "", "the file is empty"),
+    ("subscribers", "\nemail\n", "its first line is blank"),
+    ("subscribers", "email,name,email\n", "columns 'email' and 'email' both mean email"),
+    ("members", "Email;Courriel\n", "columns 'Email' and 'Courriel' both mean email"),
+    ("members", "Emial;Nom\n", "column 'Emial' is not understood for members (did you mean 'Courriel', email?)"),
+    ("members", "Courriel;Prenon;Nom\n", "(did you mean 'Prénom', first_name?)"),
+    ("dossiers", "Ref;Person;Staut\n", "(did you mean 'Statut', status?)"),
 ])
-def test_unusable_header_is_a_clear_error(text: str, expected: str) -> None:
-    kind = ImportKind.GROUPS if text.startswith("code") else ImportKind.SUBSCRIBERS
-    with pytest.raises(ImportFileError, match=expected.replace("(", r"\(").replace(")", r"\)")):
-        parse_text(text, kind, source="x.csv")
+def test_unusable_header_is_a_clear_error(kind: str, header: str, expected: str) -> None:
+    with pytest.raises(ImportFileError) as caught:
+        parse_text(header, kind, source="x.csv")
+    assert expected in str(caught.value)
+    assert str(caught.value).startswith("x.csv: ")
+
+
+def test_each_kind_has_distinct_header_spellings() -> None:
+    """Two columns of one kind answering to the same spelling would make a header ambiguous."""
+    for kind, columns in COLUMNS.items():
+        keys = [k for c in columns for k in c.keys]
+        assert len(keys) == len(set(keys)), kind
+
+
+@pytest.mark.parametrize("header", ["email", "Email", "E-mail", "e_mail", "Mail", "Courriel", "COURRIEL",
+                                    "Adresse électronique", "adresse electronique", "Adresse e-mail",
+                                    "Adresse_E-Mail", " Mél "])
+def test_every_spelling_of_the_email_column(header: str) -> None:
+    parsed = parse_text(f"{header}\nZoe@Example.org\n", ImportKind.SUBSCRIBERS)
+    assert parsed.records == [Subscriber("zoe@example.org", "")] and parsed.fields == ("email",)
+    assert header_key(header) in {"email", "mail", "courriel", "adresseelectronique", "adresseemail", "mel"}
+
+
+def test_french_headers_for_each_kind() -> None:
+    groups = parse_text("Code;Nom du groupe;Type;Ville;Courriel\n"
+                        "g037;Groupe 37 de Lyon;Groupe local;Lyon;G37@Example.org\n"
+                        "c021;Cercle de Besançon;cercle d’action;Besançon;\n"
+                        "j007;Antenne de Lille;ANTENNE-JEUNES;Lille;\n", ImportKind.GROUPS)
+    assert [(g.code, g.kind, g.email) for g in groups.records] == [
+        ("G037", "groupe_local", "g37@example.org"), ("C021", "cercle_action", ""), ("J007", "antenne_jeunes", "")]
+    dossiers = parse_text("Réf;Personne;Pays;Statut;Référent;Groupes\n"
+                          "di-2025-014;Leïla Sadeghi;Iran;Actif;R@Example.org;g037, G058\n", ImportKind.DOSSIERS, KNOWN)
+    assert dossiers.records == [Dossier("DI-2025-014", "Leïla Sadeghi", "Iran", "active", "r@example.org",
+                                        ["G037", "G058"])]
+    members = parse_text("Prénom;Nom;Adresse e-mail;Groupe\nAnne;Rivière;anne@example.org;g037\n"
+                         ";Sans Prénom;s@example.org;\nSeule;;seule@example.org;\n", ImportKind.MEMBERS, KNOWN)
+    assert members.records == [Member("anne@example.org", "Anne Rivière", "G037"),
+                               Member("s@example.org", "Sans Prénom", ""), Member("seule@example.org", "Seule", "")]
+    assert members.fields == ("email", "name", "group")
+    subscribers = parse_text("Courriel;Statut;Date d'inscription\na@example.org;en attente;20/03/2026 10:00\n"
+                             "b@example.org;Actif;2026-07-01\n", ImportKind.SUBSCRIBERS, tz=ZoneInfo("Europe/Paris"))
+    assert [(s.status, s.since) for s in subscribers.records] == [
+        ("pending", "2026-03-20T09:00:00+00:00"), ("active", "2026-06-30T22:00:00+00:00")]
+
+
+def test_columns_absent_from_the_file_are_not_in_fields() -> None:
+    parsed = parse_text("ref;person;status\nD1;P;clos\n", ImportKind.DOSSIERS)
+    assert parsed.fields == ("ref", "person", "status")
+    assert parsed.records == [Dossier("D1", "P", "", "closed", "", [])]
+    with pytest.raises(ImportFileError, match="missing column"):
+        parse_text("ref;person\nD1;P\n", ImportKind.DOSSIERS)
+
+
+def test_cells_outside_the_header_reject_their_row() -> None:
+    text = ("email;name\n"
+            "a@example.org;Anne;;\n"                      # 2: empty extra cells, as spreadsheets pad rows
+            "b@example.org;Dupont; Marie\n"               # 3: an unquoted ';' split a name
+            "c@example.org;Carl\n")
+    parsed = parse_text(text, ImportKind.SUBSCRIBERS)
+    assert [s.email for s in parsed.records] == ["a@example.org", "c@example.org"]
+    assert [str(p) for p in parsed.rejected] == [
+        "line 3: 1 value(s) outside the header's columns ('Marie'); a delimiter inside a value needs quotes"]
+    unnamed = parse_text("email;;name\na@example.org;;A\nb@example.org;x;B\n", ImportKind.SUBSCRIBERS)
+    assert [p.line for p in unnamed.rejected] == [3] and len(unnamed.records) == 1
+
+
+def test_unknown_group_hint_is_true_for_the_store() -> None:
+    text = "email;group\na@example.org;G999\nb@example.org;g036\nc@example.org;g037\n"
+    empty = parse_text(text, ImportKind.MEMBERS)
+    assert "no group is stored yet (import the groups file first)" in empty.rejected[0].message
+    known = parse_text(text, ImportKind.MEMBERS, {"g037", "G058"})       # an old store's lower-case code
+    assert [m.group for m in known.records] == ["G037"]
+    messages = [p.message for p in known.rejected]
+    assert messages[0] == "unknown group 'G999' (not among the 2 stored groups: mailer groups list)"
+    assert messages[1].endswith("did you mean G037?)") and "import the groups file first" not in messages[1]
+
+
+def test_contacts_read_like_an_import() -> None:
+    parsed = parse_text("Prénom,Nom,Courriel\nHélène,Rivière,Elus@Example.org\n,,pas-une-adresse\n", CONTACTS)
+    assert [(c.email, c.name) for c in parsed.records] == [("elus@example.org", "Hélène Rivière")]
+    assert [p.line for p in parsed.rejected] == [3]
 
 
 def test_undecodable_or_missing_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -110,7 +201,7 @@ def test_bad_rows_are_reported_with_their_line_and_the_rest_is_kept() -> None:
     assert "not a valid address" in lines[3]
     assert "control character (U+000A)" in lines[5]
     assert "SMTPUTF8" in lines[7]
-    assert "unknown group 'G999'" in lines[8]
+    assert "unknown group 'G999'" in lines[8] and "mailer groups list" in lines[8]
     assert "email is empty" in lines[9]
     assert "U+0007" in lines[10]
     assert parsed.rows == 8
@@ -121,7 +212,7 @@ def test_group_and_dossier_rows_are_checked() -> None:
     groups = parse_text("code,name,kind,city,email\n"
                         "G1,Groupe 1,Groupe local,Lyon,\n"       # kind spelled as a label: accepted
                         "G2,Groupe 2,club,Lyon,g2@example.org\n"
-                        "G 3,Groupe 3,cercle_action,,\n"
+                        "g 3,Groupe 3,cercle_action,,\n"
                         "G4,,antenne_jeunes,,\n", ImportKind.GROUPS)
     assert groups.records == [Group("G1", "Groupe 1", "groupe_local", "Lyon", "")]
     assert [(p.line, p.message.split(" ")[0]) for p in groups.rejected] == [(3, "kind"), (4, "code"), (5, "name")]
@@ -132,7 +223,7 @@ def test_group_and_dossier_rows_are_checked() -> None:
                           "D4,P,Iran,closed,not-mail,\n", ImportKind.DOSSIERS, KNOWN)
     assert [(d.ref, d.status, d.groups) for d in dossiers.records] == [("D1", "suspended", ["G037"])]
     messages = {p.line: p.message for p in dossiers.rejected}
-    assert "unknown status" in messages[3]
+    assert messages[3].startswith("status 'en cours' is not one of active (actif)")
     assert "unknown group(s) G404, G405" in messages[4]
     assert "referent_email" in messages[5]
 
@@ -153,7 +244,27 @@ def test_email_normalisation() -> None:
             normalize_email(bad)
 
 
-def test_utf8_bom_is_not_part_of_the_first_column(tmp_path: Path) -> None:
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_utf8_bom_is_not_part_of_the_first_column(tmp_path: Path, encoding: str) -> None:
+    """Some tools put a UTF-8 BOM in front of cp1252 text: neither may become 'ï»¿code'."""
     path = tmp_path / "bom.csv"
-    path.write_bytes(codecs.BOM_UTF8 + "code;name;kind;city;email\nG1;Groupe;groupe_local;Évry;\n".encode())
+    path.write_bytes(codecs.BOM_UTF8 + "code;name;kind;city;email\nG1;Groupe;groupe_local;Évry;\n".encode(encoding))
     assert read_file(path, ImportKind.GROUPS).records == [Group("G1", "Groupe", "groupe_local", "Évry", "")]
+
+
+def test_utf16_without_bom_is_a_clear_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "email\na@example.org\n", "utf-16-le")
+    with pytest.raises(ImportFileError, match="NUL bytes"):
+        read_file(path, ImportKind.SUBSCRIBERS)
+
+
+@pytest.mark.parametrize("cell", ["not a date", "32/01/2026", "2026-13-01"])
+def test_a_bad_date_rejects_its_row(cell: str) -> None:
+    parsed = parse_text(f"email;since\na@example.org;{cell}\n", ImportKind.SUBSCRIBERS)
+    assert parsed.records == [] and "is not a date" in parsed.rejected[0].message
+
+
+def test_a_formula_guard_is_removed_on_reading() -> None:
+    parsed = parse_text("email;name\na@example.org;'=HYPERLINK(\"x\")\nb@example.org;'Apostrophe\n",
+                        ImportKind.SUBSCRIBERS)
+    assert [s.name for s in parsed.records] == ['=HYPERLINK("x")', "'Apostrophe"]

@@ -168,3 +168,48 @@ def test_two_processes_importing_at_once_keep_every_row(store: Store, tmp_path: 
     emails = [doc["email"] for doc in data["members"].values()]
     assert len(emails) == len(set(emails)) == 2 * 6 * 300
     assert len(data["members"]) == 3600
+
+
+def test_a_reimport_writes_only_the_columns_the_file_has(loaded: Store, tmp_path: Path) -> None:
+    before = registry.load_directory(loaded.snapshot()).dossier("DI-2025-014")
+    path = write(tmp_path / "d.csv", "Référence;Personne;Statut\ndi-2025-014;Leïla Sadeghi;suspendu\n", "cp1252")
+    report = registry.import_file(loaded, ImportKind.DOSSIERS, path)
+    assert (report.result.updated, report.kept) == (1, ("country", "referent_email", "groups"))
+    after = registry.load_directory(loaded.snapshot()).dossier("DI-2025-014")
+    assert after.status == "suspended"
+    assert (after.country, after.referent_email, after.groups) == (before.country, before.referent_email, before.groups)
+    assert len(registry.load_directory(loaded.snapshot()).dossiers) == 8          # matched, not duplicated
+
+
+def test_codes_are_matched_in_any_case_and_stored_in_upper_case(store: Store, tmp_path: Path) -> None:
+    with store.transaction() as tx:
+        tx.raw("groups")["1"] = {"code": "g021", "name": "Groupe 21", "kind": "groupe_local", "city": "", "email": ""}
+    assert registry.load_directory(store.snapshot()).groups[0].code == "G021"     # an old store, read
+    report = registry.import_file(store, ImportKind.GROUPS, write(tmp_path / "g.csv", "code;name;kind\nG021;G 21;"
+                                                                                      "groupe_local\n"))
+    assert (report.result.added, report.result.updated) == (0, 1)
+    assert [d["code"] for d in store.snapshot().docs("groups")] == ["G021"]
+    path = write(tmp_path / "m.csv", "email;group\na@example.org;g021\n")
+    members = registry.import_file(store, ImportKind.MEMBERS, path)
+    assert members.complete and store.snapshot().docs("members")[0]["group"] == "G021"
+
+
+def test_a_file_never_activates_a_pending_subscriber(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path / "s.csv", "email;status\na@example.org;pending\n")
+    registry.import_file(store, ImportKind.SUBSCRIBERS, path)
+    (sub,) = registry.subscribers(store.snapshot())
+    assert (sub.status, sub.since[:2]) == ("pending", "20")
+    report = registry.import_file(store, ImportKind.SUBSCRIBERS,
+                                  write(tmp_path / "s.csv", "email;name;status;since\na@example.org;Anne;active;\n"))
+    assert report.result.held == ("a@example.org",)
+    assert [str(w) for w in report.warnings] == [
+        "line 2: a@example.org waits for its double opt-in confirmation: the file's status 'active' is not applied "
+        "(the person confirms by mail, or: mailer subscribers add a@example.org)"]
+    (again,) = registry.subscribers(store.snapshot())
+    assert (again.name, again.status, again.since) == ("Anne", "pending", sub.since)   # empty date: kept
+
+
+def test_records_of_counts_what_erase_would_delete(loaded: Store) -> None:
+    registry.add_subscriber(loaded, "claire.vasseur@example.org")
+    assert registry.records_of(loaded.snapshot(), "Claire.Vasseur@example.org") == {"members": 1, "subscribers": 1}
+    assert registry.erase(loaded, "claire.vasseur@example.org", by="dpo") == 2

@@ -1,12 +1,16 @@
-"""Commands for the team's reference data: import, groups, dossiers, members, subscribers, suppressions."""
+"""Commands for the team's reference data: import, groups, dossiers, members, subscribers, suppressions.
+
+Tables show times in the team's zone (`clock.for_people`); `--json` keeps them as stored.
+The `export` commands are in `exports.py`, suppressions and erasure in `suppressions.py`.
+"""
 
 from __future__ import annotations
 
-import getpass
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
@@ -14,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import registry
+from ..clock import for_people
 from ..importer import ImportKind
 from ..models import Suppression
 from . import App, handle_errors, main, pass_app
@@ -32,7 +37,9 @@ def _cell(value: Any) -> Text:
     return Text("" if value is None else str(value))
 
 
-def _show(rows: list[dict[str, Any]], columns: Columns, title: str, as_json: bool) -> None:
+def _show(rows: list[dict[str, Any]], columns: Columns, title: str, as_json: bool,
+          tz: ZoneInfo | None = None, times: tuple[str, ...] = ()) -> None:
+    """A table for people (the `times` keys in `tz`), or JSON lines as stored."""
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -44,7 +51,8 @@ def _show(rows: list[dict[str, Any]], columns: Columns, title: str, as_json: boo
     for _, header in columns:
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(row.get(key)) for key, _ in columns))
+        shown = {**row, **{k: for_people(row.get(k), tz) for k in times if tz is not None}}
+        table.add_row(*(_cell(shown.get(key)) for key, _ in columns))
     Console().print(table)
 
 
@@ -53,32 +61,36 @@ def _with_suppression(doc: dict[str, Any], suppressed: dict[str, Suppression]) -
     return {**doc, "suppressed": f"{found.reason} ({found.scope})" if found else None}
 
 
-def _who() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):     # no login name in some containers
-        return "cli"
-
-
 @main.command("import")
 @click.argument("kind", type=click.Choice([k.value for k in ImportKind]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-column", "skip", multiple=True, metavar="NAME",
+              help="Leave this column of the file out on purpose (repeatable); any other unknown column is an error.")
 @pass_app
 @handle_errors
 @click.pass_context
-def import_command(ctx: click.Context, app: App, kind: str, file: Path) -> None:
+def import_command(ctx: click.Context, app: App, kind: str, file: Path, skip: tuple[str, ...]) -> None:
     """Add or update groups, dossiers, members or subscribers from a CSV FILE.
 
-    Accepts ',' or ';' separators, UTF-8 (with or without BOM) or Windows-1252. Rows are
-    matched by code, ref or e-mail: nothing is duplicated or deleted. Invalid rows are listed
-    with their line number and the rest is imported; the exit status is then 3.
+    Accepts ',' ';' or tab separators, UTF-8 (with or without BOM), UTF-16 or Windows-1252.
+    Headers in English or French, in any case (Courriel, Prénom + Nom, Groupe, Référence,
+    Statut...); a column the import does not know is an error unless --skip-column names it.
+    A column absent from the file leaves that field as stored. Rows are matched by code, ref
+    (any case) or e-mail: nothing is duplicated or deleted. Invalid rows are listed with their
+    line number and the rest is imported; the exit status is then 3.
+
+    \b
+    Example:
+      mailer import members membres.csv --skip-column Téléphone
     """
-    report = registry.import_file(app.store, ImportKind(kind), file)
+    report = registry.import_file(app.store, ImportKind(kind), file, skip, app.config.team.tz)
     r = report.result
     click.echo(f"{file.name}: {report.rows} rows: {r.added} added, {r.updated} updated, "
                f"{r.unchanged} unchanged, {len(report.rejected)} rejected.")
     if r.suppressed:
         click.echo(f"{r.suppressed} rows are suppressed addresses: stored, and still not mailed.")
+    if report.kept and r.updated + r.unchanged:
+        click.echo(f"Not in the file, so left as stored: {', '.join(report.kept)}.")
     for problem in report.warnings:
         click.echo(f"warning: {problem}")
     for problem in report.rejected:
@@ -89,7 +101,12 @@ def import_command(ctx: click.Context, app: App, kind: str, file: Path) -> None:
 
 @main.group("groups")
 def groups_group() -> None:
-    """Local groups, action circles and youth branches."""
+    """Local groups, action circles and youth branches.
+
+    \b
+    Example:
+      mailer groups list
+    """
 
 
 @groups_group.command("list")
@@ -97,7 +114,12 @@ def groups_group() -> None:
 @pass_app
 @handle_errors
 def groups_list(app: App, as_json: bool) -> None:
-    """List the groups."""
+    """List the groups.
+
+    \b
+    Example:
+      mailer groups list --json
+    """
     rows = [g.to_doc() for g in registry.load_directory(app.store.snapshot()).groups]
     _show(rows, [("code", "Code"), ("name", "Name"), ("kind", "Kind"), ("city", "City"),
                  ("email", "E-mail")], "Groups", as_json)
@@ -105,7 +127,12 @@ def groups_list(app: App, as_json: bool) -> None:
 
 @main.group("dossiers")
 def dossiers_group() -> None:
-    """Individual cases (dossiers) and the groups entrusted with them."""
+    """Individual cases (dossiers) and the groups entrusted with them.
+
+    \b
+    Example:
+      mailer dossiers list
+    """
 
 
 @dossiers_group.command("list")
@@ -113,7 +140,12 @@ def dossiers_group() -> None:
 @pass_app
 @handle_errors
 def dossiers_list(app: App, as_json: bool) -> None:
-    """List the dossiers."""
+    """List the dossiers.
+
+    \b
+    Example:
+      mailer dossiers list --json
+    """
     rows = [d.to_doc() for d in registry.load_directory(app.store.snapshot()).dossiers]
     _show(rows, [("ref", "Ref"), ("person", "Person"), ("country", "Country"), ("status", "Status"),
                  ("referent_email", "Referent"), ("groups", "Groups")], "Dossiers", as_json)
@@ -121,7 +153,12 @@ def dossiers_list(app: App, as_json: bool) -> None:
 
 @main.group("members")
 def members_group() -> None:
-    """Members of the team, with their group if they have one."""
+    """Members of the team, with their group if they have one.
+
+    \b
+    Example:
+      mailer members list
+    """
 
 
 @members_group.command("list")
@@ -129,7 +166,12 @@ def members_group() -> None:
 @pass_app
 @handle_errors
 def members_list(app: App, as_json: bool) -> None:
-    """List the members (and whether each address is suppressed)."""
+    """List the members (and whether each address is suppressed).
+
+    \b
+    Example:
+      mailer members list --json
+    """
     snapshot = app.store.snapshot()
     suppressed = registry.suppression_map(snapshot)
     rows = [_with_suppression(m.to_doc(), suppressed) for m in registry.load_directory(snapshot).members]
@@ -139,7 +181,12 @@ def members_list(app: App, as_json: bool) -> None:
 
 @main.group("subscribers")
 def subscribers_group() -> None:
-    """Bulletin subscribers."""
+    """Bulletin subscribers.
+
+    \b
+    Example:
+      mailer subscribers list
+    """
 
 
 @subscribers_group.command("list")
@@ -147,12 +194,17 @@ def subscribers_group() -> None:
 @pass_app
 @handle_errors
 def subscribers_list(app: App, as_json: bool) -> None:
-    """List the bulletin subscribers (and whether each address is suppressed)."""
+    """List the bulletin subscribers (and whether each address is suppressed).
+
+    \b
+    Example:
+      mailer subscribers list --json
+    """
     snapshot = app.store.snapshot()
     suppressed = registry.suppression_map(snapshot)
     rows = [_with_suppression(s.to_doc(), suppressed) for s in registry.subscribers(snapshot)]
     _show(rows, [("email", "E-mail"), ("name", "Name"), ("status", "Status"), ("since", "Since"),
-                 ("suppressed", "Suppressed")], "Subscribers", as_json)
+                 ("suppressed", "Suppressed")], "Subscribers", as_json, app.config.team.tz, ("since",))
 
 
 @subscribers_group.command("add")
@@ -161,12 +213,18 @@ def subscribers_list(app: App, as_json: bool) -> None:
 @pass_app
 @handle_errors
 def subscribers_add(app: App, email: str, name: str) -> None:
-    """Subscribe EMAIL to the bulletin (or re-activate it)."""
+    """Subscribe EMAIL to the bulletin (or re-activate it).
+
+    \b
+    Example:
+      mailer subscribers add anne.riviere@example.org --name "Anne Rivière"
+    """
     sub = registry.add_subscriber(app.store, email, name)
     click.echo(f"Subscribed {sub.email}" + (f" ({sub.name})" if sub.name else "") + ".")
     found = registry.suppression_map(app.store.snapshot()).get(sub.email)
     if found:
-        click.echo(f"Note: {sub.email} is suppressed ({found.reason}, {found.scope}, {found.date}): "
+        click.echo(f"Note: {sub.email} is suppressed ({found.reason}, {found.scope}, "
+                   f"{for_people(found.date, app.config.team.tz)}): "
                    "it receives nothing until `mailer suppressions remove`.")
 
 
@@ -175,47 +233,14 @@ def subscribers_add(app: App, email: str, name: str) -> None:
 @pass_app
 @handle_errors
 def subscribers_remove(app: App, email: str) -> None:
-    """Remove EMAIL from the bulletin subscribers (not a suppression: see `suppressions`)."""
+    """Remove EMAIL from the bulletin subscribers (not a suppression: see `suppressions`).
+
+    \b
+    Example:
+      mailer subscribers remove anne.riviere@example.org
+    """
     sub = registry.remove_subscriber(app.store, email)
     click.echo(f"Removed {sub.email} from the subscribers.")
 
 
-@main.group("suppressions")
-def suppressions_group() -> None:
-    """Addresses that must not be mailed: unsubscribed, bounced, complained or erased."""
-
-
-@suppressions_group.command("list")
-@json_option
-@pass_app
-@handle_errors
-def suppressions_list(app: App, as_json: bool) -> None:
-    """List the suppressed addresses with reason, scope, date and source."""
-    found = registry.suppression_map(app.store.snapshot()).values()
-    rows = [s.to_doc() for s in sorted(found, key=lambda s: (s.date, s.email))]
-    _show(rows, [("email", "E-mail"), ("reason", "Reason"), ("scope", "Scope"), ("date", "Date"),
-                 ("source", "Source")], "Suppressions", as_json)
-
-
-@suppressions_group.command("remove")
-@click.argument("email")
-@click.option("--by", default=None, help="Who re-enables the address (default: cli:<login>).")
-@pass_app
-@handle_errors
-def suppressions_remove(app: App, email: str, by: str | None) -> None:
-    """Re-enable EMAIL: it may be mailed again. The change is recorded with who and when."""
-    lifted = registry.unsuppress(app.store, email, by or _who())
-    click.echo(f"Re-enabled {lifted.email} (was suppressed: {lifted.reason}, {lifted.scope}, "
-               f"since {lifted.date}).")
-
-
-@main.command("erase")
-@click.argument("email")
-@click.option("--by", default=None, help="Who asked for the erasure (default: cli:<login>).")
-@pass_app
-@handle_errors
-def erase(app: App, email: str, by: str | None) -> None:
-    """Right to erasure: delete EMAIL's member and subscriber records; keep only the address on the
-    suppression list (reason erased) so that no import brings it back."""
-    removed = registry.erase(app.store, email, by or _who())
-    click.echo(f"Erased {email.strip().lower()}: {removed} record(s) deleted; the address stays suppressed (erased).")
+from . import exports, suppressions  # noqa: E402,F401  (their commands join the groups above)

@@ -1,20 +1,25 @@
-"""Commands for the team mailbox: read a message file, what waits for a human, what was recorded."""
+"""Commands for the team mailbox: read a message file, what waits for a human, what was recorded.
+
+Tables show times in the team's zone; `--json` keeps ISO 8601 with offset, as stored.
+"""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ..errors import MailerError
+from .. import exporter, registry
+from ..clock import for_people
 from ..inbound import records
 from ..inbound.digest import send_triage_digest
 from ..inbound.process import read_files
 from . import App, handle_errors, main, pass_app
+from ..spreadsheet import to_bytes
 from .data import _show, json_option
+from .exports import refuse_sheet_options, sheet_options, write_sheet
 
 
 @main.command("parse")
@@ -27,6 +32,10 @@ def parse_command(app: App, files: tuple[Path, ...], as_json: bool) -> None:
 
     Read-only: nothing is recorded, applied or sent. Prints kind, sender, the rule that decided
     and the disposition (apply | triage | ignore), plus what was understood.
+
+    \b
+    Example:
+      mailer parse --json message.eml
     """
     raws = (path.read_bytes() for path in files)
     for path, result in zip(files, read_files(app.config, app.store, raws)):
@@ -48,7 +57,12 @@ def _line(row: dict[str, Any]) -> str:
 
 @main.group("triage")
 def triage_group() -> None:
-    """Messages the service could not understand or trust: they wait in the "À trier" folder."""
+    """Messages the service could not understand or trust: they wait in the "À trier" folder.
+
+    \b
+    Example:
+      mailer triage list
+    """
 
 
 @triage_group.command("list")
@@ -57,10 +71,16 @@ def triage_group() -> None:
 @pass_app
 @handle_errors
 def triage_list(app: App, show_all: bool, as_json: bool) -> None:
-    """List what waits for a human (open items first, oldest first)."""
+    """List what waits for a human (open items first, oldest first).
+
+    \b
+    Example:
+      mailer triage list --all
+    """
     rows = records.triage_items(app.store, include_resolved=show_all)
     _show(rows, [("id", "Id"), ("date", "Date"), ("sender", "Sender"), ("subject", "Subject"), ("kind", "Kind"),
-                 ("reason", "Reason"), ("link", "Link"), ("status", "Status")], "Triage items", as_json)
+                 ("reason", "Reason"), ("link", "Link"), ("status", "Status")], "Triage items", as_json,
+          app.config.team.tz, ("date",))
 
 
 @triage_group.command("show")
@@ -68,12 +88,18 @@ def triage_list(app: App, show_all: bool, as_json: bool) -> None:
 @pass_app
 @handle_errors
 def triage_show(app: App, item_id: int) -> None:
-    """Show one item: why it waits, and the Message-ID to find it in the mailbox."""
+    """Show one item: why it waits, and the Message-ID to find it in the mailbox.
+
+    \b
+    Example:
+      mailer triage show 12
+    """
     item = records.triage_item(app.store, item_id)
+    shown = {**item, **{k: for_people(item.get(k), app.config.team.tz) for k in ("date", "resolved") if item.get(k)}}
     for key in ("id", "status", "date", "sender", "subject", "message_id", "kind", "rule", "reason", "link", "note",
                 "resolved"):
-        if item.get(key) not in (None, ""):
-            click.echo(f"{key:>10}: {item[key]}")
+        if shown.get(key) not in (None, ""):
+            click.echo(f"{key:>10}: {shown[key]}")
     if item.get("link", "").startswith("report:"):
         report = records.report(app.store, int(item["link"].split(":")[1]))
         if report:
@@ -86,7 +112,12 @@ def triage_show(app: App, item_id: int) -> None:
 @pass_app
 @handle_errors
 def triage_resolve(app: App, item_id: int, note: str) -> None:
-    """Mark an item resolved (the message itself stays in the mailbox folder)."""
+    """Mark an item resolved (the message itself stays in the mailbox folder).
+
+    \b
+    Example:
+      mailer triage resolve 12 --note "ajouté comme membre"
+    """
     item = records.resolve_triage(app.store, item_id, note)
     click.echo(f"Resolved triage item {item['id']} ({item['sender']}).")
 
@@ -95,39 +126,62 @@ def triage_resolve(app: App, item_id: int, note: str) -> None:
 @pass_app
 @handle_errors
 def triage_digest(app: App) -> None:
-    """Send the coordinators the list of open triage items now (the service sends it daily)."""
+    """Send the coordinators the list of open triage items now (the service sends it daily).
+
+    \b
+    Example:
+      mailer triage digest
+    """
     listed = send_triage_digest(app.config, app.store, force=True)
     click.echo(f"digest sent: {listed} open item(s)" if listed else "nothing sent: no open item, or no coordinator")
 
 
 @main.group("reports")
 def reports_group() -> None:
-    """Action reports recorded from the mailbox."""
+    """Action reports recorded from the mailbox.
+
+    \b
+    Example:
+      mailer reports list --dossier DI-2025-014
+    """
 
 
 @reports_group.command("list")
-@click.option("--dossier", default=None, help="Only this dossier ref.")
-@click.option("--group", "group_code", default=None, help="Only this group code.")
+@click.option("--dossier", default=None, help="Only this dossier ref (any case).")
+@click.option("--group", "group_code", default=None, help="Only this group code (any case).")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write one row per action to this CSV file.")
+              help="Write one row per action to this CSV file ('-' for standard output).")
+@sheet_options
 @json_option
 @pass_app
 @handle_errors
-def reports_list(app: App, dossier: str | None, group_code: str | None, csv_file: Path | None, as_json: bool) -> None:
-    """List recorded reports, optionally for one dossier or group, or export them as CSV."""
-    found = records.reports(app.store, dossier=dossier, group=group_code)
+@click.pass_context
+def reports_list(ctx: click.Context, app: App, dossier: str | None, group_code: str | None, csv_file: Path | None,
+                 delimiter: str, labels: str, as_json: bool) -> None:
+    """List recorded reports, optionally for one dossier or group, or export them as CSV.
+
+    The CSV opens in French Excel and LibreOffice with a double-click (UTF-8 with BOM, ';');
+    --labels fr gives French titles, action names (Pétition, Lettre aux autorités...), dates
+    in the team's zone and decimal commas.
+
+    \b
+    Example:
+      mailer reports list --csv actions.csv --labels fr
+    """
+    if csv_file is None:
+        refuse_sheet_options(ctx, "only apply to --csv FILE")
+    elif as_json:
+        raise click.UsageError("--json and --csv are two different outputs: choose one")
+    directory = registry.load_directory(app.store.snapshot())
+    found = records.reports(app.store, dossier=dossier, group=group_code, directory=directory)
     if csv_file is not None:
         rows = records.report_rows(found)
-        try:
-            with csv_file.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.DictWriter(handle, fieldnames=records.CSV_COLUMNS)
-                writer.writeheader()
-                writer.writerows(rows)
-        except OSError as exc:
-            raise MailerError(f"{csv_file}: cannot write: {exc}") from None
-        click.echo(f"Wrote {len(rows)} actions from {len(found)} reports to {csv_file}.")
+        header, cells = exporter.reports_table(rows, labels, app.config.team.tz)
+        write_sheet(to_bytes(header, cells, delimiter), csv_file)
+        if str(csv_file) != "-":
+            click.echo(f"Wrote {len(rows)} actions from {len(found)} reports to {csv_file}.")
         return
     shown = found if as_json else [{**r, "actions": [records.action_text(a) for a in r.get("actions", [])]}
                                    for r in found]
     _show(shown, [("id", "Id"), ("date", "Date"), ("dossier", "Dossier"), ("group", "Group"), ("sender", "Sender"),
-                  ("actions", "Actions")], "Reports", as_json)
+                  ("actions", "Actions")], "Reports", as_json, app.config.team.tz, ("date",))

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import MailerError
+from ..exporter import REPORT_COLUMNS
+from ..models import Directory, code_key
 from ..store import Store
 from .answers import action_line
 
-CSV_COLUMNS = ["date", "dossier", "group", "sender", "type", "count", "amount_eur", "action_date", "message_id"]
+CSV_COLUMNS = list(REPORT_COLUMNS)
 
 
 class RecordNotFound(MailerError):
@@ -42,9 +44,23 @@ def report(store: Store, report_id: int) -> dict[str, Any] | None:
     return next((d for d in store.snapshot().iter_docs("reports") if d.get("id") == report_id), None)
 
 
-def reports(store: Store, dossier: str | None = None, group: str | None = None) -> list[dict[str, Any]]:
-    found = [d for d in store.snapshot().iter_docs("reports")
-             if (dossier is None or d.get("dossier") == dossier) and (group is None or d.get("group") == group)]
+def reports(store: Store, dossier: str | None = None, group: str | None = None,
+            directory: Directory | None = None) -> list[dict[str, Any]]:
+    """Reports, oldest first, for one dossier and/or group (in any case).
+
+    With a `directory`, a ref or code that is neither known there nor in any report is an
+    error: `--dossier DI-2025-41` listing nothing would read as "no report yet".
+    """
+    docs = list(store.snapshot().iter_docs("reports"))
+    checks = (("dossier", dossier, "mailer dossiers list"), ("group", group, "mailer groups list"))
+    for name, wanted, hint in checks:
+        if wanted is None or directory is None:
+            continue
+        known = directory.dossier(wanted) if name == "dossier" else directory.group(wanted)
+        if known is None and not any(code_key(str(d.get(name) or "")) == code_key(wanted) for d in docs):
+            raise RecordNotFound(f"no {name} {wanted!r} in the store nor in any report ({hint})")
+    found = [d for d in docs if all(wanted is None or code_key(str(d.get(name) or "")) == code_key(wanted)
+                                    for name, wanted, _ in checks)]
     return sorted(found, key=lambda d: (d.get("date", ""), d.get("id", 0)))
 
 

@@ -6,8 +6,6 @@ store knows (a `Directory` and the subscribers) and frozen by the sender at the 
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -15,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ..config import read_toml
-from ..errors import AudienceError, CampaignError
+from ..errors import AudienceError, CampaignError, ImportFileError
+from ..importer import CONTACTS, read_file
 from ..models import CampaignKind, Directory, DossierStatus, Recipient, RecipientKind, Subscriber
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -116,14 +115,28 @@ def resolve_audience(campaign: Campaign, directory: Directory,
     but a later way fills in a missing name."""
     unique: dict[str, Recipient] = {}
     for expression in campaign.audience:
+        reached = 0
         for recipient in _expand(expression, campaign.source, directory, subscribers):
+            reached += 1
             key = recipient.email.lower()
             known = unique.get(key)
             if known is None:
                 unique[key] = Recipient(key, recipient.name, recipient.kind, recipient.group)
             elif not known.name and recipient.name:
                 unique[key] = Recipient(key, recipient.name, known.kind, known.group or recipient.group)
+        why = REACHES_NOBODY.get(parse_audience_expression(expression)[0])
+        if not reached and why:
+            raise AudienceError(f"{campaign.source}: audience: {expression!r} reaches nobody ({why})")
     return list(unique.values())
+
+
+# An expression naming a dossier, a group or a file that yields no address is a mistake, not
+# an empty send; `members`/`subscribers` may legitimately be empty on a new install.
+REACHES_NOBODY = {
+    "dossier": "none of its groups has an address and it has no référent: mailer dossiers list",
+    "group": "the group has no address and no members: mailer groups list",
+    "csv": "the file has a header and no rows",
+}
 
 
 def _expand(expression: str, source: Path, directory: Directory,
@@ -149,9 +162,8 @@ def _expand(expression: str, source: Path, directory: Directory,
             raise AudienceError(f"{source}: audience: no group {argument!r} (mailer groups list)")
         if group.email:
             yield Recipient(group.email, group.name, RecipientKind.GROUP, group.code)
-        for member in directory.members:
-            if member.group == group.code:
-                yield Recipient(member.email, member.name, RecipientKind.MEMBER, member.group)
+        for member in directory.members_of(group.code):
+            yield Recipient(member.email, member.name, RecipientKind.MEMBER, group.code)
     elif kind == "groups":
         for group in directory.groups:
             if group.email:
@@ -168,23 +180,17 @@ def _expand(expression: str, source: Path, directory: Directory,
 
 
 def read_csv_audience(path: Path) -> Iterator[Recipient]:
-    """The `email,name` rows of a file (spreadsheet exports: ',' or ';', UTF-8 or cp1252)."""
+    """A spreadsheet of addresses, read as `mailer import` reads one (encodings, delimiters,
+    French headers: Courriel, Prénom + Nom). Every row must be usable: a bad address or an
+    unknown column stops the campaign with its line, rather than a person silently left out."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise AudienceError(f"audience csv:{path}: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    fields = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
-    if "email" not in fields:
-        raise AudienceError(f"audience csv:{path}: no 'email' column (expected email,name)")
-    for row in reader:
-        email = (row.get(fields["email"]) or "").strip()
-        if "@" in email:
-            name = (row.get(fields["name"]) or "").strip() if "name" in fields else ""
-            yield Recipient(email.lower(), name, RecipientKind.CONTACT)
+        parsed = read_file(path, CONTACTS)
+    except ImportFileError as exc:
+        raise AudienceError(f"audience csv:{exc} (a csv: audience has the columns email and, "
+                            "if you like, name or Prénom + Nom)") from None
+    if parsed.rejected:
+        lines = "; ".join(str(p) for p in parsed.rejected[:5])
+        more = f" (and {len(parsed.rejected) - 5} more)" if len(parsed.rejected) > 5 else ""
+        raise AudienceError(f"audience csv:{path}: {len(parsed.rejected)} unusable row(s): {lines}{more}")
+    for contact in parsed.records:
+        yield Recipient(contact.email, contact.name, RecipientKind.CONTACT)

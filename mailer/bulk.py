@@ -1,0 +1,156 @@
+"""Bulk upserts: validated records (from a file or a caller) into the store, in one transaction each.
+
+Works on `tx.raw(table)` dicts with an index built once, because TinyDB's `update` walks the
+whole table on every call (50k rows would be quadratic). An import never deletes, never lifts a
+suppression, and writes only the columns its file has. `registry` re-exports everything here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, tzinfo
+from pathlib import Path
+from typing import Any
+
+from . import importer
+from .clock import now_iso
+from .columns import exported
+from .importer import ImportKind, Problem
+from .models import Dossier, Group, Member, Subscriber, SubscriberStatus, code_key
+from .store import Store
+
+SUPPRESSIONS = "suppressions"     # the table names are the kinds' names: ImportKind.GROUPS is "groups"...
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    suppressed: int = 0     # rows whose address is suppressed: stored, still not mailed
+    held: tuple[str, ...] = ()   # keys whose stored value a rule kept (a pending opt-in stays pending)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    kind: ImportKind
+    source: str
+    rows: int
+    result: UpsertResult
+    rejected: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    kept: tuple[str, ...] = ()      # fields the file has no column for: stored values left alone
+
+    @property
+    def complete(self) -> bool:
+        """Every row went in (the CLI's exit status 0)."""
+        return not self.rejected
+
+
+Adjust = Callable[[dict[str, Any] | None, dict[str, Any]], tuple[dict[str, Any], bool]]
+FOLD: dict[str, Callable[[str], str]] = {"email": str.lower, "code": code_key, "ref": code_key}
+
+
+def _upsert(store: Store, table_name: str, key: str, docs: Iterable[dict[str, Any]], address: str,
+            fields: Collection[str] | None = None, adjust: Adjust | None = None) -> UpsertResult:
+    """Add or update by key in one transaction; never deletes, never duplicates.
+
+    A new record is stored whole. An existing one takes only `fields` (all when None): a column
+    absent from the file leaves its stored value alone, a column present replaces it, empty or
+    not (the file is the truth for its columns). Keys match in any case (`FOLD`). `adjust`
+    (stored doc or None, doc) -> (doc, held) lets a kind keep a stored value on purpose.
+    """
+    added = updated = unchanged = suppressed = 0
+    held: list[str] = []
+    fold = FOLD[key]
+    with store.transaction() as tx:
+        table = tx.raw(table_name)
+        index = {fold(str(d.get(key, ""))): doc_id for doc_id, d in table.items()}
+        blocked = {d.get("email", "").lower() for d in tx.peek(SUPPRESSIONS).values()}
+        next_id = max((int(k) for k in table), default=0) + 1
+        for doc in docs:
+            doc_id = index.get(fold(doc[key]))
+            stored = None if doc_id is None else table[doc_id]
+            if stored is not None and fields is not None:
+                doc = {k: v for k, v in doc.items() if k in fields or k == key}
+            if adjust:
+                doc, kept = adjust(stored, doc)
+                if kept:
+                    held.append(doc[key])
+            if doc_id is None:
+                table[str(next_id)] = doc
+                index[fold(doc[key])] = str(next_id)
+                next_id += 1
+                added += 1
+            else:
+                merged = {**table[doc_id], **doc}
+                if merged != table[doc_id]:
+                    table[doc_id] = merged
+                    updated += 1
+                else:
+                    unchanged += 1
+            if doc.get(address) and doc[address].lower() in blocked:
+                suppressed += 1
+    return UpsertResult(added, updated, unchanged, suppressed, tuple(held))
+
+
+def upsert_groups(store: Store, groups: Sequence[Group], fields: Collection[str] | None = None) -> UpsertResult:
+    return _upsert(store, ImportKind.GROUPS, "code", (g.to_doc() for g in groups), "email", fields)
+
+
+def upsert_dossiers(store: Store, dossiers: Sequence[Dossier],
+                    fields: Collection[str] | None = None) -> UpsertResult:
+    return _upsert(store, ImportKind.DOSSIERS, "ref", (d.to_doc() for d in dossiers), "referent_email", fields)
+
+
+def upsert_members(store: Store, members: Sequence[Member], fields: Collection[str] | None = None) -> UpsertResult:
+    return _upsert(store, ImportKind.MEMBERS, "email", (m.to_doc() for m in members), "email", fields)
+
+
+def _subscriber_doc(stored: dict[str, Any] | None, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """An empty status or date keeps the stored one (new: active, now). A file never turns a
+    pending double opt-in active: only the person's confirmation (or `subscribers add`) does."""
+    doc = {k: v for k, v in doc.items() if v != "" or k not in ("status", "since")}
+    if stored is None:
+        return {"status": SubscriberStatus.ACTIVE.value, "since": now_iso(), **doc}, False
+    hold = stored.get("status") == SubscriberStatus.PENDING and doc.get("status") == SubscriberStatus.ACTIVE
+    if hold:
+        doc.pop("status")
+    return doc, hold
+
+
+def upsert_subscribers(store: Store, subs: Sequence[Subscriber],
+                       fields: Collection[str] = ("email", "name")) -> UpsertResult:
+    """Email and name, plus status and `since` when the file has those columns."""
+    docs = ({k: v for k, v in s.to_doc().items() if k in fields or k == "email"} for s in subs)
+    return _upsert(store, ImportKind.SUBSCRIBERS, "email", docs, "email", fields, _subscriber_doc)
+
+
+UPSERTS: dict[ImportKind, Callable[[Store, Any, Any], UpsertResult]] = {
+    ImportKind.GROUPS: upsert_groups,
+    ImportKind.DOSSIERS: upsert_dossiers,
+    ImportKind.MEMBERS: upsert_members,
+    ImportKind.SUBSCRIBERS: upsert_subscribers,
+}
+
+
+def import_file(store: Store, kind: ImportKind, path: Path, skip: Collection[str] = (),
+                tz: tzinfo = UTC) -> ImportReport:
+    """Read, validate and store one CSV file; bad rows are reported, the rest goes in.
+
+    Group references are checked against the groups stored when the import starts (groups are
+    never deleted, so a code known then is still known when the rows are written). `skip`
+    names columns left out on purpose; `tz` is the zone of dates written without offset.
+    """
+    kind = ImportKind(kind)
+    known = {code_key(d["code"]) for d in store.snapshot().docs(ImportKind.GROUPS)}
+    parsed = importer.read_file(Path(path), kind, known, skip, tz)
+    result = UPSERTS[kind](store, parsed.records, parsed.fields) if parsed.records else UpsertResult()
+    held = [Problem(parsed.lines.get(key, 0), f"{key} waits for its double opt-in confirmation: the "
+                                              "file's status 'active' is not applied (the person confirms "
+                                              f"by mail, or: mailer subscribers add {key})")
+            for key in result.held]
+    kept = tuple(c.field for c in exported(kind) if c.field not in parsed.fields)
+    return ImportReport(kind, parsed.source, parsed.rows, result, tuple(parsed.rejected),
+                        tuple(sorted([*parsed.warnings, *held], key=lambda p: p.line)), kept)

@@ -1,0 +1,104 @@
+"""Suppressions and the right to erasure: `mailer suppressions list|remove`, `mailer erase`.
+
+Both changes cannot be undone by the tool itself, so they ask on the terminal unless --yes,
+and refuse without one (`confirm_or_refuse`), like `campaign send`.
+"""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+
+from .. import registry
+from ..clock import for_people
+from . import App, confirm_or_refuse, handle_errors, main, pass_app, yes_option
+from .data import _show, json_option
+
+
+def _who() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):     # no login name in some containers
+        return "cli"
+
+
+@main.group("suppressions")
+def suppressions_group() -> None:
+    """Addresses that must not be mailed: unsubscribed, bounced, complained or erased.
+
+    \b
+    Example:
+      mailer suppressions list
+    """
+
+
+@suppressions_group.command("list")
+@json_option
+@pass_app
+@handle_errors
+def suppressions_list(app: App, as_json: bool) -> None:
+    """List the suppressed addresses with reason, scope, date and source.
+
+    \b
+    Example:
+      mailer suppressions list --json
+    """
+    found = registry.suppression_map(app.store.snapshot()).values()
+    rows = [s.to_doc() for s in sorted(found, key=lambda s: (s.date, s.email))]
+    _show(rows, [("email", "E-mail"), ("reason", "Reason"), ("scope", "Scope"), ("date", "Date"),
+                 ("source", "Source")], "Suppressions", as_json, app.config.team.tz, ("date",))
+
+
+@suppressions_group.command("remove")
+@click.argument("email")
+@click.option("--by", default=None, help="Who re-enables the address (default: cli:<login>).")
+@yes_option
+@pass_app
+@handle_errors
+def suppressions_remove(app: App, email: str, by: str | None, yes: bool) -> None:
+    """Re-enable EMAIL: it may be mailed again. The change is recorded with who and when.
+
+    Asks for confirmation unless --yes (and refuses without a terminal).
+
+    \b
+    Example:
+      mailer suppressions remove anne.riviere@example.org --by claire
+    """
+    key = registry.canonical_email(email)
+    found = registry.suppression_map(app.store.snapshot()).get(key)
+    if found is None:
+        raise registry.NotSuppressedError(f"{key} is not on the suppression list")
+    tz = app.config.team.tz
+    confirm_or_refuse(f"{key} is suppressed ({found.reason}, {found.scope}, since {for_people(found.date, tz)}). "
+                      "Re-enable it, so that it may be mailed again?", yes, f"re-enable {key}")
+    lifted = registry.unsuppress(app.store, email, by or _who())
+    click.echo(f"Re-enabled {lifted.email} (was suppressed: {lifted.reason}, {lifted.scope}, "
+               f"since {for_people(lifted.date, tz)}).")
+
+
+@main.command("erase")
+@click.argument("email")
+@click.option("--by", default=None, help="Who asked for the erasure (default: cli:<login>).")
+@yes_option
+@pass_app
+@handle_errors
+def erase(app: App, email: str, by: str | None, yes: bool) -> None:
+    """Right to erasure: delete EMAIL's member and subscriber records; keep only the address on the
+    suppression list (reason erased) so that no import brings it back.
+
+    Cannot be undone: asks for confirmation unless --yes (and refuses without a terminal).
+
+    \b
+    Example:
+      mailer erase anne.riviere@example.org --by dpo
+    """
+    key = registry.canonical_email(email)
+    if not key:
+        raise registry.InvalidValueError("cannot erase an empty address")
+    held = registry.records_of(app.store.snapshot(), key)
+    confirm_or_refuse(f"Erase {key}: delete {held['members']} member and {held['subscribers']} subscriber "
+                      "record(s) and keep the address suppressed (erased)? This cannot be undone.",
+                      yes, f"erase {key}")
+    removed = registry.erase(app.store, key, by or _who())
+    click.echo(f"Erased {key}: {removed} record(s) deleted; the address stays suppressed (erased).")

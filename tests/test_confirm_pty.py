@@ -1,0 +1,93 @@
+"""Destructive commands ask on a real terminal: the `mailer` program on a pseudo-terminal,
+answered `n` (nothing happens) and `y` (it is done)."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mailer import registry
+from mailer.config import load_config
+from mailer.models import SuppressionReason
+from mailer.store import Store
+
+MAILER = Path(sys.executable).parent / "mailer"
+PROMPT = b"[y/N]: "
+
+
+def run_on_a_terminal(config: Path, args: list[str], answer: bytes, timeout: float = 30) -> tuple[int, str]:
+    """Start `mailer --config CONFIG ARGS` on a pty, wait for the prompt, type `answer`."""
+    master, slave = os.openpty()
+    env = {**os.environ, "COLUMNS": "200", "TERM": "dumb"}
+    proc = subprocess.Popen([str(MAILER), "--config", str(config), *args], stdin=slave, stdout=slave,
+                            stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    seen, answered, deadline = b"", False, time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:         # EIO: the program ended and closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            if not answered and PROMPT in seen:
+                os.write(master, answer)
+                answered = True
+            if proc.poll() is not None and not ready:
+                break
+        assert answered, f"no prompt seen: {seen!r}"
+        return proc.wait(timeout=timeout), seen.decode("utf-8", "replace").replace("\r\n", "\n")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+
+
+@pytest.fixture
+def suppressed(project: Path) -> Store:
+    store = Store(load_config(project).storage.path)
+    registry.add_subscriber(store, "anne@example.org", "Anne")
+    registry.suppress(store, "anne@example.org", SuppressionReason.BOUNCE, source="dsn-1")
+    return store
+
+
+pytestmark = pytest.mark.skipif(not MAILER.exists(), reason="the mailer program is not installed in this venv")
+
+
+def test_erase_asks_and_no_leaves_everything(project: Path, suppressed: Store) -> None:
+    code, output = run_on_a_terminal(project, ["erase", "Anne@Example.org"], b"n\n")
+    assert "Erase anne@example.org: delete 0 member and 1 subscriber record(s)" in output
+    assert code == 1 and "Aborted!" in output
+    assert [s.email for s in registry.subscribers(suppressed.snapshot())] == ["anne@example.org"]
+    assert registry.suppression_map(suppressed.snapshot())["anne@example.org"].reason == "bounce"
+
+
+def test_erase_asks_and_yes_erases(project: Path, suppressed: Store) -> None:
+    code, output = run_on_a_terminal(project, ["erase", "anne@example.org", "--by", "dpo"], b"y\n")
+    assert code == 0 and "Erased anne@example.org: 1 record(s) deleted" in output
+    assert registry.subscribers(suppressed.snapshot()) == []
+    assert registry.suppression_map(suppressed.snapshot())["anne@example.org"].reason == "erased"
+
+
+def test_suppressions_remove_asks_and_no_keeps_the_suppression(project: Path, suppressed: Store) -> None:
+    code, output = run_on_a_terminal(project, ["suppressions", "remove", "anne@example.org"], b"n\n")
+    assert "anne@example.org is suppressed (bounce, all, since " in output and "Re-enable it" in output
+    assert code == 1 and "Aborted!" in output
+    assert "anne@example.org" in registry.suppression_map(suppressed.snapshot())
+
+
+def test_suppressions_remove_asks_and_yes_lifts_it(project: Path, suppressed: Store) -> None:
+    code, output = run_on_a_terminal(project, ["suppressions", "remove", "anne@example.org", "--by", "claire"], b"y\n")
+    assert code == 0 and "Re-enabled anne@example.org" in output
+    assert registry.suppression_map(suppressed.snapshot()) == {}
+    assert registry.suppression_events(suppressed.snapshot())[-1]["by"] == "claire"
