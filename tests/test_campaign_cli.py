@@ -230,3 +230,18 @@ def test_the_example_campaigns_are_listed_as_drafts(project: Path, cli) -> None:
     rows = json_lines(cli(project, "campaign", "list", "--json").output)
     assert sorted((r["name"], r["state"], r["total"]) for r in rows) == sorted(
         [("alerte-di-2025-027", "draft", 4), ("bulletin-2026-03", "draft", 5), ("rappel-di-2024-011", "draft", 3)])
+
+
+def test_groups_the_audience_cannot_reach_are_named_before_sending(setup, smtp_server: SmtpServer, cli) -> None:
+    config, campaign = setup(1, audience='"dossier:DI-2025-014"', kind="alert")
+    store = Store(load_config(config).storage.path)
+    from mailer.models import Dossier, Group
+    from mailer.registry import upsert_dossiers, upsert_groups
+    upsert_groups(store, [Group("G099", "Groupe 99 de Metz", "groupe_local", "Metz", "")])
+    upsert_dossiers(store, [Dossier("DI-2025-014", "Leïla Sadeghi", "Iran", "active", "ref@example.org",
+                                    ["G037", "G099"])])
+    preview = cli(config, "campaign", "preview", str(campaign), "--out", str(config.parent / "p"))
+    assert "note: group G099 (Groupe 99 de Metz) of dossier DI-2025-014 has no address" in preview.output
+    sent = cli(config, "campaign", "send", str(campaign), "--yes")
+    assert sent.exit_code == 0 and "group G099 (Groupe 99 de Metz)" in sent.output
+    assert sorted(audience_received(smtp_server)) == ["groupe37@example.org", "ref@example.org"]

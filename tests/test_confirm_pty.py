@@ -3,54 +3,20 @@ answered `n` (nothing happens) and `y` (it is done)."""
 
 from __future__ import annotations
 
-import os
-import select
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+from ptyrun import run_with_answer
 
 from mailer import registry
 from mailer.config import load_config
 from mailer.models import SuppressionReason
 from mailer.store import Store
 
-MAILER = Path(sys.executable).parent / "mailer"
-PROMPT = b"[y/N]: "
 
 
-def run_on_a_terminal(config: Path, args: list[str], answer: bytes, timeout: float = 30) -> tuple[int, str]:
-    """Start `mailer --config CONFIG ARGS` on a pty, wait for the prompt, type `answer`."""
-    master, slave = os.openpty()
-    env = {**os.environ, "COLUMNS": "200", "TERM": "dumb"}
-    proc = subprocess.Popen([str(MAILER), "--config", str(config), *args], stdin=slave, stdout=slave,
-                            stderr=slave, env=env, close_fds=True)
-    os.close(slave)
-    seen, answered, deadline = b"", False, time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:         # EIO: the program ended and closed the terminal
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-            if not answered and PROMPT in seen:
-                os.write(master, answer)
-                answered = True
-            if proc.poll() is not None and not ready:
-                break
-        assert answered, f"no prompt seen: {seen!r}"
-        return proc.wait(timeout=timeout), seen.decode("utf-8", "replace").replace("\r\n", "\n")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
+def run_on_a_terminal(config: Path, args: list[str], answer: bytes) -> tuple[int, str]:
+    return run_with_answer(config, *args, answer=answer.decode().strip())
 
 
 @pytest.fixture
@@ -59,9 +25,6 @@ def suppressed(project: Path) -> Store:
     registry.add_subscriber(store, "anne@example.org", "Anne")
     registry.suppress(store, "anne@example.org", SuppressionReason.BOUNCE, source="dsn-1")
     return store
-
-
-pytestmark = pytest.mark.skipif(not MAILER.exists(), reason="the mailer program is not installed in this venv")
 
 
 def test_erase_asks_and_no_leaves_everything(project: Path, suppressed: Store) -> None:

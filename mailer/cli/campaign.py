@@ -18,7 +18,7 @@ from rich.text import Text
 from ..clock import for_people
 from ..errors import CampaignError
 from ..outbound import proofs
-from ..outbound.campaigns import load_campaign
+from ..outbound.campaigns import Campaign, load_campaign
 from ..outbound.listing import catalogue
 from ..outbound.runner import CampaignService, CampaignStatus, SendSession
 from . import App, confirm_or_refuse, handle_errors, main, pass_app, yes_option
@@ -90,8 +90,15 @@ def preview(app: App, file: Path, out_dir: Path, who: str | None) -> None:
     Example:
       mailer campaign preview campaigns/alerte-exemple.toml --as group:G021
     """
-    eml, html, recipient = proofs.preview(_service(app), load_campaign(file), out_dir, who)
+    service, campaign = _service(app), load_campaign(file)
+    eml, html, recipient = proofs.preview(service, campaign, out_dir, who)
     click.echo(f"rendered for {recipient.email} ({recipient.kind}):\n  {eml}\n  {html}")
+    _gaps(service, campaign)
+
+
+def _gaps(service: CampaignService, campaign: Campaign) -> None:
+    for gap in service.audience_gaps(campaign):
+        click.echo(f"note: {gap}", err=True)
 
 
 @campaign.command()
@@ -186,6 +193,7 @@ def send(app: App, file: Path, yes: bool, dry_run: bool) -> None:
     campaign = load_campaign(file)
     if dry_run:
         status = proofs.dry_run(service, campaign)
+        _gaps(service, campaign)
         click.echo(f"dry run of {campaign.name}: {status.total} recipients; {status.sent} would be sent, "
                    f"{status.suppressed} suppressed, {status.failed} cannot be built; nothing sent")
         return
@@ -198,6 +206,8 @@ def send(app: App, file: Path, yes: bool, dry_run: bool) -> None:
                        "To send it again, give the file a new `name`.")
             return
         session.check()
+        if not session.frozen:
+            _gaps(service, campaign)
         unknown = len(session.journal.in_flight())
         click.echo(f"campaign {campaign.name}: audience {total}, {len(pending)} to send")
         if unknown:

@@ -139,6 +139,30 @@ REACHES_NOBODY = {
 }
 
 
+def audience_gaps(campaign: Campaign, directory: Directory) -> list[str]:
+    """Whom the audience names but cannot reach: told before sending, never skipped in silence."""
+    gaps: list[str] = []
+    for expression in campaign.audience:
+        kind, argument = parse_audience_expression(expression, campaign.source)
+        if kind == "dossier" and (dossier := directory.dossier(argument)) is not None:
+            for code in dossier.groups:
+                group = directory.group(code)
+                if group is None:
+                    gaps.append(f"dossier {dossier.ref} names group {code}, which is not in the store")
+                elif not group.email:
+                    gaps.append(f"group {group.code} ({group.name}) of dossier {dossier.ref} has no address: "
+                                "it is not reached")
+            if not dossier.referent_email:
+                gaps.append(f"dossier {dossier.ref} has no référent address")
+        elif kind == "group" and (group := directory.group(argument)) is not None and not group.email:
+            gaps.append(f"group {group.code} ({group.name}) has no address: only its members are reached")
+        elif kind == "groups":
+            silent = [g.code for g in directory.groups if not g.email]
+            if silent:
+                gaps.append(f"{len(silent)} group(s) have no address and are not reached: {', '.join(silent)}")
+    return list(dict.fromkeys(gaps))
+
+
 def _expand(expression: str, source: Path, directory: Directory,
             subscribers: Iterable[Subscriber]) -> Iterator[Recipient]:
     kind, argument = parse_audience_expression(expression, source)

@@ -30,7 +30,7 @@ from ..models import CampaignState, Recipient
 from ..registry import iter_subscribers, load_directory
 from ..store import Query, Store, ensure_private_dir
 from .dispatch import COUNTERS, start_workers, totals
-from .campaigns import Campaign, load_campaign, resolve_audience
+from .campaigns import Campaign, audience_gaps, load_campaign, resolve_audience
 from .identity import campaign_identity, differences
 from .journal import (PREPARED_AUDIENCE, FrozenAudience, campaign_folder, freeze_prepared_audience, read_audience,
                       read_audience_head, read_journals, write_audience)
@@ -80,6 +80,9 @@ class CampaignService:
     def current_audience(self, campaign: Campaign) -> list[Recipient]:
         snapshot = self.store.snapshot()
         return resolve_audience(campaign, load_directory(snapshot), iter_subscribers(snapshot))
+
+    def audience_gaps(self, campaign: Campaign) -> list[str]:
+        return audience_gaps(campaign, load_directory(self.store.snapshot()))
 
     def audience(self, campaign: Campaign) -> tuple[list[Recipient], FrozenAudience | None]:
         frozen = read_audience(self.folder(campaign))
