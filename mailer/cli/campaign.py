@@ -277,8 +277,9 @@ def render_list(rows: list[CampaignStatus], app: App, width: int = 80) -> str:
     table.add_column("updated", no_wrap=True)
     tz = app.config.team.tz
     for r in rows:
-        table.add_row(Text(r.name), r.kind, r.state, f"{r.sent}/{r.total}", str(r.failed), str(r.pending),
-                      for_people(r.updated, tz)[:10])
+        counts = ("-", "-", "-") if r.state in ("invalid", "conflict") else \
+            (f"{r.sent}/{r.total}", str(r.failed), str(r.pending))
+        table.add_row(Text(r.name), r.kind, r.state, *counts, for_people(r.updated, tz)[:10])
     out = io.StringIO()
     console = Console(width=width, file=out, force_terminal=False, color_system=None)
     console.print(table)

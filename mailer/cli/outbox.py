@@ -76,8 +76,10 @@ def list_command(app: App, as_json: bool, limit: int) -> None:
                   pad_edge=False, collapse_padding=True, padding=(0, 1), expand=True)
     table.add_column("No.", justify="right", no_wrap=True)
     table.add_column("Captured", no_wrap=True)
-    table.add_column("To", overflow="fold", ratio=2)
-    table.add_column("Subject", overflow="fold", ratio=3)
+    # An address is read whole: its column is as wide as the longest (up to 32), the subject wraps.
+    widest = max((len(captured_mail.readable(r["to_addresses"])) for r in rows), default=10)
+    table.add_column("To", overflow="fold", min_width=min(32, widest))
+    table.add_column("Subject", overflow="fold", ratio=1)
     table.add_column("Size", justify="right", no_wrap=True)
     for row in rows:
         # Text(), not markup: a subject such as "[urgent]" is shown as written.

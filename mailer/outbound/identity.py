@@ -58,6 +58,6 @@ def _dict_changes(old: dict[str, Any], new: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _short(value: Any, limit: int = 60) -> str:
+def _short(value: Any, limit: int = 120) -> str:
     text = "(none)" if value is None else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -32,7 +32,7 @@ from ..store import Query, Store, ensure_private_dir
 from .dispatch import COUNTERS, start_workers, totals
 from .campaigns import Campaign, audience_gaps, load_campaign, resolve_audience
 from .identity import campaign_identity, differences
-from .journal import (PREPARED_AUDIENCE, FrozenAudience, campaign_folder, freeze_prepared_audience, read_audience,
+from .journal import (PREPARED_AUDIENCE, FrozenAudience, JournalState, campaign_folder, freeze_prepared_audience, read_audience,
                       read_audience_head, read_journals, write_audience)
 from .render import CampaignRenderer, RenderOptions
 from .notices import notify_coordinators
@@ -136,11 +136,11 @@ class CampaignService:
         status.differs = self.differences(campaign, frozen[0])
         return status
 
-    def status_of(self, name: str, header: dict[str, Any]) -> CampaignStatus:
+    def status_of(self, name: str, header: dict[str, Any], journal: JournalState | None = None) -> CampaignStatus:
         """A frozen campaign's status from its journals: the one place `status` and `list` read."""
         record = self.record(name) or {}
         folder = campaign_folder(self.config.state_dir, name)
-        journal = read_journals(folder)
+        journal = journal or read_journals(folder)
         total = header["total"]
         sent, failed, suppressed = journal.count("D"), journal.count("F"), journal.count("S")
         state = record.get("state", CampaignState.SENDING)
@@ -316,7 +316,7 @@ class SendSession:
                        suppressed=journal.count("S"), pending=pending)
         finished = _now() if state == CampaignState.DONE else None
         service._save(self.campaign.name, state=state, reason=reason, finished=finished, **summary)
-        status = service.status(self.campaign)
+        status = service.status_of(self.campaign.name, self.header, journal)   # the journal read once
         status.state, status.reason = state, reason
         if state in (CampaignState.DONE, CampaignState.PAUSED) and not interrupted:
             notify_coordinators(service.config, status)
