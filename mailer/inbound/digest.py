@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import Any
 
 from ..clock import french_date
 from ..config import Config
 from ..store import Query, Store
-from ..tokens import new_message_id
+from ..teammail import coordinator_notice
 from .records import triage_items
 
 log = logging.getLogger(__name__)
@@ -82,14 +80,8 @@ def build_digest(config: Config, items: list[dict[str, Any]], since: datetime | 
     now = now or datetime.now(UTC)
     tz = config.team.tz
     new = [i for i in items if since is None or i.get("date", "") > since.isoformat(timespec="seconds")]
-    message = EmailMessage()
-    message["Subject"] = (f"À trier : {_plural(len(items), 'message en attente', 'messages en attente')}"
-                          f" ({_plural(len(new), 'nouveau', 'nouveaux')})")
-    message["From"] = Address(config.team.name, addr_spec=config.team.address)
-    message["To"] = [Address(addr_spec=a) for a in config.team.coordinators]
-    message["Date"] = format_datetime(now.astimezone(tz))
-    message["Message-ID"] = new_message_id(config.team.domain)
-    message["Auto-Submitted"] = "auto-generated"           # RFC 3834: no auto-reply back at us
+    message = coordinator_notice(config, (f"À trier : {_plural(len(items), 'message en attente', 'messages en attente')}"
+                          f" ({_plural(len(new), 'nouveau', 'nouveaux')})"), now)
     waiting = _plural(len(items), "message attend", "messages attendent")
     lines = ["Bonjour,", "",
              f"{waiting} une personne dans le dossier « {config.inbox.triage_folder} » "

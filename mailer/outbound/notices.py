@@ -11,16 +11,14 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
 from ..clock import french_date
 from ..config import Config
 from ..errors import MailerError
 from ..models import CampaignState
-from ..tokens import new_message_id
+from ..teammail import coordinator_notice
 from .send import SmtpTransport
 
 if TYPE_CHECKING:
@@ -71,14 +69,8 @@ def campaign_notice(config: Config, status: CampaignStatus, now: datetime) -> Em
     """The notice for one campaign's end or pause, ready to send."""
     verb, state_line = STATES.get(status.state, (str(status.state), str(status.state)))
     tz = config.team.tz
-    message = EmailMessage()
-    message["Subject"] = (f"Campagne « {status.name} » {verb} : {_number(status.sent)} "
-                          f"envoyé{'s' if status.sent > 1 else ''} sur {_number(status.total)}")
-    message["From"] = Address(config.team.name, addr_spec=config.team.address)
-    message["To"] = [Address(addr_spec=a) for a in config.team.coordinators]
-    message["Date"] = format_datetime(now.astimezone(tz))
-    message["Message-ID"] = new_message_id(config.team.domain)
-    message["Auto-Submitted"] = "auto-generated"           # RFC 3834: no auto-reply back at us
+    message = coordinator_notice(config, (f"Campagne « {status.name} » {verb} : {_number(status.sent)} "
+                          f"envoyé{'s' if status.sent > 1 else ''} sur {_number(status.total)}"), now)
     lines = ["Bonjour,", "", f"Campagne : {status.name}", f"État : {state_line}"]
     if status.reason:
         lines.append(f"Motif : {french_reason(status.reason)}")
