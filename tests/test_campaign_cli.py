@@ -245,3 +245,37 @@ def test_groups_the_audience_cannot_reach_are_named_before_sending(setup, smtp_s
     sent = cli(config, "campaign", "send", str(campaign), "--yes")
     assert sent.exit_code == 0 and "group G099 (Groupe 99 de Metz)" in sent.output
     assert sorted(audience_received(smtp_server)) == ["groupe37@example.org", "ref@example.org"]
+
+
+def test_a_server_refusing_at_the_greeting_pauses_the_campaign_without_a_traceback(setup, smtp_server: SmtpServer,
+                                                                                   cli) -> None:
+    """554 at the greeting (a blocklisted relay): no recipient is at fault, nothing is in flight."""
+    import socket
+    import threading
+    config, campaign = setup(3)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    greeted = []
+
+    def refuse() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            conn.sendall(b"554 5.7.1 Service refused: your address is blocklisted\r\n")
+            greeted.append(1)
+            conn.close()
+
+    threading.Thread(target=refuse, daemon=True).start()
+    config.write_text(config.read_text(encoding="utf-8").replace(f"port = {smtp_server.port}",
+                                                                 f"port = {listener.getsockname()[1]}"))
+    try:
+        result = cli(config, "campaign", "send", str(campaign), "--yes")
+    finally:
+        listener.close()
+    assert result.exit_code == 4 and "Traceback" not in result.output, result.output
+    paused = status(cli, config, campaign)
+    assert (paused["state"], paused["sent"], paused["failed"], paused["in_flight"]) == ("paused", 0, 0, 0)
+    assert "554 5.7.1 Service refused" in paused["reason"] and len(greeted) >= 3

@@ -45,8 +45,10 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
      "mise en pause après des erreurs répétées du serveur d'envoi ; dernière réponse : {detail}"),
     (re.compile(r"worker failed: (?P<detail>.*)", re.S),
      "un processus d'envoi s'est arrêté sur une erreur ({detail}) ; relancez l'envoi pour continuer"),
-    (re.compile(r"(?P<n>\d+) recipients? deferred after temporary errors: send again to retry"),
-     "{n} destinataire(s) reporté(s) après des erreurs temporaires ; relancez l'envoi pour réessayer"),
+    (re.compile(r"(?P<n>\d+) recipients? deferred after temporary errors: send again to retry"
+                r"(?: \(last: (?P<last>.*)\))?"),
+     "{n} destinataire(s) reporté(s) après des erreurs temporaires ; relancez l'envoi pour réessayer"
+     "{last_error}"),
 )
 
 
@@ -55,7 +57,9 @@ def french_reason(reason: str) -> str:
     for pattern, french in REASONS:
         found = pattern.fullmatch(reason.strip())
         if found:
-            return french.format(**found.groupdict())
+            groups = found.groupdict()
+            last = groups.pop("last", None)
+            return french.format(**groups, last_error=f" (dernière erreur : {last})" if last else "")
     log.warning("notice: no French wording for the campaign reason %r", reason)
     return reason
 

@@ -290,13 +290,15 @@ class SendSession:
                 signal.signal(signal.SIGINT, previous)
             for share in self.folder.glob("pending-*.idx"):
                 share.unlink()
-            paused_reason = shared.last_error.value.decode("utf-8", "replace") if shared.paused.is_set() else ""
+            last_error = shared.last_error.value.decode("utf-8", "replace")
+            paused_reason = last_error if shared.paused.is_set() else ""
             crashed = [p.name for p in procs if p.exitcode not in (0, None) and not interrupted]
         else:
-            paused_reason, crashed = "", []
-        return self._finish(interrupted, paused_reason, crashed)
+            paused_reason, crashed, last_error = "", [], ""
+        return self._finish(interrupted, paused_reason, crashed, last_error)
 
-    def _finish(self, interrupted: bool, paused_reason: str, crashed: list[str]) -> CampaignStatus:
+    def _finish(self, interrupted: bool, paused_reason: str, crashed: list[str],
+                last_error: str = "") -> CampaignStatus:
         service = self.service
         record = service.record(self.campaign.name) or {}
         self.journal = read_journals(self.folder)
@@ -310,7 +312,8 @@ class SendSession:
             reason = ("interrupted" if interrupted else
                       f"paused after repeated errors: {paused_reason}" if paused_reason else
                       f"worker failed: {', '.join(crashed)}" if crashed else
-                      f"{pending} recipients deferred after temporary errors: send again to retry")
+                      f"{pending} recipients deferred after temporary errors: send again to retry"
+                      + (f" (last: {last_error})" if last_error else ""))
         journal = self.journal
         summary = dict(total=self.total, sent=journal.count("D"), failed=journal.count("F"),
                        suppressed=journal.count("S"), pending=pending)
