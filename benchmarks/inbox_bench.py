@@ -30,17 +30,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))   # the tests' helpers, imported as the tests import them
 
 from aiosmtpd.controller import Controller  # noqa: E402
 
 from mailer.config import load_config  # noqa: E402
-from mailer.inbound.inbox import ImapSource  # noqa: E402
-from mailer.inbound.process import Processor  # noqa: E402
+from mailer.inbound.sources.imap import ImapSource  # noqa: E402
+from mailer.inbound.pipeline import Processor  # noqa: E402
 from mailer.service import poll_once  # noqa: E402
 from mailer.store import Store  # noqa: E402
-from tests.conftest import free_port, write_config  # noqa: E402
-from tests.dovecot import crlf, dovecot_missing, start_dovecot  # noqa: E402
-from tests.inbox_messages import (FR_DEV, FR_OWN, human_messages, import_reference_data,  # noqa: E402
+from conftest import free_port, write_config  # noqa: E402
+from dovecot import crlf, dovecot_missing, start_dovecot  # noqa: E402
+from inbox_messages import (FR_DEV, FR_OWN, human_messages, import_reference_data,  # noqa: E402
                                   machine_messages, many)
 
 PASSWORD_ENV = "MAILER_BENCH_IMAP_PASSWORD"

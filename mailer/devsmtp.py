@@ -26,6 +26,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from .config import Config, is_loopback_host
 from .errors import ConfigError, MailerError
 from .maildirs import MaildirWriter
+from .tokens import is_team_address
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
@@ -34,7 +35,6 @@ __all__ = [
     "CaptureHandler",
     "CaptureServer",
     "MaildirWriter",
-    "is_team_address",
     "stamp",
 ]
 
@@ -46,15 +46,6 @@ MAX_RECIPIENTS = 1000                  # per transaction; the sender uses one pe
 
 class CaptureError(MailerError):
     """The capture server cannot start (port taken, address unavailable...)."""
-
-
-def is_team_address(address: str, team_address: str) -> bool:
-    """True for the team address and its `local+anything@domain` sub-addresses, in any case."""
-    local, _, domain = address.strip().lower().rpartition("@")
-    team_local, _, team_domain = team_address.lower().rpartition("@")
-    if not local or domain != team_domain:
-        return False
-    return local == team_local or local.partition("+")[0] == team_local
 
 
 def _has_control(text: str) -> bool:

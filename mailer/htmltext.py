@@ -51,7 +51,10 @@ class _TextExtractor(HTMLParser):
             self.parts.append(re.sub(r"\s+", " ", data))
 
 
-def html_to_text(html: str) -> str:
+def text_version(html: str) -> str:
+    """The plain-text version of HTML we wrote (a template, a captured copy of our own mail).
+
+    Not for inbound mail: `inbound.mime.htmlscan.readable_text` reads hostile HTML in linear time."""
     extractor = _TextExtractor()
     extractor.feed(html)
     extractor.close()

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from .clock import for_people
 from .errors import MailerError
-from .htmltext import html_to_text
+from .htmltext import text_version
 from .maildirs import arrival_key, message_names
 
 __all__ = ["Captured", "OutboxError", "captured", "export", "headers_of", "pick", "read_bytes", "readable", "to_eml"]
@@ -153,7 +153,7 @@ def describe(item: Captured, tz: ZoneInfo) -> str:
     if body is None:
         text = "(no text part)"
     elif body.get_content_type() == "text/html":
-        text = "(no text part; the HTML part as text:)\n" + html_to_text(_text(body))   # type: ignore[arg-type]
+        text = "(no text part; the HTML part as text:)\n" + text_version(_text(body))   # type: ignore[arg-type]
     else:
         text = _text(body)  # type: ignore[arg-type]
     out = "\n".join(lines) + "\n\n" + text.rstrip("\n")

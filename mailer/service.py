@@ -18,8 +18,8 @@ from typing import Protocol
 from .config import Config
 from .errors import ConfigError, MailerError
 from .inbound.digest import send_triage_digest
-from .inbound.inbox import Fetched, Source, open_source
-from .inbound.process import Outcome, Processor
+from .inbound.sources.imap import Fetched, Source, open_source
+from .inbound.pipeline import Outcome, Processor
 from .store import Store
 
 __all__ = ["BATCH_SIZE", "Summary", "poll_once", "serve"]
@@ -31,7 +31,7 @@ MAX_BACKOFF_SECONDS = 300.0
 
 
 class ProcessorLike(Protocol):
-    """What `mailer.inbound.process.Processor` offers the service."""
+    """What `mailer.inbound.pipeline.Processor` offers the service."""
 
     def process_batch(self, raws: Sequence[bytes]) -> Sequence[Outcome]: ...
     def send_pending(self) -> int: ...

@@ -50,6 +50,16 @@ def sub_address(team_address: str, prefix: str, token: str) -> str:
     return f"{local}+{prefix}-{token}@{domain}"
 
 
+def is_team_address(address: str, team_address: str) -> bool:
+    """The one answer to "is this our address?": the team address or any `local+anything@domain`
+    sub-address of it, in any case."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    team_local, _, team_domain = team_address.strip().lower().rpartition("@")
+    if not local or domain != team_domain:
+        return False
+    return local == team_local or local.partition("+")[0] == team_local
+
+
 def parse_sub_address(team_address: str, address: str) -> tuple[str, str] | None:
     """`team+u-TOKEN@domain` -> ("u", "TOKEN"); None for any other address."""
     local, _, domain = team_address.lower().rpartition("@")
@@ -63,20 +73,37 @@ def parse_sub_address(team_address: str, address: str) -> tuple[str, str] | None
 
 
 class TokenIndex:
-    """token -> (purpose, address) for a set of known addresses (rebuilt per inbound batch)."""
+    """token -> (purpose, address) over the addresses we know, grown as they come: each address's
+    HMACs are computed once per process (the inbound side adds addresses batch after batch)."""
 
     PURPOSES = (BOUNCE, CONFIRM, unsubscribe_purpose(SuppressionScope.ALL),
                 unsubscribe_purpose(SuppressionScope.BULLETIN))
 
-    def __init__(self, secret: bytes, addresses: Iterable[str]) -> None:
+    def __init__(self, secret: bytes, addresses: Iterable[str] = ()) -> None:
+        self.secret = secret
         self._map: dict[str, tuple[str, str]] = {}
-        for address in {a.strip().lower() for a in addresses if a}:
-            for purpose in self.PURPOSES:
-                self._map[make_token(secret, purpose, address)] = (purpose, address)
+        self._seen: set[str] = set()
+        self.add(addresses)
+
+    def add(self, addresses: Iterable[str]) -> None:
+        for address in addresses:
+            address = address.strip().lower()
+            if address and address not in self._seen:
+                self._seen.add(address)
+                for purpose in self.PURPOSES:
+                    self._map[make_token(self.secret, purpose, address)] = (purpose, address)
 
     def resolve(self, token: str) -> tuple[str, str] | None:
         return self._map.get(token.lower())
 
-    def address(self, token: str) -> str | None:
+    def address(self, token: str, purpose: str | None = None) -> str | None:
+        """The address a token was minted for; with `purpose` (`b`, `c`, `u`), only such a token."""
         found = self.resolve(token)
-        return found[1] if found else None
+        if found is None or (purpose is not None and found[0].split(":")[0] != purpose):
+            return None
+        return found[1]
+
+    def scope(self, token: str) -> str | None:
+        """`all` or `bulletin` for an unsubscribe token, None for anything else."""
+        found = self.resolve(token)
+        return found[0].split(":")[1] if found and found[0].startswith(UNSUBSCRIBE + ":") else None

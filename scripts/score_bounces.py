@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))                # runs from a checkout, installed or not
 
-from mailer.inbound.autoreply import detect_auto_reply  # noqa: E402
-from mailer.inbound.bounces import Bounce, detect_bounce, detect_complaint, detect_delivery_notice  # noqa: E402
-from mailer.inbound.parse import MessageTooComplex, parse_message  # noqa: E402
+from mailer.inbound.understand.autoreply import detect_auto_reply  # noqa: E402
+from mailer.inbound.understand.bounces import Bounce, detect_bounce, detect_complaint, detect_delivery_notice  # noqa: E402
+from mailer.inbound.mime.parse import MessageTooComplex, parse_message  # noqa: E402
 
 DEFAULT_CORPORA = (ROOT / "tests" / "data" / "bounces-dev", ROOT.parent / "shared" / "corpus" / "bounces-dev")
 EXPECTED_PERMANENT = {"permanent": True, "temporary": False, "mixed": None}

@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mailer.inbound.classify import ReadingContext, read_message  # noqa: E402
-from mailer.inbound.parse import parse_message  # noqa: E402
+from mailer.inbound.understand.classify import ReadingContext, read_message  # noqa: E402
+from mailer.inbound.mime.parse import parse_message  # noqa: E402
 from mailer.models import Directory, Dossier, Group, Member  # noqa: E402
 
 

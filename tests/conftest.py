@@ -25,6 +25,8 @@ from mailer.models import Dossier, Group
 from mailer.registry import upsert_dossiers, upsert_groups
 from mailer.store import Store
 
+pytest_plugins = ("dovecot",)     # the `dovecot` and `dovecot_factory` fixtures, for every module
+
 DATA = Path(__file__).parent / "data"
 
 

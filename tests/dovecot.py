@@ -5,7 +5,7 @@ system's conf.d (FACTS.md). `dovecot_factory` starts one per call (plain, or imp
 trustme certificate); each is stopped at teardown. Without `dovecot` installed the tests that
 need it are skipped (scripts/test installs it, as root).
 
-Import the fixtures in a test module with `from tests.dovecot import dovecot, dovecot_factory`.
+The fixtures `dovecot` and `dovecot_factory` are registered for every test by conftest.py's `pytest_plugins`.
 """
 
 from __future__ import annotations

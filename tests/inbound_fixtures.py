@@ -13,7 +13,7 @@ from conftest import SmtpServer, write_config
 
 from mailer.config import Config, load_config
 from mailer.importer import ImportKind
-from mailer.inbound.process import Processor
+from mailer.inbound.pipeline import Processor
 from mailer.registry import import_file
 from mailer.store import Store
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from mailer.inbound.autoreply import RULES, detect_auto_reply
-from mailer.inbound.bounces import detect_bounce, detect_complaint, detect_delivery_notice
-from mailer.inbound.parse import ParsedMessage, parse_message
+from mailer.inbound.understand.autoreply import RULES, detect_auto_reply
+from mailer.inbound.understand.bounces import detect_bounce, detect_complaint, detect_delivery_notice
+from mailer.inbound.mime.parse import ParsedMessage, parse_message
 
 from corpora import BOUNCES, DATA, FR_DEV, INBOUND, ROWS  # noqa: F401
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from corpora import BOUNCES, ROWS
 
-from mailer.inbound.classify import RULES, Kind, Reading, ReadingContext, classify, read_message
-from mailer.inbound.extract import Action, ActionType
-from mailer.inbound.parse import parse_message
+from mailer.inbound.understand.classify import RULES, Kind, Reading, ReadingContext, classify, read_message
+from mailer.inbound.understand.extract import Action, ActionType
+from mailer.inbound.mime.parse import parse_message
 from mailer.models import Directory, Dossier, Group, Member
 
 DATA = Path(__file__).parent / "data"

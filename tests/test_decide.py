@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from mailer.inbound.classify import Kind, Reading
+from mailer.inbound.understand.classify import Kind, Reading
 from mailer.inbound.decide import (
     BOUNCE_SCORE_THRESHOLD,
     Activate,
@@ -14,7 +14,7 @@ from mailer.inbound.decide import (
     BounceScore,
     CreatePendingPerson,
     Disposition,
-    Envelope,
+    MessageFacts,
     Known,
     RecordBounce,
     RecordReport,
@@ -27,7 +27,7 @@ from mailer.inbound.decide import (
     score_bounce,
     why_not_answer,
 )
-from mailer.inbound.extract import Action, ActionType
+from mailer.inbound.understand.extract import Action, ActionType
 from mailer.models import Directory, Dossier, Group, Member
 
 TEAM = "protegeonslespersonnes@example.org"
@@ -45,8 +45,8 @@ def known(**kwargs: object) -> Known:
 
 
 def env(sender: str = "anne@example.net", return_path: str | None = None, references: tuple[str, ...] = (),
-        automatic: bool = False) -> Envelope:
-    return Envelope("<in@example.net>", sender, return_path, references, automatic)
+        automatic: bool = False) -> MessageFacts:
+    return MessageFacts("<in@example.net>", sender, return_path, references, automatic)
 
 
 REPORT = Reading(Kind.REPORT, "report.actions", "anne@example.net", group="G037", dossier="DI-1",
@@ -111,14 +111,14 @@ def test_auto_reply_is_ignored_and_never_answered() -> None:
 
 # ------------------------------------------------------------------------------ answers
 
-@pytest.mark.parametrize(("envelope", "reason"), [
+@pytest.mark.parametrize(("facts", "reason"), [
     (env(automatic=True), "automatic or list mail"),
     (env(return_path=""), "empty return path"),
     (env(sender=TEAM), "our own mail"),
     (env(sender="protegeonslespersonnes+b-abc@example.org"), "our own mail"),
 ])
-def test_no_answer_to_machines_lists_or_ourselves(envelope: Envelope, reason: str) -> None:
-    assert why_not_answer("anne@example.net", envelope, REPORT, known()) == reason
+def test_no_answer_to_machines_lists_or_ourselves(facts: MessageFacts, reason: str) -> None:
+    assert why_not_answer("anne@example.net", facts, REPORT, known()) == reason
 
 
 def test_at_most_one_answer_per_address_per_day() -> None:

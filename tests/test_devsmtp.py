@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from mailer.config import Config, load_config
-from mailer.devsmtp import MAX_MESSAGE_BYTES, CaptureError, CaptureServer, is_team_address
+from mailer.devsmtp import MAX_MESSAGE_BYTES, CaptureError, CaptureServer
+from mailer.tokens import is_team_address
 from mailer.errors import ConfigError
 
 from conftest import free_port, write_config

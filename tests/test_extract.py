@@ -6,11 +6,11 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from mailer.inbound.extract import (DirectoryIndex, Mail, find_actions, person_name, read_confirm,
+from mailer.inbound.understand.extract import (DirectoryIndex, Mail, find_actions, person_name, read_confirm,
                                     read_report, read_signup, read_unsubscribe, segments, split_body,
                                     sub_address_token)
-from mailer.inbound.french import country_key, find_countries, find_dates, fold, parse_amounts, to_digits
-from mailer.inbound.parse import parse_message
+from mailer.inbound.understand.french import country_key, find_countries, find_dates, fold, parse_amounts, to_digits
+from mailer.inbound.mime.parse import parse_message
 from mailer.models import Directory, Dossier, Group, Member
 
 TEAM = "protegeonslespersonnes@example.org"

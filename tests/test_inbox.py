@@ -17,10 +17,10 @@ import trustme
 from mailer.config import InboxConfig
 from mailer.devsmtp import MaildirWriter
 from mailer.errors import ConfigError
-from mailer.inbound import source as source_module
-from mailer.inbound.inbox import ImapSource, MaildirSource, SourceError, SourceSecurityError
-from mailer.inbound.maildir import SETTLE_SECONDS
-from tests.dovecot import Dovecot, dovecot, dovecot_factory  # noqa: F401  (fixtures)
+from mailer.inbound.sources import source as source_module
+from mailer.inbound.sources.imap import ImapSource, MaildirSource, SourceError, SourceSecurityError
+from mailer.inbound.sources.maildir import SETTLE_SECONDS
+from dovecot import Dovecot
 
 PASSWORD_ENV = "MAILER_TEST_IMAP_PASSWORD"
 
@@ -95,7 +95,7 @@ def test_a_file_dropped_into_the_inbox_folder_is_picked_up(tmp_path: Path, caplo
     dropped = inbox / "Rapport Lyon.EML"
     dropped.write_bytes(message(2).replace(b"\n", b"\r\n"))      # saved by a mail client: CRLF, 0644
     os.chmod(dropped, 0o644)
-    caplog.set_level("INFO", logger="mailer.inbound.maildir")
+    caplog.set_level("INFO", logger="mailer.inbound.sources.maildir")
 
     assert len(_settled(source)) == 1
     fetched = source.fetch(10)
@@ -132,7 +132,7 @@ def test_other_files_in_the_inbox_folder_are_reported_once_and_left(tmp_path: Pa
     (inbox / "lien.eml").symlink_to(tmp_path / "ailleurs.eml")
     (tmp_path / "ailleurs.eml").write_bytes(message(5))
     (inbox / "new" / "un-dossier").mkdir()
-    caplog.set_level("WARNING", logger="mailer.inbound.maildir")
+    caplog.set_level("WARNING", logger="mailer.inbound.sources.maildir")
 
     assert _settled(source) == []
     assert source.fetch(10) == [] and source.fetch(10) == []

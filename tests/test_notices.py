@@ -111,7 +111,7 @@ def test_every_triage_reason_has_french_words() -> None:
     tree = ast.parse((MAILER / "inbound" / "decide.py").read_text(encoding="utf-8"))
     reasons = [s for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "ToTriage"
                and node.args for s in _samples(node.args[0])]
-    rules = re.findall(r'"(other\.[a-z_]+)"', (MAILER / "inbound" / "classify.py").read_text(encoding="utf-8"))
+    rules = re.findall(r'"(other\.[a-z_]+)"', (MAILER / "inbound" / "understand" / "classify.py").read_text(encoding="utf-8"))
     assert len(reasons) >= 7 and rules, (reasons, rules)
     for reason in [r for r in reasons if r] + rules:
         assert digest.french_reason(reason) != reason, reason

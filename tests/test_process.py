@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 from inbound_fixtures import DATA, TEAM, Inbox, dsn, fr_dev, inbox_fixture, mail  # noqa: F401  (fixture)
 
-from mailer.inbound import process
-from mailer.inbound.ledger import confirm_address
+from mailer.inbound import pipeline
+from mailer.inbound.apply import confirm_address
 from mailer.store import Transaction
 from mailer.tokens import BOUNCE, make_token, sub_address
 
@@ -65,14 +65,14 @@ def test_a_crash_before_commit_loses_nothing_and_applies_once(inbox: Inbox, monk
 
 def test_a_failing_message_is_retried_then_failed_and_the_batch_continues(inbox: Inbox,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    real = process.read_message
+    real = pipeline.read_message
 
     def flaky(parsed, directory, context):  # type: ignore[no-untyped-def]
         if parsed.sender == "helene.marchal@example.com":
             raise RuntimeError("boom")
         return real(parsed, directory, context)
 
-    monkeypatch.setattr(process, "read_message", flaky)
+    monkeypatch.setattr(pipeline, "read_message", flaky)
     raws = [fr_dev("003.eml"), fr_dev("020.eml")]
     folders = [[o.folder for o in inbox.processor().process_batch(raws)] for _ in range(3)]
     assert folders == [["", "processed"], ["", "processed"], ["failed", "processed"]]
@@ -269,7 +269,7 @@ def test_signup_from_a_member_is_passed_to_the_referent(inbox: Inbox) -> None:
 
 def test_read_file_writes_nothing(inbox: Inbox) -> None:
     before = {p: p.stat().st_mtime_ns for p in inbox.store.files if p.exists()}
-    result = process.read_file(inbox.config, inbox.store, fr_dev("003.eml"))
+    result = pipeline.read_file(inbox.config, inbox.store, fr_dev("003.eml"))
     assert result.reading is not None and result.reading.kind == "report" and result.disposition == "apply"
     assert {p: p.stat().st_mtime_ns for p in inbox.store.files if p.exists()} == before
 
@@ -293,7 +293,7 @@ def test_answers_wait_while_the_relay_is_down(inbox: Inbox) -> None:
 
     from conftest import free_port
 
-    from mailer.inbound.process import Processor
+    from mailer.inbound.pipeline import Processor
 
     inbox.processor().process_batch([fr_dev("001.eml")])
     down = replace(inbox.config, smtp=replace(inbox.config.smtp, port=free_port()))   # nobody listens there
@@ -314,7 +314,7 @@ def test_no_answer_to_an_address_suppressed_for_bounces(inbox: Inbox) -> None:
 
 
 def test_a_message_failing_half_way_leaves_no_effect(inbox: Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mailer.inbound import ledger
+    from mailer.inbound import apply as ledger
 
     def broken(*args: object) -> list[str]:
         raise RuntimeError("summary failed after the report was recorded")

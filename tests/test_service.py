@@ -21,15 +21,15 @@ import pytest
 
 from mailer.config import load_config
 from mailer.devsmtp import MaildirWriter
-from mailer.inbound import process
-from mailer.inbound.inbox import ImapSource, MaildirSource, open_source
-from mailer.inbound.maildir import SETTLE_SECONDS
-from mailer.inbound.process import Processor
+from mailer.inbound import pipeline
+from mailer.inbound.sources.imap import ImapSource, MaildirSource, open_source
+from mailer.inbound.sources.maildir import SETTLE_SECONDS
+from mailer.inbound.pipeline import Processor
 from mailer.service import poll_once, serve
 from mailer.store import Store
-from tests.conftest import SmtpServer, free_port, write_config
-from tests.dovecot import Dovecot, dovecot, dovecot_factory  # noqa: F401  (fixtures)
-from tests.inbox_messages import human_messages, import_reference_data, machine_messages, many
+from conftest import SmtpServer, free_port, write_config
+from dovecot import Dovecot
+from inbox_messages import human_messages, import_reference_data, machine_messages, many
 
 PASSWORD_ENV = "MAILER_TEST_IMAP_PASSWORD"
 REPO = Path(__file__).resolve().parent.parent
@@ -133,14 +133,14 @@ def test_a_failing_message_goes_to_failed_after_three_polls(tmp_path: Path, smtp
     poison = good[0].replace(b"\n\n", b"\nX-Poison: yes\n\n", 1)
     for raw in [poison, *good]:
         writer.deliver(raw)
-    real_parse = process.parse_message
+    real_parse = pipeline.parse_message
 
     def failing_parse(raw: bytes):  # a bug in the pipeline, for this one message only
         if b"X-Poison: yes" in raw:
             raise RuntimeError("pipeline bug")
         return real_parse(raw)
 
-    monkeypatch.setattr(process, "parse_message", failing_parse)
+    monkeypatch.setattr(pipeline, "parse_message", failing_parse)
     source, processor = MaildirSource(config.inbox), Processor(config, store)
     first = poll_once(config, store, source, processor)
     assert first.fetched == 11 and first.folders[""] == 1 and first.kinds["error"] == 1
@@ -295,7 +295,7 @@ def test_open_source_follows_the_config(tmp_path: Path) -> None:
 
 def test_a_message_too_big_goes_to_failed_unread(tmp_path: Path, smtp_server: SmtpServer,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from mailer.inbound import source as source_module
+    from mailer.inbound.sources import source as source_module
     monkeypatch.setattr(source_module, "MAX_MESSAGE_BYTES", 20_000)
     config_path = make_project(tmp_path, smtp_server.port, maildir_inbox())
     config = load_config(config_path)

@@ -13,9 +13,9 @@ import click
 
 from .. import exporter, registry
 from ..clock import for_people
-from ..inbound import records
+from ..inbound import queries
 from ..inbound.digest import send_triage_digest
-from ..inbound.process import read_files
+from ..inbound.pipeline import read_files
 from . import App, handle_errors, main, pass_app
 from ..spreadsheet import to_bytes
 from .data import _show, json_option
@@ -77,7 +77,7 @@ def triage_list(app: App, show_all: bool, as_json: bool) -> None:
     Example:
       mailer triage list --all
     """
-    rows = records.triage_items(app.store, include_resolved=show_all)
+    rows = queries.triage_items(app.store, include_resolved=show_all)
     _show(rows, [("id", "Id"), ("date", "Date"), ("sender", "Sender"), ("subject", "Subject"), ("kind", "Kind"),
                  ("reason", "Reason"), ("link", "Link"), ("status", "Status")], "Triage items", as_json,
           app.config.team.tz, ("date",))
@@ -94,14 +94,14 @@ def triage_show(app: App, item_id: int) -> None:
     Example:
       mailer triage show 12
     """
-    item = records.triage_item(app.store, item_id)
+    item = queries.triage_item(app.store, item_id)
     shown = {**item, **{k: for_people(item.get(k), app.config.team.tz) for k in ("date", "resolved") if item.get(k)}}
     for key in ("id", "status", "date", "sender", "subject", "message_id", "kind", "rule", "reason", "link", "note",
                 "resolved"):
         if shown.get(key) not in (None, ""):
             click.echo(f"{key:>10}: {shown[key]}")
     if item.get("link", "").startswith("report:"):
-        report = records.report(app.store, int(item["link"].split(":")[1]))
+        report = queries.report(app.store, int(item["link"].split(":")[1]))
         if report:
             click.echo(f"{'report':>10}: {json.dumps(report, ensure_ascii=False)}")
 
@@ -118,7 +118,7 @@ def triage_resolve(app: App, item_id: int, note: str) -> None:
     Example:
       mailer triage resolve 12 --note "ajouté comme membre"
     """
-    item = records.resolve_triage(app.store, item_id, note)
+    item = queries.resolve_triage(app.store, item_id, note)
     click.echo(f"Resolved triage item {item['id']} ({item['sender']}).")
 
 
@@ -173,15 +173,15 @@ def reports_list(ctx: click.Context, app: App, dossier: str | None, group_code: 
     elif as_json:
         raise click.UsageError("--json and --csv are two different outputs: choose one")
     directory = registry.load_directory(app.store.snapshot())
-    found = records.reports(app.store, dossier=dossier, group=group_code, directory=directory)
+    found = queries.reports(app.store, dossier=dossier, group=group_code, directory=directory)
     if csv_file is not None:
-        rows = records.report_rows(found)
+        rows = queries.report_rows(found)
         header, cells = exporter.reports_table(rows, labels, app.config.team.tz)
         write_sheet(to_bytes(header, cells, delimiter), csv_file)
         if str(csv_file) != "-":
             click.echo(f"Wrote {len(rows)} actions from {len(found)} reports to {csv_file}.")
         return
-    shown = found if as_json else [{**r, "actions": [records.action_text(a) for a in r.get("actions", [])]}
+    shown = found if as_json else [{**r, "actions": [queries.action_text(a) for a in r.get("actions", [])]}
                                    for r in found]
     _show(shown, [("id", "Id"), ("date", "Date"), ("dossier", "Dossier"), ("group", "Group"), ("sender", "Sender"),
                   ("actions", "Actions")], "Reports", as_json, app.config.team.tz, ("date",))

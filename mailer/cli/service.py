@@ -147,8 +147,8 @@ def poll(app: App, once: bool) -> None:
     Example:
       mailer poll --once
     """
-    from ..inbound.inbox import open_source
-    from ..inbound.process import Processor
+    from ..inbound.sources.imap import open_source
+    from ..inbound.pipeline import Processor
     from ..service import poll_once, serve
 
     config = app.config

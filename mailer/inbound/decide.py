@@ -28,9 +28,10 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from ..models import Directory
-from .classify import Kind, Reading
-from .extract import Action
-from .parse import ParsedMessage
+from ..tokens import is_team_address
+from .understand.classify import Kind, Reading
+from .understand.extract import Action
+from .mime.parse import ParsedMessage
 
 # Mailman 3's defaults (bounce_score_threshold, bounce_info_stale_after) and Mailman's weights:
 # a hard bounce scores 1.0, a soft one 0.5; a member is scored at most once a day.
@@ -127,7 +128,7 @@ class Decision:
 # ------------------------------------------------------------------------------- the inputs
 
 @dataclass(frozen=True)
-class Envelope:
+class MessageFacts:
     """What decide needs from the message beyond its reading (headers only, never the body)."""
 
     message_id: str
@@ -138,7 +139,7 @@ class Envelope:
     received: datetime | None = None
 
     @classmethod
-    def of(cls, parsed: ParsedMessage, received: datetime | None = None) -> Envelope:
+    def of(cls, parsed: ParsedMessage, received: datetime | None = None) -> MessageFacts:
         headers = parsed.headers
         auto = headers.get("auto-submitted", "").strip().lower()
         precedence = headers.get("precedence", "").strip().lower()
@@ -176,9 +177,7 @@ class Known:
         return tuple(c.lower() for c in self.coordinators)
 
     def is_ours(self, email: str) -> bool:
-        local, _, domain = self.team_address.lower().rpartition("@")
-        a_local, _, a_domain = email.lower().rpartition("@")
-        return a_domain == domain and (a_local == local or a_local.startswith(local + "+"))
+        return is_team_address(email, self.team_address)
 
 
 # ------------------------------------------------------------------------------ the rules
@@ -210,28 +209,28 @@ def crosses_threshold(score: BounceScore) -> bool:
     return score.score >= BOUNCE_SCORE_THRESHOLD
 
 
-def why_not_answer(to: str, envelope: Envelope, reading: Reading, known: Known) -> str | None:
+def why_not_answer(to: str, facts: MessageFacts, reading: Reading, known: Known) -> str | None:
     """RFC 3834 section 2: the reason not to send an automatic answer, or None to send it."""
     if reading.kind in (Kind.BOUNCE, Kind.COMPLAINT, Kind.AUTO_REPLY):
         return f"never answer a {reading.kind.value}"
-    if envelope.automatic:
+    if facts.automatic:
         return "automatic or list mail"
-    if envelope.return_path == "":
+    if facts.return_path == "":
         return "empty return path"
-    if not to or known.is_ours(to) or known.is_ours(envelope.sender):
+    if not to or known.is_ours(to) or known.is_ours(facts.sender):
         return "our own mail"
     if known.answered.get(to.lower()) == known.today.isoformat():
         return "already answered today"
     return None
 
 
-def _reply_to_ack(envelope: Envelope, known: Known) -> str | None:
-    return next((known.ack_threads[m] for m in envelope.references if m in known.ack_threads), None)
+def _reply_to_ack(facts: MessageFacts, known: Known) -> str | None:
+    return next((known.ack_threads[m] for m in facts.references if m in known.ack_threads), None)
 
 
-def _answer(kind: AnswerKind, to: str, envelope: Envelope, reading: Reading, known: Known,
+def _answer(kind: AnswerKind, to: str, facts: MessageFacts, reading: Reading, known: Known,
             **values: object) -> tuple[tuple[Effect, ...], str]:
-    reason = why_not_answer(to, envelope, reading, known)
+    reason = why_not_answer(to, facts, reading, known)
     if reason:
         return (), f"not answered: {reason}"
     return (SendAnswer(kind, to.lower(), values=values),), ""
@@ -250,12 +249,12 @@ def _complaint(reading: Reading) -> Decision:
     return Decision(Disposition.APPLY, tuple(Suppress(r, "complaint") for r in reading.recipients))
 
 
-def _confirm(reading: Reading, envelope: Envelope, known: Known) -> Decision:
+def _confirm(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     address, via = None, ""
     if reading.token and reading.token.lower() in known.confirm_tokens:
         address, via = known.confirm_tokens[reading.token.lower()], "token"
     else:
-        address = next((known.confirm_threads[m] for m in envelope.references if m in known.confirm_threads), None)
+        address = next((known.confirm_threads[m] for m in facts.references if m in known.confirm_threads), None)
         via = "thread"
     if address is None:
         return Decision(Disposition.TRIAGE, (ToTriage("confirmation we cannot verify (no token, no thread)"),))
@@ -270,7 +269,7 @@ def _notices(known: Known, about: str, dossier: str | None) -> tuple[Effect, ...
                  for to in known.referents(dossier))
 
 
-def _unsubscribe(reading: Reading, envelope: Envelope, known: Known) -> Decision:
+def _unsubscribe(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     if reading.token and known.unsubscribe_address(reading.token) is None:
         # A token we cannot resolve (a test message's, or one minted under another key) says
         # nothing about who wants to leave: the From address must not stand in for it.
@@ -280,11 +279,11 @@ def _unsubscribe(reading: Reading, envelope: Envelope, known: Known) -> Decision
     if not address:
         return Decision(Disposition.TRIAGE, (ToTriage("unsubscribe without an address"),))
     scope = reading.scope or "all"
-    answer, note = _answer(AnswerKind.UNSUBSCRIBED, address, envelope, reading, known, scope=scope)
+    answer, note = _answer(AnswerKind.UNSUBSCRIBED, address, facts, reading, known, scope=scope)
     return Decision(Disposition.APPLY, (Suppress(address, "unsubscribe", scope), *answer), note)
 
 
-def _signup(reading: Reading, envelope: Envelope, known: Known) -> Decision:
+def _signup(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     sender = reading.sender
     if known.is_known_sender(sender):
         request = RecordSignupRequest(sender, reading.name, reading.group, reading.dossier)
@@ -293,7 +292,7 @@ def _signup(reading: Reading, envelope: Envelope, known: Known) -> Decision:
     state = known.pending.get(sender, (None, None))[0]
     if state == "active":
         return Decision(Disposition.TRIAGE, (ToTriage("sign-up from a volunteer already confirmed"),))
-    reason = why_not_answer(sender, envelope, reading, known)
+    reason = why_not_answer(sender, facts, reading, known)
     if reason and reason != "already answered today":
         return Decision(Disposition.TRIAGE, (ToTriage(f"sign-up we cannot confirm: {reason}"),))
     effects: list[Effect] = []
@@ -304,15 +303,15 @@ def _signup(reading: Reading, envelope: Envelope, known: Known) -> Decision:
     return Decision(Disposition.APPLY, tuple(effects), reason or "")
 
 
-def _report(reading: Reading, envelope: Envelope, known: Known) -> Decision:
+def _report(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     if not known.is_known_sender(reading.sender):
         return Decision(Disposition.TRIAGE, (ToTriage("report from an unknown sender: not applied"),))
-    answer, note = _answer(AnswerKind.REPORT_ACK, reading.sender, envelope, reading, known)
+    answer, note = _answer(AnswerKind.REPORT_ACK, reading.sender, facts, reading, known)
     record = RecordReport(reading.sender, reading.group, reading.dossier, reading.actions)
     return Decision(Disposition.APPLY, (record, *answer), note)
 
 
-def decide(reading: Reading, envelope: Envelope, known: Known) -> Decision:
+def decide(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     """The rules of issue 3, in the order a coordinator would explain them."""
     kind = reading.kind
     if kind is Kind.BOUNCE:
@@ -324,16 +323,16 @@ def decide(reading: Reading, envelope: Envelope, known: Known) -> Decision:
     if known.is_ours(reading.sender):
         return Decision(Disposition.IGNORE, note="our own mail")
     if kind is Kind.UNSUBSCRIBE:
-        return _unsubscribe(reading, envelope, known)
+        return _unsubscribe(reading, facts, known)
     if kind is Kind.CONFIRM:
-        return _confirm(reading, envelope, known)
-    link = _reply_to_ack(envelope, known)
+        return _confirm(reading, facts, known)
+    link = _reply_to_ack(facts, known)
     if link is not None:
         # A human answering "voici ce que nous avons compris": a correction, never a second report.
         return Decision(Disposition.TRIAGE, (ToTriage("reply to an acknowledgement", link),))
     if kind is Kind.SIGNUP:
-        return _signup(reading, envelope, known)
+        return _signup(reading, facts, known)
     if kind is Kind.REPORT:
-        return _report(reading, envelope, known)
+        return _report(reading, facts, known)
     return Decision(Disposition.TRIAGE, (ToTriage(reading.rule),))
 

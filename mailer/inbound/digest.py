@@ -18,7 +18,7 @@ from ..clock import french_date
 from ..config import Config
 from ..store import Query, Store
 from ..teammail import coordinator_notice
-from .records import triage_items
+from .queries import triage_items
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from markupsafe import escape
 
 from ..config import Config
 from ..errors import TemplateError
-from ..htmltext import html_to_text
+from ..htmltext import text_version
 from ..models import CampaignKind, Directory, Dossier, DossierStatus, Group, Recipient
 from ..tokens import BOUNCE, UNSUBSCRIBE, make_token, sub_address, unsubscribe_purpose
 from .campaigns import Campaign
@@ -216,7 +216,7 @@ class CampaignRenderer:
             except jinja2.TemplateNotFound:
                 text_template = None
             html_body = css_inline.inline(html_source)
-            text = text_template.render(context) if text_template else html_to_text(html_body)
+            text = text_template.render(context) if text_template else text_version(html_body)
         except SlotMisuse:
             raise
         except jinja2.TemplateSyntaxError as exc:

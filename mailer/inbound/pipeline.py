@@ -27,11 +27,11 @@ from ..config import Config
 from ..models import Directory
 from ..registry import SUPPRESSIONS, load_directory
 from ..store import Store
-from ..tokens import BOUNCE, CONFIRM, TokenIndex, make_token
-from .classify import Reading, ReadingContext, read_message
-from .decide import Decision, Disposition, Envelope, decide
-from .ledger import Ledger
-from .parse import MessageTooComplex, parse_message
+from ..tokens import BOUNCE, CONFIRM, UNSUBSCRIBE, TokenIndex, make_token
+from .understand.classify import Reading, ReadingContext, read_message
+from .decide import Decision, Disposition, MessageFacts, decide
+from .apply import Ledger
+from .mime.parse import MessageTooComplex, parse_message
 from .sending import AnswerSender
 
 log = logging.getLogger(__name__)
@@ -53,40 +53,6 @@ class Outcome:
 
 def message_key(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
-
-
-class AddressTokens:
-    """token -> (purpose, address) over every address we know, grown incrementally: HMACs are
-    computed once per address per process, and the files are re-read only when they change."""
-
-    def __init__(self, secret: bytes) -> None:
-        self.secret = secret
-        self.map: dict[str, tuple[str, str]] = {}
-        self.seen: set[str] = set()
-        self.signatures: dict[Path, object] = {}
-
-    def add(self, addresses: Iterable[str]) -> None:
-        for address in addresses:
-            address = address.strip().lower()
-            if address and address not in self.seen:
-                self.seen.add(address)
-                for purpose in TokenIndex.PURPOSES:
-                    self.map[make_token(self.secret, purpose, address)] = (purpose, address)
-
-    def changed(self, path: Path) -> bool:
-        sig = Store.signature(path)
-        if self.signatures.get(path) == sig:
-            return False
-        self.signatures[path] = sig
-        return sig is not None
-
-    def resolve(self, token: str, purpose: str) -> str | None:
-        found = self.map.get(token.lower())
-        return found[1] if found and found[0].split(":")[0] == purpose else None
-
-    def scope(self, token: str) -> str | None:
-        found = self.map.get(token.lower())
-        return found[0].split(":")[1] if found and found[0].startswith("u:") else None
 
 
 def _audience_addresses(path: Path) -> Iterable[str]:
@@ -115,7 +81,7 @@ def _readonly_secret(config: Config, store: Store) -> bytes:
 class _Item:
     key: str
     reading: Reading | None = None
-    envelope: Envelope | None = None
+    facts: MessageFacts | None = None
     subject: str = ""
     error: str = ""
     too_complex: bool = False
@@ -127,7 +93,8 @@ class Reader:
     def __init__(self, config: Config, store: Store, secret: bytes,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.config, self.store, self.clock = config, store, clock
-        self.tokens = AddressTokens(secret)
+        self.tokens = TokenIndex(secret)
+        self._signatures: dict[Path, object] = {}
         self._directory: tuple[object, Directory] | None = None
 
     def directory(self) -> Directory:
@@ -139,18 +106,26 @@ class Reader:
     def refresh_tokens(self) -> None:
         """Members, groups, subscribers, suppressions, pending people and frozen audiences."""
         snap, store = self.store.snapshot(), self.store
-        if self.tokens.changed(store.directory_path):
+        if self._changed(store.directory_path):
             d = self.directory()
             self.tokens.add([m.email for m in d.members] + [g.email for g in d.groups]
                             + [x.referent_email for x in d.dossiers])
-        if self.tokens.changed(store.part_paths["subscribers"]):
+        if self._changed(store.part_paths["subscribers"]):
             self.tokens.add(d["email"] for d in snap.iter_docs("subscribers"))
-        if self.tokens.changed(store.path):
+        if self._changed(store.path):
             self.tokens.add(d["email"] for d in snap.iter_docs(SUPPRESSIONS))
             self.tokens.add(d["email"] for d in snap.iter_docs("pending_people"))
         for path in sorted(self.config.state_dir.glob(AUDIENCE_GLOB)):
-            if self.tokens.changed(path):
+            if self._changed(path):
                 self.tokens.add(_audience_addresses(path))
+
+    def _changed(self, path: Path) -> bool:
+        """Whether a file of addresses changed since we last added its addresses (a stat)."""
+        sig = Store.signature(path)
+        if self._signatures.get(path) == sig:
+            return False
+        self._signatures[path] = sig
+        return sig is not None
 
     def context(self) -> ReadingContext:
         snap = self.store.snapshot()
@@ -158,7 +133,7 @@ class Reader:
         requests = {d["message_id"] for d in snap.iter_docs("outgoing") if d.get("kind") == "confirm_request"}
         return ReadingContext(
             team_address=self.config.team.address,
-            resolve_bounce_token=lambda token: self.tokens.resolve(token, BOUNCE),
+            resolve_bounce_token=lambda token: self.tokens.address(token, BOUNCE),
             unsubscribe_scope=self.tokens.scope,
             confirm_token=lambda token: token.lower() in pending,
             confirmation_ids=lambda mid: mid in requests,
@@ -169,7 +144,7 @@ class Reader:
         try:
             parsed = parse_message(raw)
             item.reading = read_message(parsed, directory, context)
-            item.envelope = Envelope.of(parsed, self.clock())
+            item.facts = MessageFacts.of(parsed, self.clock())
             item.subject = parsed.subject or ""
         except MessageTooComplex as exc:
             item.error, item.too_complex = f"too complex: {exc}", True
@@ -181,8 +156,7 @@ class Reader:
         return item
 
     def unsubscribe_address(self, token: str) -> str | None:
-        found = self.tokens.map.get(token.lower())
-        return found[1] if found and found[0].startswith("u:") else None
+        return self.tokens.address(token, UNSUBSCRIBE)
 
 
 def _detail(reading: Reading, decision: Decision) -> str:
@@ -226,12 +200,12 @@ class Processor:
             return Outcome(item.key, recorded["kind"], recorded["rule"], recorded["disposition"], recorded["folder"],
                            "already processed")
         if not item.error:
-            assert item.reading is not None and item.envelope is not None
+            assert item.reading is not None and item.facts is not None
             try:
-                decision = decide(item.reading, item.envelope, ledger.known)
+                decision = decide(item.reading, item.facts, ledger.known)
                 folder = FOLDERS[decision.disposition]
                 detail = _detail(item.reading, decision)
-                ledger.record(item.key, item.reading, item.envelope, item.subject, decision, folder, detail)
+                ledger.record(item.key, item.reading, item.facts, item.subject, decision, folder, detail)
                 return Outcome(item.key, item.reading.kind.value, item.reading.rule, decision.disposition.value,
                                folder, detail)
             except Exception as exc:   # its effects were taken back; the batch goes on
@@ -269,10 +243,10 @@ def read_files(config: Config, store: Store, raws: Iterable[bytes]) -> Iterable[
     known = Ledger(table, config, reader.tokens.secret, directory, reader.clock(), reader.unsubscribe_address).known
     for raw in raws:
         item = reader.read(message_key(raw), raw, context, directory)
-        if item.error or item.reading is None or item.envelope is None:
+        if item.error or item.reading is None or item.facts is None:
             yield FileReading(None, "error", item.error)
             continue
-        yield FileReading(item.reading, decide(item.reading, item.envelope, known).disposition.value)
+        yield FileReading(item.reading, decide(item.reading, item.facts, known).disposition.value)
 
 
 def read_file(config: Config, store: Store, raw: bytes) -> FileReading:

@@ -30,7 +30,7 @@ from ..models import Directory, Suppression
 from ..registry import SUPPRESSION_EVENTS, SUPPRESSIONS, canonical_email
 from ..tokens import CONFIRM, make_token, sub_address
 from . import answers
-from .classify import Reading
+from .understand.classify import Reading
 from .decide import (
     Activate,
     AnswerKind,
@@ -38,7 +38,7 @@ from .decide import (
     CreatePendingPerson,
     Decision,
     Effect,
-    Envelope,
+    MessageFacts,
     Known,
     RecordBounce,
     RecordReport,
@@ -146,21 +146,21 @@ class Ledger:
         return self.now.isoformat(timespec="seconds")
 
     # ------------------------------------------------------------------ recording a message
-    def record(self, key: str, reading: Reading, envelope: Envelope, subject: str, decision: Decision,
+    def record(self, key: str, reading: Reading, facts: MessageFacts, subject: str, decision: Decision,
                folder: str, detail: str) -> None:
         """Apply every effect and record the message, or (if anything raises) none of it."""
         self.undo.clear()
         self._last_report = None
         try:
             for effect in decision.effects:
-                self._apply(effect, key, reading, envelope, subject)
+                self._apply(effect, key, reading, facts, subject)
         except BaseException:
             for step in reversed(self.undo):
                 step()
             raise
         finally:
             self.undo.clear()
-        self.inbound.add({"key": key, "message_id": envelope.message_id, "sender": reading.sender,
+        self.inbound.add({"key": key, "message_id": facts.message_id, "sender": reading.sender,
                           "kind": reading.kind.value, "rule": reading.rule, "disposition": decision.disposition.value,
                           "folder": folder, "received": self.stamp, "detail": detail})
 
@@ -173,7 +173,7 @@ class Ledger:
     # ------------------------------------------------------------------ effects
     _last_report: str | None = None
 
-    def _apply(self, effect: Effect, key: str, reading: Reading, env: Envelope, subject: str) -> None:
+    def _apply(self, effect: Effect, key: str, reading: Reading, env: MessageFacts, subject: str) -> None:
         if isinstance(effect, RecordBounce):
             self._bounce(effect, env)
         elif isinstance(effect, Suppress):
@@ -202,7 +202,7 @@ class Ledger:
                              "reason": effect.reason, "link": effect.link, "date": self.stamp,
                              "status": "open", "note": ""})
 
-    def _bounce(self, effect: RecordBounce, env: Envelope) -> None:
+    def _bounce(self, effect: RecordBounce, env: MessageFacts) -> None:
         email = canonical_email(effect.email)
         doc = self.scores.get(email)
         previous = BounceScore(doc["score"], doc["last"], doc.get("count", 0)) if doc else None
@@ -237,7 +237,7 @@ class Ledger:
         self._know(events.docs, str(events.next), event)        # registry's shape: no "id" field
         events.next += 1
 
-    def _activate(self, effect: Activate, key: str, env: Envelope) -> None:
+    def _activate(self, effect: Activate, key: str, env: MessageFacts) -> None:
         person = self.pending.get(effect.email)
         assert person is not None
         self.pending.change(person, status="active", activated=self.stamp, via=effect.via)
@@ -255,7 +255,7 @@ class Ledger:
             self._know(members, str(max((int(k) for k in members), default=0) + 1), {
                 "email": effect.email, "name": person.get("name") or "", "group": group})
 
-    def _answer(self, effect: SendAnswer, reading: Reading, env: Envelope, subject: str) -> None:
+    def _answer(self, effect: SendAnswer, reading: Reading, env: MessageFacts, subject: str) -> None:
         values: dict[str, Any] = dict(effect.values)
         link, reply_to = "", ""
         if effect.kind is AnswerKind.REPORT_ACK:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from .charsets import codec_name, decode_bytes, decode_transfer_encoding, unflow
-from .htmlscan import html_to_text
+from .htmlscan import readable_text
 
 
 class MessageTooComplex(ValueError):
@@ -292,7 +292,7 @@ def body_text(node: Entity) -> tuple[str, str]:
     if ctype == "text/plain":
         return node.text, "plain"
     if ctype == "text/html":
-        return html_to_text(node.text), "html"
+        return readable_text(node.text), "html"
     return "", ""
 
 

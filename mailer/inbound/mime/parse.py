@@ -16,12 +16,12 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from .headers import decode_header_value, mailboxes, name_and_address, parse_date
-from .htmlscan import html_to_text
-from .mime import DEFAULT_LIMITS, Limits, MessageTooComplex, Part, Splitter, body_text, flatten_parts
+from .htmlscan import readable_text
+from .parts import DEFAULT_LIMITS, Limits, MessageTooComplex, Part, Splitter, body_text, flatten_parts
 from .quotes import Forwarded, attached_forward, inline_forward, strip_quotes
 
 __all__ = ["DEFAULT_LIMITS", "Forwarded", "Limits", "MessageTooComplex", "ParsedMessage", "Part",
-           "decode_header_value", "html_to_text", "parse_message", "strip_quotes"]
+           "decode_header_value", "readable_text", "parse_message", "strip_quotes"]
 
 
 class _LazyMessage:

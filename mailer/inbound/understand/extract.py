@@ -18,12 +18,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..models import Directory
-from ..tokens import parse_sub_address
+from ...models import Directory
+from ...tokens import parse_sub_address
 from .actions import Action, ActionType, find_actions
 from .french import TITLES, find_countries, fold, looks_like_name, to_digits
 from .lookup import REF, DirectoryIndex, index_for
-from .parse import ParsedMessage
+from ..mime.parse import ParsedMessage
 from .segments import MAX_CHARS, Body, Mail, Segment, segments, signature_lines, split_body, strip_reply
 
 __all__ = ["MAX_CHARS", "REF", "Action", "ActionType", "Body", "Confirm", "DirectoryIndex", "Mail", "Report",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..models import Directory, DossierStatus
+from ...models import Directory, DossierStatus
 from .french import country_key, country_keys, fold
 
 _GROUP_NOUNS = {"groupe": "groupe_local", "gl": "groupe_local", "cercle": "cercle_action",

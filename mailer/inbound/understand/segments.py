@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .french import find_dates, fold, to_digits
-from .parse import ParsedMessage
+from ..mime.parse import ParsedMessage
 
 if TYPE_CHECKING:
     from .lookup import DirectoryIndex

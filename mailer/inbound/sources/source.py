@@ -13,9 +13,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..config import InboxConfig
-from ..errors import MailerError
-from .mime import DEFAULT_LIMITS
+from ...config import InboxConfig
+from ...errors import MailerError
+from ..mime.parts import DEFAULT_LIMITS
 
 __all__ = ["Fetched", "MAX_BATCH_BYTES", "MAX_MESSAGE_BYTES", "ROLES", "Source", "SourceError",
            "SourceSecurityError", "folder_name", "pick"]

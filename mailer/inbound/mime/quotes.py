@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .headers import decode_header_value, name_and_address, parse_date
-from .mime import EMBEDDED_MESSAGES, Entity, body_text
+from .parts import EMBEDDED_MESSAGES, Entity, body_text
 
 
 @dataclass(frozen=True)

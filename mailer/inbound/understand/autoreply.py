@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .parse import ParsedMessage
+from ..mime.parse import ParsedMessage
 
 # Subjects that people do not write by hand.
 _STRONG_SUBJECT = re.compile(

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .autoreply import detect_auto_reply
-from .parse import ParsedMessage
+from ..mime.parse import ParsedMessage
 
 TokenResolver = Callable[[str], "str | None"]   # a +b-TOKEN token -> the address it was issued for
 

@@ -17,11 +17,11 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from ..models import Directory
+from ...models import Directory
 from .autoreply import detect_auto_reply
 from .bounces import detect_bounce, detect_complaint, detect_delivery_notice
 from .extract import Action, Mail, Report, read_confirm, read_report, read_signup, read_unsubscribe
-from .parse import ParsedMessage
+from ..mime.parse import ParsedMessage
 
 
 class Kind(StrEnum):

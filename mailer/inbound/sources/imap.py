@@ -27,8 +27,8 @@ from imap_tools.errors import ImapToolsError, MailboxCopyError, MailboxLoginErro
 from imap_tools.mailbox import BaseMailBox
 from imap_tools.message import MailMessage
 
-from ..config import Config, InboxConfig, is_loopback_host
-from ..errors import ConfigError
+from ...config import Config, InboxConfig, is_loopback_host
+from ...errors import ConfigError
 from .maildir import MaildirSource
 from .source import (ROLES, Fetched, Source, SourceError, SourceSecurityError, folder_name,  # noqa: F401
                      pick)

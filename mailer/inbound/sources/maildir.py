@@ -24,10 +24,10 @@ import time
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
-from ..config import InboxConfig
-from ..errors import ConfigError
-from ..maildirs import MaildirWriter, message_names
-from ..store import ensure_private_dir, fsync_dir
+from ...config import InboxConfig
+from ...errors import ConfigError
+from ...maildirs import MaildirWriter, message_names
+from ...store import ensure_private_dir, fsync_dir
 from .source import Fetched, folder_name, pick
 
 __all__ = ["SETTLE_SECONDS", "MaildirSource"]
