@@ -1,4 +1,4 @@
-"""The team's vocabulary as enums and frozen dataclasses.
+"""The team's vocabulary as enums and frozen dataclasses.   [pure]
 
 Records are stored as plain dicts in TinyDB; these classes are the typed view the rest of the
 code works with (`from_doc` / `to_doc`).
