@@ -14,7 +14,9 @@ import pytest
 from mailer.config import load_config
 from mailer.outbound import notices
 from mailer.outbound.runner import CampaignStatus
-from mailer.inbound import digest
+from mailer import triage
+from mailer.service import send_digest
+from mailer.triage import NotAnswered, TriageReason, signup_unconfirmed
 from mailer.tokens import new_message_id
 
 from conftest import SmtpServer, write_config
@@ -108,13 +110,28 @@ def test_every_reason_the_runner_writes_has_french_words() -> None:
 
 
 def test_every_triage_reason_has_french_words() -> None:
+    """Every reason declared in mailer.triage reads in French in the digest, sign-ups' included."""
+    reasons = [*TriageReason, *(signup_unconfirmed(why) for why in NotAnswered)]
+    assert len(reasons) >= 14
+    for reason in reasons:
+        assert triage.french_reason(reason) != reason, reason
+    assert set(triage.FRENCH) == set(TriageReason) and set(triage.NOT_ANSWERED_FRENCH) == set(NotAnswered)
+
+
+def test_decide_names_only_declared_triage_reasons() -> None:
+    """decide.py's reasons come from mailer.triage (a new one cannot slip through in English), and the
+    classifier's names for mail no rule reads are declared reasons too."""
     tree = ast.parse((MAILER / "inbound" / "decide.py").read_text(encoding="utf-8"))
-    reasons = [s for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "ToTriage"
-               and node.args for s in _samples(node.args[0])]
-    rules = re.findall(r'"(other\.[a-z_]+)"', (MAILER / "inbound" / "understand" / "classify.py").read_text(encoding="utf-8"))
-    assert len(reasons) >= 7 and rules, (reasons, rules)
-    for reason in [r for r in reasons if r] + rules:
-        assert digest.french_reason(reason) != reason, reason
+    args = [node.args[0] for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and getattr(node.func, "id", "") == "ToTriage" and node.args]
+    declared = [a for a in args if isinstance(a, ast.Attribute) and getattr(a.value, "id", "") == "TriageReason"]
+    signups = [a for a in args if isinstance(a, ast.Call) and getattr(a.func, "id", "") == "signup_unconfirmed"]
+    rules = [a for a in args if ast.unparse(a) == "reading.rule"]
+    assert len(declared) >= 7 and len(signups) == 1 and len(rules) == 1, [ast.unparse(a) for a in args]
+    assert len(declared) + len(signups) + len(rules) == len(args), [ast.unparse(a) for a in args]
+    assert all(TriageReason[a.attr] for a in declared)                    # KeyError names a missing one
+    names = re.findall(r'"(other\.[a-z_]+)"', (MAILER / "inbound" / "understand" / "classify.py").read_text(encoding="utf-8"))
+    assert names and set(names) <= set(TriageReason), names
 
 
 def _names(target: ast.expr, name: str) -> bool:
@@ -155,7 +172,7 @@ def test_triage_digest_is_french_dated_and_identified(inbox: Inbox) -> None:
              message_id="<q2@example.net>"),
     ])
     now = datetime(2026, 3, 20, 23, 30, tzinfo=UTC)
-    assert digest.send_triage_digest(inbox.config, inbox.store, now) >= 1
+    assert send_digest(inbox.config, inbox.store, now) >= 1
     (delivery,) = [d for d in inbox.smtp.handler.deliveries if "coordination@example.org" in d.rcpt_tos]
     message = delivery.message
     assert MESSAGE_ID.fullmatch(message["Message-ID"])
@@ -173,7 +190,7 @@ def test_answers_carry_a_random_message_id_and_a_date(inbox: Inbox) -> None:
     processor.process_batch([mail("nouvelle@example.com", "Bonjour,\n\nJe souhaiterais devenir bénévole et suivre "
                                   "le dossier de Nadejda Kouznetsova.\n\nLouise Martin\n", subject="Proposition d'aide",
                                   name="Louise Martin", message_id="<signup1@example.com>")])
-    assert processor.send_pending() == 1
+    assert inbox.answers().send_pending() == 1
     (delivery,) = inbox.smtp.handler.deliveries
     assert MESSAGE_ID.fullmatch(delivery.message["Message-ID"])
     assert parsedate_to_datetime(delivery.message["Date"]).utcoffset() is not None
