@@ -11,16 +11,20 @@ from pathlib import Path
 
 import pytest
 
-from mailer.config import load_config
-from mailer.outbound import notices
-from mailer.outbound.runner import CampaignStatus
 from mailer import triage
+from mailer.config import load_config
+from mailer.errors import PermanentSendError
+from mailer.outbound import notices
+from mailer.outbound.digest import send_triage_digest
+from mailer.outbound.runner import CampaignStatus
 from mailer.service import send_digest
-from mailer.triage import NotAnswered, TriageReason, signup_unconfirmed
+from mailer.store import Store
 from mailer.tokens import new_message_id
+from mailer.triage import NotAnswered, TriageReason, signup_unconfirmed
 
 from conftest import SmtpServer, write_config
 from inbound_fixtures import Inbox, inbox_fixture, mail  # noqa: F401  (fixture)
+from transports import MemoryTransport
 
 MAILER = Path(__file__).resolve().parent.parent / "mailer"
 MESSAGE_ID = re.compile(r"<[0-9a-f]{32}@example\.org>")
@@ -195,3 +199,35 @@ def test_answers_carry_a_random_message_id_and_a_date(inbox: Inbox) -> None:
     assert MESSAGE_ID.fullmatch(delivery.message["Message-ID"])
     assert parsedate_to_datetime(delivery.message["Date"]).utcoffset() is not None
     assert inbox.docs("outgoing")[0]["message_id"] == delivery.message["Message-ID"]
+
+
+def test_a_notice_goes_out_over_the_transport_it_is_given(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = load_config(write_config(tmp_path))                       # nobody listens on its SMTP port
+    transport = MemoryTransport()
+    notices.notify_coordinators(config, status(), connect=transport.connect())
+    [message] = transport.sent
+    assert str(message["To"]) == "coordination@example.org" and transport.closed == 1
+    refusing = MemoryTransport(refuse={"coordination@example.org": PermanentSendError("550 5.7.1 no", 550)})
+    notices.notify_coordinators(config, status(), connect=refusing.connect())     # never fails the campaign
+    assert refusing.sent == [] and refusing.closed == 1 and "could not notify" in caplog.text
+
+
+def test_the_digest_is_built_from_the_items_it_is_given(tmp_path: Path) -> None:
+    """The outbound wing reads no triage table: the service hands it the open items."""
+    config = load_config(write_config(tmp_path))
+    store = Store(config.storage.path)
+    items = [{"id": 7, "date": "2026-03-20T09:00:00+00:00", "sender": "inconnu@example.net", "subject": "Question",
+              "reason": TriageReason.NO_RULE.value},
+             {"id": 8, "date": "2026-03-20T09:05:00+00:00", "sender": "", "subject": "Inscription",
+              "reason": signup_unconfirmed(NotAnswered.AUTOMATIC)}]
+    transport = MemoryTransport()
+    now = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+    assert send_triage_digest(config, store, items, now, connect=transport.connect()) == 2
+    [message] = transport.sent
+    text = french_text(message)
+    assert "n° 7" in text and "message qu'aucune règle ne reconnaît" in text and "expéditeur inconnu" in text
+    assert "inscription impossible à confirmer : message automatique ou de liste" in text
+    assert send_triage_digest(config, store, items, now, connect=transport.connect()) == 0       # sent today
+    assert send_triage_digest(config, store, items, now, force=True, connect=transport.connect()) == 2
+    assert send_triage_digest(config, store, [], now, force=True, connect=transport.connect()) == 0
+    assert len(transport.sent) == 2 and transport.opened == transport.closed == 2
