@@ -59,4 +59,5 @@ def test_the_wording_version_hashes_the_template_found_first(inbox: Inbox, tmp_p
     (templates / "inbound" / "confirm_request.txt").write_text("Répondez « oui ».\n", encoding="utf-8")
     config = replace(inbox.config, campaigns=replace(inbox.config.campaigns, templates=templates))
     assert wording_version(config) != wording_version(inbox.config)
-    assert wording_version(config) == hashlib.sha256(("Répondez « oui ».\n" + CONSENT_WORDING).encode()).hexdigest()[:16]
+    own_version = hashlib.sha256(("Répondez « oui ».\n" + CONSENT_WORDING).encode()).hexdigest()[:16]
+    assert wording_version(config) == own_version

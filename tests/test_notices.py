@@ -134,7 +134,8 @@ def test_decide_names_only_declared_triage_reasons() -> None:
     assert len(declared) >= 7 and len(signups) == 1 and len(rules) == 1, [ast.unparse(a) for a in args]
     assert len(declared) + len(signups) + len(rules) == len(args), [ast.unparse(a) for a in args]
     assert all(TriageReason[a.attr] for a in declared)                    # KeyError names a missing one
-    names = re.findall(r'"(other\.[a-z_]+)"', (MAILER / "inbound" / "understand" / "classify.py").read_text(encoding="utf-8"))
+    classify = (MAILER / "inbound" / "understand" / "classify.py").read_text(encoding="utf-8")
+    names = re.findall(r'"(other\.[a-z_]+)"', classify)
     assert names and set(names) <= set(TriageReason), names
 
 
