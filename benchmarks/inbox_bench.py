@@ -37,6 +37,7 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from mailer.config import load_config  # noqa: E402
 from mailer.inbound.sources.imap import ImapSource  # noqa: E402
 from mailer.inbound.pipeline import Processor  # noqa: E402
+from mailer.outbound.answers import AnswerSender  # noqa: E402
 from mailer.service import poll_once  # noqa: E402
 from mailer.store import Store  # noqa: E402
 from conftest import free_port, write_config  # noqa: E402
@@ -115,17 +116,18 @@ def run_once(n: int, profile: bool) -> dict[str, float]:
         figures["source raw fetch"] = len(fetched) / (time.perf_counter() - started)
         raw_source.close()
 
-        processor = Processor(config, store)
+        processor, answers = Processor(config, store), AnswerSender(config, store)
         for label, name, count in (("machine", "Machines", half), ("human", "Humains", n - half)):
             cfg = replace(config, inbox=replace(config.inbox, folder=name))
             spent: dict[str, float] = {}
             source = Timed(ImapSource(cfg.inbox), spent, ("fetch", "move"))
-            timed_processor = Timed(processor, spent, ("process_batch", "send_pending"))
+            timed_processor = Timed(processor, spent, ("process_batch",))
+            timed_answers = Timed(answers, spent, ("send_pending",))
             profiler = cProfile.Profile() if profile else None
             started = time.perf_counter()
             if profiler:
                 profiler.enable()
-            summary = poll_once(cfg, store, source, timed_processor)  # type: ignore[arg-type]
+            summary = poll_once(cfg, store, source, timed_processor, answers=timed_answers)  # type: ignore[arg-type]
             if profiler:
                 profiler.disable()
             elapsed = time.perf_counter() - started

@@ -72,6 +72,15 @@ class CampaignKind(StrEnum):
     CUSTOM = "custom"
 
 
+class AnswerKind(StrEnum):
+    """An `outgoing` record's kind: decided by the inbound wing, written by the outbound one."""
+
+    REPORT_ACK = "report_ack"              # "voici ce que nous avons compris"
+    CONFIRM_REQUEST = "confirm_request"    # double opt-in
+    UNSUBSCRIBED = "unsubscribed"          # "c'est fait"
+    REFERENT_NOTICE = "referent_notice"    # to a référent or the coordinators: not an auto-reply
+
+
 class CampaignState(StrEnum):
     DRAFT = "draft"
     SENDING = "sending"

@@ -1,4 +1,8 @@
-"""Poll once / run forever: wires the inbound wing (source -> processor -> store) to its edges.
+"""Poll once / run forever: wires the two wings to their edges and to each other.
+
+The inbound wing reads the inbox and records what to send (source -> processor -> store); the
+outbound wing sends it (pending answers after each batch, the triage digest when due). Neither
+wing imports the other: this module is where they meet.
 
 Exactly once (issue 3): for each batch the processor records every message and its effects in
 one store transaction, and only then does the source move the messages out of the inbox. A crash
@@ -13,16 +17,20 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from .config import Config
 from .errors import ConfigError, MailerError
-from .inbound.digest import send_triage_digest
-from .inbound.sources.imap import Fetched, Source, open_source
 from .inbound.pipeline import Outcome, Processor
+from .inbound.queries import triage_items
+from .inbound.sources.imap import Fetched, Source, open_source
+from .outbound.answers import AnswerSender
+from .outbound.digest import send_triage_digest
+from .outbound.send import Connect, SmtpTransport
 from .store import Store
 
-__all__ = ["BATCH_SIZE", "Summary", "poll_once", "serve"]
+__all__ = ["BATCH_SIZE", "Summary", "poll_once", "send_digest", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +42,11 @@ class ProcessorLike(Protocol):
     """What `mailer.inbound.pipeline.Processor` offers the service."""
 
     def process_batch(self, raws: Sequence[bytes]) -> Sequence[Outcome]: ...
+
+
+class AnswersLike(Protocol):
+    """What `mailer.outbound.answers.AnswerSender` offers the service."""
+
     def send_pending(self) -> int: ...
 
 
@@ -65,15 +78,25 @@ class Summary:
         return out
 
 
+def send_digest(config: Config, store: Store, now: datetime | None = None, force: bool = False,
+                connect: Connect = SmtpTransport) -> int:
+    """The triage digest: the inbound wing's open items, sent by the outbound wing when due."""
+    return send_triage_digest(config, store, triage_items(store), now, force, connect)
+
+
 def poll_once(config: Config, store: Store, source: Source, processor: ProcessorLike,
-              batch_size: int = BATCH_SIZE) -> Summary:
-    """Process every message now in the inbox, a batch at a time, until none is new.
+              batch_size: int = BATCH_SIZE, answers: AnswersLike | None = None) -> Summary:
+    """Process every message now in the inbox, a batch at a time, until none is new; after each
+    batch is recorded and moved, send the answers it left pending (`answers`, by default an
+    `AnswerSender` over `config` and `store`).
 
     A message the processor leaves in place (`folder == ""`: retry later) is not fetched again
     in this poll; the processor counts its failures and sends it to the failed folder at the
     third. `config` and `store` are the processor's; they are taken here so callers wire the
     three together explicitly.
     """
+    if answers is None:
+        answers = AnswerSender(config, store)
     summary = Summary()
     seen_uids: set[str] = set()
     seen_keys: set[str] = set()
@@ -104,7 +127,7 @@ def poll_once(config: Config, store: Store, source: Source, processor: Processor
         for role, uids in by_folder.items():
             source.move(uids, role)
         try:
-            summary.acknowledgements += processor.send_pending()
+            summary.acknowledgements += answers.send_pending()
         except MailerError as exc:        # the acknowledgements stay pending for the next poll
             log.warning("inbox: acknowledgements not sent yet: %s", exc)
         if not fresh:
@@ -132,7 +155,8 @@ def _file_too_big(source: Source, batch: Sequence[Fetched], summary: Summary, se
 
 def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None,
           source_factory: Callable[[Config], Source] = open_source,
-          processor_factory: Callable[[Config, Store], ProcessorLike] | None = None) -> Summary:
+          processor_factory: Callable[[Config, Store], ProcessorLike] | None = None,
+          answers_factory: Callable[[Config, Store], AnswersLike] = AnswerSender) -> Summary:
     """Run until `stop` is set: the capture server (when `[smtp] embedded`), then poll, wait, poll.
 
     A lost server, a refused login or a store error is logged and retried with a growing
@@ -141,6 +165,7 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
     from .devsmtp import CaptureServer
     store = Store(config.storage.path)
     processor = (processor_factory or Processor)(config, store)
+    answers = answers_factory(config, store)
     capture = CaptureServer(config).start() if (config.smtp.embedded if embedded is None else embedded) else None
     total = Summary()
     source: Source | None = None
@@ -152,11 +177,11 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
             try:
                 if source is None:
                     source = source_factory(config)
-                summary = poll_once(config, store, source, processor)
+                summary = poll_once(config, store, source, processor, answers=answers)
                 total.add(summary)
                 if summary.fetched:
                     log.info("poll: %s", " ".join(summary.lines()))
-                if send_triage_digest(config, store):
+                if send_digest(config, store):
                     log.info("triage digest sent to the coordinators")
                 failures = 0
                 source.wait(config.inbox.poll_seconds, stop)

@@ -14,6 +14,7 @@ from conftest import SmtpServer, write_config
 from mailer.config import Config, load_config
 from mailer.importer import ImportKind
 from mailer.inbound.pipeline import Processor
+from mailer.outbound.answers import AnswerSender
 from mailer.registry import import_file
 from mailer.store import Store
 
@@ -44,6 +45,10 @@ class Inbox:
 
     def processor(self) -> Processor:
         return Processor(self.config, self.store, clock=self.clock)
+
+    def answers(self) -> AnswerSender:
+        """The outbound wing's sender of what the processor left pending, on the same clock."""
+        return AnswerSender(self.config, self.store, clock=self.clock)
 
     def docs(self, table: str) -> list[dict]:
         return self.store.snapshot().docs(table)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from inbound_fixtures import Inbox, inbox_fixture, mail  # noqa: F401  (fixture)
 
-from mailer.inbound.digest import send_triage_digest
+from mailer.service import send_digest
 
 
 def test_digest_lists_open_items_once_a_day(inbox: Inbox, cli) -> None:
@@ -21,14 +21,14 @@ def test_digest_lists_open_items_once_a_day(inbox: Inbox, cli) -> None:
     assert inbox.smtp is not None
     recorder = inbox.smtp.handler
     now = inbox.clock()
-    assert send_triage_digest(inbox.config, inbox.store, now) == 2
+    assert send_digest(inbox.config, inbox.store, now) == 2
     (digest,) = [d for d in recorder.deliveries if "coordination@example.org" in d.rcpt_tos]
     text = digest.message.get_body(("plain",)).get_content()
     assert digest.message["Subject"] == "À trier : 2 messages en attente (2 nouveaux)"
     assert "« Question »" in text and "« Renseignement »" in text and "inconnu@example.net" in text
     assert "m'expliquer" not in text                                 # never a message body
-    assert send_triage_digest(inbox.config, inbox.store, now + timedelta(hours=3)) == 0
-    assert send_triage_digest(inbox.config, inbox.store, now + timedelta(hours=25)) == 2
+    assert send_digest(inbox.config, inbox.store, now + timedelta(hours=3)) == 0
+    assert send_digest(inbox.config, inbox.store, now + timedelta(hours=25)) == 2
     first_id = inbox.docs("triage")[0]["id"]
     assert cli(inbox.config_path, "triage", "resolve", str(first_id), "--note", "répondu").exit_code == 0
     result = cli(inbox.config_path, "triage", "digest")

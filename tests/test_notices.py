@@ -11,14 +11,20 @@ from pathlib import Path
 
 import pytest
 
+from mailer import triage
 from mailer.config import load_config
+from mailer.errors import PermanentSendError
 from mailer.outbound import notices
+from mailer.outbound.digest import send_triage_digest
 from mailer.outbound.runner import CampaignStatus
-from mailer.inbound import digest
+from mailer.service import send_digest
+from mailer.store import Store
 from mailer.tokens import new_message_id
+from mailer.triage import NotAnswered, TriageReason, signup_unconfirmed
 
 from conftest import SmtpServer, write_config
 from inbound_fixtures import Inbox, inbox_fixture, mail  # noqa: F401  (fixture)
+from transports import MemoryTransport
 
 MAILER = Path(__file__).resolve().parent.parent / "mailer"
 MESSAGE_ID = re.compile(r"<[0-9a-f]{32}@example\.org>")
@@ -108,13 +114,29 @@ def test_every_reason_the_runner_writes_has_french_words() -> None:
 
 
 def test_every_triage_reason_has_french_words() -> None:
+    """Every reason declared in mailer.triage reads in French in the digest, sign-ups' included."""
+    reasons = [*TriageReason, *(signup_unconfirmed(why) for why in NotAnswered)]
+    assert len(reasons) >= 14
+    for reason in reasons:
+        assert triage.french_reason(reason) != reason, reason
+    assert set(triage.FRENCH) == set(TriageReason) and set(triage.NOT_ANSWERED_FRENCH) == set(NotAnswered)
+
+
+def test_decide_names_only_declared_triage_reasons() -> None:
+    """decide.py's reasons come from mailer.triage (a new one cannot slip through in English), and the
+    classifier's names for mail no rule reads are declared reasons too."""
     tree = ast.parse((MAILER / "inbound" / "decide.py").read_text(encoding="utf-8"))
-    reasons = [s for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "ToTriage"
-               and node.args for s in _samples(node.args[0])]
-    rules = re.findall(r'"(other\.[a-z_]+)"', (MAILER / "inbound" / "understand" / "classify.py").read_text(encoding="utf-8"))
-    assert len(reasons) >= 7 and rules, (reasons, rules)
-    for reason in [r for r in reasons if r] + rules:
-        assert digest.french_reason(reason) != reason, reason
+    args = [node.args[0] for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and getattr(node.func, "id", "") == "ToTriage" and node.args]
+    declared = [a for a in args if isinstance(a, ast.Attribute) and getattr(a.value, "id", "") == "TriageReason"]
+    signups = [a for a in args if isinstance(a, ast.Call) and getattr(a.func, "id", "") == "signup_unconfirmed"]
+    rules = [a for a in args if ast.unparse(a) == "reading.rule"]
+    assert len(declared) >= 7 and len(signups) == 1 and len(rules) == 1, [ast.unparse(a) for a in args]
+    assert len(declared) + len(signups) + len(rules) == len(args), [ast.unparse(a) for a in args]
+    assert all(TriageReason[a.attr] for a in declared)                    # KeyError names a missing one
+    classify = (MAILER / "inbound" / "understand" / "classify.py").read_text(encoding="utf-8")
+    names = re.findall(r'"(other\.[a-z_]+)"', classify)
+    assert names and set(names) <= set(TriageReason), names
 
 
 def _names(target: ast.expr, name: str) -> bool:
@@ -155,7 +177,7 @@ def test_triage_digest_is_french_dated_and_identified(inbox: Inbox) -> None:
              message_id="<q2@example.net>"),
     ])
     now = datetime(2026, 3, 20, 23, 30, tzinfo=UTC)
-    assert digest.send_triage_digest(inbox.config, inbox.store, now) >= 1
+    assert send_digest(inbox.config, inbox.store, now) >= 1
     (delivery,) = [d for d in inbox.smtp.handler.deliveries if "coordination@example.org" in d.rcpt_tos]
     message = delivery.message
     assert MESSAGE_ID.fullmatch(message["Message-ID"])
@@ -173,8 +195,40 @@ def test_answers_carry_a_random_message_id_and_a_date(inbox: Inbox) -> None:
     processor.process_batch([mail("nouvelle@example.com", "Bonjour,\n\nJe souhaiterais devenir bénévole et suivre "
                                   "le dossier de Nadejda Kouznetsova.\n\nLouise Martin\n", subject="Proposition d'aide",
                                   name="Louise Martin", message_id="<signup1@example.com>")])
-    assert processor.send_pending() == 1
+    assert inbox.answers().send_pending() == 1
     (delivery,) = inbox.smtp.handler.deliveries
     assert MESSAGE_ID.fullmatch(delivery.message["Message-ID"])
     assert parsedate_to_datetime(delivery.message["Date"]).utcoffset() is not None
     assert inbox.docs("outgoing")[0]["message_id"] == delivery.message["Message-ID"]
+
+
+def test_a_notice_goes_out_over_the_transport_it_is_given(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = load_config(write_config(tmp_path))                       # nobody listens on its SMTP port
+    transport = MemoryTransport()
+    notices.notify_coordinators(config, status(), connect=transport.connect())
+    [message] = transport.sent
+    assert str(message["To"]) == "coordination@example.org" and transport.closed == 1
+    refusing = MemoryTransport(refuse={"coordination@example.org": PermanentSendError("550 5.7.1 no", 550)})
+    notices.notify_coordinators(config, status(), connect=refusing.connect())     # never fails the campaign
+    assert refusing.sent == [] and refusing.closed == 1 and "could not notify" in caplog.text
+
+
+def test_the_digest_is_built_from_the_items_it_is_given(tmp_path: Path) -> None:
+    """The outbound wing reads no triage table: the service hands it the open items."""
+    config = load_config(write_config(tmp_path))
+    store = Store(config.storage.path)
+    items = [{"id": 7, "date": "2026-03-20T09:00:00+00:00", "sender": "inconnu@example.net", "subject": "Question",
+              "reason": TriageReason.NO_RULE.value},
+             {"id": 8, "date": "2026-03-20T09:05:00+00:00", "sender": "", "subject": "Inscription",
+              "reason": signup_unconfirmed(NotAnswered.AUTOMATIC)}]
+    transport = MemoryTransport()
+    now = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+    assert send_triage_digest(config, store, items, now, connect=transport.connect()) == 2
+    [message] = transport.sent
+    text = french_text(message)
+    assert "n° 7" in text and "message qu'aucune règle ne reconnaît" in text and "expéditeur inconnu" in text
+    assert "inscription impossible à confirmer : message automatique ou de liste" in text
+    assert send_triage_digest(config, store, items, now, connect=transport.connect()) == 0       # sent today
+    assert send_triage_digest(config, store, items, now, force=True, connect=transport.connect()) == 2
+    assert send_triage_digest(config, store, [], now, force=True, connect=transport.connect()) == 0
+    assert len(transport.sent) == 2 and transport.opened == transport.closed == 2

@@ -147,7 +147,7 @@ def test_double_opt_in_end_to_end(inbox: Inbox) -> None:
     assert (outcome.kind, outcome.disposition) == ("signup", "apply")
     [person] = inbox.docs("pending_people")
     assert (person["email"], person["status"], person["dossier"]) == ("nouvelle@example.com", "pending", "DI-2024-031")
-    assert processor.send_pending() == 1
+    assert inbox.answers().send_pending() == 1
     [delivery] = inbox.smtp.handler.deliveries
     request = delivery.message
     assert delivery.rcpt_tos == ["nouvelle@example.com"]
@@ -155,7 +155,7 @@ def test_double_opt_in_end_to_end(inbox: Inbox) -> None:
     assert request["Auto-Submitted"] == "auto-replied" and request["In-Reply-To"] == "<signup1@example.com>"
     reply_to = confirm_address(inbox.config, processor.secret, "nouvelle@example.com")
     assert reply_to in str(request["Reply-To"]) and reply_to in request.get_content()
-    assert processor.send_pending() == 0              # marked sent
+    assert inbox.answers().send_pending() == 0              # marked sent
 
     # a forged confirmation (no token, no thread) activates nobody
     forged = mail("nouvelle@example.com", "Oui, je confirme.\n", subject="Re: Confirmez votre inscription",
@@ -175,7 +175,7 @@ def test_double_opt_in_end_to_end(inbox: Inbox) -> None:
     assert consent["message_id"] == "<yes@example.com>" and consent["request_message_id"] == request["Message-ID"]
     assert "acceptez" in consent["wording"] and consent["wording_version"]
     assert any(m["email"] == "nouvelle@example.com" for m in inbox.store.snapshot().docs("members"))
-    assert processor.send_pending() == 1
+    assert inbox.answers().send_pending() == 1
     notice = inbox.smtp.handler.deliveries[-1]
     assert notice.rcpt_tos == ["claire.vasseur@example.org"]     # DI-2024-031's référent
     assert "Auto-Submitted" not in notice.message and "nouvelle@example.com" in notice.message.get_content()
@@ -201,7 +201,7 @@ def test_acknowledgements_follow_rfc_3834(inbox: Inbox) -> None:
     processor.process_batch([report])
     processor.process_batch([report.replace(b"Message-ID: <", b"Message-ID: <again-")])   # same day
     assert len(inbox.docs("reports")) == 2 and len(inbox.docs("outgoing")) == 1
-    assert processor.send_pending() == 1
+    assert inbox.answers().send_pending() == 1
     ack = inbox.smtp.handler.deliveries[0].message
     assert ack["Auto-Submitted"] == "auto-replied" and ack["In-Reply-To"]
     assert "si c'est inexact, répondez à ce message" in ack.get_content().lower()
@@ -247,7 +247,7 @@ def test_unsubscribe_is_applied_at_once_with_one_confirmation(inbox: Inbox) -> N
     suppressed = {d["email"]: (d["reason"], d["scope"]) for d in inbox.docs("suppressions")}
     assert suppressed == {"r.dufour@example.net": ("unsubscribe", "all"),
                           "daniel.morin@example.org": ("unsubscribe", "bulletin")}
-    assert processor.send_pending() == 2
+    assert inbox.answers().send_pending() == 2
     assert sorted(r for d in inbox.smtp.handler.deliveries for r in d.rcpt_tos) == ["daniel.morin@example.org",
                                                                                       "r.dufour@example.net"]
     assert "bulletin" in inbox.smtp.handler.deliveries[-1].message.get_content()
@@ -263,7 +263,7 @@ def test_signup_from_a_member_is_passed_to_the_referent(inbox: Inbox) -> None:
     [notice] = inbox.docs("outgoing")
     referent = next(d for d in inbox.store.snapshot().docs("dossiers") if d["ref"] == "DI-2025-033")["referent_email"]
     assert (notice["kind"], notice["to"]) == ("referent_notice", referent)
-    assert processor.send_pending() == 1
+    assert inbox.answers().send_pending() == 1
     assert "prendre en charge" in inbox.smtp.handler.deliveries[0].message.get_content()
 
 
@@ -293,13 +293,13 @@ def test_answers_wait_while_the_relay_is_down(inbox: Inbox) -> None:
 
     from conftest import free_port
 
-    from mailer.inbound.pipeline import Processor
+    from mailer.outbound.answers import AnswerSender
 
     inbox.processor().process_batch([fr_dev("001.eml")])
     down = replace(inbox.config, smtp=replace(inbox.config.smtp, port=free_port()))   # nobody listens there
-    assert Processor(down, inbox.store).send_pending() == 0
+    assert AnswerSender(down, inbox.store).send_pending() == 0
     assert [d["status"] for d in inbox.docs("outgoing")] == ["pending"]
-    assert inbox.processor().send_pending() == 1                                     # the relay is back
+    assert inbox.answers().send_pending() == 1                                     # the relay is back
     assert [d["status"] for d in inbox.docs("outgoing")] == ["sent"]
 
 
@@ -309,7 +309,7 @@ def test_no_answer_to_an_address_suppressed_for_bounces(inbox: Inbox) -> None:
     processor.process_batch([mail("abuse@isp.example", "", subject="x")])     # noise: other -> triage
     from mailer.registry import suppress
     suppress(inbox.store, "groupe37.lyon@example.org", "complaint")
-    assert processor.send_pending() == 0
+    assert inbox.answers().send_pending() == 0
     assert [d["status"] for d in inbox.docs("outgoing")] == ["skipped"]
 
 
@@ -319,7 +319,7 @@ def test_a_message_failing_half_way_leaves_no_effect(inbox: Inbox, monkeypatch: 
     def broken(*args: object) -> list[str]:
         raise RuntimeError("summary failed after the report was recorded")
 
-    monkeypatch.setattr(ledger.answers, "report_summary", broken)
+    monkeypatch.setattr(ledger.summaries, "report_summary", broken)
     raws = [fr_dev("020.eml"), fr_dev("001.eml")]
     outcomes = inbox.processor().process_batch(raws)
     assert [(o.disposition, o.folder) for o in outcomes] == [("error", ""), ("apply", "processed")]
@@ -331,7 +331,7 @@ def test_a_message_failing_half_way_leaves_no_effect(inbox: Inbox, monkeypatch: 
 
 
 def test_answers_journaled_before_a_crash_are_not_sent_again(inbox: Inbox) -> None:
-    from mailer.inbound.sending import JOURNAL
+    from mailer.outbound.answers import JOURNAL
 
     processor = inbox.processor()
     processor.process_batch([fr_dev("001.eml"), fr_dev("035.eml")])
@@ -339,8 +339,8 @@ def test_answers_journaled_before_a_crash_are_not_sent_again(inbox: Inbox) -> No
     # killed after the server accepted the first answer and its line was written, before folding;
     # the torn second line (no date) is ignored
     (inbox.config.state_dir / JOURNAL).write_text(f"{first['id']} sent 2026-03-20T09:00:01+00:00\n{second['id']} se")
-    assert processor.send_pending() == 1
+    assert inbox.answers().send_pending() == 1
     assert [r for d in inbox.smtp.handler.deliveries for r in d.rcpt_tos] == [second["to"]]
     assert [d["status"] for d in inbox.docs("outgoing")] == ["sent", "sent"]
     assert (inbox.config.state_dir / JOURNAL).read_text() == ""
-    assert processor.send_pending() == 0
+    assert inbox.answers().send_pending() == 0

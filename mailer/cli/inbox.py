@@ -14,7 +14,6 @@ import click
 from .. import exporter, registry
 from ..clock import for_people
 from ..inbound import queries
-from ..inbound.digest import send_triage_digest
 from ..inbound.pipeline import read_files
 from . import App, handle_errors, main, pass_app
 from ..spreadsheet import to_bytes
@@ -132,7 +131,9 @@ def triage_digest(app: App) -> None:
     Example:
       mailer triage digest
     """
-    listed = send_triage_digest(app.config, app.store, force=True)
+    from ..service import send_digest      # both wings: the inbound's open items, the outbound's mail
+
+    listed = send_digest(app.config, app.store, force=True)
     click.echo(f"digest sent: {listed} open item(s)" if listed else "nothing sent: no open item, or no coordinator")
 
 

@@ -147,15 +147,17 @@ def poll(app: App, once: bool) -> None:
     Example:
       mailer poll --once
     """
-    from ..inbound.sources.imap import open_source
     from ..inbound.pipeline import Processor
+    from ..inbound.sources.imap import open_source
+    from ..outbound.answers import AnswerSender
     from ..service import poll_once, serve
 
     config = app.config
     if once:
         source = open_source(config)
         try:
-            summary = poll_once(config, app.store, source, Processor(config, app.store))
+            summary = poll_once(config, app.store, source, Processor(config, app.store),
+                                answers=AnswerSender(config, app.store))
         finally:
             source.close()
     else:

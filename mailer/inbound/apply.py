@@ -15,7 +15,7 @@ Tables (no message bodies anywhere: the mailbox folders keep the messages themse
 - consents         email, date, message_id, message_key, request_message_id, wording, wording_version
 - signup_requests  id, email, name, group, dossier, date, message_id
 - outgoing         id, kind, to, message_id, in_reply_to, references, reply_to, values, link, status
-                   (pending|sent|skipped|refused|error), created, sent (sending.py journals the marks)
+                   (pending|sent|skipped|refused|error), created, sent (outbound/answers.py journals the marks)
 - ack_log          email, date (last automatic answer: at most one a day)
 """
 
@@ -28,8 +28,9 @@ from typing import Any
 from ..config import Config
 from ..models import Directory, Suppression
 from ..registry import SUPPRESSION_EVENTS, SUPPRESSIONS, canonical_email
-from ..tokens import CONFIRM, make_token, sub_address
-from . import answers
+from ..tokens import CONFIRM, make_token, new_message_id, sub_address
+from ..wording import CONSENT_WORDING, wording_version
+from . import summaries
 from .understand.classify import Reading
 from .decide import (
     Activate,
@@ -248,7 +249,7 @@ class Ledger:
                            "message_key": key, "via": effect.via,
                            "request_message_id": request["message_id"] if request else "",
                            "signup_message_id": person.get("message_id", ""),
-                           "wording": answers.CONSENT_WORDING, "wording_version": answers.wording_version(self.config)})
+                           "wording": CONSENT_WORDING, "wording_version": wording_version(self.config)})
         members = self._tables("members")
         if not any(d.get("email", "").lower() == effect.email for d in members.values()):
             group = person.get("group") if person.get("group") and self.directory.group(person["group"]) else ""
@@ -262,12 +263,12 @@ class Ledger:
             member = self.directory.member(effect.to)
             record = RecordReport(reading.sender, reading.group, reading.dossier, reading.actions)
             values.update(name=member.name if member else "", subject=subject[:120],
-                          summary=answers.report_summary(record, self.directory))
+                          summary=summaries.report_summary(record, self.directory))
             link = self._last_report or ""
         elif effect.kind is AnswerKind.CONFIRM_REQUEST:
             person = self.pending.get(effect.to) or {}
             reply_to = confirm_address(self.config, self.secret, effect.to)
-            values.update(name=person.get("name") or "", email=effect.to, wording=answers.CONSENT_WORDING,
+            values.update(name=person.get("name") or "", email=effect.to, wording=CONSENT_WORDING,
                           confirm_address=reply_to)
         elif effect.kind is AnswerKind.UNSUBSCRIBED:
             values.update(email=effect.to)
@@ -280,7 +281,7 @@ class Ledger:
                           dossier=person.get("dossier") if confirmed else reading.dossier)
         threaded = effect.threaded and bool(env.message_id)
         doc = self.outgoing.add({
-            "kind": effect.kind.value, "to": effect.to, "message_id": answers.new_message_id(self.config),
+            "kind": effect.kind.value, "to": effect.to, "message_id": new_message_id(self.config.team.domain),
             "in_reply_to": env.message_id if threaded else "", "references": list(env.references) if threaded else [],
             "reply_to": reply_to, "values": values, "link": link, "status": "pending", "created": self.stamp,
             "sent": ""})

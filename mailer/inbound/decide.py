@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from ..models import Directory
+from ..models import AnswerKind, Directory
 from ..tokens import is_team_address
+from ..triage import NotAnswered, TriageReason, signup_unconfirmed
 from .understand.classify import Kind, Reading
 from .understand.extract import Action
 from .mime.parse import ParsedMessage
@@ -45,13 +46,6 @@ class Disposition(StrEnum):
     APPLY = "apply"
     TRIAGE = "triage"
     IGNORE = "ignore"
-
-
-class AnswerKind(StrEnum):
-    REPORT_ACK = "report_ack"              # "voici ce que nous avons compris"
-    CONFIRM_REQUEST = "confirm_request"    # double opt-in
-    UNSUBSCRIBED = "unsubscribed"          # "c'est fait"
-    REFERENT_NOTICE = "referent_notice"    # to a référent or the coordinators: not an auto-reply
 
 
 # ----------------------------------------------------------------------------------- effects
@@ -110,7 +104,7 @@ class SendAnswer:
 
 @dataclass(frozen=True)
 class ToTriage:
-    reason: str
+    reason: str          # a TriageReason, signup_unconfirmed(...), or the rule name of mail no rule read
     link: str = ""       # e.g. "report:12": what a human should look at with it
 
 
@@ -209,18 +203,18 @@ def crosses_threshold(score: BounceScore) -> bool:
     return score.score >= BOUNCE_SCORE_THRESHOLD
 
 
-def why_not_answer(to: str, facts: MessageFacts, reading: Reading, known: Known) -> str | None:
+def why_not_answer(to: str, facts: MessageFacts, reading: Reading, known: Known) -> NotAnswered | None:
     """RFC 3834 section 2: the reason not to send an automatic answer, or None to send it."""
     if reading.kind in (Kind.BOUNCE, Kind.COMPLAINT, Kind.AUTO_REPLY):
-        return f"never answer a {reading.kind.value}"
+        return NotAnswered(f"never answer a {reading.kind.value}")
     if facts.automatic:
-        return "automatic or list mail"
+        return NotAnswered.AUTOMATIC
     if facts.return_path == "":
-        return "empty return path"
+        return NotAnswered.EMPTY_RETURN_PATH
     if not to or known.is_ours(to) or known.is_ours(facts.sender):
-        return "our own mail"
+        return NotAnswered.OUR_OWN
     if known.answered.get(to.lower()) == known.today.isoformat():
-        return "already answered today"
+        return NotAnswered.ALREADY_TODAY
     return None
 
 
@@ -238,14 +232,14 @@ def _answer(kind: AnswerKind, to: str, facts: MessageFacts, reading: Reading, kn
 
 def _bounce(reading: Reading) -> Decision:
     if not reading.recipients:
-        return Decision(Disposition.TRIAGE, (ToTriage("bounce naming no recipient"),))
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.BOUNCE_NO_RECIPIENT),))
     effects = tuple(RecordBounce(r, reading.permanent) for r in reading.recipients)
     return Decision(Disposition.APPLY, effects, "delay: never suppresses" if reading.permanent is False else "")
 
 
 def _complaint(reading: Reading) -> Decision:
     if not reading.recipients:
-        return Decision(Disposition.TRIAGE, (ToTriage("complaint naming no recipient"),))
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.COMPLAINT_NO_RECIPIENT),))
     return Decision(Disposition.APPLY, tuple(Suppress(r, "complaint") for r in reading.recipients))
 
 
@@ -257,7 +251,7 @@ def _confirm(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
         address = next((known.confirm_threads[m] for m in facts.references if m in known.confirm_threads), None)
         via = "thread"
     if address is None:
-        return Decision(Disposition.TRIAGE, (ToTriage("confirmation we cannot verify (no token, no thread)"),))
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.UNVERIFIABLE_CONFIRMATION),))
     status, dossier = known.pending.get(address, ("", None))
     if status != "pending":
         return Decision(Disposition.IGNORE, note="already confirmed")
@@ -273,11 +267,10 @@ def _unsubscribe(reading: Reading, facts: MessageFacts, known: Known) -> Decisio
     if reading.token and known.unsubscribe_address(reading.token) is None:
         # A token we cannot resolve (a test message's, or one minted under another key) says
         # nothing about who wants to leave: the From address must not stand in for it.
-        return Decision(Disposition.TRIAGE, (ToTriage("unsubscribe token we did not issue to any known address "
-                                                      "(a test message's link?): nothing done"),))
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.UNSUBSCRIBE_UNKNOWN_TOKEN),))
     address = known.unsubscribe_address(reading.token) if reading.token else reading.sender
     if not address:
-        return Decision(Disposition.TRIAGE, (ToTriage("unsubscribe without an address"),))
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.UNSUBSCRIBE_NO_ADDRESS),))
     scope = reading.scope or "all"
     answer, note = _answer(AnswerKind.UNSUBSCRIBED, address, facts, reading, known, scope=scope)
     return Decision(Disposition.APPLY, (Suppress(address, "unsubscribe", scope), *answer), note)
@@ -291,10 +284,10 @@ def _signup(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
         return Decision(Disposition.APPLY, (request, *notices), "known sender: no opt-in")
     state = known.pending.get(sender, (None, None))[0]
     if state == "active":
-        return Decision(Disposition.TRIAGE, (ToTriage("sign-up from a volunteer already confirmed"),))
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.SIGNUP_ALREADY_CONFIRMED),))
     reason = why_not_answer(sender, facts, reading, known)
-    if reason and reason != "already answered today":
-        return Decision(Disposition.TRIAGE, (ToTriage(f"sign-up we cannot confirm: {reason}"),))
+    if reason and reason != NotAnswered.ALREADY_TODAY:
+        return Decision(Disposition.TRIAGE, (ToTriage(signup_unconfirmed(reason)),))
     effects: list[Effect] = []
     if state is None:
         effects.append(CreatePendingPerson(sender, reading.name, reading.group, reading.dossier))
@@ -305,7 +298,7 @@ def _signup(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
 
 def _report(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     if not known.is_known_sender(reading.sender):
-        return Decision(Disposition.TRIAGE, (ToTriage("report from an unknown sender: not applied"),))
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.REPORT_UNKNOWN_SENDER),))
     answer, note = _answer(AnswerKind.REPORT_ACK, reading.sender, facts, reading, known)
     record = RecordReport(reading.sender, reading.group, reading.dossier, reading.actions)
     return Decision(Disposition.APPLY, (record, *answer), note)
@@ -329,7 +322,7 @@ def decide(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     link = _reply_to_ack(facts, known)
     if link is not None:
         # A human answering "voici ce que nous avons compris": a correction, never a second report.
-        return Decision(Disposition.TRIAGE, (ToTriage("reply to an acknowledgement", link),))
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.REPLY_TO_ACKNOWLEDGEMENT, link),))
     if kind is Kind.SIGNUP:
         return _signup(reading, facts, known)
     if kind is Kind.REPORT:

@@ -1,4 +1,4 @@
-"""The IO edge of the inbound wing: raw messages in, effects in the store, answers out over SMTP.
+"""The IO edge of the inbound wing: raw messages in, effects in the store.
 
 `Processor.process_batch` parses and reads every message of a batch outside the store lock, then
 decides and applies all of them in ONE transaction (TinyDB rewrites the whole file on each write:
@@ -6,8 +6,8 @@ one transaction per message would cap the service far below a bounce storm's 1,0
 A message's identity is the sha256 of its bytes, so a batch seen again after a crash (before the
 source moved it) returns the recorded outcomes and applies nothing twice.
 
-`send_pending` sends the answers recorded as pending, outside the lock, journaling each one right
-after the server's 250 (sending.py; a crash in between may send one twice, as with campaigns).
+Answers are only recorded here (`outgoing` rows marked pending); the outbound wing sends them
+(`outbound/answers.py`), wired by the service after each batch.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from .understand.classify import Reading, ReadingContext, read_message
 from .decide import Decision, Disposition, MessageFacts, decide
 from .apply import Ledger
 from .mime.parse import MessageTooComplex, parse_message
-from .sending import AnswerSender
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +169,6 @@ class Processor:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.secret = store.secret(config.security.secret_env)
         self.reader = Reader(config, store, self.secret, self.clock)
-        self.sender = AnswerSender(config, store, self.clock)
 
     def _ledger(self, tables: Callable[[str], dict[str, dict[str, Any]]], directory: Directory) -> Ledger:
         return Ledger(tables, self.config, self.secret, directory, self.clock(), self.reader.unsubscribe_address)
@@ -216,11 +214,6 @@ class Processor:
         failed = item.too_complex or count >= MAX_FAILURES
         return Outcome(item.key, "error", "error.too_complex" if item.too_complex else "error.pipeline", "error",
                        "failed" if failed else "", f"{item.error} (failure {count})")
-
-    def send_pending(self) -> int:
-        """Send acknowledgements / confirmation requests / référent notices recorded as pending, over
-        SMTP (outside the store lock), marking each sent; returns how many (see sending.py)."""
-        return self.sender.send_pending()
 
 
 @dataclass(frozen=True)

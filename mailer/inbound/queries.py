@@ -8,7 +8,7 @@ from ..errors import MailerError
 from ..exporter import REPORT_COLUMNS
 from ..models import Directory, code_key
 from ..store import Store
-from .answers import action_line
+from .summaries import action_line
 
 CSV_COLUMNS = list(REPORT_COLUMNS)
 

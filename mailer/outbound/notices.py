@@ -1,4 +1,4 @@
-"""Mail the service writes itself to the team: notices to the coordinators.
+"""Mail the service writes itself to the team: campaign notices to the coordinators.
 
 Written in French from subject to signature: the runner's states and reasons are data (English
 identifiers), translated here through a table; an SMTP server's own reply text is quoted as it
@@ -18,8 +18,8 @@ from ..clock import french_date
 from ..config import Config
 from ..errors import MailerError
 from ..models import CampaignState
-from ..teammail import coordinator_notice
-from .send import SmtpTransport
+from .send import Connect, SmtpTransport
+from .teammail import coordinator_notice, send_alone
 
 if TYPE_CHECKING:
     from .runner import CampaignStatus
@@ -92,16 +92,13 @@ def campaign_notice(config: Config, status: CampaignStatus, now: datetime) -> Em
     return message
 
 
-def notify_coordinators(config: Config, status: CampaignStatus) -> None:
+def notify_coordinators(config: Config, status: CampaignStatus, connect: Connect = SmtpTransport) -> None:
     """Send the notice; failing to send it never fails the campaign."""
     if not config.team.coordinators:
         log.info("no notice for campaign %s: [team] coordinators is empty in %s", status.name, config.source)
         return
     message = campaign_notice(config, status, datetime.now(UTC))
-    transport = SmtpTransport(config.smtp)
     try:
-        transport.send_message(message)
+        send_alone(config, message, connect)
     except MailerError as exc:
         log.warning("could not notify the coordinators: %s", exc)
-    finally:
-        transport.close()

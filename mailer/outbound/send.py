@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Protocol
 
 from ..config import SmtpConfig
 from ..errors import MailerError, PermanentSendError, SendError, TemporarySendError, UnknownOutcomeError
@@ -24,6 +24,19 @@ from .render import Outgoing
 
 _MAX_LINE = 8192
 ResultCallback = Callable[[int, "SendError | None"], None]   # (position in the batch, error or None)
+
+
+class Transport(Protocol):
+    """What the mails the service writes itself need (answers, digests, notices): one message at a
+    time. `SmtpTransport` is the real one; a test may pass any object with these two methods."""
+
+    def send_message(self, message: EmailMessage) -> None:
+        """Deliver it, or raise TemporarySendError / PermanentSendError (a MailerError)."""
+
+    def close(self) -> None: ...
+
+
+Connect = Callable[[SmtpConfig], Transport]      # how a sender opens its transport: SmtpTransport by default
 
 
 class SmtpSetupError(MailerError):

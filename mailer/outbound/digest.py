@@ -2,14 +2,16 @@
 
 The service sends it at most once a day when something is open; `mailer triage digest` sends it
 now. It lists what a person must look at (sender, subject, why), never a message body. It is
-French from subject to signature: the deciding rules' reasons (English identifiers, see
-decide.py) are translated through a table here; times are the team's. Sending happens outside
+French from subject to signature: the triage reasons are translated by `mailer.triage`; times
+are the team's. The open items come from the caller (the inbound wing's queries, through the
+service), so this wing reads only its own record of when it last sent. Sending happens outside
 the store lock; a crash between sending and recording may send it twice.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -17,8 +19,9 @@ from typing import Any
 from ..clock import french_date
 from ..config import Config
 from ..store import Query, Store
-from ..teammail import coordinator_notice
-from .queries import triage_items
+from ..triage import french_reason
+from .send import Connect, SmtpTransport
+from .teammail import coordinator_notice, send_alone
 
 log = logging.getLogger(__name__)
 
@@ -26,44 +29,7 @@ EVERY = timedelta(hours=24)
 NOTICE = "triage_digest"
 LISTED = 200              # items listed in one digest; the rest are counted
 
-# ToTriage reasons (decide.py) and the rule names used as reasons (classify.py), in French.
-REASONS = {
-    "bounce naming no recipient": "avis de non-remise qui ne nomme aucun destinataire",
-    "complaint naming no recipient": "plainte pour spam qui ne nomme aucun destinataire",
-    "confirmation we cannot verify (no token, no thread)":
-        "confirmation d'inscription invérifiable (ni jeton, ni réponse à notre demande)",
-    "unsubscribe without an address": "désinscription sans adresse reconnaissable",
-    "sign-up from a volunteer already confirmed": "inscription d'un ou d'une bénévole déjà confirmé·e",
-    "report from an unknown sender: not applied": "compte rendu d'un expéditeur inconnu : non enregistré",
-    "unsubscribe token we did not issue to any known address (a test message's link?): nothing done":
-        "lien de désinscription émis pour aucune adresse connue (celui d'un message de test ?) : rien n'a été fait",
-    "reply to an acknowledgement": "réponse à un accusé de réception (peut-être une correction)",
-    "other.no_rule": "message qu'aucune règle ne reconnaît",
-    "other.nothing_done": "message qui annonce des actions prévues, pas encore faites",
-}
-# why_not_answer (decide.py), after "sign-up we cannot confirm: ".
-NOT_ANSWERED = {
-    "automatic or list mail": "message automatique ou de liste",
-    "empty return path": "adresse de retour vide",
-    "our own mail": "message venant de nous",
-    "already answered today": "déjà répondu aujourd'hui",
-}
-SIGNUP_PREFIX = "sign-up we cannot confirm: "
-
-
-def french_reason(reason: str) -> str:
-    """Why an item waits, in French; an unknown reason is kept and logged so the table grows."""
-    if reason in REASONS:
-        return REASONS[reason]
-    if reason.startswith(SIGNUP_PREFIX):
-        why = reason.removeprefix(SIGNUP_PREFIX)
-        if why.startswith("never answer a "):
-            why_fr = "on ne répond jamais à ce type de message"
-        else:
-            why_fr = NOT_ANSWERED.get(why, why)
-        return f"inscription impossible à confirmer : {why_fr}"
-    log.warning("digest: no French wording for the triage reason %r", reason)
-    return reason
+TriageItem = dict[str, Any]       # a `triage` record: id, date, sender, subject, reason...
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -75,7 +41,7 @@ def _last_sent(store: Store) -> datetime | None:
     return datetime.fromisoformat(doc["last"]) if doc else None   # type: ignore[index]
 
 
-def build_digest(config: Config, items: list[dict[str, Any]], since: datetime | None,
+def build_digest(config: Config, items: Sequence[TriageItem], since: datetime | None,
                  now: datetime | None = None) -> EmailMessage:
     now = now or datetime.now(UTC)
     tz = config.team.tz
@@ -100,13 +66,11 @@ def build_digest(config: Config, items: list[dict[str, Any]], since: datetime | 
     return message
 
 
-def send_triage_digest(config: Config, store: Store, now: datetime | None = None, force: bool = False) -> int:
-    """Send the digest when due (or `force`); returns how many open items it listed (0: not sent)."""
-    from ..outbound.send import SmtpTransport      # the only smtplib importer, loaded when needed
-
+def send_triage_digest(config: Config, store: Store, items: Sequence[TriageItem], now: datetime | None = None,
+                       force: bool = False, connect: Connect = SmtpTransport) -> int:
+    """Send the digest of the open `items` when due (or `force`); returns how many it listed (0: not sent)."""
     now = now or datetime.now(UTC)
     last = _last_sent(store)
-    items = triage_items(store)
     if items and not config.team.coordinators:
         # Said when asked (`mailer triage digest`); the service would say it at every poll.
         log.log(logging.WARNING if force else logging.DEBUG,
@@ -115,11 +79,7 @@ def send_triage_digest(config: Config, store: Store, now: datetime | None = None
         return 0
     if not items or (not force and last is not None and now - last < EVERY):
         return 0
-    transport = SmtpTransport(config.smtp)
-    try:
-        transport.send_message(build_digest(config, items, last, now))
-    finally:
-        transport.close()
+    send_alone(config, build_digest(config, items, last, now), connect)
     with store.transaction() as tx:
         tx.table("notices").upsert({"name": NOTICE, "last": now.isoformat(timespec="seconds"),
                                     "items": len(items)}, Query().name == NOTICE)

@@ -1,4 +1,5 @@
-"""Mail the service writes to its own coordinators: the headers every such notice carries."""
+"""Mail the service writes to its own coordinators: the headers every such notice carries, and
+sending one on its own connection."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from .config import Config
-from .tokens import new_message_id
+from ..config import Config
+from ..tokens import new_message_id
+from .send import Connect
 
 
 def coordinator_notice(config: Config, subject: str, now: datetime) -> EmailMessage:
@@ -21,3 +23,12 @@ def coordinator_notice(config: Config, subject: str, now: datetime) -> EmailMess
     message["Message-ID"] = new_message_id(config.team.domain)
     message["Auto-Submitted"] = "auto-generated"           # RFC 3834: no auto-reply back at us
     return message
+
+
+def send_alone(config: Config, message: EmailMessage, connect: Connect) -> None:
+    """One message over its own connection, closed whatever happens; errors are the caller's."""
+    transport = connect(config.smtp)
+    try:
+        transport.send_message(message)
+    finally:
+        transport.close()

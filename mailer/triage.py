@@ -1,0 +1,87 @@
+"""Why a message waits for a person: the reasons the inbound wing records, and their French words.
+
+`inbound/decide.py` records these reasons (English identifiers, stored as they are in the
+`triage` table) and the outbound digest shows them to the coordinators in French: both wings
+read them here, so a new reason cannot be written in one wing and forgotten in the other.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+log = logging.getLogger(__name__)
+
+
+class TriageReason(StrEnum):
+    """A ToTriage reason; the last two are the classifier's rule names for mail no rule reads."""
+
+    BOUNCE_NO_RECIPIENT = "bounce naming no recipient"
+    COMPLAINT_NO_RECIPIENT = "complaint naming no recipient"
+    UNVERIFIABLE_CONFIRMATION = "confirmation we cannot verify (no token, no thread)"
+    UNSUBSCRIBE_NO_ADDRESS = "unsubscribe without an address"
+    UNSUBSCRIBE_UNKNOWN_TOKEN = ("unsubscribe token we did not issue to any known address "
+                                 "(a test message's link?): nothing done")
+    SIGNUP_ALREADY_CONFIRMED = "sign-up from a volunteer already confirmed"
+    REPORT_UNKNOWN_SENDER = "report from an unknown sender: not applied"
+    REPLY_TO_ACKNOWLEDGEMENT = "reply to an acknowledgement"
+    NO_RULE = "other.no_rule"
+    NOTHING_DONE = "other.nothing_done"
+
+
+class NotAnswered(StrEnum):
+    """Why no automatic answer goes out (RFC 3834 section 2); also said after SIGNUP_UNCONFIRMED."""
+
+    NEVER_BOUNCE = "never answer a bounce"
+    NEVER_COMPLAINT = "never answer a complaint"
+    NEVER_AUTO_REPLY = "never answer a auto_reply"
+    AUTOMATIC = "automatic or list mail"
+    EMPTY_RETURN_PATH = "empty return path"
+    OUR_OWN = "our own mail"
+    ALREADY_TODAY = "already answered today"
+
+
+SIGNUP_UNCONFIRMED = "sign-up we cannot confirm: "
+
+
+def signup_unconfirmed(why: NotAnswered) -> str:
+    """The reason a sign-up waits: the prefix, then why we may not send it a confirmation request."""
+    return f"{SIGNUP_UNCONFIRMED}{why}"
+
+
+FRENCH: dict[str, str] = {   # keyed by TriageReason: a test checks every one is here
+    TriageReason.BOUNCE_NO_RECIPIENT: "avis de non-remise qui ne nomme aucun destinataire",
+    TriageReason.COMPLAINT_NO_RECIPIENT: "plainte pour spam qui ne nomme aucun destinataire",
+    TriageReason.UNVERIFIABLE_CONFIRMATION:
+        "confirmation d'inscription invérifiable (ni jeton, ni réponse à notre demande)",
+    TriageReason.UNSUBSCRIBE_NO_ADDRESS: "désinscription sans adresse reconnaissable",
+    TriageReason.SIGNUP_ALREADY_CONFIRMED: "inscription d'un ou d'une bénévole déjà confirmé·e",
+    TriageReason.REPORT_UNKNOWN_SENDER: "compte rendu d'un expéditeur inconnu : non enregistré",
+    TriageReason.UNSUBSCRIBE_UNKNOWN_TOKEN:
+        "lien de désinscription émis pour aucune adresse connue (celui d'un message de test ?) : rien n'a été fait",
+    TriageReason.REPLY_TO_ACKNOWLEDGEMENT: "réponse à un accusé de réception (peut-être une correction)",
+    TriageReason.NO_RULE: "message qu'aucune règle ne reconnaît",
+    TriageReason.NOTHING_DONE: "message qui annonce des actions prévues, pas encore faites",
+}
+NEVER = "on ne répond jamais à ce type de message"
+NOT_ANSWERED_FRENCH: dict[str, str] = {   # keyed by NotAnswered
+    NotAnswered.NEVER_BOUNCE: NEVER,
+    NotAnswered.NEVER_COMPLAINT: NEVER,
+    NotAnswered.NEVER_AUTO_REPLY: NEVER,
+    NotAnswered.AUTOMATIC: "message automatique ou de liste",
+    NotAnswered.EMPTY_RETURN_PATH: "adresse de retour vide",
+    NotAnswered.OUR_OWN: "message venant de nous",
+    NotAnswered.ALREADY_TODAY: "déjà répondu aujourd'hui",
+}
+
+
+def french_reason(reason: str) -> str:
+    """Why an item waits, in French; an unknown reason is kept and logged so the table grows."""
+    if reason in FRENCH:
+        return FRENCH[reason]
+    if reason.startswith(SIGNUP_UNCONFIRMED):
+        why = reason.removeprefix(SIGNUP_UNCONFIRMED)
+        why_fr = NEVER if why.startswith("never answer a ") else NOT_ANSWERED_FRENCH.get(why, why)
+        return f"inscription impossible à confirmer : {why_fr}"
+    log.warning("digest: no French wording for the triage reason %r", reason)
+    return reason

@@ -1,0 +1,41 @@
+"""The words of the inbox's answers that both wings must agree on.
+
+The outbound wing renders the answers from these templates; the inbound wing records, with a
+person's consent, which text they agreed to. Both read the templates' folders and the consent
+sentence here, so the text sent and the text recorded cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .config import Config
+
+PACKAGED = Path(__file__).resolve().parents[1] / "templates" / "inbound"
+CONFIRM_REQUEST_TEMPLATE = "confirm_request.txt"
+
+# What a person agrees to when they answer the confirmation request: stored with their consent.
+CONSENT_WORDING = ("En répondant à ce message, vous acceptez que l'équipe « Protégeons les personnes » "
+                   "conserve votre nom et votre adresse pour vous écrire au sujet des actions bénévoles "
+                   "que vous suivez. Vous pourrez vous désinscrire à tout moment en répondant « STOP ».")
+
+
+def template_folders(config: Config) -> list[Path]:
+    """Where the answers' templates are looked up: the team's own first, then the packaged ones."""
+    return [config.campaigns.templates / "inbound", PACKAGED]
+
+
+def template_source(config: Config, name: str) -> str:
+    """A template's text, from the first folder that has it (as Jinja's FileSystemLoader finds it)."""
+    for folder in template_folders(config):
+        path = folder / name
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise FileNotFoundError(f"no answer template {name} in {', '.join(map(str, template_folders(config)))}")
+
+
+def wording_version(config: Config) -> str:
+    """Which text a person consented to: a hash of the request template and the consent sentence."""
+    source = template_source(config, CONFIRM_REQUEST_TEMPLATE)
+    return hashlib.sha256((source + CONSENT_WORDING).encode("utf-8")).hexdigest()[:16]
