@@ -10,7 +10,9 @@ from __future__ import annotations
 import pytest
 
 from mailer.inbound.understand.autoreply import detect_auto_reply
-from mailer.inbound.understand.bounces import Bounce, detect_bounce, detect_complaint, detect_delivery_notice
+from mailer.inbound.understand.bounces import Bounce, detect_bounce
+from mailer.inbound.understand.complaints import detect_complaint
+from mailer.inbound.understand.dsn import detect_delivery_notice
 from mailer.inbound.understand.classify import Kind
 from mailer.inbound.mime.parse import ParsedMessage, parse_message
 
