@@ -51,11 +51,14 @@ class Dovecot:
 
     def start(self) -> None:
         # The master forks into the background: no pipes, or they would stay open forever.
-        done = subprocess.run([DOVECOT, "-c", str(self.conf)], stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
-        if done.returncode != 0:
-            raise RuntimeError(f"dovecot -c {self.conf} failed: {self.log()}")
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60          # generous: a loaded machine
+        while subprocess.run([DOVECOT, "-c", str(self.conf)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, timeout=120).returncode != 0:
+            # After stop(), a killed child may hold the old sockets a moment longer on a loaded machine
+            # ("Dovecot is already running? Socket already exists"): wait for it, not for luck.
+            if "already running" not in self.log() or time.monotonic() > deadline:
+                raise RuntimeError(f"dovecot -c {self.conf} failed: {self.log()}")
+            time.sleep(0.1)
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection((self.host, self.port), timeout=1) as sock:
@@ -77,7 +80,7 @@ class Dovecot:
         except (FileNotFoundError, ValueError, ProcessLookupError):
             return
         # Not os.kill(pid, 0): the master is reparented and may stay a zombie where nobody reaps.
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:     # the listeners die with the imap-login processes
             with socket.socket() as sock:
                 if sock.connect_ex((self.host, self.port)) != 0:

@@ -61,7 +61,7 @@ def send_in_background(config: Path, campaign: Path) -> subprocess.Popen[str]:
                              str(campaign), "--yes"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 20) -> None:
+def wait_for(predicate: Callable[[], bool], timeout: float = 120) -> None:   # generous: a loaded machine
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"

@@ -7,7 +7,9 @@ import json
 import pytest
 
 from mailer.inbound.understand.autoreply import RULES, detect_auto_reply
-from mailer.inbound.understand.bounces import detect_bounce, detect_complaint, detect_delivery_notice
+from mailer.inbound.understand.bounces import detect_bounce
+from mailer.inbound.understand.complaints import detect_complaint
+from mailer.inbound.understand.dsn import detect_delivery_notice
 from mailer.inbound.mime.parse import ParsedMessage, parse_message
 
 from corpora import BOUNCES, DATA, FR_DEV, INBOUND, ROWS  # noqa: F401

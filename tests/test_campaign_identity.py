@@ -58,7 +58,7 @@ def test_resuming_with_a_changed_file_asks_and_says_what_the_rest_will_get(setup
     proc = send_in_background(config, campaign)
     wait_for(lambda: len(smtp_server.handler.deliveries) >= 5)
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=30) == 4
+    assert proc.wait(timeout=120) == 4
     before = len(audience_received(smtp_server))
     campaign.write_text(campaign.read_text(encoding="utf-8").replace("Des nouvelles de", "Suite :"), encoding="utf-8")
 

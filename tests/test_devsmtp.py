@@ -240,11 +240,11 @@ def test_cli_dev_smtp_delivers_and_stops_cleanly(tmp_path: Path, sig: signal.Sig
                              "--config", str(config), "dev-smtp"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
-        _wait_listening(port, proc, time.monotonic() + 20)
+        _wait_listening(port, proc, time.monotonic() + 120)      # generous: a loaded machine
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
             client.send_message(_message(), from_addr="lyon@example.net", to_addrs=[TEAM, "a@example.com"])
         proc.send_signal(sig)
-        out, err = proc.communicate(timeout=15)
+        out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -9,7 +9,8 @@ import pytest
 from mailer.inbound.understand.extract import (DirectoryIndex, Mail, find_actions, person_name, read_confirm,
                                     read_report, read_signup, read_unsubscribe, segments, split_body,
                                     sub_address_token)
-from mailer.inbound.understand.french import country_key, find_countries, find_dates, fold, parse_amounts, to_digits
+from mailer.inbound.understand.countries import country_key, find_countries
+from mailer.inbound.understand.french import find_dates, fold, parse_amounts, to_digits
 from mailer.inbound.mime.parse import parse_message
 from mailer.models import Directory, Dossier, Group, Member
 

@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import time
+from bisect import bisect_right
 from pathlib import Path
 
 import pytest
@@ -132,13 +133,22 @@ def test_a_suppression_recorded_during_a_send_applies_within_seconds(setup, smtp
     for address in late:
         suppress(store, address, SuppressionReason.UNSUBSCRIBE)
         suppressed_at[address] = time.monotonic()
-    assert proc.wait(timeout=60) == 0, proc.stdout.read() if proc.stdout else ""
+    assert proc.wait(timeout=300) == 0, proc.stdout.read() if proc.stdout else ""
     delivered_at = {d.rcpt_tos[0]: d.at for d in smtp_server.handler.deliveries}
     # The contract is 5 s; the design gives ~1.5 s (a 1 s re-read, batches of 0.5 s of sending).
-    too_late = [a for a in late if a in delivered_at and delivered_at[a] > suppressed_at[a] + 2.5]
+    # Measured in deliveries, not seconds: 2.5 s at 60/s is 150 messages, and a sender slowed down
+    # by a loaded machine sends fewer in the same time, so the bound holds whatever the load.
+    times = sorted(delivered_at.values())
+    too_late = [a for a in late if a in delivered_at and
+                bisect_right(times, delivered_at[a]) - bisect_right(times, suppressed_at[a]) > 2.5 * 60]
     assert too_late == []
     final = status(cli, config, campaign)
-    assert final["state"] == "done" and final["suppressed"] >= len(late) - 60
+    # Counted from the end of the loop above (179 store writes: 1-4 s, more on a loaded machine,
+    # while the sender delivers at 60/s): at most 60 (1 s of sending) got through once every
+    # suppression was recorded, and every late address not delivered is counted as suppressed.
+    recorded = max(suppressed_at.values())
+    assert sum(1 for a in late if a in delivered_at and delivered_at[a] > recorded) <= 60
+    assert final["state"] == "done" and final["suppressed"] == sum(1 for a in late if a not in delivered_at)
     assert final["suppressed"] + final["sent"] == 300
 
 
@@ -149,7 +159,7 @@ def test_two_senders_at_once_the_second_refuses(setup, smtp_server: SmtpServer, 
     second = cli(config, "campaign", "send", str(campaign), "--yes")
     assert second.exit_code == 1 and "already being sent" in second.output
     assert status(cli, config, campaign)["state"] == "sending"
-    assert proc.wait(timeout=60) == 0
+    assert proc.wait(timeout=300) == 0
     received = audience_received(smtp_server)
     assert len(received) == len(set(received)) == 100
 
@@ -159,7 +169,7 @@ def test_cancel_stops_a_running_send_for_good(setup, smtp_server: SmtpServer, cl
     proc = send_in_background(config, campaign)
     wait_for(lambda: len(smtp_server.handler.deliveries) >= 10)
     assert cli(config, "campaign", "cancel", str(campaign), "--yes").exit_code == 0
-    proc.wait(timeout=30)
+    proc.wait(timeout=120)
     count = len(audience_received(smtp_server))
     assert count < 150
     final = status(cli, config, campaign)
@@ -174,7 +184,7 @@ def test_ctrl_c_stops_cleanly_and_send_resumes_without_duplicates(setup, smtp_se
     proc = send_in_background(config, campaign)
     wait_for(lambda: len(smtp_server.handler.deliveries) >= 20)
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=30) == 4
+    assert proc.wait(timeout=120) == 4
     paused = status(cli, config, campaign)
     assert paused["state"] == "paused" and 0 < paused["sent"] < 150
     assert cli(config, "campaign", "send", str(campaign), "--yes").exit_code == 0
@@ -267,7 +277,7 @@ def test_resuming_after_an_edit_warns_and_keeps_the_frozen_audience(setup, smtp_
     proc = send_in_background(config, campaign)
     wait_for(lambda: len(smtp_server.handler.deliveries) >= 5)
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=30) == 4
+    assert proc.wait(timeout=120) == 4
     campaign.write_text(campaign.read_text(encoding="utf-8").replace('audience = ["subscribers", "members"]',
                                                                       'audience = "groups"'), encoding="utf-8")
     result = cli(config, "campaign", "send", str(campaign), "--yes")

@@ -1,4 +1,4 @@
-"""Header field values -> text, (display name, address) pairs, dates.   [pure]"""
+"""Header field values -> text, (display name, address) pairs, dates, a MIME type and its parameters.   [pure]"""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from datetime import datetime
 from email.errors import HeaderParseError
 from email.header import decode_header
 from email.utils import getaddresses, parsedate_to_datetime
+from urllib.parse import unquote
 
-from .charsets import decode_bytes
+from .charsets import codec_name, decode_bytes
 
 
 def decode_header_value(value: str) -> str:
@@ -71,3 +72,50 @@ def parse_date(value: str) -> datetime | None:
         return parsedate_to_datetime(value) if value else None
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+
+
+_CTYPE_RE = re.compile(r"\s*([!#$%&'*+.^`|~\w-]+/[!#$%&'*+.^`|~\w-]+)")
+_PARAM_RE = re.compile(r"""[; ] ?([^\s=;"]+) ?= ?("(?:[^"\\]|\\.)*"?|[^; ]*)""")   # on whitespace-collapsed text
+
+
+def content_type(value: str, default: str) -> tuple[str, dict[str, str]]:
+    """"text/plain; charset=utf-8" -> ("text/plain", {"charset": "utf-8"}); lenient like mail clients."""
+    value = " ".join(value[:4096].split())
+    m = _CTYPE_RE.match(value)
+    if not m:
+        return default, {}
+    params: dict[str, str] = {}
+    extended: dict[str, list[tuple[str, str]]] = {}
+    rest = value[m.end():]
+    if "=" in rest:
+        for key, val in _PARAM_RE.findall(rest):
+            if val.startswith('"'):
+                val = re.sub(r"\\(.)", r"\1", val[1:-1] if val.endswith('"') and len(val) > 1 else val[1:])
+            name, star, section = key.lower().partition("*")
+            if star:                     # RFC 2231: name*=utf-8''caf%C3%A9, or name*0*=... name*1=...
+                extended.setdefault(name, []).append((section, val))
+            else:
+                params.setdefault(name, val)
+        for name, pieces in extended.items():
+            params[name] = _rfc2231(pieces)
+    return m[1].lower(), params
+
+
+def _rfc2231(pieces: list[tuple[str, str]]) -> str:
+    """Join RFC 2231 sections in order; "*"-marked ones are percent-encoded in the first one's charset."""
+    def order(piece: tuple[str, str]) -> int:
+        number = piece[0].rstrip("*")
+        return int(number) if number.isdigit() and len(number) < 4 else 0
+
+    charset, out = "utf-8", []
+    for i, (section, val) in enumerate(sorted(pieces, key=order)):
+        if section in ("", "*") or section.endswith("*"):
+            if i == 0 and val.count("'") >= 2:
+                charset, _, val = val.partition("'")
+                val = val.partition("'")[2]
+            try:
+                val = unquote(val, encoding=codec_name(charset) or "utf-8", errors="replace")
+            except (UnicodeError, LookupError, ValueError):
+                val = unquote(val, errors="replace")
+        out.append(val)
+    return "".join(out)

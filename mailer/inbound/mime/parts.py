@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote
 
-from .charsets import codec_name, decode_bytes, decode_transfer_encoding, unflow
+from .charsets import decode_bytes, decode_transfer_encoding, unflow
+from .headers import content_type
 from .htmlscan import readable_text
 
 
@@ -53,8 +53,6 @@ class Part:
 
 _HEADER_RE = re.compile(r"([^\s:]+)[ \t]*:(.*(?:\n[ \t].*)*)(?:\n|$)")
 _NOT_A_FIELD_RE = re.compile(r"^(?![ \t]|[^\s:]+[ \t]*:).", re.MULTILINE)   # a line that is neither a field nor a fold
-_CTYPE_RE = re.compile(r"\s*([!#$%&'*+.^`|~\w-]+/[!#$%&'*+.^`|~\w-]+)")
-_PARAM_RE = re.compile(r"""[; ] ?([^\s=;"]+) ?= ?("(?:[^"\\]|\\.)*"?|[^; ]*)""")   # on whitespace-collapsed text
 _TEXTLIKE = frozenset({"message/delivery-status", "message/global-delivery-status", "message/feedback-report",
                        "message/disposition-notification", "message/global-disposition-notification",
                        "message/global-headers", "text/rfc822-headers"})
@@ -104,9 +102,9 @@ class Splitter:
         first = node.headers
         for name, value in fields:
             first.setdefault(name, value)
-        ctype, params = _content_type(first.get("content-type", ""), default)
+        ctype, params = content_type(first.get("content-type", ""), default)
         node.ctype, node.params = ctype, params
-        disposition, dparams = _content_type(first.get("content-disposition", ""), "")
+        disposition, dparams = content_type(first.get("content-disposition", ""), "")
         node.attachment = disposition.startswith("attachment")
         node.filename = dparams.get("filename") or params.get("name") or ""
         cte = first.get("content-transfer-encoding", "").strip().lower()
@@ -214,49 +212,6 @@ class Splitter:
         if self.text_chars > self.limits.max_text_chars:
             raise MessageTooComplex(f"more than {self.limits.max_text_chars} characters of text")
         return unflow(text, delsp) if flowed else text
-
-
-def _content_type(value: str, default: str) -> tuple[str, dict[str, str]]:
-    """"text/plain; charset=utf-8" -> ("text/plain", {"charset": "utf-8"}); lenient like mail clients."""
-    value = " ".join(value[:4096].split())
-    m = _CTYPE_RE.match(value)
-    if not m:
-        return default, {}
-    params: dict[str, str] = {}
-    extended: dict[str, list[tuple[str, str]]] = {}
-    rest = value[m.end():]
-    if "=" in rest:
-        for key, val in _PARAM_RE.findall(rest):
-            if val.startswith('"'):
-                val = re.sub(r"\\(.)", r"\1", val[1:-1] if val.endswith('"') and len(val) > 1 else val[1:])
-            name, star, section = key.lower().partition("*")
-            if star:                     # RFC 2231: name*=utf-8''caf%C3%A9, or name*0*=... name*1=...
-                extended.setdefault(name, []).append((section, val))
-            else:
-                params.setdefault(name, val)
-        for name, pieces in extended.items():
-            params[name] = _rfc2231(pieces)
-    return m[1].lower(), params
-
-
-def _rfc2231(pieces: list[tuple[str, str]]) -> str:
-    """Join RFC 2231 sections in order; "*"-marked ones are percent-encoded in the first one's charset."""
-    def order(piece: tuple[str, str]) -> int:
-        number = piece[0].rstrip("*")
-        return int(number) if number.isdigit() and len(number) < 4 else 0
-
-    charset, out = "utf-8", []
-    for i, (section, val) in enumerate(sorted(pieces, key=order)):
-        if section in ("", "*") or section.endswith("*"):
-            if i == 0 and val.count("'") >= 2:
-                charset, _, val = val.partition("'")
-                val = val.partition("'")[2]
-            try:
-                val = unquote(val, encoding=codec_name(charset) or "utf-8", errors="replace")
-            except (UnicodeError, LookupError, ValueError):
-                val = unquote(val, errors="replace")
-        out.append(val)
-    return "".join(out)
 
 
 def body_text(node: Entity) -> tuple[str, str]:

@@ -19,7 +19,9 @@ from typing import Any
 
 from ...models import Directory
 from .autoreply import detect_auto_reply
-from .bounces import detect_bounce, detect_complaint, detect_delivery_notice
+from .bounces import detect_bounce
+from .complaints import detect_complaint
+from .dsn import detect_delivery_notice
 from .extract import Action, Mail, Report, read_confirm, read_report, read_signup, read_unsubscribe
 from ..mime.parse import ParsedMessage
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from ...models import Directory
 from ...tokens import parse_sub_address
 from .actions import Action, ActionType, find_actions
-from .french import TITLES, find_countries, fold, looks_like_name, to_digits
+from .countries import find_countries
+from .french import TITLES, fold, looks_like_name, to_digits
 from .lookup import REF, DirectoryIndex, index_for
 from ..mime.parse import ParsedMessage
 from .segments import MAX_CHARS, Body, Mail, Segment, segments, signature_lines, split_body, strip_reply

@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 
 from ...models import Directory, DossierStatus
-from .french import country_key, country_keys, fold
+from .countries import country_key, country_keys
+from .french import fold
 
 _GROUP_NOUNS = {"groupe": "groupe_local", "gl": "groupe_local", "cercle": "cercle_action",
                 "antenne": "antenne_jeunes"}

@@ -1,0 +1,83 @@
+"""The French wording of actions, as patterns on folded text (`french.fold`).   [pure]
+
+Who a letter goes to (officials, authorities, supporters), meetings, events, petitions,
+collaborations and funds, the numbers before them, and the tense markers that tell what was done
+from what is planned. `actions.py` reads a report with them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .french import MONTHS
+
+_W = r"[a-z'-]+"
+_OFFICIAL = (r"(?:euro)?deputee?s?|senat(?:eur|rice)s?|maires?|elue?s?|parlementaires?|conseill(?:er|ere)s? "
+             r"(?:municip|region|departement|metropol|general|communaut)\w*|adjointe?s? (?:au|a la) maire|prefete?s?"
+             r"|president(?:e)? (?:du conseil|de (?:la )?region|du departement)")
+_AUTHORITY = (r"ambassades?|ambassadeur|ambassadrice|consulats?|consule?s?|autorites|ministres?|ministeres?"
+              r"|president(?:e)?|presidence|gouvernement|premier ministre|procureure?s?|juges?|tribunal|tribunaux"
+              r"|roi|reine|gouverneur|directeur de (?:la )?prison|chef de l'etat|cour supreme")
+_SUPPORT = (r"soutien|solidarite|amitie|famille|epoux|epouse|mari|femme|mere|pere|fils|fille|enfants?|proches|soeur"
+            r"|frere|voeux|detenue?s?|prisonniere?s?")
+OFFICIAL = re.compile(r"\b(?:" + _OFFICIAL + r")\b")
+OFFICIALS_END = re.compile(r",\s*(?:qui|que|dont|lequel|laquelle|lesquels|lesquelles)\b|\squi\s|[:;]|\.\s")
+RECIPIENT = re.compile(r"\b(?:(?P<off>" + _OFFICIAL + r")|(?P<aut>" + _AUTHORITY + r")|(?P<sup>" + _SUPPORT + r"))\b")
+LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?|e-?mails?|telegrammes?|fax"
+                    r"|appels? urgents?|messages? de (?:soutien|solidarite))\b(?! d'information)")
+LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|lettre d'information)$")
+WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye) (?:a|au|aux)\b")
+MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|ministres?|consule?s?"
+                         r"|conseillere? diplomatique|cabinet d[ue] )\b")
+MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|audiences?|recue?s? (?:par|en|a|au)"
+                     r"|reunion avec|interpelle\w*|plaidoyer|echange\w* avec)\b")
+EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
+                   r"|lectures? publiques?|expositions?|rassemblements?|manifestations?|veillees?|vigiles?"
+                   r"|marches? (?:silencieuse|solidaire|blanche)s?|interviews?|emissions?|radio|reportages?"
+                   r"|articles?(?! \d)|tables? rondes?|tractages?|distributions? de tracts|spectacles?|flash-?mobs?"
+                   r"|soirees?(?:-debat| debat| de soutien| publique)|ateliers? publics?|communiques? de presse"
+                   r"|actions? de sensibilisation|distribu\w* (?:[a-z'-]+ ){0,3}?(?:tracts?|flyers?)"
+                   r"|projete (?:un|le|notre|des|leur) (?:film|documentaire)s?)\b")
+PETITION = re.compile(r"\b(?:petitions?|signatures?|fait signer|signe(?:e|s|es)? (?:la|notre|une|cette) petition)\b")
+COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?organis\w*|conjointement|"
+                    r"avec la participation d|coordonne\w* avec|en lien avec|avec (?:l'|la |le |les |des |nos |notre )"
+                    r"(?:association|collectif|section|ong\b|federation|ligue|syndicat|comite|coordination|amis"
+                    r"|club|paroisse|mjc|maison des|centre social|groupes?\b|cercles?\b|antennes?\b))\w*")
+FUND = re.compile(r"\b(?:versee?s?|versons|versement|verser|reverse\w*|dons? de|fait un don|virement|cheque|"
+                  r"collecte de fonds)\b")
+AMOUNT_ANAPHORA = re.compile(r"\b(?:cette somme|ce montant|l'integralite|la recette|le produit|le benefice"
+                             r"|ces fonds)\b")
+_PLANNED = (r"allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|pour)|(?:est|sont) prevue?s?|envisag\w*"
+            r"|compt(?:ons|e|ent) (?!rendu)\w+er\b|projets?|projet(?:ons|te|tent|ez)|prochaine?s?|prochainement"
+            r"|a venir"
+            r"|devons|devrons|doivent|devrait|devraient|devrions|doit|souhait\w*|aimeri\w*|aimerai\w*|voudri\w*"
+            r"|voudrai\w*|pourr\w*|peux|pouvons|peut|pouvez|nous (?:\w+ )?\w+rons|on \w+ra|j'\w+rai|je \w+rai"
+            r"|d'ici|bientot|essayer|tenter")
+_PAST = (r"(?:avons|avez|ai|as|a|ont|avions|aviez|avait|avaient)\s+(?:(?:aussi|egalement|deja|enfin|bien|tous|toutes"
+         r"|ensemble|notamment|encore|donc|ainsi|alors|finalement|meme|pu|su|du|ete)\s+)*(?!une\b|cette\b|notre\b|votre"
+         r"\b|leur\b|toute\b|quelque|plusieurs\b|besoin\b|lieu\b|envie\b|une?\b|\d|plus\b|pas\b|jamais\b|rien\b"
+         r"|toujours\b|souvent\b|beaucoup\b|peu\b|tres\b|trop\b|tous\b)[a-z-]+(?:e|es|ee|ees|i|is|ie|ies"
+         r"|u|us|ue|ues|t|ts|te|tes)\b"
+         r"|(?:ete|sommes|suis|est|sont|etions|etait|etaient)\s+(?:\w+\s+)?(?:recu|alle|venu|parti|passe|intervenu"
+         r"|reste|rendu|mobilise|envoye|organise|adresse|publie|paru|diffuse|remis|signe|ecrit|recueilli|collecte"
+         r"|verse|tenu|realise)\w*"
+         r"|collectee?s?|recueillie?s?|envoyee?s?|adressees?|co-?organise\w*|tenue?s?|versee?s?|signees?|ecrites?"
+         r"|redigee?s?|remise?s?|publiee?s?|parue?s?|diffusee?s?|recoltee?s?|realisee?s?|effectuee?s?|expediee?s?"
+         r"|obtenue?s?|recue?s?")
+MARKER = re.compile(r"\b(?:(?P<planned>" + _PLANNED + r")|(?P<past>" + _PAST + r"))\b")
+NEGATED = re.compile(r"\b(?:n'(?:avons|ai|a|ont) pas|n'(?:avons|ai|a|ont) (?:encore )?(?:rien|jamais)|pas encore"
+                     r"|sans (?:pouvoir|avoir)|faute de|annulee?s?|reportee?s?)\b")
+ANAPHORA = re.compile(r"^(?:pendant (?:l'|la |le |les |cette |ce |cet )|a l'issue (?:de la |du |de l'|des )"
+                      r"|au cours de (?:cette |ce |cet |la |l')|lors de (?:cette |ce |cet )|a cette occasion|sur place"
+                      r"|ce jour-la|le meme jour|a la fin (?:de la |du |de l')|apres (?:la |le |l')(?:lecture|concert"
+                      r"|conference|debat|projection|stand))")
+CLAUSE_BREAK = re.compile(r",\s*(?:et|puis|mais)\s|;\s|\s(?:et|puis|mais)\s+(?:j'|je\s|nous\s|on\s|il\s|elle\s|ils\s"
+                          r"|elles\s)")
+SAME_DAY = re.compile(r"\b(?:le meme (?:jour|soir|matin|apres-midi)|ce (?:jour|soir)-la|a cette occasion)\b")
+_NOT_COUNT_WORD = r"(?!de\b|d'|" + "|".join(MONTHS) + r"\b|h\b|min\b|ans?\b|jours?\b|heures?\b)"
+PETITION_COUNT = re.compile(r"(\d+)\s+(?:" + _NOT_COUNT_WORD + _W + r"\s+)?signatures\b"
+                            r"|(\d+)\s+(?:" + _W + r"\s+)?(?:ont|avaient) signe"
+                            r"|signatures\b[^.;:\d]{0,40}:\s*(\d+)\b")
+NUMBER_BEFORE = re.compile(r"(?:^|[\s(,:;])(\d+|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|seule?)\s+"
+                           r"(?:" + _NOT_COUNT_WORD + _W + r"\s+)?$")
+EACH = re.compile(r"\b(\d+)\s+(?:" + _NOT_COUNT_WORD + _W + r")\b")
