@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import date
 from email import message_from_bytes, policy
 from html import unescape
 from email.message import EmailMessage
@@ -16,6 +18,7 @@ from mailer.config import parse_config
 from mailer.errors import HeaderInjectionError, TemplateError
 from mailer.models import Directory, Dossier, Group, Recipient
 from mailer.outbound.campaigns import parse_campaign
+from mailer.outbound.files import read_attachments
 from mailer.outbound.render import CampaignRenderer, RenderOptions
 from mailer.tokens import TokenIndex, make_token, parse_sub_address
 
@@ -40,8 +43,9 @@ def renderer(templates: Path) -> Callable[..., CampaignRenderer]:
         fields = {"name": "alerte", "kind": "alert", "subject": "Action urgente : {{ dossier.person }}",
                   "template": "alert", "audience": "dossier:DI-2025-014", "dossier": "DI-2025-014",
                   "vars": {"deadline": "15 décembre"}} | campaign
-        return CampaignRenderer(config, parse_campaign(fields, templates.parent / "c.toml"), DIRECTORY,
-                                b"secret-key", RenderOptions(salt="s4lt"))
+        parsed = parse_campaign(fields, templates.parent / "c.toml")
+        return CampaignRenderer(config, parsed, DIRECTORY, b"secret-key", RenderOptions("s4lt", date.today(), time.time),
+                                read_attachments(parsed))
     return make
 
 

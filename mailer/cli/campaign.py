@@ -20,7 +20,9 @@ from ..errors import CampaignError
 from ..outbound import proofs
 from ..outbound.campaigns import Campaign, load_campaign
 from ..outbound.listing import catalogue
-from ..outbound.runner import CampaignService, CampaignStatus, SendSession
+from ..outbound.runner import CampaignService
+from ..outbound.session import SendSession, sending
+from ..outbound.status import CampaignStatus
 from . import App, confirm_or_refuse, handle_errors, main, pass_app, yes_option
 
 CAMPAIGN_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -197,7 +199,7 @@ def send(app: App, file: Path, yes: bool, dry_run: bool) -> None:
         click.echo(f"dry run of {campaign.name}: {status.total} recipients; {status.sent} would be sent, "
                    f"{status.suppressed} suppressed, {status.failed} cannot be built; nothing sent")
         return
-    with service.sending(campaign) as session:
+    with sending(service, campaign) as session:
         _check_resume(app, session, file)
         pending, total = session.pending, session.total
         if not pending:

@@ -16,7 +16,8 @@ from ..models import CampaignState
 from .campaigns import Campaign, load_campaign
 from .identity import campaign_identity, differences
 from .journal import AUDIENCE, read_audience_head
-from .runner import CampaignService, CampaignStatus
+from .runner import CampaignService
+from .status import CampaignStatus
 
 INVALID = "invalid"
 CONFLICT = "conflict"

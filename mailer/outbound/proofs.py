@@ -18,7 +18,8 @@ from ..models import Recipient, RecipientKind
 from ..registry import suppression_map
 from .campaigns import Campaign
 from .journal import FrozenAudience, read_journals
-from .runner import CampaignService, CampaignStatus
+from .runner import CampaignService
+from .status import CampaignStatus
 from .send import SmtpTransport
 
 ProgressCallback = Callable[[dict[str, int]], None]
