@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from mailer.errors import AudienceError, CampaignError
-from mailer.models import Directory, Dossier, Group, Member, Subscriber
+from mailer.importer import ImportKind, read_file
+from mailer.models import Directory, Dossier, Group, Member, Recipient, Subscriber
 from mailer.outbound.campaigns import load_campaign, parse_campaign, resolve_audience
 from mailer.outbound.files import read_contacts
 
@@ -85,6 +86,34 @@ def test_csv_audience_row_without_a_valid_address_is_an_error_not_a_skip(tmp_pat
                                          .encode("cp1252"))
     with pytest.raises(AudienceError, match=r"1 unusable row\(s\): line 3: email 'not-an-address'"):
         resolve(campaign(tmp_path, "csv:liste.csv"), DIRECTORY, [])
+
+
+def test_a_csv_audience_accepts_and_refuses_the_rows_import_members_does(tmp_path: Path) -> None:
+    """One reader and one address check for both: a cp1252 ';' export with French headers passes,
+    `not-an-address@` is refused with the words and line `mailer import members` gives it."""
+    path = tmp_path / "liste.csv"
+    good = "Courriel;Prénom;Nom\r\nZoe.Cote@Example.org;Zoé;Côté\r\n"
+    path.write_bytes((good + "not-an-address@;Mauvaise;Ligne\r\n").encode("cp1252"))
+    imported = read_file(path, ImportKind.MEMBERS)
+    assert [p.line for p in imported.rejected] == [3] and "not-an-address@" in imported.rejected[0].message
+    with pytest.raises(AudienceError) as refused:
+        resolve(campaign(tmp_path, "csv:liste.csv"), DIRECTORY, [])
+    assert f"audience csv:{path}: 1 unusable row(s): {imported.rejected[0]}" == str(refused.value)
+    path.write_bytes(good.encode("cp1252"))
+    recipients = resolve(campaign(tmp_path, "csv:liste.csv"), DIRECTORY, [])
+    assert [(r.email, r.name, r.kind) for r in recipients] == [("zoe.cote@example.org", "Zoé Côté", "contact")]
+    assert [(m.email, m.name) for m in read_file(path, ImportKind.MEMBERS).records] == [("zoe.cote@example.org",
+                                                                                         "Zoé Côté")]
+
+
+def test_resolving_an_audience_reads_no_file(tmp_path: Path) -> None:
+    """The csv: lists come in as values (files.read_contacts at the edge): none is opened here."""
+    listed = [Recipient("liste@example.org", "Liste", "contact")]
+    c = campaign(tmp_path, ["csv:nulle-part.csv", "group:G037"])
+    assert emails(resolve_audience(c, DIRECTORY, [], {"nulle-part.csv": listed})) == [
+        "liste@example.org", "groupe37@example.org", "paul@example.org"]
+    with pytest.raises(ValueError, match="was not read"):
+        resolve_audience(c, DIRECTORY, [])
 
 
 @pytest.mark.parametrize("audience", ["dossier:di-2025-014", "group:g037", "group:G037"])

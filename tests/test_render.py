@@ -15,7 +15,7 @@ import pytest
 from conftest import DATA
 
 from mailer.config import parse_config
-from mailer.errors import HeaderInjectionError, TemplateError
+from mailer.errors import HeaderInjectionError, RecipientDataError, TemplateError
 from mailer.models import Directory, Dossier, Group, Recipient
 from mailer.outbound.campaigns import parse_campaign
 from mailer.outbound.files import read_attachments
@@ -146,6 +146,12 @@ def test_a_line_break_in_the_subject_is_an_error(renderer: Callable[..., Campaig
 def test_a_name_with_a_line_break_cannot_add_a_header(renderer: Callable[..., CampaignRenderer]) -> None:
     with pytest.raises(HeaderInjectionError):
         renderer().build(Recipient("x@example.org", "Eve\r\nBcc: victim@example.net", "member"))
+
+
+def test_a_name_utf8_cannot_encode_is_that_recipient_s_bad_data(renderer: Callable[..., CampaignRenderer]) -> None:
+    """The error the sender journals as that recipient's failure (every other error stops the send)."""
+    with pytest.raises(RecipientDataError, match="recipient name is not valid text"):
+        renderer().build(Recipient("x@example.org", "Zo\udce9", "member"))
 
 
 def test_a_subject_may_use_the_recipient_and_is_encoded_per_recipient(renderer: Callable[..., CampaignRenderer]) -> None:
