@@ -26,12 +26,13 @@ from ..errors import CampaignBusyError, CampaignError
 from ..models import CampaignState
 from ..store import Store
 from .campaigns import Campaign, load_campaign
-from .dispatch import COUNTERS, Shared, start_workers, totals
+from .dispatch import COUNTERS, Shared, totals
 from .identity import campaign_identity
 from .journal import (PREPARED_AUDIENCE, FrozenAudience, freeze_prepared_audience, read_audience_head,
                       read_journals, write_audience)
 from .notices import notify_coordinators
 from .runner import CampaignService, now, send_lock
+from .workers import start_workers
 from .status import CampaignStatus
 
 ProgressCallback = Callable[[dict[str, int]], None]
