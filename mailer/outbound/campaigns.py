@@ -1,8 +1,9 @@
-"""Campaign files -> Campaign, and audience expressions -> recipients.   [pure, but for load_campaign]
+"""Campaign files -> Campaign, and audience expressions -> recipients.   [pure, but for loading the file]
 
 A campaign is a TOML file identified by its `name`. The audience is resolved here from what the
 store knows (a `Directory` and the subscribers) and the `csv:` lists the caller read
-(`files.read_contacts`), and frozen by the sender at the first `send`.
+(`files.read_contacts`), and frozen by the sender at the first `send`. Loading a campaign reads
+its TOML and checks that its attachments exist; nothing else here touches a file.
 """
 
 from __future__ import annotations

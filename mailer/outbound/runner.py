@@ -98,7 +98,7 @@ class CampaignService:
     def differences(campaign: Campaign, header: dict[str, Any]) -> list[str]:
         """How `campaign`'s file differs from the one frozen under its name ([] when it does not)."""
         if "identity" in header:
-            return differences(header["identity"], campaign_identity(campaign))
+            return differences(header["identity"], campaign_identity(campaign, read_attachments(campaign)))
         digest = hashlib.sha256(campaign.source.read_bytes()).hexdigest()
         if header.get("file_sha256") in (None, digest):
             return []

@@ -27,6 +27,7 @@ from ..models import CampaignState
 from ..store import Store
 from .campaigns import Campaign, load_campaign
 from .dispatch import COUNTERS, Shared, totals
+from .files import read_attachments
 from .identity import campaign_identity
 from .journal import (PREPARED_AUDIENCE, FrozenAudience, freeze_prepared_audience, read_audience_head,
                       read_journals, write_audience)
@@ -70,7 +71,7 @@ def prepare_audience(config_path: str, campaign_path: str) -> None:
     header = {"campaign": campaign.name, "created": now(), "today": date.today().isoformat(),
               "salt": secrets.token_hex(4), "total": len(recipients),
               "file_sha256": hashlib.sha256(campaign.source.read_bytes()).hexdigest(),
-              "source": str(campaign.source), "identity": campaign_identity(campaign)}
+              "source": str(campaign.source), "identity": campaign_identity(campaign, read_attachments(campaign))}
     write_audience(service.folder(campaign), header, recipients, name=PREPARED_AUDIENCE)
 
 
