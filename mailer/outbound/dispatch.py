@@ -60,6 +60,15 @@ class Shared:
     fault: Any               # mp.Array('c', 300): the unexpected error that stopped the send
 
 
+def put_text(array: Any, text: str) -> None:
+    """Into a shared mp.Array('c', 300): UTF-8, cut to fit."""
+    array.value = text.encode("utf-8", "replace")[:299]
+
+
+def get_text(array: Any) -> str:
+    return array.value.decode("utf-8", "replace")
+
+
 class Worker:
     def __init__(self, job: WorkerJob, shared: Shared) -> None:
         self.job = job
@@ -99,7 +108,7 @@ class Worker:
         with self.shared.error_streak.get_lock():
             self.shared.error_streak.value += 1
             streak = self.shared.error_streak.value
-        self.shared.last_error.value = text.encode("utf-8", "replace")[:299]
+        put_text(self.shared.last_error, text)
         if streak >= self.config.smtp.pause_after_errors:
             self.shared.paused.set()
             self.shared.stop.set()
@@ -107,8 +116,7 @@ class Worker:
     def halt(self, exc: Exception) -> None:
         """An error that is not a recipient's bad data (a bug): stop the whole send, named."""
         log.error("sending stopped by an unexpected error", exc_info=exc)
-        text = f"{type(exc).__name__}: {exc}"
-        self.shared.fault.value = text.encode("utf-8", "replace")[:299]
+        put_text(self.shared.fault, f"{type(exc).__name__}: {exc}")
         self.shared.stop.set()
 
     def stopping(self) -> bool:
@@ -228,7 +236,7 @@ class Worker:
                     continue
                 self.send(transport, work, retries)
         except SmtpSetupError as exc:
-            self.shared.last_error.value = str(exc).encode("utf-8", "replace")[:299]
+            put_text(self.shared.last_error, str(exc))
             self.shared.paused.set()
             self.shared.stop.set()
         except Exception as exc:          # the thread's edge: a bug stops the send, never a recipient

@@ -195,14 +195,14 @@ class CampaignRenderer:
     def _unsubscribe_mailto(self, token: str) -> str:
         return f"mailto:{sub_address(self.config.team.address, UNSUBSCRIBE, token)}?subject=unsubscribe"
 
+    def _unsubscribe_web(self, token: str) -> str:
+        return f"{self.config.web.base_url}/u/{token}" if self.config.web.base_url else ""
+
     def _unsubscribe_url(self, token: str) -> str:
-        if self.config.web.base_url:
-            return f"{self.config.web.base_url}/u/{token}"
-        return self._unsubscribe_mailto(token)
+        return self._unsubscribe_web(token) or self._unsubscribe_mailto(token)
 
     def _list_unsubscribe(self, token: str) -> str:
-        web = f"{self.config.web.base_url}/u/{token}" if self.config.web.base_url else ""
-        return list_unsubscribe(self._unsubscribe_mailto(token), web)
+        return list_unsubscribe(self._unsubscribe_mailto(token), self._unsubscribe_web(token))
 
     def _date(self) -> str:
         now = int(self.options.clock())

@@ -26,7 +26,7 @@ from ..errors import CampaignBusyError, CampaignError
 from ..models import CampaignState
 from ..store import Store
 from .campaigns import Campaign, load_campaign
-from .dispatch import COUNTERS, Shared, totals
+from .dispatch import COUNTERS, Shared, get_text, totals
 from .files import read_attachments
 from .identity import campaign_identity
 from .journal import (PREPARED_AUDIENCE, FrozenAudience, freeze_prepared_audience, read_audience_head,
@@ -140,10 +140,10 @@ class SendSession:
         interrupted = self._watch(procs, shared, on_progress)
         for share in self.folder.glob("pending-*.idx"):
             share.unlink()
-        last_error = shared.last_error.value.decode("utf-8", "replace")
+        last_error = get_text(shared.last_error)
         return RunOutcome(interrupted, last_error if shared.paused.is_set() else "",
                           [p.name for p in procs if p.exitcode not in (0, None) and not interrupted],
-                          last_error, shared.fault.value.decode("utf-8", "replace"))
+                          last_error, get_text(shared.fault))
 
     def _watch(self, procs: list[Any], shared: Shared, on_progress: ProgressCallback | None) -> bool:
         """Report progress until the workers end; True when Ctrl-C stopped them."""
