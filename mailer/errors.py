@@ -32,7 +32,15 @@ class TemplateError(MailerError):
     """A template cannot be loaded or rendered; the message names the file and line."""
 
 
-class HeaderInjectionError(MailerError):
+class RecipientDataError(MailerError):
+    """One recipient's values cannot go into a message: that recipient fails alone.
+
+    The only error a sender journals as a permanent failure of a recipient it could not build;
+    any other error while building stops the send (a bug must not fail people forever).
+    """
+
+
+class HeaderInjectionError(RecipientDataError):
     """A value meant for a header contains CR, LF or another control character."""
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from datetime import date
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 
 from mailer.errors import AudienceError, CampaignError
-from mailer.models import Directory, Dossier, Group, Member, Subscriber
+from mailer.importer import ImportKind, read_file
+from mailer.models import Directory, Dossier, Group, Member, Recipient, Subscriber
 from mailer.outbound.campaigns import load_campaign, parse_campaign, resolve_audience
+from mailer.outbound.files import read_contacts
 
 DIRECTORY = Directory(
     groups=(Group("G037", "Groupe 37 de Lyon", "groupe_local", "Lyon", "groupe37@example.org"),
@@ -31,35 +35,40 @@ def campaign(tmp_path: Path, audience: object, **extra: object):
     return parse_campaign(fields | extra, tmp_path / "c.toml")
 
 
+def resolve(c, directory: Directory, subscribers: list[Subscriber]):
+    """The audience as the sender resolves it: its csv: lists read first, at the edge."""
+    return resolve_audience(c, directory, subscribers, read_contacts(c))
+
+
 def emails(recipients) -> list[str]:
     return [r.email for r in recipients]
 
 
 def test_dossier_audience_is_its_groups_plus_its_referent(tmp_path: Path) -> None:
-    recipients = resolve_audience(campaign(tmp_path, "dossier:DI-2025-014"), DIRECTORY, SUBSCRIBERS)
+    recipients = resolve(campaign(tmp_path, "dossier:DI-2025-014"), DIRECTORY, SUBSCRIBERS)
     assert emails(recipients) == ["groupe37@example.org", "cercle12@example.org", "claire@example.org"]
     assert [r.kind for r in recipients] == ["group", "group", "referent"]
     assert recipients[2].name == "Claire Vasseur"
 
 
 def test_group_audience_is_its_address_and_its_members(tmp_path: Path) -> None:
-    recipients = resolve_audience(campaign(tmp_path, "group:G037"), DIRECTORY, SUBSCRIBERS)
+    recipients = resolve(campaign(tmp_path, "group:G037"), DIRECTORY, SUBSCRIBERS)
     assert emails(recipients) == ["groupe37@example.org", "paul@example.org"]
 
 
 def test_groups_members_subscribers(tmp_path: Path) -> None:
-    assert emails(resolve_audience(campaign(tmp_path, "groups"), DIRECTORY, SUBSCRIBERS)) == \
+    assert emails(resolve(campaign(tmp_path, "groups"), DIRECTORY, SUBSCRIBERS)) == \
         ["groupe37@example.org", "cercle12@example.org"]
-    assert len(resolve_audience(campaign(tmp_path, "members"), DIRECTORY, SUBSCRIBERS)) == 4
+    assert len(resolve(campaign(tmp_path, "members"), DIRECTORY, SUBSCRIBERS)) == 4
     # a pending double opt-in is not a subscriber yet
-    assert emails(resolve_audience(campaign(tmp_path, "subscribers"), DIRECTORY, SUBSCRIBERS)) == \
+    assert emails(resolve(campaign(tmp_path, "subscribers"), DIRECTORY, SUBSCRIBERS)) == \
         ["paul@example.org", "ana@example.org"]
 
 
 def test_a_person_reached_several_ways_in_any_case_gets_one_message(tmp_path: Path) -> None:
     (tmp_path / "extra.csv").write_text("email;name\nZOE@Example.org;Zoé\nnew@example.org;Nouvelle\n", encoding="utf-8")
     c = campaign(tmp_path, ["dossier:DI-2025-014", "members", "subscribers", "csv:extra.csv"])
-    recipients = resolve_audience(c, DIRECTORY, SUBSCRIBERS)
+    recipients = resolve(c, DIRECTORY, SUBSCRIBERS)
     addresses = emails(recipients)
     assert len(addresses) == len(set(addresses)) == 7
     assert set(addresses) == {"groupe37@example.org", "cercle12@example.org", "claire@example.org",
@@ -68,7 +77,7 @@ def test_a_person_reached_several_ways_in_any_case_gets_one_message(tmp_path: Pa
 
 def test_csv_audience_reads_spreadsheet_exports(tmp_path: Path) -> None:
     (tmp_path / "liste.csv").write_bytes("email,name\r\nelus@example.org,Hélène Rivière\r\n".encode("cp1252"))
-    recipients = resolve_audience(campaign(tmp_path, "csv:liste.csv"), DIRECTORY, [])
+    recipients = resolve(campaign(tmp_path, "csv:liste.csv"), DIRECTORY, [])
     assert [(r.email, r.name) for r in recipients] == [("elus@example.org", "Hélène Rivière")]
 
 
@@ -76,12 +85,40 @@ def test_csv_audience_row_without_a_valid_address_is_an_error_not_a_skip(tmp_pat
     (tmp_path / "liste.csv").write_bytes("email,name\r\nelus@example.org,Hélène Rivière\r\nnot-an-address,X\r\n"
                                          .encode("cp1252"))
     with pytest.raises(AudienceError, match=r"1 unusable row\(s\): line 3: email 'not-an-address'"):
-        resolve_audience(campaign(tmp_path, "csv:liste.csv"), DIRECTORY, [])
+        resolve(campaign(tmp_path, "csv:liste.csv"), DIRECTORY, [])
+
+
+def test_a_csv_audience_accepts_and_refuses_the_rows_import_members_does(tmp_path: Path) -> None:
+    """One reader and one address check for both: a cp1252 ';' export with French headers passes,
+    `not-an-address@` is refused with the words and line `mailer import members` gives it."""
+    path = tmp_path / "liste.csv"
+    good = "Courriel;Prénom;Nom\r\nZoe.Cote@Example.org;Zoé;Côté\r\n"
+    path.write_bytes((good + "not-an-address@;Mauvaise;Ligne\r\n").encode("cp1252"))
+    imported = read_file(path, ImportKind.MEMBERS)
+    assert [p.line for p in imported.rejected] == [3] and "not-an-address@" in imported.rejected[0].message
+    with pytest.raises(AudienceError) as refused:
+        resolve(campaign(tmp_path, "csv:liste.csv"), DIRECTORY, [])
+    assert f"audience csv:{path}: 1 unusable row(s): {imported.rejected[0]}" == str(refused.value)
+    path.write_bytes(good.encode("cp1252"))
+    recipients = resolve(campaign(tmp_path, "csv:liste.csv"), DIRECTORY, [])
+    assert [(r.email, r.name, r.kind) for r in recipients] == [("zoe.cote@example.org", "Zoé Côté", "contact")]
+    assert [(m.email, m.name) for m in read_file(path, ImportKind.MEMBERS).records] == [("zoe.cote@example.org",
+                                                                                         "Zoé Côté")]
+
+
+def test_resolving_an_audience_reads_no_file(tmp_path: Path) -> None:
+    """The csv: lists come in as values (files.read_contacts at the edge): none is opened here."""
+    listed = [Recipient("liste@example.org", "Liste", "contact")]
+    c = campaign(tmp_path, ["csv:nulle-part.csv", "group:G037"])
+    assert emails(resolve_audience(c, DIRECTORY, [], {"nulle-part.csv": listed})) == [
+        "liste@example.org", "groupe37@example.org", "paul@example.org"]
+    with pytest.raises(ValueError, match="was not read"):
+        resolve_audience(c, DIRECTORY, [])
 
 
 @pytest.mark.parametrize("audience", ["dossier:di-2025-014", "group:g037", "group:G037"])
 def test_codes_and_refs_match_in_any_case(tmp_path: Path, audience: str) -> None:
-    recipients = resolve_audience(campaign(tmp_path, audience), DIRECTORY, SUBSCRIBERS)
+    recipients = resolve(campaign(tmp_path, audience), DIRECTORY, SUBSCRIBERS)
     assert "groupe37@example.org" in emails(recipients)
     assert all(r.group in ("", "G037", "C012") for r in recipients)
     assert DIRECTORY.dossier(" Di-2025-014 ").ref == "DI-2025-014"   # what render uses for `dossier =`
@@ -93,7 +130,7 @@ def test_codes_and_refs_match_in_any_case(tmp_path: Path, audience: str) -> None
 ])
 def test_bad_audiences_are_clear_errors(tmp_path: Path, audience: str, message: str) -> None:
     with pytest.raises(AudienceError, match=message):
-        resolve_audience(campaign(tmp_path, audience), DIRECTORY, SUBSCRIBERS)
+        resolve(campaign(tmp_path, audience), DIRECTORY, SUBSCRIBERS)
 
 
 @pytest.mark.parametrize("fields,message", [
@@ -128,6 +165,7 @@ def test_a_campaign_dossier_in_lower_case_renders(tmp_path: Path) -> None:
     from conftest import DATA
 
     from mailer.config import parse_config
+    from mailer.outbound.files import read_attachments
     from mailer.outbound.render import CampaignRenderer, RenderOptions
 
     raw = {"team": {"name": "Protégeons les personnes", "address": "plp@example.org"},
@@ -135,8 +173,9 @@ def test_a_campaign_dossier_in_lower_case_renders(tmp_path: Path) -> None:
     c = campaign(tmp_path, "dossier:di-2025-014", dossier="di-2025-014", template="alert",
                  subject="Action urgente : {{ dossier.person }}", vars={"deadline": "15 décembre"})
     config = parse_config(raw, tmp_path / "config.toml")
-    renderer = CampaignRenderer(config, c, DIRECTORY, b"k", RenderOptions(salt="s"))
-    recipient = resolve_audience(c, DIRECTORY, [])[0]
+    renderer = CampaignRenderer(config, c, DIRECTORY, b"k", RenderOptions("s", date.today(), time.time),
+                                read_attachments(c))
+    recipient = resolve(c, DIRECTORY, [])[0]
     message = message_from_bytes(renderer.build(recipient, 1).data, policy=policy.default)
     assert message["Subject"] == "Action urgente : Leïla Sadeghi"
 
@@ -149,4 +188,4 @@ def test_an_expression_that_reaches_nobody_says_so(tmp_path: Path, audience: str
     directory = Directory(groups=DIRECTORY.groups, members=DIRECTORY.members,
                           dossiers=(*DIRECTORY.dossiers, Dossier("DI-2025-099", "P", "Iran", "active", "", ["J007"])))
     with pytest.raises(AudienceError, match=f"{audience!r} reaches nobody \\(.*{why}"):
-        resolve_audience(campaign(tmp_path, ["groups", audience]), directory, SUBSCRIBERS)
+        resolve(campaign(tmp_path, ["groups", audience]), directory, SUBSCRIBERS)

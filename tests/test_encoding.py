@@ -8,7 +8,7 @@ from email.header import decode_header, make_header
 
 import pytest
 
-from mailer.errors import HeaderInjectionError
+from mailer.errors import HeaderInjectionError, RecipientDataError
 from mailer.outbound.encoding import (check_address, dot_stuff, encode_body, encode_display_name,
                                       encode_unstructured, format_address)
 
@@ -25,6 +25,15 @@ def test_line_breaks_and_controls_are_refused_in_every_header_value(value: str) 
             encode(value)
     with pytest.raises(HeaderInjectionError):
         format_address(value, "a@example.org")
+
+
+def test_text_utf8_cannot_encode_is_refused_as_that_recipient_s_bad_data() -> None:
+    """A lone surrogate (from a hand-edited frozen audience, say) fails its recipient, like a line break."""
+    assert issubclass(HeaderInjectionError, RecipientDataError)
+    with pytest.raises(RecipientDataError, match="not valid text"):
+        format_address("Zo\udce9", "a@example.org")
+    with pytest.raises(RecipientDataError):
+        encode_unstructured("Alerte \ud83d")
 
 
 @pytest.mark.parametrize("address", ["a@example.org\r\nBcc: x@y.z", "Name <a@example.org>", "a@b", "a b@example.org",

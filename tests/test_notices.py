@@ -16,7 +16,7 @@ from mailer.config import load_config
 from mailer.errors import PermanentSendError
 from mailer.outbound import notices
 from mailer.outbound.digest import send_triage_digest
-from mailer.outbound.runner import CampaignStatus
+from mailer.outbound.status import CampaignStatus
 from mailer.service import send_digest
 from mailer.store import Store
 from mailer.tokens import new_message_id
@@ -101,8 +101,8 @@ def test_campaign_notice_is_french_dated_and_identified(tmp_path: Path, smtp_ser
 
 
 def test_every_reason_the_runner_writes_has_french_words() -> None:
-    """Read runner.py's reason strings from its source, so a new one cannot slip through in English."""
-    tree = ast.parse((MAILER / "outbound" / "runner.py").read_text(encoding="utf-8"))
+    """Read session.py's reason strings from its source, so a new one cannot slip through in English."""
+    tree = ast.parse((MAILER / "outbound" / "session.py").read_text(encoding="utf-8"))
     reasons: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and any(_names(t, "reason") for t in node.targets):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import date
 from email import message_from_bytes, policy
 from html import unescape
 from email.message import EmailMessage
@@ -13,9 +15,10 @@ import pytest
 from conftest import DATA
 
 from mailer.config import parse_config
-from mailer.errors import HeaderInjectionError, TemplateError
+from mailer.errors import HeaderInjectionError, RecipientDataError, TemplateError
 from mailer.models import Directory, Dossier, Group, Recipient
 from mailer.outbound.campaigns import parse_campaign
+from mailer.outbound.files import read_attachments
 from mailer.outbound.render import CampaignRenderer, RenderOptions
 from mailer.tokens import TokenIndex, make_token, parse_sub_address
 
@@ -40,8 +43,9 @@ def renderer(templates: Path) -> Callable[..., CampaignRenderer]:
         fields = {"name": "alerte", "kind": "alert", "subject": "Action urgente : {{ dossier.person }}",
                   "template": "alert", "audience": "dossier:DI-2025-014", "dossier": "DI-2025-014",
                   "vars": {"deadline": "15 décembre"}} | campaign
-        return CampaignRenderer(config, parse_campaign(fields, templates.parent / "c.toml"), DIRECTORY,
-                                b"secret-key", RenderOptions(salt="s4lt"))
+        parsed = parse_campaign(fields, templates.parent / "c.toml")
+        return CampaignRenderer(config, parsed, DIRECTORY, b"secret-key", RenderOptions("s4lt", date.today(), time.time),
+                                read_attachments(parsed))
     return make
 
 
@@ -142,6 +146,12 @@ def test_a_line_break_in_the_subject_is_an_error(renderer: Callable[..., Campaig
 def test_a_name_with_a_line_break_cannot_add_a_header(renderer: Callable[..., CampaignRenderer]) -> None:
     with pytest.raises(HeaderInjectionError):
         renderer().build(Recipient("x@example.org", "Eve\r\nBcc: victim@example.net", "member"))
+
+
+def test_a_name_utf8_cannot_encode_is_that_recipient_s_bad_data(renderer: Callable[..., CampaignRenderer]) -> None:
+    """The error the sender journals as that recipient's failure (every other error stops the send)."""
+    with pytest.raises(RecipientDataError, match="recipient name is not valid text"):
+        renderer().build(Recipient("x@example.org", "Zo\udce9", "member"))
 
 
 def test_a_subject_may_use_the_recipient_and_is_encoded_per_recipient(renderer: Callable[..., CampaignRenderer]) -> None:

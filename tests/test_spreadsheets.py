@@ -18,6 +18,7 @@ from mailer.config import load_config
 from mailer.errors import AudienceError
 from mailer.models import Directory, Member
 from mailer.outbound.campaigns import parse_campaign, resolve_audience
+from mailer.outbound.files import read_contacts
 from mailer.store import Store
 
 SHEETS = Path(__file__).parent / "data" / "spreadsheets"
@@ -135,7 +136,7 @@ def test_an_old_store_with_lower_case_codes_still_matches(project: Path, cli: Cl
     assert directory.group("G021") is not None and directory.dossier("DI-2025-001") is not None
     c = parse_campaign({"name": "x", "kind": "alert", "subject": "s", "template": "action_alert",
                         "audience": ["group:G021", "dossier:Di-2025-001"]}, tmp_path / "c.toml")
-    recipients = resolve_audience(c, directory, [])
+    recipients = resolve_audience(c, directory, [], read_contacts(c))
     assert [(r.email, r.group) for r in recipients] == [("g21@example.org", "G021"), ("old@example.org", "G021"),
                                                         ("new@example.org", "G021")]
     groups = cli(project, "import", "groups", str(_groups_file(tmp_path)))
@@ -160,7 +161,7 @@ def test_csv_audience_reads_french_spreadsheets(tmp_path: Path, encoding: str) -
                                         .encode(encoding))
     c = parse_campaign({"name": "x", "kind": "custom", "subject": "s", "template": "action_alert",
                         "audience": "csv:elus.csv"}, tmp_path / "c.toml")
-    assert [(r.email, r.name) for r in resolve_audience(c, Directory(), [])] == [("elus@example.org", "Hélène Rivière")]
+    assert [(r.email, r.name) for r in resolve_audience(c, Directory(), [], read_contacts(c))] == [("elus@example.org", "Hélène Rivière")]
 
 
 @pytest.mark.parametrize("text, message", [
@@ -173,5 +174,5 @@ def test_csv_audience_never_leaves_a_row_out_silently(tmp_path: Path, text: str,
     c = parse_campaign({"name": "x", "kind": "custom", "subject": "s", "template": "action_alert",
                         "audience": "csv:liste.csv"}, tmp_path / "c.toml")
     with pytest.raises(AudienceError) as caught:
-        resolve_audience(c, Directory(), [])
+        resolve_audience(c, Directory(), [], read_contacts(c))
     assert message in str(caught.value) and "liste.csv" in str(caught.value)

@@ -2,65 +2,27 @@
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 import time
 from pathlib import Path
 
 import click
-from rich import box
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-from rich.text import Text
 
-from ..clock import for_people
 from ..errors import CampaignError
 from ..outbound import proofs
 from ..outbound.campaigns import Campaign, load_campaign
 from ..outbound.listing import catalogue
-from ..outbound.runner import CampaignService, CampaignStatus, SendSession
+from ..outbound.runner import CampaignService
+from ..outbound.session import SendSession, sending
 from . import App, confirm_or_refuse, handle_errors, main, pass_app, yes_option
+from .campaign_views import ProgressBar, bullets, describe, render_list, when
 
 CAMPAIGN_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def _service(app: App) -> CampaignService:
     return CampaignService(app.config, app.store)
-
-
-def _describe(status: CampaignStatus, app: App) -> str:
-    text = (f"{status.name}: {status.state} — {status.total} recipients, {status.sent} sent, "
-            f"{status.failed} failed, {status.suppressed} suppressed, {status.pending} pending")
-    tz = app.config.team.tz
-    if status.started:
-        text += f"\nstarted {for_people(status.started, tz)}"
-        if status.finished:
-            text += f", finished {for_people(status.finished, tz)}"
-        text += f" ({app.config.team.timezone})"
-    if status.reason:
-        text += f"\nreason: {status.reason}"
-    if status.in_flight and status.pending:
-        text += (f"\n{status.in_flight} of the pending recipients have no recorded result: a run stopped (crash, "
-                 "kill, or a connection lost before the server's reply) while their message was being sent. "
-                 "They may have received it; the next send sends it again, so they may get a second copy.")
-    if status.possible_duplicates:
-        text += (f"\n{status.possible_duplicates} recipient(s) may have received two copies: an attempt's result "
-                 "was unknown, and the message was sent again.")
-    if status.differs:
-        text += "\nnote: the file differs from the campaign frozen under this name:" + _bullets(status.differs)
-    return text
-
-
-def _bullets(lines: list[str]) -> str:
-    return "".join(f"\n  - {line}" for line in lines)
-
-
-def _when(status: CampaignStatus, app: App) -> str:
-    """When a campaign was sent, for people: "2026-11-28 01:29 (Europe/Paris)"."""
-    moment = status.finished or status.started or status.updated
-    return f"{for_people(moment, app.config.team.tz)} ({app.config.team.timezone})" if moment else "at an unknown date"
 
 
 @main.group()
@@ -127,32 +89,6 @@ def test(app: App, file: Path, to: tuple[str, ...], who: str | None) -> None:
         raise click.ClickException(f"{len(failed)} of {len(results)} test message(s) not sent")
 
 
-class _ProgressBar:
-    """count, rate, ETA; rich draws it on a terminal, and prints a final line elsewhere."""
-
-    def __init__(self, pending: int) -> None:
-        self.console = Console(stderr=True)
-        self.progress = Progress(TextColumn("[bold]sending"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[rate]:>6.0f} msg/s"), TimeRemainingColumn(),
-                                 TextColumn("{task.fields[note]}"), console=self.console,
-                                 disable=not self.console.is_terminal)
-        self.task = self.progress.add_task("send", total=pending, rate=0.0, note="")
-        self.started = time.monotonic()
-
-    def update(self, counts: dict[str, int]) -> None:
-        done = counts["sent"] + counts["failed"] + counts["suppressed"] + counts["deferred"]
-        elapsed = max(time.monotonic() - self.started, 1e-6)
-        note = f"{counts['failed']} failed, {counts['suppressed']} suppressed" if done else ""
-        self.progress.update(self.task, completed=done, rate=counts["sent"] / elapsed, note=note)
-
-    def __enter__(self) -> "_ProgressBar":
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
-
-
 def _check_resume(app: App, session: SendSession, file: Path) -> None:
     """A file that differs from the one frozen under its name: refuse when nothing is left, explain otherwise."""
     changed = session.differences
@@ -162,12 +98,12 @@ def _check_resume(app: App, session: SendSession, file: Path) -> None:
     origin = f" from {earlier.file}" if earlier.file and Path(earlier.file) != session.campaign.source else ""
     if not session.pending:
         raise CampaignError(
-            f"campaign {session.campaign.name!r} was already sent under this name{origin}, {_when(earlier, app)}, "
-            f"to {earlier.total} recipients; {file} differs from it:{_bullets(changed)}\n"
+            f"campaign {session.campaign.name!r} was already sent under this name{origin}, {when(earlier, app)}, "
+            f"to {earlier.total} recipients; {file} differs from it:{bullets(changed)}\n"
             "Nothing was sent. To send this file, give it a new `name`.")
     audience_note = ("\nThe audience does not change on a resume: it was frozen at the first send."
                      if any(line.startswith("audience:") for line in changed) else "")
-    click.echo(f"warning: {file} changed since the first send{origin} ({_when(earlier, app)}):{_bullets(changed)}\n"
+    click.echo(f"warning: {file} changed since the first send{origin} ({when(earlier, app)}):{bullets(changed)}\n"
                f"The {len(session.pending)} remaining recipients will receive the file as it is now; the "
                f"{session.total - len(session.pending)} already done keep what they got.{audience_note}", err=True)
 
@@ -197,12 +133,12 @@ def send(app: App, file: Path, yes: bool, dry_run: bool) -> None:
         click.echo(f"dry run of {campaign.name}: {status.total} recipients; {status.sent} would be sent, "
                    f"{status.suppressed} suppressed, {status.failed} cannot be built; nothing sent")
         return
-    with service.sending(campaign) as session:
+    with sending(service, campaign) as session:
         _check_resume(app, session, file)
         pending, total = session.pending, session.total
         if not pending:
             status = service.status(campaign)
-            click.echo(_describe(status, app) + f"\nNothing left to send: it was sent {_when(status, app)}. "
+            click.echo(describe(status, app) + f"\nNothing left to send: it was sent {when(status, app)}. "
                        "To send it again, give the file a new `name`.")
             return
         session.check()
@@ -216,11 +152,11 @@ def send(app: App, file: Path, yes: bool, dry_run: bool) -> None:
         what = f"{len(pending)} of {total} recipients remain" if len(pending) != total else f"{total} recipients"
         confirm_or_refuse(f"Send campaign {campaign.name!r} ({campaign.kind}) now? {what}.", yes, "send")
         started = time.monotonic()
-        with _ProgressBar(len(pending)) as bar:
+        with ProgressBar(len(pending)) as bar:
             status = session.run(on_progress=bar.update)
         elapsed = time.monotonic() - started
     sent_now = session.this_run["sent"]
-    click.echo(_describe(status, app))
+    click.echo(describe(status, app))
     click.echo(f"this run: {sent_now} sent in {elapsed:.1f} s, {sent_now / max(elapsed, 1e-6):.0f} msg/s")
     if status.state != "done":
         sys.exit(4 if status.state == "paused" else 1)
@@ -240,7 +176,7 @@ def status(app: App, file: Path, as_json: bool) -> None:
       mailer campaign status campaigns/alerte-exemple.toml --json
     """
     result = _service(app).status(load_campaign(file))
-    click.echo(json.dumps(result.to_json(), ensure_ascii=False) if as_json else _describe(result, app))
+    click.echo(json.dumps(result.to_json(), ensure_ascii=False) if as_json else describe(result, app))
 
 
 @campaign.command(name="list")
@@ -264,29 +200,6 @@ def list_(app: App, as_json: bool) -> None:
         click.echo(f"No campaign yet: write one in {app.config.campaigns.folder} (see campaigns/alerte-exemple.toml).")
         return
     click.echo(render_list(rows, app))
-
-
-def render_list(rows: list[CampaignStatus], app: App, width: int = 80) -> str:
-    """The table, readable at 80 columns: long names wrap, nothing is cut."""
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
-    table.add_column("name", overflow="fold", ratio=1)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("state", no_wrap=True)
-    for title in ("sent", "failed", "left"):
-        table.add_column(title, justify="right", no_wrap=True)
-    table.add_column("updated", no_wrap=True)
-    tz = app.config.team.tz
-    for r in rows:
-        counts = ("-", "-", "-") if r.state in ("invalid", "conflict") else \
-            (f"{r.sent}/{r.total}", str(r.failed), str(r.pending))
-        table.add_row(Text(r.name), r.kind, r.state, *counts, for_people(r.updated, tz)[:10])
-    out = io.StringIO()
-    console = Console(width=width, file=out, force_terminal=False, color_system=None)
-    console.print(table)
-    for r in rows:
-        if r.reason and r.state in ("invalid", "conflict"):
-            console.print(Text(f"{r.name} ({r.state}): {r.reason}"), overflow="fold")
-    return out.getvalue().rstrip("\n")
 
 
 @campaign.command()

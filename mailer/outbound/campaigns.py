@@ -1,20 +1,21 @@
-"""Campaign files -> Campaign, and audience expressions -> recipients.   [pure, but for reading files]
+"""Campaign files -> Campaign, and audience expressions -> recipients.   [pure, but for loading the file]
 
 A campaign is a TOML file identified by its `name`. The audience is resolved here from what the
-store knows (a `Directory` and the subscribers) and frozen by the sender at the first `send`.
+store knows (a `Directory` and the subscribers) and the `csv:` lists the caller read
+(`files.read_contacts`), and frozen by the sender at the first `send`. Loading a campaign reads
+its TOML and checks that its attachments exist; nothing else here touches a file.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..config import read_toml
-from ..errors import AudienceError, CampaignError, ImportFileError
-from ..importer import CONTACTS, read_file
+from ..errors import AudienceError, CampaignError
 from ..models import CampaignKind, Directory, DossierStatus, Recipient, RecipientKind, Subscriber
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -109,14 +110,21 @@ def parse_audience_expression(expression: str, source: Path | None = None) -> tu
     return kind, argument.strip()
 
 
-def resolve_audience(campaign: Campaign, directory: Directory,
-                     subscribers: Iterable[Subscriber]) -> list[Recipient]:
+def csv_paths(campaign: Campaign) -> dict[str, Path]:
+    """The files of the audience's `csv:` expressions, by argument (relative to the campaign file)."""
+    expressions = (parse_audience_expression(e, campaign.source) for e in campaign.audience)
+    return {argument: (campaign.source.parent / argument).resolve() for kind, argument in expressions
+            if kind == "csv"}
+
+
+def resolve_audience(campaign: Campaign, directory: Directory, subscribers: Iterable[Subscriber],
+                     contacts: Mapping[str, Sequence[Recipient]] | None = None) -> list[Recipient]:
     """Every recipient once, in a stable order; the first way an address is reached wins,
-    but a later way fills in a missing name."""
+    but a later way fills in a missing name. `contacts`: the `csv:` lists, by argument."""
     unique: dict[str, Recipient] = {}
     for expression in campaign.audience:
         reached = 0
-        for recipient in _expand(expression, campaign.source, directory, subscribers):
+        for recipient in _expand(expression, campaign.source, directory, subscribers, contacts or {}):
             reached += 1
             key = recipient.email.lower()
             known = unique.get(key)
@@ -163,8 +171,8 @@ def audience_gaps(campaign: Campaign, directory: Directory) -> list[str]:
     return list(dict.fromkeys(gaps))
 
 
-def _expand(expression: str, source: Path, directory: Directory,
-            subscribers: Iterable[Subscriber]) -> Iterator[Recipient]:
+def _expand(expression: str, source: Path, directory: Directory, subscribers: Iterable[Subscriber],
+            contacts: Mapping[str, Sequence[Recipient]]) -> Iterator[Recipient]:
     kind, argument = parse_audience_expression(expression, source)
     if kind == "dossier":
         dossier = directory.dossier(argument)
@@ -199,22 +207,7 @@ def _expand(expression: str, source: Path, directory: Directory,
         for subscriber in subscribers:
             if subscriber.status == "active":
                 yield Recipient(subscriber.email, subscriber.name, RecipientKind.SUBSCRIBER)
+    elif argument in contacts:
+        yield from contacts[argument]
     else:
-        yield from read_csv_audience((source.parent / argument).resolve())
-
-
-def read_csv_audience(path: Path) -> Iterator[Recipient]:
-    """A spreadsheet of addresses, read as `mailer import` reads one (encodings, delimiters,
-    French headers: Courriel, Prénom + Nom). Every row must be usable: a bad address or an
-    unknown column stops the campaign with its line, rather than a person silently left out."""
-    try:
-        parsed = read_file(path, CONTACTS)
-    except ImportFileError as exc:
-        raise AudienceError(f"audience csv:{exc} (a csv: audience has the columns email and, "
-                            "if you like, name or Prénom + Nom)") from None
-    if parsed.rejected:
-        lines = "; ".join(str(p) for p in parsed.rejected[:5])
-        more = f" (and {len(parsed.rejected) - 5} more)" if len(parsed.rejected) > 5 else ""
-        raise AudienceError(f"audience csv:{path}: {len(parsed.rejected)} unusable row(s): {lines}{more}")
-    for contact in parsed.records:
-        yield Recipient(contact.email, contact.name, RecipientKind.CONTACT)
+        raise ValueError(f"{source}: csv:{argument} was not read (files.read_contacts)")

@@ -1,43 +1,39 @@
-"""Sending a campaign to its frozen audience: worker processes, threads, journal, suppressions.
+"""One sending worker: its threads, batches, retries, journal lines and suppression checks.
 
-One process per core (each its own journal file and SMTP connections), `max_connections`
-connections in all. The parent only watches: progress, Ctrl-C, the final state. Workers pick
-recipients in batches: suppressions are checked (re-read within a second of any change to
-the store), attempts are journaled and fsynced, then each message is sent and its outcome
-journaled at once. Temporary failures are retried with backoff; a run of errors pauses.
+Workers (started by `workers.py`, one process per core, each its own journal file and SMTP
+connections) pick recipients in batches: suppressions are checked (re-read within a second of
+any change to the store), attempts are journaled and fsynced, then each message is sent and its
+outcome journaled at once. Temporary failures are retried with backoff; a run of errors pauses;
+an error that is not a recipient's bad data stops the send.
 """
 
 from __future__ import annotations
 
-import ctypes
 import heapq
 import logging
-import multiprocessing as mp
 import os
-import signal
 import threading
 import time
 from array import array
 from collections import deque
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from ..config import Config, load_config
-from ..errors import PermanentSendError, SendError, UnknownOutcomeError
-from ..models import CampaignState, Recipient
-from ..registry import load_directory, suppression_map
-from ..store import Store, write_private_file
-from .campaigns import Campaign, load_campaign
+from ..errors import PermanentSendError, RecipientDataError, SendError, UnknownOutcomeError
+from ..models import Recipient
+from ..store import Store
+from .campaigns import load_campaign
 from .journal import JournalWriter, campaign_folder, read_audience
-from .render import CampaignRenderer, Outgoing, RenderOptions
+from .render import Outgoing
+from .runner import CampaignService
 from .send import Pacer, SmtpSetupError, SmtpTransport
+from .watch import SuppressionWatch
 
 log = logging.getLogger(__name__)
 
 BATCH = 50
 BATCH_SECONDS = 0.5          # under a rate limit, a batch holds at most this much sending
-WATCH_SECONDS = 1.0                         # suppressions recorded during a send apply within this
 COUNTERS = ("sent", "failed", "suppressed", "deferred")
 
 
@@ -61,39 +57,16 @@ class Shared:
     paused: Any              # mp.Event: set when a run of errors paused the campaign
     error_streak: Any        # mp.Value('i'): consecutive failures across all workers
     last_error: Any          # mp.Array('c', 300)
+    fault: Any               # mp.Array('c', 300): the unexpected error that stopped the send
 
 
-class SuppressionWatch:
-    """Which addresses may not receive this campaign, refreshed when the store file changes."""
+def put_text(array: Any, text: str) -> None:
+    """Into a shared mp.Array('c', 300): UTF-8, cut to fit."""
+    array.value = text.encode("utf-8", "replace")[:299]
 
-    def __init__(self, store: Store, campaign: Campaign) -> None:
-        self.store = store
-        self.campaign = campaign
-        self.signature: Any = None
-        self.checked_at = 0.0
-        self.blocked: dict[str, str] = {}
-        self.cancelled = False
-        self._lock = threading.Lock()
-        self.refresh(force=True)
 
-    def refresh(self, force: bool = False) -> None:
-        with self._lock:
-            now = time.monotonic()
-            if not force and now - self.checked_at < WATCH_SECONDS:
-                return
-            self.checked_at = now
-            changed, signature = self.store.changed_since(self.signature)
-            if not changed and not force:
-                return
-            snapshot = self.store.snapshot()
-            self.signature = signature
-            self.blocked = {email: s.reason for email, s in suppression_map(snapshot).items()
-                            if s.applies_to(self.campaign.kind)}
-            self.cancelled = any(d.get("name") == self.campaign.name and d.get("state") == CampaignState.CANCELLED
-                                 for d in snapshot.docs("campaigns"))
-
-    def reason(self, email: str) -> str | None:
-        return self.blocked.get(email.lower())
+def get_text(array: Any) -> str:
+    return array.value.decode("utf-8", "replace")
 
 
 class Worker:
@@ -110,9 +83,7 @@ class Worker:
         frozen = read_audience(folder, only=set(shares))
         assert frozen is not None, "the parent freezes the audience before starting workers"
         self.recipients = frozen.by_index
-        options = RenderOptions(salt=frozen.salt, today=date.fromisoformat(frozen.header["today"]))
-        self.renderer = CampaignRenderer(self.config, self.campaign, load_directory(self.store.snapshot()),
-                                         self.store.secret(self.config.security.secret_env), options)
+        self.renderer = CampaignService(self.config, self.store).renderer(self.campaign, frozen)
         self.render_lock = threading.Lock()
         self.journal = JournalWriter(folder, job.worker)
         self.watch = SuppressionWatch(self.store, self.campaign)
@@ -137,10 +108,16 @@ class Worker:
         with self.shared.error_streak.get_lock():
             self.shared.error_streak.value += 1
             streak = self.shared.error_streak.value
-        self.shared.last_error.value = text.encode("utf-8", "replace")[:299]
+        put_text(self.shared.last_error, text)
         if streak >= self.config.smtp.pause_after_errors:
             self.shared.paused.set()
             self.shared.stop.set()
+
+    def halt(self, exc: Exception) -> None:
+        """An error that is not a recipient's bad data (a bug): stop the whole send, named."""
+        log.error("sending stopped by an unexpected error", exc_info=exc)
+        put_text(self.shared.fault, f"{type(exc).__name__}: {exc}")
+        self.shared.stop.set()
 
     def stopping(self) -> bool:
         return self.shared.stop.is_set() or os.getppid() != self.job.parent_pid
@@ -166,15 +143,22 @@ class Worker:
         return batch
 
     def build(self, work: list[tuple[int, int]]) -> list[tuple[int, int, Outgoing]]:
-        """Render a batch; a bad value (header injection) fails that recipient only."""
-        built = []
+        """Render a batch; a recipient's bad value (a header injection) fails that recipient only.
+
+        Any other error is a bug: the batch is released (it stays pending) and the error stops the send.
+        """
+        built: list[tuple[int, int, Outgoing]] = []
         with self.render_lock:              # the Jinja variant cache is shared by the threads
-            for index, attempt in work:
+            for position, (index, attempt) in enumerate(work):
                 try:
                     built.append((index, attempt, self.renderer.build(self.recipients[index], index)))
-                except Exception as exc:
+                except RecipientDataError as exc:
                     self.journal.failed(index, None, f"cannot build message: {exc}")
                     self.count("failed")
+                except Exception:
+                    for unsent in [i for i, _, _ in built] + [i for i, _ in work[position:]]:
+                        self.journal.released(unsent)
+                    raise
         return built
 
     def send(self, transport: SmtpTransport, work: list[tuple[int, int]],
@@ -252,9 +236,11 @@ class Worker:
                     continue
                 self.send(transport, work, retries)
         except SmtpSetupError as exc:
-            self.shared.last_error.value = str(exc).encode("utf-8", "replace")[:299]
+            put_text(self.shared.last_error, str(exc))
             self.shared.paused.set()
             self.shared.stop.set()
+        except Exception as exc:          # the thread's edge: a bug stops the send, never a recipient
+            self.halt(exc)
         finally:
             transport.close()
 
@@ -266,52 +252,6 @@ class Worker:
         for thread in threads:
             thread.join()
         self.journal.close()
-
-
-def _die_with_parent(parent: int) -> None:
-    """A worker must never outlive its parent: a resumed `send` would race an orphan."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)           # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:                  # the parent died before prctl took effect
-        os._exit(1)
-
-
-def worker_main(job: WorkerJob, shared: Shared) -> None:
-    _die_with_parent(job.parent_pid)
-    # Ctrl-C reaches the whole process group: the parent decides, workers finish what is in flight.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(level=logging.WARNING)
-    Worker(job, shared).run()
-
-
-def plan_workers(pending: int, max_connections: int) -> tuple[int, int]:
-    """(processes, threads each): one process per core, `max_connections` connections in all."""
-    cores = os.cpu_count() or 1
-    processes = max(1, min(cores, max_connections, -(-pending // 500)))
-    threads = max(1, -(-max_connections // processes))
-    return processes, threads
-
-
-def start_workers(config: Config, campaign: Campaign, pending: list[int]) -> tuple[list[Any], Shared]:
-    ctx = mp.get_context("spawn")
-    processes, threads = plan_workers(len(pending), config.smtp.max_connections)
-    shared = Shared(counters=ctx.Array("q", processes * len(COUNTERS)), stop=ctx.Event(), paused=ctx.Event(),
-                    error_streak=ctx.Value("i", 0), last_error=ctx.Array("c", 300))
-    rate = config.smtp.rate_per_second / processes     # each worker's threads share one pacer
-    folder = campaign_folder(config.state_dir, campaign.name)
-    jobs = []
-    for w in range(processes):
-        share = folder / f"pending-{w}.idx"
-        write_private_file(share, array("I", pending[w::processes]).tobytes())
-        jobs.append(WorkerJob(str(config.source), str(campaign.source), w, str(share), threads, rate, os.getpid()))
-    procs = [ctx.Process(target=worker_main, args=(job, shared), name=f"mailer-send-{job.worker}")
-             for job in jobs]
-    for proc in procs:
-        proc.start()
-    return procs, shared
 
 
 def totals(shared: Shared) -> dict[str, int]:

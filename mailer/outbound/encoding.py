@@ -1,9 +1,10 @@
 """The single place where per-recipient values become message bytes.   [pure]
 
 Every value spliced into a message passes through here: checked for CR, LF and other control
-characters, RFC 2047-encoded for headers, escaped for HTML, and the bodies quoted-printable
-encoded with CRLF line ends. Hostile values (`=?utf-8?q?ADMIN?=`, `Noël <html>`, a name with a
-line break and `Bcc:`, a lone `.` on a line) are tested in tests/test_encoding.py.
+characters and for text UTF-8 cannot encode, RFC 2047-encoded for headers, escaped for HTML,
+and the bodies quoted-printable encoded with CRLF line ends. Hostile values (`=?utf-8?q?ADMIN?=`,
+`Noël <html>`, a name with a line break and `Bcc:`, a lone `.` on a line) are tested in
+tests/test_encoding.py.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import binascii
 import re
 
-from ..errors import HeaderInjectionError
+from ..errors import HeaderInjectionError, RecipientDataError
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_SURROGATE = re.compile("[\ud800-\udfff]")     # not text: UTF-8 cannot encode a lone surrogate
 _ATEXT_PHRASE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]*$")
 _ADDRESS = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")
 # RFC 2047 section 5(3): in a phrase, only these may stand unencoded inside a Q encoded-word.
@@ -26,6 +28,8 @@ def check_header_value(value: str, what: str = "header value") -> str:
     """A CR or LF in any header value is an error (it would start a new header line)."""
     if _CONTROL.search(value):
         raise HeaderInjectionError(f"{what} contains a line break or control character: {value!r}")
+    if not value.isascii() and _SURROGATE.search(value):
+        raise RecipientDataError(f"{what} is not valid text (a lone surrogate UTF-8 cannot encode): {value!r}")
     return value
 
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from .campaigns import Campaign
+from .mime import Attachment
 
 FIELDS = ("kind", "subject", "template", "audience", "dossier", "vars", "reply_to", "attachments")
 
 
-def campaign_identity(campaign: Campaign) -> dict[str, Any]:
-    """The fields that make a campaign what it is, as JSON-ready values."""
+def campaign_identity(campaign: Campaign, attachments: Sequence[Attachment]) -> dict[str, Any]:
+    """The fields that make a campaign what it is, as JSON-ready values (`attachments` as read)."""
     return {
         "kind": campaign.kind,
         "subject": campaign.subject,
@@ -27,7 +29,7 @@ def campaign_identity(campaign: Campaign) -> dict[str, Any]:
         "dossier": campaign.dossier,
         "vars": json.loads(json.dumps(campaign.vars, default=str)),   # TOML dates become text
         "reply_to": campaign.reply_to,
-        "attachments": [f"{path.name} sha256:{_digest(path.read_bytes())}" for path in campaign.attachments],
+        "attachments": [f"{a.filename} sha256:{_digest(a.data)}" for a in attachments],
     }
 
 

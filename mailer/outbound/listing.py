@@ -14,9 +14,11 @@ from pathlib import Path
 from ..errors import MailerError
 from ..models import CampaignState
 from .campaigns import Campaign, load_campaign
+from .files import read_attachments
 from .identity import campaign_identity, differences
 from .journal import AUDIENCE, read_audience_head
-from .runner import CampaignService, CampaignStatus
+from .runner import CampaignService
+from .status import CampaignStatus
 
 INVALID = "invalid"
 CONFLICT = "conflict"
@@ -78,7 +80,7 @@ def _conflict(campaign: Campaign, owner: CampaignStatus, header: dict | None) ->
     if owner.file and Path(owner.file) == campaign.source:
         return ""
     if header is not None and "identity" in header:
-        changed = differences(header["identity"], campaign_identity(campaign))
+        changed = differences(header["identity"], campaign_identity(campaign, read_attachments(campaign)))
         if not changed:
             return ""                       # an identical copy: the same campaign
         fields = ", ".join(line.partition(":")[0] for line in changed)

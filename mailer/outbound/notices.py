@@ -22,7 +22,7 @@ from .send import Connect, SmtpTransport
 from .teammail import coordinator_notice, send_alone
 
 if TYPE_CHECKING:
-    from .runner import CampaignStatus
+    from .status import CampaignStatus
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ STATES: dict[str, tuple[str, str]] = {
     CampaignState.CANCELLED: ("annulée", "annulée : plus rien ne sera envoyé"),
 }
 
-# The reasons runner.py writes (CampaignStatus.reason), as patterns: what follows the colon is
+# The reasons session.py writes (CampaignStatus.reason), as patterns: what follows the colon is
 # an SMTP reply or a process name, kept as it came.
 REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"interrupted"), "envoi interrompu (Ctrl-C ou arrêt du service) ; "

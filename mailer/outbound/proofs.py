@@ -11,14 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from email_validator import EmailNotValidError, validate_email
-
 from ..errors import CampaignError, MailerError
+from ..importer import RowError, normalize_email
 from ..models import Recipient, RecipientKind
 from ..registry import suppression_map
 from .campaigns import Campaign
 from .journal import FrozenAudience, read_journals
-from .runner import CampaignService, CampaignStatus
+from .runner import CampaignService
+from .status import CampaignStatus
 from .send import SmtpTransport
 
 ProgressCallback = Callable[[dict[str, int]], None]
@@ -73,14 +73,11 @@ class TestDelivery:
 
 
 def proof_reader(address: str) -> str:
-    """A `--to` address, checked as an import would check it (a typo is an error, not a bounce)."""
+    """A `--to` address, checked as an import checks one (a typo is an error, not a bounce)."""
     try:
-        checked = validate_email(address.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise CampaignError(f"--to {address!r} is not a valid address: {exc}") from None
-    if checked.ascii_email is None:
-        raise CampaignError(f"--to {address!r}: an address with accents before the @ is not supported")
-    return checked.ascii_email.lower()
+        return normalize_email(address, "--to")
+    except RowError as exc:
+        raise CampaignError(str(exc)) from None
 
 
 def send_test(service: CampaignService, campaign: Campaign, to: Sequence[str],

@@ -1,0 +1,203 @@
+"""A `send`: hold the campaign's lock, freeze the audience, run the workers, record how it ended.   [edge]
+
+The audience is resolved in a short-lived child process and frozen at the first `send`; every
+later `send` resumes it. The parent only watches the workers (`dispatch.py`): progress, Ctrl-C,
+and the final state and reason, which the coordinators are told.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing as mp
+import secrets
+import signal
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from filelock import Timeout
+
+from ..config import load_config
+from ..errors import CampaignBusyError, CampaignError
+from ..models import CampaignState
+from ..store import Store
+from .campaigns import Campaign, load_campaign
+from .dispatch import COUNTERS, Shared, get_text, totals
+from .files import read_attachments
+from .identity import campaign_identity
+from .journal import (PREPARED_AUDIENCE, FrozenAudience, freeze_prepared_audience, read_audience_head,
+                      read_journals, write_audience)
+from .notices import notify_coordinators
+from .runner import CampaignService, now, send_lock
+from .workers import start_workers
+from .status import CampaignStatus
+
+ProgressCallback = Callable[[dict[str, int]], None]
+
+
+@contextmanager
+def sending(service: CampaignService, campaign: Campaign) -> Iterator["SendSession"]:
+    """Hold the campaign's sender lock; a second `send` refuses at once."""
+    record = service.record(campaign.name) or {}
+    if record.get("state") == CampaignState.CANCELLED:
+        raise CampaignError(f"campaign {campaign.name!r} was cancelled on {record.get('cancelled', '?')}: "
+                            "it never sends again")
+    lock = send_lock(service.folder(campaign))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise CampaignBusyError(f"campaign {campaign.name!r} is already being sent by another process; "
+                                "wait for it, or stop it with Ctrl-C") from None
+    try:
+        yield SendSession(service, campaign)
+    finally:
+        lock.release()
+
+
+def prepare_audience(config_path: str, campaign_path: str) -> None:
+    """Resolve the audience and write it, not yet frozen, beside the campaign's journal.
+
+    Runs in a short-lived child process: reading 100k subscribers costs ~100 MB that a sender
+    should not keep for the whole send.
+    """
+    config = load_config(config_path)
+    service = CampaignService(config, Store(config.storage.path))
+    campaign = load_campaign(campaign_path)
+    recipients = service.current_audience(campaign)
+    header = {"campaign": campaign.name, "created": now(), "today": date.today().isoformat(),
+              "salt": secrets.token_hex(4), "total": len(recipients),
+              "file_sha256": hashlib.sha256(campaign.source.read_bytes()).hexdigest(),
+              "source": str(campaign.source), "identity": campaign_identity(campaign, read_attachments(campaign))}
+    write_audience(service.folder(campaign), header, recipients, name=PREPARED_AUDIENCE)
+
+
+@dataclass
+class RunOutcome:
+    """How the workers ended, as the parent saw it."""
+
+    interrupted: bool = False
+    paused_reason: str = ""             # the error that paused a run of errors
+    crashed: list[str] = field(default_factory=list)
+    last_error: str = ""
+    fault: str = ""                     # an unexpected error (a bug) that stopped the send
+
+
+class SendSession:
+    """A `send` holding the campaign's lock; never holds the whole audience in memory."""
+
+    def __init__(self, service: CampaignService, campaign: Campaign) -> None:
+        self.service = service
+        self.campaign = campaign
+        self.folder = service.folder(campaign)
+        head = read_audience_head(self.folder)
+        self.frozen = head is not None
+        if head is None:
+            with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
+                pool.submit(prepare_audience, str(service.config.source), str(campaign.source)).result()
+            head = read_audience_head(self.folder, PREPARED_AUDIENCE)
+            assert head is not None
+        self.header, self.first = head
+        self.total: int = self.header["total"]
+        self.journal = read_journals(self.folder)
+        self.this_run = {name: 0 for name in COUNTERS}     # what this run did (the rate counts only it)
+
+    @property
+    def pending(self) -> list[int]:
+        return [i for i in range(self.total) if i not in self.journal.final]
+
+    @property
+    def differences(self) -> list[str]:
+        """How the file differs from the one frozen under this name: [] for a first send."""
+        return self.service.differences(self.campaign, self.header) if self.frozen else []
+
+    def check(self) -> None:
+        """Render one message before anything is frozen: template errors surface now."""
+        if self.first is not None:
+            frozen = FrozenAudience(self.header, [])
+            self.service.renderer(self.campaign, frozen).build(self.first, 0)
+
+    def freeze(self) -> None:
+        if not self.frozen:
+            freeze_prepared_audience(self.folder)
+            self.frozen = True
+
+    def run(self, on_progress: ProgressCallback | None = None) -> CampaignStatus:
+        self.freeze()
+        self.service.store.forget()         # the subscribers list was only needed to freeze
+        pending = self.pending
+        record = self.service.record(self.campaign.name) or {}
+        self.service._save(self.campaign.name, state=CampaignState.SENDING, kind=self.campaign.kind,
+                           source=str(self.campaign.source), total=self.total,
+                           started=record.get("started") or now(), reason="")
+        return self._finish(self._dispatch(pending, on_progress) if pending else RunOutcome())
+
+    def _dispatch(self, pending: list[int], on_progress: ProgressCallback | None) -> RunOutcome:
+        procs, shared = start_workers(self.service.config, self.campaign, pending)
+        interrupted = self._watch(procs, shared, on_progress)
+        for share in self.folder.glob("pending-*.idx"):
+            share.unlink()
+        last_error = get_text(shared.last_error)
+        return RunOutcome(interrupted, last_error if shared.paused.is_set() else "",
+                          [p.name for p in procs if p.exitcode not in (0, None) and not interrupted],
+                          last_error, get_text(shared.fault))
+
+    def _watch(self, procs: list[Any], shared: Shared, on_progress: ProgressCallback | None) -> bool:
+        """Report progress until the workers end; True when Ctrl-C stopped them."""
+        interrupts = 0
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            nonlocal interrupts
+            interrupts += 1
+            shared.stop.set()
+            if interrupts > 1:          # a second Ctrl-C: stop now, as a crash would
+                for proc in procs:
+                    proc.kill()
+
+        def report() -> None:
+            self.this_run = totals(shared)
+            if on_progress:
+                on_progress(self.this_run)
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            while any(p.is_alive() for p in procs):
+                report()
+                time.sleep(0.2)
+            for proc in procs:
+                proc.join()
+            report()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        return interrupts > 0
+
+    def _finish(self, outcome: RunOutcome) -> CampaignStatus:
+        service = self.service
+        record = service.record(self.campaign.name) or {}
+        self.journal = read_journals(self.folder)
+        pending = len(self.pending)
+        if record.get("state") == CampaignState.CANCELLED:
+            state, reason = CampaignState.CANCELLED, "cancelled"
+        elif pending == 0:
+            state, reason = CampaignState.DONE, ""
+        else:
+            state = CampaignState.PAUSED
+            reason = ("interrupted" if outcome.interrupted else
+                      f"worker failed: {outcome.fault}" if outcome.fault else
+                      f"paused after repeated errors: {outcome.paused_reason}" if outcome.paused_reason else
+                      f"worker failed: {', '.join(outcome.crashed)}" if outcome.crashed else
+                      f"{pending} recipients deferred after temporary errors: send again to retry"
+                      + (f" (last: {outcome.last_error})" if outcome.last_error else ""))
+        journal = self.journal
+        summary = dict(total=self.total, sent=journal.count("D"), failed=journal.count("F"),
+                       suppressed=journal.count("S"), pending=pending)
+        finished = now() if state == CampaignState.DONE else None
+        service._save(self.campaign.name, state=state, reason=reason, finished=finished, **summary)
+        status = service.status_of(self.campaign.name, self.header, journal)   # the journal read once
+        status.state, status.reason = state, reason
+        if state in (CampaignState.DONE, CampaignState.PAUSED) and not outcome.interrupted:
+            notify_coordinators(service.config, status)
+        return status

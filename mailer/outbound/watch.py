@@ -1,0 +1,47 @@
+"""Which addresses may not receive a campaign now, re-read within a second of a change to the store."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from ..models import CampaignState
+from ..registry import suppression_map
+from ..store import Store
+from .campaigns import Campaign
+
+WATCH_SECONDS = 1.0                         # suppressions recorded during a send apply within this
+
+
+class SuppressionWatch:
+    """Which addresses may not receive this campaign, refreshed when the store file changes."""
+
+    def __init__(self, store: Store, campaign: Campaign) -> None:
+        self.store = store
+        self.campaign = campaign
+        self.signature: Any = None
+        self.checked_at = 0.0
+        self.blocked: dict[str, str] = {}
+        self.cancelled = False
+        self._lock = threading.Lock()
+        self.refresh(force=True)
+
+    def refresh(self, force: bool = False) -> None:
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self.checked_at < WATCH_SECONDS:
+                return
+            self.checked_at = now
+            changed, signature = self.store.changed_since(self.signature)
+            if not changed and not force:
+                return
+            snapshot = self.store.snapshot()
+            self.signature = signature
+            self.blocked = {email: s.reason for email, s in suppression_map(snapshot).items()
+                            if s.applies_to(self.campaign.kind)}
+            self.cancelled = any(d.get("name") == self.campaign.name and d.get("state") == CampaignState.CANCELLED
+                                 for d in snapshot.docs("campaigns"))
+
+    def reason(self, email: str) -> str | None:
+        return self.blocked.get(email.lower())
