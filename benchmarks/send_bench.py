@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from mailer.config import load_config  # noqa: E402
 from mailer.models import Subscriber  # noqa: E402
-from mailer.outbound.campaigns import load_campaign  # noqa: E402
+from mailer.outbound.files import load_campaign  # noqa: E402
 from mailer.outbound.runner import CampaignService  # noqa: E402
 from mailer.registry import upsert_subscribers  # noqa: E402
 from mailer.store import Store  # noqa: E402

@@ -12,7 +12,8 @@ import pytest
 from mailer.errors import AudienceError, CampaignError
 from mailer.importer import ImportKind, read_file
 from mailer.models import Directory, Dossier, Group, Member, Recipient, Subscriber
-from mailer.outbound.campaigns import load_campaign, parse_campaign, resolve_audience
+from mailer.outbound.campaigns import parse_campaign, resolve_audience
+from mailer.outbound.files import check_attachments, load_campaign
 from mailer.outbound.files import read_contacts
 
 DIRECTORY = Directory(
@@ -142,7 +143,7 @@ def test_bad_audiences_are_clear_errors(tmp_path: Path, audience: str, message: 
 def test_invalid_campaign_files_name_the_key(tmp_path: Path, fields: dict, message: str) -> None:
     base = {"name": "alerte", "kind": "alert", "subject": "s", "template": "action_alert", "audience": "groups"}
     with pytest.raises(CampaignError, match=message):
-        parse_campaign(base | fields, tmp_path / "c.toml")
+        check_attachments(parse_campaign(base | fields, tmp_path / "c.toml"))
 
 
 def test_campaign_file_round_trip(tmp_path: Path) -> None:
@@ -165,7 +166,7 @@ def test_a_campaign_dossier_in_lower_case_renders(tmp_path: Path) -> None:
     from conftest import DATA
 
     from mailer.config import parse_config
-    from mailer.outbound.files import read_attachments
+    from mailer.outbound.files import read_attachments, template_loader
     from mailer.outbound.render import CampaignRenderer, RenderOptions
 
     raw = {"team": {"name": "Protégeons les personnes", "address": "plp@example.org"},
@@ -174,7 +175,7 @@ def test_a_campaign_dossier_in_lower_case_renders(tmp_path: Path) -> None:
                  subject="Action urgente : {{ dossier.person }}", vars={"deadline": "15 décembre"})
     config = parse_config(raw, tmp_path / "config.toml")
     renderer = CampaignRenderer(config, c, DIRECTORY, b"k", RenderOptions("s", date.today(), time.time),
-                                read_attachments(c))
+                                template_loader(config), read_attachments(c))
     recipient = resolve(c, DIRECTORY, [])[0]
     message = message_from_bytes(renderer.build(recipient, 1).data, policy=policy.default)
     assert message["Subject"] == "Action urgente : Leïla Sadeghi"

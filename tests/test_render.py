@@ -18,7 +18,7 @@ from mailer.config import parse_config
 from mailer.errors import HeaderInjectionError, RecipientDataError, TemplateError
 from mailer.models import Directory, Dossier, Group, Recipient
 from mailer.outbound.campaigns import parse_campaign
-from mailer.outbound.files import read_attachments
+from mailer.outbound.files import read_attachments, template_loader
 from mailer.outbound.render import CampaignRenderer, RenderOptions
 from mailer.tokens import TokenIndex, make_token, parse_sub_address
 
@@ -45,7 +45,7 @@ def renderer(templates: Path) -> Callable[..., CampaignRenderer]:
                   "vars": {"deadline": "15 décembre"}} | campaign
         parsed = parse_campaign(fields, templates.parent / "c.toml")
         return CampaignRenderer(config, parsed, DIRECTORY, b"secret-key", RenderOptions("s4lt", date.today(), time.time),
-                                read_attachments(parsed))
+                                template_loader(config), read_attachments(parsed))
     return make
 
 

@@ -11,7 +11,8 @@ import click
 
 from ..errors import CampaignError
 from ..outbound import proofs
-from ..outbound.campaigns import Campaign, load_campaign
+from ..outbound.campaigns import Campaign
+from ..outbound.files import load_campaign
 from ..outbound.listing import catalogue
 from ..outbound.runner import CampaignService
 from ..outbound.session import SendSession, sending

@@ -1,9 +1,8 @@
-"""Campaign files -> Campaign, and audience expressions -> recipients.   [pure, but for loading the file]
+"""A campaign file's content -> Campaign, and audience expressions -> recipients.   [pure]
 
-A campaign is a TOML file identified by its `name`. The audience is resolved here from what the
-store knows (a `Directory` and the subscribers) and the `csv:` lists the caller read
-(`files.read_contacts`), and frozen by the sender at the first `send`. Loading a campaign reads
-its TOML and checks that its attachments exist; nothing else here touches a file.
+A campaign is a TOML file identified by its `name`, read by `files.load_campaign`. The audience
+is resolved here from what the store knows (a `Directory` and the subscribers) and the `csv:`
+lists the caller read (`files.read_contacts`), and frozen by the sender at the first `send`.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import read_toml
 from ..errors import AudienceError, CampaignError
 from ..models import CampaignKind, Directory, DossierStatus, Recipient, RecipientKind, Subscriber
 
@@ -35,11 +33,6 @@ class Campaign:
     attachments: tuple[Path, ...] = ()
     vars: dict[str, Any] = field(default_factory=dict)
     reply_to: str | None = None
-
-
-def load_campaign(path: str | Path) -> Campaign:
-    source = Path(path).resolve()
-    return parse_campaign(read_toml(source, CampaignError, "campaign file not found"), source)
 
 
 def parse_campaign(raw: dict[str, Any], source: Path) -> Campaign:
@@ -80,9 +73,6 @@ def parse_campaign(raw: dict[str, Any], source: Path) -> Campaign:
     if not isinstance(attachments, list) or not all(isinstance(a, str) for a in attachments):
         raise fail("attachments", "must be a list of file paths")
     files = tuple((source.parent / a).resolve() for a in attachments)
-    for file in files:
-        if not file.is_file():
-            raise fail("attachments", f"{file}: no such file")
     variables = raw.get("vars", {})
     if not isinstance(variables, dict):
         raise fail("vars", "must be a table")

@@ -23,7 +23,7 @@ from ..config import Config, load_config
 from ..errors import PermanentSendError, RecipientDataError, SendError, UnknownOutcomeError
 from ..models import Recipient
 from ..store import Store
-from .campaigns import load_campaign
+from .files import load_campaign
 from .journal import JournalWriter, campaign_folder, read_audience
 from .render import Outgoing
 from .runner import CampaignService

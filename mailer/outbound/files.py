@@ -1,4 +1,4 @@
-"""What a campaign reads from disk besides its TOML: its `csv:` lists and its attachments.   [edge]
+"""What a campaign reads from disk: its TOML, its templates, its `csv:` lists, its attachments.   [edge]
 
 Read here, by the sender and the commands, and handed to the pure `campaigns` and `render`
 modules as values.
@@ -8,14 +8,36 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jinja2
+
 from ..columns import CONTACTS
-from ..errors import AudienceError, ImportFileError
+from ..config import Config, read_toml
+from ..errors import AudienceError, CampaignError, ImportFileError
 from ..importer import read_file
 from ..models import Recipient, RecipientKind
-from .campaigns import Campaign, csv_paths
+from .campaigns import Campaign, csv_paths, parse_campaign
 from .mime import Attachment
 
 ContactLists = dict[str, list[Recipient]]
+
+
+def load_campaign(path: str | Path) -> Campaign:
+    """A campaign file, validated, with its attachments checked to exist (read when sent)."""
+    source = Path(path).resolve()
+    return check_attachments(parse_campaign(read_toml(source, CampaignError, "campaign file not found"), source))
+
+
+def check_attachments(campaign: Campaign) -> Campaign:
+    """Refuse a campaign whose attachments are missing now, rather than at its first message."""
+    for file in campaign.attachments:
+        if not file.is_file():
+            raise CampaignError(f"{campaign.source}: attachments: {file}: no such file")
+    return campaign
+
+
+def template_loader(config: Config) -> jinja2.BaseLoader:
+    """The campaign templates, read by Jinja from `[campaigns] templates` when first used."""
+    return jinja2.FileSystemLoader(str(config.campaigns.templates))
 
 
 def read_contacts(campaign: Campaign) -> ContactLists:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ..errors import MailerError
 from ..models import CampaignState
-from .campaigns import Campaign, load_campaign
+from .campaigns import Campaign
+from .files import load_campaign
 from .files import read_attachments
 from .identity import campaign_identity, differences
 from .journal import AUDIENCE, read_audience_head

@@ -1,9 +1,10 @@
-"""Jinja2 templates -> personalised message bytes.   [pure, but for reading templates]
+"""Jinja2 templates -> personalised message bytes.   [pure]
 
 Speed without losing correctness: the templates are rendered once per *variant* (recipient kind,
 group, whether a name is known) with the per-recipient values replaced by markers (`splice.py`);
 CSS is inlined once; per recipient the values are spliced back, each validated and encoded by
-`encoding.py`; `mime.py` frames the result. The clock and the attachments come from the caller.
+`encoding.py`; `mime.py` frames the result. The templates (a Jinja loader), the clock and the
+attachments come from the caller (`files.py`, `runner.py`).
 """
 
 from __future__ import annotations
@@ -84,14 +85,14 @@ def _template_location(exc: BaseException) -> str:
 
 class CampaignRenderer:
     def __init__(self, config: Config, campaign: Campaign, directory: Directory, secret: bytes,
-                 options: RenderOptions, attachments: Sequence[Attachment] = ()) -> None:
+                 options: RenderOptions, templates: jinja2.BaseLoader, attachments: Sequence[Attachment] = ()) -> None:
         self.config = config
         self.campaign = campaign
         self.directory = directory
         self.secret = secret
         self.options = options
         self.templates = config.campaigns.templates
-        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.templates)),
+        self.env = jinja2.Environment(loader=templates,
                                       undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                                       autoescape=jinja2.select_autoescape(["html", "htm"], default=False))
         self.subject_env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)

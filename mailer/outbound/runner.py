@@ -22,7 +22,7 @@ from ..models import CampaignState, Recipient
 from ..registry import iter_subscribers, load_directory
 from ..store import Query, Store, ensure_private_dir
 from .campaigns import Campaign, audience_gaps, resolve_audience
-from .files import read_attachments, read_contacts
+from .files import read_attachments, read_contacts, template_loader
 from .identity import campaign_identity, differences
 from .journal import FrozenAudience, JournalState, campaign_folder, read_audience, read_audience_head, read_journals
 from .render import CampaignRenderer, RenderOptions
@@ -66,7 +66,7 @@ class CampaignService:
         # path resolve to no address, so a proof-reader clicking them changes nothing.
         secret = secrets.token_bytes(32) if test else self.store.secret(self.config.security.secret_env)
         return CampaignRenderer(self.config, campaign, load_directory(self.store.snapshot()), secret,
-                                render_options(frozen, test), read_attachments(campaign))
+                                render_options(frozen, test), template_loader(self.config), read_attachments(campaign))
 
     # -- summaries in TinyDB ---------------------------------------------------------------
     def record(self, name: str) -> dict[str, Any] | None:

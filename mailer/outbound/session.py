@@ -25,7 +25,8 @@ from ..config import load_config
 from ..errors import CampaignBusyError, CampaignError
 from ..models import CampaignState
 from ..store import Store
-from .campaigns import Campaign, load_campaign
+from .campaigns import Campaign
+from .files import load_campaign
 from .dispatch import COUNTERS, Shared, get_text, totals
 from .files import read_attachments
 from .identity import campaign_identity
