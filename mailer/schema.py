@@ -77,7 +77,7 @@ PENDING_PEOPLE = TableSpec("pending_people", Part.STATE, PendingPerson, {"email"
 CONSENTS = TableSpec("consents", Part.STATE, Consent, {"email": A}, stored_id=True)
 SIGNUP_REQUESTS = TableSpec("signup_requests", Part.STATE, SignupRequest, {"email": A, "name": N},
                             stored_id=True)
-OUTGOING = TableSpec("outgoing", Part.STATE, Outgoing, {"to": A, "values": T}, stored_id=True)
+OUTGOING = TableSpec("outgoing", Part.STATE, Outgoing, {"to": A, "reply_to": A, "values": T}, stored_id=True)
 ACK_LOG = TableSpec("ack_log", Part.STATE, Ack, {"email": A}, stored_id=True)
 
 TABLES: tuple[TableSpec[Any], ...] = (
