@@ -7,7 +7,7 @@ campaigns' records are in `records`.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from functools import cache
 from typing import Any, get_type_hints
@@ -113,11 +113,20 @@ class _Record:
         return cls(**values)
 
     def to_doc(self) -> dict[str, Any]:
-        doc = asdict(self)  # type: ignore[call-overload]
-        for f in fields(self):  # type: ignore[arg-type]
-            if f.metadata.get(OMIT_DEFAULT) and doc[f.name] == f.default:
-                del doc[f.name]
+        """The doc as stored; lists and dicts copied (records are flat: no deep copy needed, and
+        `dataclasses.asdict` made a 50k-row import five times slower)."""
+        doc = {}
+        for name, omit, default in _layout(type(self)):
+            value = getattr(self, name)
+            if omit and value == default:
+                continue
+            doc[name] = value.copy() if isinstance(value, (list, dict)) else value
         return doc
+
+
+@cache
+def _layout(cls: type) -> tuple[tuple[str, bool, Any], ...]:
+    return tuple((f.name, bool(f.metadata.get(OMIT_DEFAULT)), f.default) for f in fields(cls))
 
 
 @dataclass(frozen=True)
