@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,14 @@ class AppendLog:
         self._inode: int | None = None
         self._offset = 0                # end of the last committed line read
         self._docs: Docs = {}
+        self._reading = threading.Lock()     # the cache and its offset move together
 
     def docs(self, committed: int) -> Docs:
         """Every doc committed up to `committed`, by id (the log's cached dict: do not mutate)."""
+        with self._reading:
+            return self._refresh(committed)
+
+    def _refresh(self, committed: int) -> Docs:
         try:
             fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
