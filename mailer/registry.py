@@ -115,15 +115,15 @@ def suppress(store: Store, email: str, reason: SuppressionReason,
         return suppress_in(tx, key, reason, scope, source, now_iso())
 
 
-def suppress_in(tx: Transaction, email: str, reason: SuppressionReason | str, scope: SuppressionScope | str,
+def suppress_in(tx: Transaction, key: str, reason: SuppressionReason | str, scope: SuppressionScope | str,
                 source: str, date: str) -> Suppression:
     """The suppression rules, for every caller (the CLI, erasure, the inbox's applier).
 
     Suppressing again keeps the record; an `all` suppression replaces a `bulletin` one, and then
     the record takes the new reason and date so it explains why everything is stopped; an
-    erasure always becomes the recorded reason. Every call appends an event.
+    erasure always becomes the recorded reason. Every call appends an event. `key` is the
+    address as `canonical_email` gives it (done once by the caller: it is the slow part).
     """
-    key = canonical_email(email)
     new = Suppression(email=key, reason=SuppressionReason(reason), scope=SuppressionScope(scope), date=date,
                       source=source)
     table = tx.table(SUPPRESSIONS)

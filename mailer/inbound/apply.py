@@ -123,7 +123,8 @@ class Ledger:
         if isinstance(effect, RecordBounce):
             self._bounce(effect, env)
         elif isinstance(effect, Suppress):
-            suppress_in(self.tx, effect.email, effect.reason, effect.scope, env.message_id or key, self.stamp)
+            suppress_in(self.tx, canonical_email(effect.email), effect.reason, effect.scope, env.message_id or key,
+                        self.stamp)
         elif isinstance(effect, RecordReport):
             doc_id = self.reports.insert(Report(
                 date=self.stamp, message_key=key, message_id=env.message_id, sender=effect.sender,
