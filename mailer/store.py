@@ -181,13 +181,7 @@ class Transaction:
         if appended:
             committed = self._committed()
             self._store.log.append(appended, committed + 1, committed)
-            marks = self.table(LOG_MARKS)
-            found = marks.first("name", INBOUND.name)
-            mark = LogMark(INBOUND.name, committed + 1)
-            if found:
-                marks.update(found[0], mark)
-            else:
-                marks.insert(mark)
+            self.table(LOG_MARKS).upsert("name", INBOUND.name, lambda old: LogMark(INBOUND.name, committed + 1))
         for part, file in self._files.items():
             if file.dirty:
                 payload = json.dumps(file.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -131,6 +131,16 @@ class Table(Generic[R]):
             doc["id"] = doc_id
         self._put(key, doc)
 
+    def upsert(self, name: str, value: str, make: Callable[[R | None], R]) -> R:
+        """Update the first record whose `name` is `value` with `make(it)`, or insert `make(None)`."""
+        found = self.first(name, value)
+        record = make(found[1] if found else None)
+        if found:
+            self.update(found[0], record)
+        else:
+            self.insert(record)
+        return record
+
     def delete(self, doc_id: int) -> R:
         self._writable()
         key = str(doc_id)

@@ -107,14 +107,11 @@ class Ledger:
                                     detail=detail))
 
     def fail(self, key: str, error: str) -> int:
-        found = self.failures.first("key", key)
-        old = found[1] if found else InboundFailure(key=key)
-        new = replace(old, count=old.count + 1, error=error, date=self.stamp)
-        if found:
-            self.failures.update(found[0], new)
-        else:
-            self.failures.insert(new)
-        return new.count
+        def failed(old: InboundFailure | None) -> InboundFailure:
+            old = old or InboundFailure(key=key)
+            return replace(old, count=old.count + 1, error=error, date=self.stamp)
+
+        return self.failures.upsert("key", key, failed).count
 
     # ------------------------------------------------------------------ effects
     _last_report: str | None = None
@@ -160,12 +157,9 @@ class Ledger:
         scored = score_bounce(previous, effect.permanent, self.now.date())
         if scored is None:
             return
-        new = replace(doc or BounceRecord(email=email, first=self.stamp), score=scored.score, last=scored.last,
-                      count=scored.count)
-        if found:
-            self.scores.update(found[0], new)
-        else:
-            self.scores.insert(new)
+        self.scores.upsert("email", email, lambda old: replace(old or BounceRecord(email=email, first=self.stamp),
+                                                                score=scored.score, last=scored.last,
+                                                                count=scored.count))
         if crosses_threshold(scored):
             suppress_in(self.tx, email, "bounce", "all", env.message_id, self.stamp)
 
@@ -221,12 +215,8 @@ class Ledger:
         elif effect.kind is AnswerKind.CONFIRM_REQUEST:
             self._know(self.known.confirm_threads, message_id, effect.to)
         if effect.kind is not AnswerKind.REFERENT_NOTICE:
-            found = self.acks.first("email", effect.to)
-            entry = replace(found[1] if found else Ack(email=effect.to), date=self.now.date().isoformat())
-            if found:
-                self.acks.update(found[0], entry)
-            else:
-                self.acks.insert(entry)
+            today = self.now.date().isoformat()
+            entry = self.acks.upsert("email", effect.to, lambda old: replace(old or Ack(email=effect.to), date=today))
             self._know(self.known.answered, effect.to, entry.date)
 
     def _person(self, email: str) -> PendingPerson:
