@@ -32,6 +32,8 @@ class AppendLog:
         self._inode: int | None = None
         self._offset = 0                # end of the last committed line read
         self._docs: Docs = {}
+        self._indexes: dict[str, dict[str, list[str]]] = {}
+        self.max_id = 0
         self._reading = threading.Lock()     # the cache and its offset move together
 
     def docs(self, committed: int) -> Docs:
@@ -43,15 +45,29 @@ class AppendLog:
         try:
             fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
-            self._inode, self._offset, self._docs = None, 0, {}
+            self._reset(None)
             return self._docs
         with os.fdopen(fd, "rb") as handle:
             st = os.fstat(handle.fileno())
             if st.st_ino != self._inode or st.st_size < self._offset:
-                self._inode, self._offset, self._docs = st.st_ino, 0, {}
+                self._reset(st.st_ino)
             handle.seek(self._offset)
             self._read(handle.read(), committed)
         return self._docs
+
+    def _reset(self, inode: int | None) -> None:
+        self._inode, self._offset, self._docs, self._indexes, self.max_id = inode, 0, {}, {}, 0
+
+    def index(self, name: str) -> dict[str, list[str]]:
+        """Field value -> ids of the docs read so far, kept up to date as lines are read (do not mutate)."""
+        with self._reading:
+            index = self._indexes.get(name)
+            if index is None:
+                index = {}
+                for doc_id, doc in self._docs.items():
+                    index.setdefault(str(doc.get(name) or ""), []).append(doc_id)
+                self._indexes[name] = index
+            return index
 
     def _read(self, data: bytes, committed: int) -> None:
         for line in data.splitlines(keepends=True):
@@ -64,7 +80,11 @@ class AppendLog:
                                  "restore the file from a backup") from None
             if tag > committed:
                 return                  # appended by a commit that did not finish (or is under way)
-            self._docs[str(doc["id"])] = doc
+            doc_id = str(doc["id"])
+            self._docs[doc_id] = doc
+            for name, index in self._indexes.items():
+                index.setdefault(str(doc.get(name) or ""), []).append(doc_id)
+            self.max_id = max(self.max_id, int(doc_id))
             self._offset += len(line)
 
     def append(self, docs: list[dict[str, Any]], tag: int, committed: int) -> None:

@@ -34,7 +34,7 @@ from .applog import AppendLog
 from .errors import StoreError
 from .records import LogMark
 from .schema import INBOUND, LOG_MARKS, Part, TableSpec
-from .tables import Table
+from .tables import LogTable, Table
 
 __all__ = ["Snapshot", "Store", "Table", "Transaction", "ensure_private_dir", "write_private_file",
            "write_private_lines"]
@@ -111,7 +111,6 @@ class Transaction:
         self._store = store
         self._files: dict[Part, _File] = {}
         self._tables: dict[str, Table[Any]] = {}
-        self._log_base: set[str] = set()
         self._undo: list[Callable[[], None]] | None = None
 
     def _file(self, part: Part) -> _File:
@@ -129,9 +128,8 @@ class Transaction:
     def _open(self, spec: TableSpec[R]) -> Table[R]:
         undo = lambda: self._undo     # noqa: E731
         if spec.part is Part.INBOUND_LOG:
-            docs = dict(self._store.log.docs(self._committed()))
-            self._log_base = set(docs)
-            return Table(spec, docs, undo, lambda: None)
+            log = self._store.log
+            return LogTable(spec, log.docs(self._committed()), log.index, log.max_id, undo, lambda: None)
         file = self._file(spec.part)
         return Table(spec, file.data.setdefault(spec.name, {}), undo, file.touch)
 
@@ -169,15 +167,16 @@ class Transaction:
         if legacy is None:
             return
         log = self.table(INBOUND)
+        assert isinstance(log, LogTable)
         for doc in legacy.values():
-            log.docs.setdefault(str(doc.get("id") or log.next_id()), doc)
+            log.added.setdefault(str(doc.get("id") or log.next_id()), doc)
         log._next = None                # noqa: SLF001 - recomputed from the moved ids
         self._file(Part.STATE).data.pop(INBOUND.name)
         self._file(Part.STATE).touch()
 
     def commit(self) -> None:
         log = self._tables.get(INBOUND.name)
-        appended = [doc for key, doc in log.docs.items() if key not in self._log_base] if log else []
+        appended = list(log.added.values()) if isinstance(log, LogTable) else []
         if appended:
             committed = self._committed()
             self._store.log.append(appended, committed + 1, committed)
@@ -204,7 +203,11 @@ class Snapshot:
         return {**legacy, **docs} if legacy else docs
 
     def table(self, spec: TableSpec[R]) -> Table[R]:
-        return Table(spec, self._docs(spec))
+        docs = self._docs(spec)
+        if spec.part is Part.INBOUND_LOG and INBOUND.name not in self._store.cached(self._store.path):
+            log = self._store.log
+            return LogTable(spec, docs, log.index, log.max_id)     # lookups without a scan of the log
+        return Table(spec, docs)
 
     def docs(self, name: str) -> list[dict[str, Any]]:
         """A table's docs as stored, for tests and raw exports (production code reads `table`)."""

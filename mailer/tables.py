@@ -8,6 +8,7 @@ declare (written by another version) are kept when a doc is rewritten, never dro
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
@@ -25,7 +26,7 @@ def same(value: str) -> str:
 
 
 class Table(Generic[R]):
-    def __init__(self, spec: TableSpec[R], docs: Docs, undo: Callable[[], Undo | None] | None = None,
+    def __init__(self, spec: TableSpec[R], docs: Docs | ChainMap[str, dict[str, Any]], undo: Callable[[], Undo | None] | None = None,
                  on_write: Callable[[], None] | None = None) -> None:
         self.spec, self.docs = spec, docs
         self._undo, self._on_write = undo, on_write
@@ -149,3 +150,45 @@ class Table(Generic[R]):
             raise StoreError(f"table {self.spec.name}: no record {doc_id} to delete")
         self._put(key, None)
         return self._record(old)
+
+
+class LogTable(Table[R]):
+    """An append-only table over a log's committed docs (applog.py), which it never copies nor scans.
+
+    Lookups use the log's own index, kept as lines are read; this transaction's inserts sit in
+    `added` (with an index of their own) until the commit appends them. Neither grows with the
+    log's length, so the 100,000th message costs what the first did.
+    """
+
+    def __init__(self, spec: TableSpec[R], docs: Docs, index: Callable[[str], dict[str, list[str]]],
+                 max_id: int, undo: Callable[[], Undo | None] | None = None,
+                 on_write: Callable[[], None] | None = None) -> None:
+        self.added: Docs = {}
+        super().__init__(spec, ChainMap(self.added, docs), undo, on_write)
+        self._log_index, self._log_max = index, max_id
+
+    def _index(self, name: str, fold: Fold) -> dict[str, list[str]]:
+        index = self._indexes.get((name, fold))
+        if index is None:
+            index = {}
+            for doc_id, doc in self.added.items():
+                index.setdefault(fold(str(doc.get(name) or "")), []).append(doc_id)
+            self._indexes[(name, fold)] = index
+        return index
+
+    def find(self, name: str, value: str, fold: Fold = same) -> list[tuple[int, R]]:
+        if fold is not same:
+            raise StoreError(f"table {self.spec.name}: the log is indexed on exact values only")
+        ids = [*self._log_index(name).get(value, []), *self._index(name, fold).get(value, [])]
+        return [(int(i), self._record(self.docs[i])) for i in ids if i in self.docs]
+
+    def next_id(self) -> int:
+        if self._next is None:
+            self._next = max(self._log_max, max((int(k) for k in self.added), default=0)) + 1
+        return self._next
+
+    def update(self, doc_id: int, record: R) -> None:
+        raise StoreError(f"table {self.spec.name} is append-only")
+
+    def delete(self, doc_id: int) -> R:
+        raise StoreError(f"table {self.spec.name} is append-only")

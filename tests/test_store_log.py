@@ -10,10 +10,13 @@ from inbound_fixtures import Inbox, fr_dev, inbox_fixture  # noqa: F401  (fixtur
 
 from mailer import registry, store as store_module
 from mailer.applog import AppendLog
+from mailer.errors import StoreError
 from mailer.inbound import queries
 from mailer.models import Member, SuppressionReason
+from mailer.records import Inbound
 from mailer.schema import INBOUND, MEMBERS, Part
 from mailer.store import Store
+from mailer.tables import LogTable
 
 OLD_INBOUND = {"1": {"id": 1, "key": "a" * 64, "message_id": "<x@example.net>", "sender": "x@example.net",
                      "kind": "report", "rule": "report", "disposition": "apply", "folder": "processed",
@@ -135,3 +138,23 @@ def test_a_savepoint_takes_back_every_change(tmp_path: Path) -> None:
     assert ids == [3, 4, 5]                           # one allocator; a taken-back id is not reused
     assert [d["email"] for d in store.snapshot().docs("members")][:1] == ["a@example.org"]
     assert store.path_of(Part.DIRECTORY).exists() and INBOUND.part is Part.INBOUND_LOG
+
+
+def test_the_log_table_is_append_only_and_looks_up_without_a_scan(tmp_path: Path) -> None:
+    store = Store(tmp_path / "var" / "mailer.json")
+    with store.transaction() as tx:
+        log = tx.table(INBOUND)
+        assert log.insert(Inbound(key="a")) == 1
+    with store.transaction() as tx:
+        log = tx.table(INBOUND)
+        assert isinstance(log, LogTable) and not log.added
+        with pytest.raises(RuntimeError), tx.savepoint():
+            log.insert(Inbound(key="b"))
+            assert [r.key for _, r in log.find("key", "b")] == ["b"]
+            raise RuntimeError("half way")
+        assert log.find("key", "b") == [] and log.first("key", "a") == (1, Inbound(id=1, key="a"))
+        with pytest.raises(StoreError):
+            log.update(1, Inbound(key="c"))
+        assert log.insert(Inbound(key="c")) == 3          # the taken-back id 2 is not reused
+    assert [r.key for r in store.snapshot().table(INBOUND)] == ["a", "c"]
+    assert store.log.index("key") == {"a": ["1"], "c": ["3"]}       # kept as lines are read
