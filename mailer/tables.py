@@ -55,10 +55,14 @@ class Table(Generic[R]):
         index = self._indexes.get((name, fold))
         if index is None:
             index = {}
-            for doc_id, doc in self.docs.items():
+            for doc_id, doc in self._indexed().items():
                 index.setdefault(fold(str(doc.get(name) or "")), []).append(doc_id)
             self._indexes[(name, fold)] = index
         return index
+
+    def _indexed(self) -> Docs | ChainMap[str, dict[str, Any]]:
+        """The docs `find` indexes itself."""
+        return self.docs
 
     def find(self, name: str, value: str, fold: Fold = same) -> list[tuple[int, R]]:
         """The records whose `name` field equals `value` (both through `fold`), oldest first."""
@@ -167,14 +171,8 @@ class LogTable(Table[R]):
         super().__init__(spec, ChainMap(self.added, docs), undo, on_write)
         self._log_index, self._log_max = index, max_id
 
-    def _index(self, name: str, fold: Fold) -> dict[str, list[str]]:
-        index = self._indexes.get((name, fold))
-        if index is None:
-            index = {}
-            for doc_id, doc in self.added.items():
-                index.setdefault(fold(str(doc.get(name) or "")), []).append(doc_id)
-            self._indexes[(name, fold)] = index
-        return index
+    def _indexed(self) -> Docs:
+        return self.added           # the log's docs have the log's own index
 
     def find(self, name: str, value: str, fold: Fold = same) -> list[tuple[int, R]]:
         if fold is not same:
