@@ -16,7 +16,9 @@ from typing import Any
 
 from ..clock import french_date
 from ..config import Config
-from ..store import Query, Store
+from ..records import Notice
+from ..schema import NOTICES
+from ..store import Store
 from ..teammail import coordinator_notice
 from .queries import triage_items
 
@@ -71,8 +73,8 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def _last_sent(store: Store) -> datetime | None:
-    doc = store.snapshot().table("notices").get(Query().name == NOTICE)
-    return datetime.fromisoformat(doc["last"]) if doc else None   # type: ignore[index]
+    found = store.snapshot().table(NOTICES).first("name", NOTICE)
+    return datetime.fromisoformat(found[1].last) if found else None
 
 
 def build_digest(config: Config, items: list[dict[str, Any]], since: datetime | None,
@@ -121,6 +123,6 @@ def send_triage_digest(config: Config, store: Store, now: datetime | None = None
     finally:
         transport.close()
     with store.transaction() as tx:
-        tx.table("notices").upsert({"name": NOTICE, "last": now.isoformat(timespec="seconds"),
-                                    "items": len(items)}, Query().name == NOTICE)
+        notice = Notice(NOTICE, now.isoformat(timespec="seconds"), len(items))
+        tx.table(NOTICES).upsert("name", NOTICE, lambda old: notice)
     return len(items)

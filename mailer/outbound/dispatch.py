@@ -27,6 +27,7 @@ from ..config import Config, load_config
 from ..errors import PermanentSendError, SendError, UnknownOutcomeError
 from ..models import CampaignState, Recipient
 from ..registry import load_directory, suppression_map
+from ..schema import CAMPAIGNS
 from ..store import Store, write_private_file
 from .campaigns import Campaign, load_campaign
 from .journal import JournalWriter, campaign_folder, read_audience
@@ -89,8 +90,8 @@ class SuppressionWatch:
             self.signature = signature
             self.blocked = {email: s.reason for email, s in suppression_map(snapshot).items()
                             if s.applies_to(self.campaign.kind)}
-            self.cancelled = any(d.get("name") == self.campaign.name and d.get("state") == CampaignState.CANCELLED
-                                 for d in snapshot.docs("campaigns"))
+            self.cancelled = any(r.state == CampaignState.CANCELLED
+                                 for _, r in snapshot.table(CAMPAIGNS).find("name", self.campaign.name))
 
     def reason(self, email: str) -> str | None:
         return self.blocked.get(email.lower())

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,9 @@ from ..config import Config, load_config
 from ..errors import CampaignBusyError, CampaignError
 from ..models import CampaignState, Recipient
 from ..registry import iter_subscribers, load_directory
-from ..store import Query, Store, ensure_private_dir
+from ..records import CampaignRecord
+from ..schema import CAMPAIGNS
+from ..store import Store, ensure_private_dir
 from .dispatch import COUNTERS, start_workers, totals
 from .campaigns import Campaign, audience_gaps, load_campaign, resolve_audience
 from .identity import campaign_identity, differences
@@ -99,13 +101,13 @@ class CampaignService:
 
     # -- summaries in TinyDB ---------------------------------------------------------------
     def record(self, name: str) -> dict[str, Any] | None:
-        table = self.store.snapshot().table("campaigns")
-        return table.get(Query().name == name)  # type: ignore[return-value]
+        found = self.store.snapshot().table(CAMPAIGNS).first("name", name)
+        return found[1].to_doc() if found else None
 
     def _save(self, name: str, **fields: Any) -> None:
         with self.store.transaction() as tx:
-            table = tx.table("campaigns")
-            table.upsert({"name": name, "updated": _now(), **fields}, Query().name == name)
+            tx.table(CAMPAIGNS).upsert("name", name, lambda old: replace(old or CampaignRecord(name=name),
+                                                                         updated=_now(), **fields))
 
     def _lock(self, campaign: Campaign) -> FileLock:
         return _send_lock(self.folder(campaign))
