@@ -1,7 +1,7 @@
 """Bulk upserts: validated records (from a file or a caller) into the store, in one transaction each.
 
-Works on `tx.raw(table)` dicts with an index built once, because TinyDB's `update` walks the
-whole table on every call (50k rows would be quadratic). An import never deletes, never lifts a
+Works through the store's typed tables, whose index is built once per transaction and whose
+id allocator counts on from the last id (50k rows stay linear). An import never deletes, never lifts a
 suppression, and writes only the columns its file has. `registry` re-exports everything here.
 """
 
@@ -13,14 +13,13 @@ from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 
-from . import importer
+from . import importer, schema
 from .clock import now_iso
 from .columns import exported
 from .importer import ImportKind, Problem
 from .models import Dossier, Group, Member, Subscriber, SubscriberStatus, code_key
+from .schema import SUPPRESSIONS
 from .store import Store
-
-SUPPRESSIONS = "suppressions"     # the table names are the kinds' names: ImportKind.GROUPS is "groups"...
 
 
 @dataclass(frozen=True)
@@ -64,29 +63,26 @@ def _upsert(store: Store, table_name: str, key: str, docs: Iterable[dict[str, An
     added = updated = unchanged = suppressed = 0
     held: list[str] = []
     fold = FOLD[key]
+    spec = schema.spec(table_name)         # ImportKind.GROUPS is the table "groups"...
     with store.transaction() as tx:
-        table = tx.raw(table_name)
-        index = {fold(str(d.get(key, ""))): doc_id for doc_id, d in table.items()}
-        blocked = {d.get("email", "").lower() for d in tx.peek(SUPPRESSIONS).values()}
-        next_id = max((int(k) for k in table), default=0) + 1
+        table = tx.table(spec)
+        blocked = {s.email.lower() for s in tx.table(SUPPRESSIONS)}
         for doc in docs:
-            doc_id = index.get(fold(doc[key]))
-            stored = None if doc_id is None else table[doc_id]
+            found = table.first(key, doc[key], fold)
+            stored = None if found is None else found[1].to_doc()
             if stored is not None and fields is not None:
                 doc = {k: v for k, v in doc.items() if k in fields or k == key}
             if adjust:
                 doc, kept = adjust(stored, doc)
                 if kept:
                     held.append(doc[key])
-            if doc_id is None:
-                table[str(next_id)] = doc
-                index[fold(doc[key])] = str(next_id)
-                next_id += 1
+            if found is None or stored is None:
+                table.insert(spec.record.from_doc(doc))
                 added += 1
             else:
-                merged = {**table[doc_id], **doc}
-                if merged != table[doc_id]:
-                    table[doc_id] = merged
+                merged = {**stored, **doc}
+                if merged != stored:
+                    table.update(found[0], spec.record.from_doc(merged))
                     updated += 1
                 else:
                     unchanged += 1
@@ -144,7 +140,7 @@ def import_file(store: Store, kind: ImportKind, path: Path, skip: Collection[str
     names columns left out on purpose; `tz` is the zone of dates written without offset.
     """
     kind = ImportKind(kind)
-    known = {code_key(d["code"]) for d in store.snapshot().docs(ImportKind.GROUPS)}
+    known = {code_key(g.code) for g in store.snapshot().table(schema.GROUPS)}
     parsed = importer.read_file(Path(path), kind, known, skip, tz)
     result = UPSERTS[kind](store, parsed.records, parsed.fields) if parsed.records else UpsertResult()
     held = [Problem(parsed.lines.get(key, 0), f"{key} waits for its double opt-in confirmation: the "

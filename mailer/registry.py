@@ -22,16 +22,11 @@ from .bulk import (UPSERTS, ImportReport, UpsertResult, import_file, upsert_doss
                    upsert_groups, upsert_members, upsert_subscribers)
 from .errors import MailerError
 from .importer import RowError
-from .models import (Directory, Dossier, Group, Member, Subscriber, Suppression, SuppressionReason,
-                     SuppressionScope, code_key)
+from .models import (Directory, Dossier, Group, Member, Subscriber, SubscriberStatus, Suppression,
+                     SuppressionReason, SuppressionScope, code_key)
+from .records import SuppressionAction, SuppressionEvent
+from .schema import DOSSIERS, GROUPS, MEMBERS, SUBSCRIBERS, SUPPRESSION_EVENTS, SUPPRESSIONS
 from .store import Snapshot, Store, Transaction
-
-GROUPS = "groups"
-DOSSIERS = "dossiers"
-MEMBERS = "members"
-SUBSCRIBERS = "subscribers"
-SUPPRESSIONS = "suppressions"
-SUPPRESSION_EVENTS = "suppression_events"
 
 
 class RegistryError(MailerError):
@@ -83,9 +78,9 @@ def load_directory(snapshot: Snapshot) -> Directory:
         return replace(m, group=code_key(m.group))
 
     return Directory(
-        groups=tuple(group(Group.from_doc(d)) for d in snapshot.docs(GROUPS)),
-        dossiers=tuple(dossier(Dossier.from_doc(d)) for d in snapshot.docs(DOSSIERS)),
-        members=tuple(member(Member.from_doc(d)) for d in snapshot.docs(MEMBERS)),
+        groups=tuple(group(g) for g in snapshot.table(GROUPS)),
+        dossiers=tuple(dossier(d) for d in snapshot.table(DOSSIERS)),
+        members=tuple(member(m) for m in snapshot.table(MEMBERS)),
     )
 
 
@@ -95,74 +90,65 @@ def subscribers(snapshot: Snapshot) -> list[Subscriber]:
 
 def iter_subscribers(snapshot: Snapshot) -> Iterator[Subscriber]:
     """One at a time: resolving a 100k audience should not hold 100k of them at once."""
-    return (Subscriber.from_doc(d) for d in snapshot.iter_docs(SUBSCRIBERS))
+    return iter(snapshot.table(SUBSCRIBERS))
 
 
 def suppression_map(snapshot: Snapshot) -> dict[str, Suppression]:
     """Lower-cased address -> its suppression, for O(1) checks at send time."""
-    return {d["email"].lower(): Suppression.from_doc(d) for d in snapshot.docs(SUPPRESSIONS)}
+    return {s.email.lower(): s for s in snapshot.table(SUPPRESSIONS)}
 
 
 def suppression_events(snapshot: Snapshot) -> list[dict[str, Any]]:
-    """The audit trail, oldest first: every suppress, upgrade, repeat and unsuppress."""
-    return snapshot.docs(SUPPRESSION_EVENTS)
+    """The audit trail as stored, oldest first: every suppress, upgrade, repeat and unsuppress."""
+    return [event.to_doc() for event in snapshot.table(SUPPRESSION_EVENTS)]
 
 
 # --- suppressions ----------------------------------------------------------------------------
 
-def _next_id(raw: dict[str, dict[str, Any]]) -> str:
-    return str(max((int(k) for k in raw), default=0) + 1)
-
-
-def _append(raw: dict[str, dict[str, Any]], doc: dict[str, Any]) -> None:
-    raw[_next_id(raw)] = doc
-
-
-def _find(raw: dict[str, dict[str, Any]], email: str) -> str | None:
-    return next((k for k, d in raw.items() if d.get("email", "").lower() == email), None)
-
-
 def suppress(store: Store, email: str, reason: SuppressionReason,
              scope: SuppressionScope = SuppressionScope.ALL, source: str = "") -> Suppression:
-    """Put an address on the suppression list (idempotent; a wider scope wins).
-
-    Suppressing again keeps the record; an `all` suppression replaces a `bulletin` one, and then
-    the record takes the new reason and date so it explains why everything is stopped.
-    """
+    """Put an address on the suppression list (idempotent; a wider scope wins); see `suppress_in`."""
     key = canonical_email(email)
     if not key:
         raise InvalidValueError("cannot suppress an empty address")
     with store.transaction() as tx:
-        return _suppress_in(tx, key, reason, scope, source)
+        return suppress_in(tx, key, reason, scope, source, now_iso())
 
 
-def _suppress_in(tx: Transaction, key: str, reason: SuppressionReason, scope: SuppressionScope,
-                 source: str) -> Suppression:
-    date = now_iso()
-    new = Suppression(email=key, reason=SuppressionReason(reason).value,
-                      scope=SuppressionScope(scope).value, date=date, source=source)
-    table = tx.raw(SUPPRESSIONS)
-    doc_id = _find(table, key)
-    if doc_id is None:
-        action, record = "suppress", new
-        _append(table, record.to_doc())
+def suppress_in(tx: Transaction, key: str, reason: SuppressionReason | str, scope: SuppressionScope | str,
+                source: str, date: str) -> Suppression:
+    """The suppression rules, for every caller (the CLI, erasure, the inbox's applier).
+
+    Suppressing again keeps the record; an `all` suppression replaces a `bulletin` one, and then
+    the record takes the new reason and date so it explains why everything is stopped; an
+    erasure always becomes the recorded reason. Every call appends an event. `key` is the
+    address as `canonical_email` gives it (done once by the caller: it is the slow part).
+    """
+    new = Suppression(email=key, reason=SuppressionReason(reason), scope=SuppressionScope(scope), date=date,
+                      source=source)
+    table = tx.table(SUPPRESSIONS)
+    found = table.first("email", key, str.lower)
+    if found is None:
+        action, record = SuppressionAction.SUPPRESS, new
+        table.insert(record)
     else:
-        old = Suppression.from_doc(table[doc_id])
+        doc_id, old = found
         widen = old.scope == SuppressionScope.BULLETIN and new.scope == SuppressionScope.ALL
-        if reason == SuppressionReason.ERASED:
-            widen = True            # an erasure always becomes the recorded reason
-        action, record = ("upgrade", new) if widen else ("repeat", old)
-        table[doc_id] = record.to_doc()
-    _append(tx.raw(SUPPRESSION_EVENTS), {"email": key, "action": action, "reason": new.reason,
-                                          "scope": new.scope, "date": date, "source": source})
+        if new.reason == SuppressionReason.ERASED:
+            widen = True
+        action, record = (SuppressionAction.UPGRADE, new) if widen else (SuppressionAction.REPEAT, old)
+        if widen:
+            table.update(doc_id, record)
+    tx.table(SUPPRESSION_EVENTS).insert(SuppressionEvent(email=key, action=action, reason=new.reason,
+                                                         scope=new.scope, date=date, source=source))
     return record
 
 
 def records_of(snapshot: Snapshot, email: str) -> dict[str, int]:
     """How many member and subscriber records hold this address (what `erase` would delete)."""
     key = canonical_email(email)
-    return {name: sum(1 for d in snapshot.iter_docs(name) if str(d.get("email", "")).lower() == key)
-            for name in (MEMBERS, SUBSCRIBERS)}
+    return {spec.name: sum(1 for r in snapshot.table(spec) if r.email.lower() == key)  # type: ignore[attr-defined]
+            for spec in (MEMBERS, SUBSCRIBERS)}
 
 
 def erase(store: Store, email: str, by: str) -> int:
@@ -174,12 +160,12 @@ def erase(store: Store, email: str, by: str) -> int:
         raise InvalidValueError("cannot erase an empty address")
     removed = 0
     with store.transaction() as tx:
-        for name in (MEMBERS, SUBSCRIBERS):
-            table = tx.raw(name)
-            for doc_id in [i for i, d in table.items() if str(d.get("email", "")).lower() == key]:
-                del table[doc_id]
+        for spec in (MEMBERS, SUBSCRIBERS):
+            table = tx.table(spec)
+            for doc_id, _ in table.find("email", key, str.lower):
+                table.delete(doc_id)
                 removed += 1
-        _suppress_in(tx, key, SuppressionReason.ERASED, SuppressionScope.ALL, f"erased by {by}")
+        suppress_in(tx, key, SuppressionReason.ERASED, SuppressionScope.ALL, f"erased by {by}", now_iso())
     return removed
 
 
@@ -187,13 +173,14 @@ def unsuppress(store: Store, email: str, by: str) -> Suppression:
     """A coordinator re-enables an address; returns the lifted suppression."""
     key = canonical_email(email)
     with store.transaction() as tx:
-        table = tx.raw(SUPPRESSIONS)
-        doc_id = _find(table, key)
-        if doc_id is None:
+        table = tx.table(SUPPRESSIONS)
+        found = table.first("email", key, str.lower)
+        if found is None:
             raise NotSuppressedError(f"{key} is not on the suppression list")
-        lifted = Suppression.from_doc(table.pop(doc_id))
-        _append(tx.raw(SUPPRESSION_EVENTS), {"email": key, "action": "unsuppress", "reason": lifted.reason,
-                                              "scope": lifted.scope, "date": now_iso(), "by": by})
+        lifted = table.delete(found[0])
+        tx.table(SUPPRESSION_EVENTS).insert(SuppressionEvent(
+            email=key, action=SuppressionAction.UNSUPPRESS, reason=lifted.reason, scope=lifted.scope,
+            date=now_iso(), by=by))
     return lifted
 
 
@@ -207,15 +194,16 @@ def add_subscriber(store: Store, email: str, name: str = "") -> Subscriber:
     except RowError as exc:
         raise InvalidValueError(str(exc)) from None
     with store.transaction() as tx:
-        table = tx.raw(SUBSCRIBERS)
-        doc_id = _find(table, key)
-        if doc_id is None:
-            doc_id = _next_id(table)
-            table[doc_id] = Subscriber(email=key, name=name, status="active", since=now_iso()).to_doc()
+        table = tx.table(SUBSCRIBERS)
+        found = table.first("email", key, str.lower)
+        if found is None:
+            record = Subscriber(email=key, name=name, status=SubscriberStatus.ACTIVE, since=now_iso())
+            table.insert(record)
         else:
-            table[doc_id] = {**table[doc_id], "name": name or table[doc_id].get("name", ""),
-                             "status": "active"}
-        return Subscriber.from_doc(table[doc_id])
+            doc_id, old = found
+            record = replace(old, name=name or old.name, status=SubscriberStatus.ACTIVE)
+            table.update(doc_id, record)
+        return record
 
 
 def remove_subscriber(store: Store, email: str) -> Subscriber:
@@ -226,8 +214,8 @@ def remove_subscriber(store: Store, email: str) -> Subscriber:
     """
     key = canonical_email(email)
     with store.transaction() as tx:
-        table = tx.raw(SUBSCRIBERS)
-        doc_id = _find(table, key)
-        if doc_id is None:
+        table = tx.table(SUBSCRIBERS)
+        found = table.first("email", key, str.lower)
+        if found is None:
             raise NotSubscribedError(f"{key} is not a subscriber")
-        return Subscriber.from_doc(table.pop(doc_id))
+        return table.delete(found[0])

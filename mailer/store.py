@@ -1,4 +1,8 @@
-"""The TinyDB store, guarded: the only module that imports tinydb.
+"""The store, guarded: JSON files in TinyDB's layout (`{table: {id: doc}}`), typed tables only.
+
+Which table lives in which file, with which record type, is declared in schema.py; reads and
+writes go through `tables.Table` (one write style, one id allocator). No tinydb object is needed
+any more: the files keep TinyDB's layout so that older stores and JSON consumers read them.
 
 - One writer at a time across processes: an exclusive file lock around each read-modify-write,
   the file re-read inside the lock (the service and the CLI run together).
@@ -8,7 +12,8 @@
 - TinyDB rewrites the whole file on each write, so a transaction groups every change into one
   write, per-recipient delivery state lives in journals beside it (outbound/journal.py), and
   the bulky reference tables sit in files of their own (`NAME.directory.json`,
-  `NAME.subscribers.json`) under the same lock.
+  `NAME.subscribers.json`) under the same lock, and the messages ever read are appended to
+  `NAME.inbound.jsonl` (applog.py) rather than rewritten with the state.
 """
 
 from __future__ import annotations
@@ -17,20 +22,24 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from filelock import FileLock, Timeout
-from tinydb import Query, TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Table
 
+from . import schema
+from .applog import AppendLog
 from .errors import StoreError
+from .records import LogMark
+from .schema import INBOUND, LOG_MARKS, Part, TableSpec
+from .tables import LogTable, Table
 
-__all__ = ["Query", "Store", "Table", "Transaction", "ensure_private_dir", "write_private_file",
+__all__ = ["Snapshot", "Store", "Table", "Transaction", "ensure_private_dir", "write_private_file",
            "write_private_lines"]
+
+R = TypeVar("R")
 
 LOCK_TIMEOUT_SECONDS = 60
 
@@ -80,69 +89,102 @@ def write_private_lines(path: Path, chunks: Iterable[bytes | str]) -> None:
     fsync_dir(path.parent)
 
 
-class _MemoryStorage(Storage):
-    """TinyDB storage over a dict we loaded ourselves; remembers whether anything changed."""
+class _File:
+    """One JSON file of the store as loaded in a transaction; remembers whether anything changed."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
         self.dirty = False
 
-    def read(self) -> dict[str, Any]:
-        return self.data
-
-    def write(self, data: dict[str, Any]) -> None:
-        self.data = data
+    def touch(self) -> None:
         self.dirty = True
 
 
-# The bulky reference tables live in a file of their own, so that the hot, small state
-# (suppressions, campaign summaries, inbox records) is re-read and rewritten without them:
-# a sender re-reads suppressions every second of a send, and a bounce storm writes them often.
-# Subscribers (the bulletin's list, the largest table) get a file of their own: senders and the
-# inbox read groups, dossiers and members often, and never need 100k subscribers for that.
-TABLE_FILES = {"groups": "directory", "dossiers": "directory", "members": "directory",
-               "subscribers": "subscribers"}
-
-
 class Transaction:
-    """What a writer sees inside the lock: TinyDB tables, plus raw dicts for bulk work.
+    """What a writer sees inside the lock: typed tables (`table(schema.X)`), one write per file.
 
-    `raw(name)` returns the table's `{doc_id: doc}` dict to mutate directly: TinyDB's `update`
-    converts the whole table on every call, which makes 50k upserts quadratic. `peek(name)` is
-    the same dict for reading only.
+    `savepoint()` takes back every change made inside it when it raises: the inbox applies each
+    message of a batch under one, so a message failing half way leaves nothing behind.
     """
 
     def __init__(self, store: "Store") -> None:
         self._store = store
-        self._storages: dict[Path, _MemoryStorage] = {}
+        self._files: dict[Part, _File] = {}
+        self._tables: dict[str, Table[Any]] = {}
+        self._undo: list[Callable[[], None]] | None = None
 
-    def _storage(self, table: str) -> _MemoryStorage:
-        path = self._store.file_for(table)
-        if path not in self._storages:
-            self._storages[path] = _MemoryStorage(self._store.load(path))
-        return self._storages[path]
+    def _file(self, part: Part) -> _File:
+        if part not in self._files:
+            self._files[part] = _File(self._store.load(self._store.path_of(part)))
+        return self._files[part]
 
-    def table(self, name: str) -> Table:
-        storage = self._storage(name)
-        return TinyDB(storage=lambda: storage).table(name, cache_size=0)  # type: ignore[arg-type]
+    def table(self, spec: TableSpec[R]) -> Table[R]:
+        found = self._tables.get(spec.name)
+        if found is None:
+            found = self._open(spec)
+            self._tables[spec.name] = found
+        return found
+
+    def _open(self, spec: TableSpec[R]) -> Table[R]:
+        undo = lambda: self._undo     # noqa: E731
+        if spec.part is Part.INBOUND_LOG:
+            log = self._store.log
+            return LogTable(spec, log.docs(self._committed()), log.index, log.max_id, undo, lambda: None)
+        file = self._file(spec.part)
+        return Table(spec, file.data.setdefault(spec.name, {}), undo, file.touch)
 
     def raw(self, name: str) -> dict[str, dict[str, Any]]:
-        storage = self._storage(name)
-        storage.dirty = True
-        return storage.data.setdefault(name, {})
+        """A table's docs as stored, to change in place: for tests writing what older versions wrote."""
+        file = self._file(schema.spec(name).part)
+        file.touch()
+        return file.data.setdefault(name, {})
 
-    def peek(self, name: str) -> dict[str, dict[str, Any]]:
-        return self._storage(name).data.get(name, {})
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Every change inside is taken back if the block raises (not nestable)."""
+        self._undo = []
+        try:
+            yield
+        except BaseException:
+            for step in reversed(self._undo):
+                step()
+            raise
+        finally:
+            self._undo = None
 
-    @staticmethod
-    def next_id(raw: dict[str, Any]) -> int:
-        return max((int(k) for k in raw), default=0) + 1
+    def on_rollback(self, step: Callable[[], None]) -> None:
+        """Also run `step` if the current savepoint is taken back (a caller's live view)."""
+        if self._undo is not None:
+            self._undo.append(step)
+
+    def _committed(self) -> int:
+        mark = Table(LOG_MARKS, self._file(Part.STATE).data.get(LOG_MARKS.name, {})).first("name", INBOUND.name)
+        return mark[1].committed if mark else 0
+
+    def migrate(self) -> None:
+        """A store written before the inbound log: its `inbound` table moves to the log (log first)."""
+        legacy = self._file(Part.STATE).data.get(INBOUND.name)
+        if legacy is None:
+            return
+        log = self.table(INBOUND)
+        assert isinstance(log, LogTable)
+        for doc in legacy.values():
+            log.added.setdefault(str(doc.get("id") or log.next_id()), doc)
+        log._next = None                # noqa: SLF001 - recomputed from the moved ids
+        self._file(Part.STATE).data.pop(INBOUND.name)
+        self._file(Part.STATE).touch()
 
     def commit(self) -> None:
-        for path, storage in self._storages.items():
-            if storage.dirty:
-                payload = json.dumps(storage.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-                write_private_file(path, payload)
+        log = self._tables.get(INBOUND.name)
+        appended = list(log.added.values()) if isinstance(log, LogTable) else []
+        if appended:
+            committed = self._committed()
+            self._store.log.append(appended, committed + 1, committed)
+            self.table(LOG_MARKS).upsert("name", INBOUND.name, lambda old: LogMark(INBOUND.name, committed + 1))
+        for part, file in self._files.items():
+            if file.dirty:
+                payload = json.dumps(file.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+                write_private_file(self._store.path_of(part), payload)
 
 
 class Snapshot:
@@ -151,26 +193,35 @@ class Snapshot:
     def __init__(self, store: "Store") -> None:
         self._store = store
 
-    def _data(self, table: str) -> dict[str, Any]:
-        return self._store.cached(self._store.file_for(table))
+    def _docs(self, spec: TableSpec[Any]) -> dict[str, dict[str, Any]]:
+        if spec.part is not Part.INBOUND_LOG:
+            return self._store.cached(self._store.path_of(spec.part)).get(spec.name, {})
+        state = self._store.cached(self._store.path)
+        mark = Table(LOG_MARKS, state.get(LOG_MARKS.name, {})).first("name", INBOUND.name)
+        docs = self._store.log.docs(mark[1].committed if mark else 0)
+        legacy = state.get(INBOUND.name)           # not migrated yet: no writer came by
+        return {**legacy, **docs} if legacy else docs
+
+    def table(self, spec: TableSpec[R]) -> Table[R]:
+        docs = self._docs(spec)
+        if spec.part is Part.INBOUND_LOG and INBOUND.name not in self._store.cached(self._store.path):
+            log = self._store.log
+            return LogTable(spec, docs, log.index, log.max_id)     # lookups without a scan of the log
+        return Table(spec, docs)
 
     def docs(self, name: str) -> list[dict[str, Any]]:
-        return list(self._data(name).get(name, {}).values())
-
-    def iter_docs(self, name: str) -> Iterator[dict[str, Any]]:
-        return iter(self._data(name).get(name, {}).values())
-
-    def table(self, name: str) -> Table:
-        storage = _MemoryStorage(self._data(name))
-        return TinyDB(storage=lambda: storage).table(name, cache_size=0)  # type: ignore[arg-type]
+        """A table's docs as stored, for tests and raw exports (production code reads `table`)."""
+        return list(self._docs(schema.spec(name)).values())
 
 
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         suffix = path.suffix or ".json"
-        self.part_paths = {part: path.with_name(f"{path.stem}.{part}{suffix}") for part in set(TABLE_FILES.values())}
-        self.directory_path = self.part_paths["directory"]
+        self.part_paths = {part: path.with_name(f"{path.stem}.{part}{suffix}")
+                           for part in (Part.DIRECTORY, Part.SUBSCRIBERS)}
+        self.directory_path = self.part_paths[Part.DIRECTORY]
+        self.log = AppendLog(path.with_name(f"{path.stem}.{Part.INBOUND_LOG}.jsonl"))
         self.lock = FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
         self._cache: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
 
@@ -178,13 +229,14 @@ class Store:
     def folder(self) -> Path:
         return self.path.parent
 
-    def file_for(self, table: str) -> Path:
-        part = TABLE_FILES.get(table)
-        return self.part_paths[part] if part else self.path
+    def path_of(self, part: Part) -> Path:
+        if part is Part.INBOUND_LOG:
+            return self.log.path
+        return self.part_paths.get(part, self.path)
 
     @property
     def files(self) -> list[Path]:
-        return [self.path, *sorted(self.part_paths.values())]
+        return [self.path, *sorted(self.part_paths.values()), self.log.path]
 
     def load(self, path: Path) -> dict[str, Any]:
         try:
@@ -236,7 +288,7 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """Exclusive read-modify-write; never hold it across network IO."""
+        """Exclusive read-modify-write; never hold it across network IO. Migrates an old store."""
         ensure_private_dir(self.folder)
         try:
             self.lock.acquire()
@@ -245,6 +297,7 @@ class Store:
                              f"{LOCK_TIMEOUT_SECONDS}s") from None
         try:
             tx = Transaction(self)
+            tx.migrate()
             yield tx
             tx.commit()
         finally:

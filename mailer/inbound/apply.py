@@ -1,33 +1,27 @@
 """The inbox's tables inside one store transaction: what decide needs to know, and its effects applied.
 
-Every table lives in the main state file (small, hot); each doc carries its own `id`. Indexes are
-built once per batch, and `known` is a live view: the second message of a batch sees what the
-first one did (a second bounce the same day, an answer already sent today). Every change a message
-makes is logged in `undo`, so a message that fails half way leaves nothing behind (it is retried).
-
-Tables (no message bodies anywhere: the mailbox folders keep the messages themselves):
-- inbound          key, message_id, sender, kind, rule, disposition, folder, received, detail
-- inbound_failures key, count, error (exception class), date
-- reports          id, date, message_key, message_id, sender, group, dossier, actions[]
-- triage           id, key, message_id, sender, subject, kind, rule, reason, link, date, status, note
-- bounce_scores    email, score, last, count, delays, first
-- pending_people   email, name, group, dossier, status (pending|active), requested, message_id, activated
-- consents         email, date, message_id, message_key, request_message_id, wording, wording_version
-- signup_requests  id, email, name, group, dossier, date, message_id
-- outgoing         id, kind, to, message_id, in_reply_to, references, reply_to, values, link, status
-                   (pending|sent|skipped|refused|error), created, sent (outbound/answers.py journals the marks)
-- ack_log          email, date (last automatic answer: at most one a day)
+The tables, their files and their fields are declared in schema.py (no message bodies anywhere:
+the mailbox folders keep the messages themselves). Indexes are built once per batch, and `known`
+is a live view: the second message of a batch sees what the first one did (a second bounce the
+same day, an answer already sent today). Each message's effects are applied under a savepoint of
+the store's transaction, so a message that fails half way leaves nothing behind (it is retried).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from ..config import Config
-from ..models import Directory, Suppression
-from ..registry import SUPPRESSION_EVENTS, SUPPRESSIONS, canonical_email
+from ..models import Directory, Member
+from ..records import (Ack, BounceRecord, Consent, Inbound, InboundFailure, Outgoing, OutgoingStatus,
+                       PendingPerson, PendingStatus, Report, SignupRequest, TriageItem)
+from ..registry import canonical_email, suppress_in
+from ..schema import (ACK_LOG, BOUNCE_SCORES, CONSENTS, INBOUND, INBOUND_FAILURES, MEMBERS, OUTGOING,
+                      PENDING_PEOPLE, REPORTS, SIGNUP_REQUESTS, TRIAGE)
+from ..store import Snapshot, Transaction
 from ..tokens import CONFIRM, make_token, new_message_id, sub_address
 from ..wording import CONSENT_WORDING, wording_version
 from . import summaries
@@ -51,56 +45,13 @@ from .decide import (
     score_bounce,
 )
 
-Docs = dict[str, dict[str, Any]]
-TABLES = ("inbound", "inbound_failures", "reports", "triage", "bounce_scores", "pending_people", "consents",
-          "signup_requests", "outgoing", "ack_log")
-
-
-Undo = list[Callable[[], None]]
-
 
 def _restore(mapping: dict[Any, Any], key: Any) -> Callable[[], None]:
-    """An undo step: put `mapping[key]` back as it is now (or remove it if absent)."""
+    """An undo step for a live view: put `mapping[key]` back as it is now (or remove it if absent)."""
     if key in mapping:
-        old = mapping[key]
-        saved = dict(old) if isinstance(old, dict) else old
-        if isinstance(old, dict):
-            def refill() -> None:           # the same dict object: indexes and views hold it
-                old.clear()
-                old.update(saved)
-            return refill
+        saved = mapping[key]
         return lambda: mapping.__setitem__(key, saved)
     return lambda: mapping.pop(key, None)
-
-
-class _Keyed:
-    """A raw table with an index on one field, and the next free doc id; changes go to `undo`."""
-
-    def __init__(self, docs: Docs, undo: Undo, field: str | None = None) -> None:
-        self.docs = docs
-        self.undo = undo
-        self.field = field
-        self.index = {d[field]: k for k, d in docs.items() if field and field in d} if field else {}
-        self.next = max((int(k) for k in docs), default=0) + 1
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        doc_id = self.index.get(key)
-        return self.docs[doc_id] if doc_id is not None else None
-
-    def add(self, doc: dict[str, Any]) -> dict[str, Any]:
-        doc_id = str(self.next)
-        self.next += 1
-        doc = {"id": int(doc_id), **doc}
-        self.undo.append(_restore(self.docs, doc_id))
-        self.docs[doc_id] = doc
-        if self.field:
-            self.undo.append(_restore(self.index, doc[self.field]))
-            self.index[doc[self.field]] = doc_id
-        return doc
-
-    def change(self, doc: dict[str, Any], **values: Any) -> None:
-        self.undo.append(_restore({0: doc}, 0))
-        doc.update(values)
 
 
 def confirm_address(config: Config, secret: bytes, email: str) -> str:
@@ -108,37 +59,25 @@ def confirm_address(config: Config, secret: bytes, email: str) -> str:
 
 
 class Ledger:
-    """Reads and writes the inbox tables of one transaction (`peek` only, when `tx` is read-only)."""
+    """Reads and writes the inbox tables of one transaction (reads only, over a snapshot)."""
 
-    def __init__(self, tables: Callable[[str], Docs], config: Config, secret: bytes, directory: Directory,
+    def __init__(self, source: Transaction | Snapshot, config: Config, secret: bytes, directory: Directory,
                  now: datetime, unsubscribe_address: Callable[[str], str | None] = lambda token: None) -> None:
         self.config, self.secret, self.directory, self.now = config, secret, directory, now
-        self._tables = tables
-        self.undo: Undo = []
-        u = self.undo
-        t = {name: tables(name) for name in TABLES}
-        self.inbound = _Keyed(t["inbound"], u, "key")
-        self.failures = _Keyed(t["inbound_failures"], u, "key")
-        self.reports = _Keyed(t["reports"], u)
-        self.triage = _Keyed(t["triage"], u)
-        self.scores = _Keyed(t["bounce_scores"], u, "email")
-        self.pending = _Keyed(t["pending_people"], u, "email")
-        self.consents = _Keyed(t["consents"], u)
-        self.signups = _Keyed(t["signup_requests"], u)
-        self.outgoing = _Keyed(t["outgoing"], u, "message_id")
-        self.acks = _Keyed(t["ack_log"], u, "email")
-        self.suppressions = _Keyed(tables(SUPPRESSIONS), u, "email")
-        self.suppression_events = _Keyed(tables(SUPPRESSION_EVENTS), u)
+        self.source = source
+        t = source.table
+        self.inbound, self.failures, self.reports = t(INBOUND), t(INBOUND_FAILURES), t(REPORTS)
+        self.triage, self.scores, self.pending = t(TRIAGE), t(BOUNCE_SCORES), t(PENDING_PEOPLE)
+        self.consents, self.signups, self.outgoing, self.acks = t(CONSENTS), t(SIGNUP_REQUESTS), t(OUTGOING), t(ACK_LOG)
+        outgoing, pending = list(self.outgoing), list(self.pending)
         self.known = Known(
             team_address=config.team.address, directory=directory, today=now.date(),
             coordinators=config.team.coordinators,
-            answered={d["email"]: d["date"] for d in self.acks.docs.values()},
-            ack_threads={d["message_id"]: d.get("link", "") for d in self.outgoing.docs.values()
-                         if d["kind"] == AnswerKind.REPORT_ACK},
-            confirm_threads={d["message_id"]: d["to"] for d in self.outgoing.docs.values()
-                             if d["kind"] == AnswerKind.CONFIRM_REQUEST},
-            pending={d["email"]: (d["status"], d.get("dossier")) for d in self.pending.docs.values()},
-            confirm_tokens={make_token(secret, CONFIRM, d["email"]): d["email"] for d in self.pending.docs.values()},
+            answered={a.email: a.date for a in self.acks},
+            ack_threads={o.message_id: o.link for o in outgoing if o.kind == AnswerKind.REPORT_ACK},
+            confirm_threads={o.message_id: o.to for o in outgoing if o.kind == AnswerKind.CONFIRM_REQUEST},
+            pending={p.email: (p.status, p.dossier) for p in pending},
+            confirm_tokens={make_token(secret, CONFIRM, p.email): p.email for p in pending},
             unsubscribe_address=unsubscribe_address,
         )
 
@@ -146,30 +85,34 @@ class Ledger:
     def stamp(self) -> str:
         return self.now.isoformat(timespec="seconds")
 
+    @property
+    def tx(self) -> Transaction:
+        assert isinstance(self.source, Transaction), "a read-only ledger records nothing"
+        return self.source
+
     # ------------------------------------------------------------------ recording a message
+    def seen(self, key: str) -> Inbound | None:
+        found = self.inbound.first("key", key)
+        return found[1] if found else None
+
     def record(self, key: str, reading: Reading, facts: MessageFacts, subject: str, decision: Decision,
                folder: str, detail: str) -> None:
         """Apply every effect and record the message, or (if anything raises) none of it."""
-        self.undo.clear()
         self._last_report = None
-        try:
+        with self.tx.savepoint():
             for effect in decision.effects:
                 self._apply(effect, key, reading, facts, subject)
-        except BaseException:
-            for step in reversed(self.undo):
-                step()
-            raise
-        finally:
-            self.undo.clear()
-        self.inbound.add({"key": key, "message_id": facts.message_id, "sender": reading.sender,
-                          "kind": reading.kind.value, "rule": reading.rule, "disposition": decision.disposition.value,
-                          "folder": folder, "received": self.stamp, "detail": detail})
+        self.inbound.insert(Inbound(key=key, message_id=facts.message_id, sender=reading.sender,
+                                    kind=reading.kind.value, rule=reading.rule,
+                                    disposition=decision.disposition.value, folder=folder, received=self.stamp,
+                                    detail=detail))
 
     def fail(self, key: str, error: str) -> int:
-        doc = self.failures.get(key) or self.failures.add({"key": key, "count": 0})
-        doc.update(count=doc["count"] + 1, error=error, date=self.stamp)
-        self.undo.clear()
-        return int(doc["count"])
+        def failed(old: InboundFailure | None) -> InboundFailure:
+            old = old or InboundFailure(key=key)
+            return replace(old, count=old.count + 1, error=error, date=self.stamp)
+
+        return self.failures.upsert("key", key, failed).count
 
     # ------------------------------------------------------------------ effects
     _last_report: str | None = None
@@ -178,83 +121,66 @@ class Ledger:
         if isinstance(effect, RecordBounce):
             self._bounce(effect, env)
         elif isinstance(effect, Suppress):
-            self.suppress(effect.email, effect.reason, effect.scope, env.message_id or key)
+            suppress_in(self.tx, canonical_email(effect.email), effect.reason, effect.scope, env.message_id or key,
+                        self.stamp)
         elif isinstance(effect, RecordReport):
-            doc = self.reports.add({"date": self.stamp, "message_key": key, "message_id": env.message_id,
-                                    "sender": effect.sender, "group": effect.group, "dossier": effect.dossier,
-                                    "actions": [a.to_json() for a in effect.actions]})
-            self._last_report = f"report:{doc['id']}"
+            doc_id = self.reports.insert(Report(
+                date=self.stamp, message_key=key, message_id=env.message_id, sender=effect.sender,
+                group=effect.group, dossier=effect.dossier, actions=[a.to_json() for a in effect.actions]))
+            self._last_report = f"report:{doc_id}"
         elif isinstance(effect, CreatePendingPerson):
-            self.pending.add({"email": effect.email, "name": effect.name, "group": effect.group,
-                              "dossier": effect.dossier, "status": "pending", "requested": self.stamp,
-                              "message_id": env.message_id, "message_key": key})
+            self.pending.insert(PendingPerson(email=effect.email, name=effect.name, group=effect.group,
+                                              dossier=effect.dossier, status=PendingStatus.PENDING,
+                                              requested=self.stamp, message_id=env.message_id, message_key=key))
             self._know(self.known.pending, effect.email, ("pending", effect.dossier))
             self._know(self.known.confirm_tokens, make_token(self.secret, CONFIRM, effect.email), effect.email)
         elif isinstance(effect, Activate):
             self._activate(effect, key, env)
         elif isinstance(effect, RecordSignupRequest):
-            self.signups.add({"email": effect.email, "name": effect.name, "group": effect.group,
-                              "dossier": effect.dossier, "date": self.stamp, "message_id": env.message_id})
+            self.signups.insert(SignupRequest(email=effect.email, name=effect.name, group=effect.group,
+                                              dossier=effect.dossier, date=self.stamp, message_id=env.message_id))
         elif isinstance(effect, SendAnswer):
             self._answer(effect, reading, env, subject)
         elif isinstance(effect, ToTriage):
-            self.triage.add({"key": key, "message_id": env.message_id, "sender": reading.sender,
-                             "subject": subject[:200], "kind": reading.kind.value, "rule": reading.rule,
-                             "reason": effect.reason, "link": effect.link, "date": self.stamp,
-                             "status": "open", "note": ""})
+            self.triage.insert(TriageItem(key=key, message_id=env.message_id, sender=reading.sender,
+                                          subject=subject[:200], kind=reading.kind.value, rule=reading.rule,
+                                          reason=effect.reason, link=effect.link, date=self.stamp))
 
     def _bounce(self, effect: RecordBounce, env: MessageFacts) -> None:
         email = canonical_email(effect.email)
-        doc = self.scores.get(email)
-        previous = BounceScore(doc["score"], doc["last"], doc.get("count", 0)) if doc else None
+        found = self.scores.first("email", email)
+        doc = found[1] if found else None
+        previous = BounceScore(doc.score, doc.last, doc.count or 0) if doc else None  # type: ignore[arg-type]
         if effect.permanent is False:
-            if doc is not None:
-                self.scores.change(doc, delays=doc.get("delays", 0) + 1)
+            if found and doc:
+                self.scores.update(found[0], replace(doc, delays=doc.delays + 1))
             return
         scored = score_bounce(previous, effect.permanent, self.now.date())
         if scored is None:
             return
-        if doc is None:
-            doc = self.scores.add({"email": email, "first": self.stamp, "delays": 0})
-        self.scores.change(doc, score=scored.score, last=scored.last, count=scored.count)
+        self.scores.upsert("email", email, lambda old: replace(old or BounceRecord(email=email, first=self.stamp),
+                                                                score=scored.score, last=scored.last,
+                                                                count=scored.count))
         if crosses_threshold(scored):
-            self.suppress(email, "bounce", "all", env.message_id)
-
-    def suppress(self, email: str, reason: str, scope: str, source: str) -> None:
-        """registry.suppress's rules, inside this transaction (a nested one would be overwritten)."""
-        key = canonical_email(email)
-        new = Suppression(email=key, reason=reason, scope=scope, date=self.stamp, source=source)
-        old_doc = self.suppressions.get(key)
-        if old_doc is None:
-            action = "suppress"
-            self.suppressions.add(new.to_doc())
-        else:
-            old = Suppression.from_doc(old_doc)
-            action = "upgrade" if old.scope == "bulletin" and scope == "all" else "repeat"
-            if action == "upgrade":
-                self.suppressions.change(old_doc, **new.to_doc())
-        event = {"email": key, "action": action, "reason": reason, "scope": scope, "date": self.stamp, "source": source}
-        events = self.suppression_events
-        self._know(events.docs, str(events.next), event)        # registry's shape: no "id" field
-        events.next += 1
+            suppress_in(self.tx, email, "bounce", "all", env.message_id, self.stamp)
 
     def _activate(self, effect: Activate, key: str, env: MessageFacts) -> None:
-        person = self.pending.get(effect.email)
-        assert person is not None
-        self.pending.change(person, status="active", activated=self.stamp, via=effect.via)
-        self._know(self.known.pending, effect.email, ("active", person.get("dossier")))
-        request = next((d for d in reversed(list(self.outgoing.docs.values()))
-                        if d["kind"] == AnswerKind.CONFIRM_REQUEST and d["to"] == effect.email), None)
-        self.consents.add({"email": effect.email, "date": self.stamp, "message_id": env.message_id,
-                           "message_key": key, "via": effect.via,
-                           "request_message_id": request["message_id"] if request else "",
-                           "signup_message_id": person.get("message_id", ""),
-                           "wording": CONSENT_WORDING, "wording_version": wording_version(self.config)})
-        members = self._tables("members")
-        if not any(d.get("email", "").lower() == effect.email for d in members.values()):
-            group = person.get("group") if person.get("group") and self.directory.group(person["group"]) else ""
-            self._know(members, str(max((int(k) for k in members), default=0) + 1), {
-                "email": effect.email, "name": person.get("name") or "", "group": group})
+        found = self.pending.first("email", effect.email)
+        assert found is not None
+        person_id, person = found
+        self.pending.update(person_id, replace(person, status=PendingStatus.ACTIVE, activated=self.stamp,
+                                               via=effect.via))
+        self._know(self.known.pending, effect.email, ("active", person.dossier))
+        request = next((o for _, o in reversed(self.outgoing.find("to", effect.email))
+                        if o.kind == AnswerKind.CONFIRM_REQUEST), None)
+        self.consents.insert(Consent(
+            email=effect.email, date=self.stamp, message_id=env.message_id, message_key=key, via=effect.via,
+            request_message_id=request.message_id if request else "", signup_message_id=person.message_id or "",
+            wording=CONSENT_WORDING, wording_version=wording_version(self.config)))
+        members = self.tx.table(MEMBERS)
+        if not members.find("email", effect.email, str.lower):
+            group = person.group if person.group and self.directory.group(person.group) else ""
+            members.insert(Member(email=effect.email, name=person.name or "", group=group))
 
     def _answer(self, effect: SendAnswer, reading: Reading, env: MessageFacts, subject: str) -> None:
         values: dict[str, Any] = dict(effect.values)
@@ -266,35 +192,40 @@ class Ledger:
                           summary=summaries.report_summary(record, self.directory))
             link = self._last_report or ""
         elif effect.kind is AnswerKind.CONFIRM_REQUEST:
-            person = self.pending.get(effect.to) or {}
+            person = self._person(effect.to)
             reply_to = confirm_address(self.config, self.secret, effect.to)
-            values.update(name=person.get("name") or "", email=effect.to, wording=CONSENT_WORDING,
+            values.update(name=person.name or "", email=effect.to, wording=CONSENT_WORDING,
                           confirm_address=reply_to)
         elif effect.kind is AnswerKind.UNSUBSCRIBED:
             values.update(email=effect.to)
         elif effect.kind is AnswerKind.REFERENT_NOTICE:
-            person = self.pending.get(effect.about) or {}
-            confirmed = person.get("status") == "active"
+            person = self._person(effect.about)
+            confirmed = person.status == PendingStatus.ACTIVE
             values.update(confirmed=confirmed, email=effect.about, date=self.stamp[:10],
-                          name=person.get("name") if confirmed else reading.name,
-                          group=person.get("group") if confirmed else reading.group,
-                          dossier=person.get("dossier") if confirmed else reading.dossier)
+                          name=person.name if confirmed else reading.name,
+                          group=person.group if confirmed else reading.group,
+                          dossier=person.dossier if confirmed else reading.dossier)
         threaded = effect.threaded and bool(env.message_id)
-        doc = self.outgoing.add({
-            "kind": effect.kind.value, "to": effect.to, "message_id": new_message_id(self.config.team.domain),
-            "in_reply_to": env.message_id if threaded else "", "references": list(env.references) if threaded else [],
-            "reply_to": reply_to, "values": values, "link": link, "status": "pending", "created": self.stamp,
-            "sent": ""})
+        message_id = new_message_id(self.config.team.domain)
+        self.outgoing.insert(Outgoing(
+            kind=effect.kind.value, to=effect.to, message_id=message_id,
+            in_reply_to=env.message_id if threaded else "", references=list(env.references) if threaded else [],
+            reply_to=reply_to, values=values, link=link, status=OutgoingStatus.PENDING, created=self.stamp))
         if effect.kind is AnswerKind.REPORT_ACK:
-            self._know(self.known.ack_threads, doc["message_id"], link)
+            self._know(self.known.ack_threads, message_id, link)
         elif effect.kind is AnswerKind.CONFIRM_REQUEST:
-            self._know(self.known.confirm_threads, doc["message_id"], effect.to)
+            self._know(self.known.confirm_threads, message_id, effect.to)
         if effect.kind is not AnswerKind.REFERENT_NOTICE:
-            entry = self.acks.get(effect.to) or self.acks.add({"email": effect.to})
-            self.acks.change(entry, date=self.now.date().isoformat())
-            self._know(self.known.answered, effect.to, entry["date"])
+            today = self.now.date().isoformat()
+            entry = self.acks.upsert("email", effect.to, lambda old: replace(old or Ack(email=effect.to), date=today))
+            self._know(self.known.answered, effect.to, entry.date)
+
+    def _person(self, email: str) -> PendingPerson:
+        """The pending person with that address, or an empty one (the old code's `{}`)."""
+        found = self.pending.first("email", email)
+        return found[1] if found else PendingPerson()
 
     def _know(self, mapping: Any, key: str, value: Any) -> None:
         """Set a live view's entry (decide reads them) so that a failed message can take it back."""
-        self.undo.append(_restore(mapping, key))
+        self.tx.on_rollback(_restore(mapping, key))
         mapping[key] = value

@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from ..config import Config
 from ..models import Directory
-from ..registry import SUPPRESSIONS, load_directory
-from ..store import Store
+from ..registry import load_directory
+from ..schema import INBOUND, OUTGOING, PENDING_PEOPLE, SUBSCRIBERS, SUPPRESSIONS
+from ..store import Store, Transaction
 from ..tokens import BOUNCE, CONFIRM, UNSUBSCRIBE, TokenIndex, make_token
 from .understand.classify import Reading, ReadingContext, read_message
 from .decide import Decision, Disposition, MessageFacts, decide
@@ -109,11 +109,11 @@ class Reader:
             d = self.directory()
             self.tokens.add([m.email for m in d.members] + [g.email for g in d.groups]
                             + [x.referent_email for x in d.dossiers])
-        if self._changed(store.part_paths["subscribers"]):
-            self.tokens.add(d["email"] for d in snap.iter_docs("subscribers"))
+        if self._changed(store.path_of(SUBSCRIBERS.part)):
+            self.tokens.add(s.email for s in snap.table(SUBSCRIBERS))
         if self._changed(store.path):
-            self.tokens.add(d["email"] for d in snap.iter_docs(SUPPRESSIONS))
-            self.tokens.add(d["email"] for d in snap.iter_docs("pending_people"))
+            self.tokens.add(s.email for s in snap.table(SUPPRESSIONS))
+            self.tokens.add(p.email for p in snap.table(PENDING_PEOPLE))
         for path in sorted(self.config.state_dir.glob(AUDIENCE_GLOB)):
             if self._changed(path):
                 self.tokens.add(_audience_addresses(path))
@@ -128,8 +128,8 @@ class Reader:
 
     def context(self) -> ReadingContext:
         snap = self.store.snapshot()
-        pending = {make_token(self.tokens.secret, CONFIRM, d["email"]) for d in snap.iter_docs("pending_people")}
-        requests = {d["message_id"] for d in snap.iter_docs("outgoing") if d.get("kind") == "confirm_request"}
+        pending = {make_token(self.tokens.secret, CONFIRM, p.email) for p in snap.table(PENDING_PEOPLE)}
+        requests = {o.message_id for o in snap.table(OUTGOING) if o.kind == "confirm_request"}
         return ReadingContext(
             team_address=self.config.team.address,
             resolve_bounce_token=lambda token: self.tokens.address(token, BOUNCE),
@@ -170,8 +170,8 @@ class Processor:
         self.secret = store.secret(config.security.secret_env)
         self.reader = Reader(config, store, self.secret, self.clock)
 
-    def _ledger(self, tables: Callable[[str], dict[str, dict[str, Any]]], directory: Directory) -> Ledger:
-        return Ledger(tables, self.config, self.secret, directory, self.clock(), self.reader.unsubscribe_address)
+    def _ledger(self, tx: Transaction, directory: Directory) -> Ledger:
+        return Ledger(tx, self.config, self.secret, directory, self.clock(), self.reader.unsubscribe_address)
 
     def process_batch(self, raws: Sequence[bytes]) -> list[Outcome]:
         """Parse, classify, decide each message; record every message and its effects in ONE store
@@ -181,21 +181,21 @@ class Processor:
         if not raws:
             return []
         keys = [message_key(raw) for raw in raws]
-        done = {d["key"] for d in self.store.snapshot().iter_docs("inbound")}
+        seen = self.store.snapshot().table(INBOUND)          # the log, read from where we last stopped
         self.reader.refresh_tokens()
         directory, context = self.reader.directory(), self.reader.context()
-        items = [_Item(k) if k in done else self.reader.read(k, raw, context, directory) for k, raw in zip(keys, raws)]
+        items = [_Item(k) if seen.first("key", k) else self.reader.read(k, raw, context, directory) for k, raw in zip(keys, raws)]
         outcomes: list[Outcome] = []
         with self.store.transaction() as tx:
-            ledger = self._ledger(tx.raw, directory)
+            ledger = self._ledger(tx, directory)
             for item in items:
                 outcomes.append(self._one(ledger, item))
         return outcomes
 
     def _one(self, ledger: Ledger, item: _Item) -> Outcome:
-        recorded = ledger.inbound.get(item.key)
+        recorded = ledger.seen(item.key)
         if recorded is not None:
-            return Outcome(item.key, recorded["kind"], recorded["rule"], recorded["disposition"], recorded["folder"],
+            return Outcome(item.key, recorded.kind, recorded.rule, recorded.disposition, recorded.folder,
                            "already processed")
         if not item.error:
             assert item.reading is not None and item.facts is not None
@@ -230,10 +230,7 @@ def read_files(config: Config, store: Store, raws: Iterable[bytes]) -> Iterable[
     reader.refresh_tokens()
     directory, context = reader.directory(), reader.context()
 
-    def table(name: str) -> dict[str, dict[str, Any]]:
-        return store.cached(store.file_for(name)).get(name, {})     # read only: decide writes nothing
-
-    known = Ledger(table, config, reader.tokens.secret, directory, reader.clock(), reader.unsubscribe_address).known
+    known = Ledger(store.snapshot(), config, reader.tokens.secret, directory, reader.clock(), reader.unsubscribe_address).known
     for raw in raws:
         item = reader.read(message_key(raw), raw, context, directory)
         if item.error or item.reading is None or item.facts is None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..errors import MailerError
 from ..exporter import REPORT_COLUMNS
 from ..models import Directory, code_key
+from ..records import TriageStatus
+from ..schema import REPORTS, TRIAGE
 from ..store import Store
 from .summaries import action_line
 
@@ -18,30 +21,34 @@ class RecordNotFound(MailerError):
 
 
 def triage_items(store: Store, include_resolved: bool = False) -> list[dict[str, Any]]:
-    items = [d for d in store.snapshot().iter_docs("triage") if include_resolved or d.get("status") == "open"]
-    return sorted(items, key=lambda d: (d.get("status") != "open", d.get("date", ""), d.get("id", 0)))
+    items = [t for t in store.snapshot().table(TRIAGE) if include_resolved or t.status == TriageStatus.OPEN]
+    items.sort(key=lambda t: (t.status != TriageStatus.OPEN, t.date, t.id))
+    return [t.to_doc() for t in items]
 
 
 def triage_item(store: Store, item_id: int) -> dict[str, Any]:
-    found = next((d for d in store.snapshot().iter_docs("triage") if d.get("id") == item_id), None)
+    found = store.snapshot().table(TRIAGE).get(item_id)
     if found is None:
         raise RecordNotFound(f"no triage item {item_id} (see `mailer triage list --all`)")
-    return found
+    return found.to_doc()
 
 
 def resolve_triage(store: Store, item_id: int, note: str = "") -> dict[str, Any]:
     from ..registry import now_iso
 
     with store.transaction() as tx:
-        doc = tx.raw("triage").get(str(item_id))
-        if doc is None:
+        table = tx.table(TRIAGE)
+        item = table.get(item_id)
+        if item is None:
             raise RecordNotFound(f"no triage item {item_id} (see `mailer triage list --all`)")
-        doc.update(status="resolved", resolved=now_iso(), note=note or doc.get("note", ""))
-        return dict(doc)
+        item = replace(item, status=TriageStatus.RESOLVED, resolved=now_iso(), note=note or item.note)
+        table.update(item_id, item)
+        return item.to_doc()
 
 
 def report(store: Store, report_id: int) -> dict[str, Any] | None:
-    return next((d for d in store.snapshot().iter_docs("reports") if d.get("id") == report_id), None)
+    found = store.snapshot().table(REPORTS).get(report_id)
+    return found.to_doc() if found else None
 
 
 def reports(store: Store, dossier: str | None = None, group: str | None = None,
@@ -51,7 +58,7 @@ def reports(store: Store, dossier: str | None = None, group: str | None = None,
     With a `directory`, a ref or code that is neither known there nor in any report is an
     error: `--dossier DI-2025-41` listing nothing would read as "no report yet".
     """
-    docs = list(store.snapshot().iter_docs("reports"))
+    docs = [r.to_doc() for r in store.snapshot().table(REPORTS)]
     checks = (("dossier", dossier, "mailer dossiers list"), ("group", group, "mailer groups list"))
     for name, wanted, hint in checks:
         if wanted is None or directory is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -33,7 +34,8 @@ from filelock import FileLock, Timeout
 from ..config import Config
 from ..errors import MailerError, PermanentSendError
 from ..models import AnswerKind
-from ..registry import SUPPRESSIONS
+from ..records import OutgoingStatus
+from ..schema import OUTGOING, SUPPRESSIONS
 from ..store import Store
 from ..wording import template_folders
 from .send import Connect, SmtpTransport, Transport
@@ -110,11 +112,11 @@ class AnswerSender:
         marks = self._read_journal()
         if marks:
             with self.store.transaction() as tx:
-                outgoing = tx.raw("outgoing")
+                outgoing = tx.table(OUTGOING)
                 for doc_id, (status, stamp) in marks.items():
-                    doc = outgoing.get(doc_id)
-                    if doc is not None and doc.get("status") == "pending":
-                        doc.update(status=status, sent=stamp)
+                    answer = outgoing.get(int(doc_id)) if doc_id.isdigit() else None
+                    if answer is not None and answer.status == OutgoingStatus.PENDING:
+                        outgoing.update(int(doc_id), replace(answer, status=status, sent=stamp))
         if self.path.exists():
             os.truncate(self.path, 0)
 
@@ -132,10 +134,10 @@ class AnswerSender:
 
     def _send(self) -> int:
         snapshot = self.store.snapshot()
-        pending = [d for d in snapshot.iter_docs("outgoing") if d.get("status") == "pending"]
+        pending = [o.to_doc() for o in snapshot.table(OUTGOING) if o.status == OutgoingStatus.PENDING]
         if not pending:
             return 0
-        blocked = {d["email"]: d["reason"] for d in snapshot.iter_docs(SUPPRESSIONS)}
+        blocked = {s.email: s.reason for s in snapshot.table(SUPPRESSIONS)}
         transport = self.connect(self.config.smtp)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         sent = 0

@@ -18,7 +18,9 @@ from typing import Any
 
 from ..clock import french_date
 from ..config import Config
-from ..store import Query, Store
+from ..records import Notice
+from ..schema import NOTICES
+from ..store import Store
 from ..triage import french_reason
 from .send import Connect, SmtpTransport
 from .teammail import coordinator_notice, send_alone
@@ -37,8 +39,8 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def _last_sent(store: Store) -> datetime | None:
-    doc = store.snapshot().table("notices").get(Query().name == NOTICE)
-    return datetime.fromisoformat(doc["last"]) if doc else None   # type: ignore[index]
+    found = store.snapshot().table(NOTICES).first("name", NOTICE)
+    return datetime.fromisoformat(found[1].last) if found else None
 
 
 def build_digest(config: Config, items: Sequence[TriageItem], since: datetime | None,
@@ -81,6 +83,6 @@ def send_triage_digest(config: Config, store: Store, items: Sequence[TriageItem]
         return 0
     send_alone(config, build_digest(config, items, last, now), connect)
     with store.transaction() as tx:
-        tx.table("notices").upsert({"name": NOTICE, "last": now.isoformat(timespec="seconds"),
-                                    "items": len(items)}, Query().name == NOTICE)
+        notice = Notice(NOTICE, now.isoformat(timespec="seconds"), len(items))
+        tx.table(NOTICES).upsert("name", NOTICE, lambda old: notice)
     return len(items)

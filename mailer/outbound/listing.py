@@ -13,9 +13,9 @@ from pathlib import Path
 
 from ..errors import MailerError
 from ..models import CampaignState
+from ..schema import CAMPAIGNS
 from .campaigns import Campaign
-from .files import load_campaign
-from .files import read_attachments
+from .files import load_campaign, read_attachments
 from .identity import campaign_identity, differences
 from .journal import AUDIENCE, read_audience_head
 from .runner import CampaignService
@@ -28,7 +28,7 @@ CONFLICT = "conflict"
 def catalogue(service: CampaignService) -> list[CampaignStatus]:
     """All campaigns, most recently changed first."""
     state_dir = service.config.state_dir / "campaigns"
-    records = {d["name"]: d for d in service.store.snapshot().docs("campaigns") if d.get("name")}
+    records = {r.name: r.to_doc() for r in service.store.snapshot().table(CAMPAIGNS) if r.name}
     headers = {}
     for folder in sorted(state_dir.glob(f"*/{AUDIENCE}")):
         head = read_audience_head(folder.parent)

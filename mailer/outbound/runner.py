@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ from filelock import FileLock, Timeout
 from ..config import Config
 from ..models import CampaignState, Recipient
 from ..registry import iter_subscribers, load_directory
-from ..store import Query, Store, ensure_private_dir
+from ..records import CampaignRecord
+from ..schema import CAMPAIGNS
+from ..store import Store, ensure_private_dir
 from .campaigns import Campaign, audience_gaps, resolve_audience
 from .files import read_attachments, read_contacts, template_loader
 from .identity import campaign_identity, differences
@@ -70,13 +73,13 @@ class CampaignService:
 
     # -- summaries in TinyDB ---------------------------------------------------------------
     def record(self, name: str) -> dict[str, Any] | None:
-        table = self.store.snapshot().table("campaigns")
-        return table.get(Query().name == name)  # type: ignore[return-value]
+        found = self.store.snapshot().table(CAMPAIGNS).first("name", name)
+        return found[1].to_doc() if found else None
 
     def _save(self, name: str, **fields: Any) -> None:
         with self.store.transaction() as tx:
-            table = tx.table("campaigns")
-            table.upsert({"name": name, "updated": now(), **fields}, Query().name == name)
+            tx.table(CAMPAIGNS).upsert("name", name, lambda old: replace(old or CampaignRecord(name=name),
+                                                                         updated=now(), **fields))
 
     def status(self, campaign: Campaign) -> CampaignStatus:
         """Where the campaign named in `campaign` stands, and how the file differs from the frozen one."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..models import CampaignState
 from ..registry import suppression_map
+from ..schema import CAMPAIGNS
 from ..store import Store
 from .campaigns import Campaign
 
@@ -40,8 +41,8 @@ class SuppressionWatch:
             self.signature = signature
             self.blocked = {email: s.reason for email, s in suppression_map(snapshot).items()
                             if s.applies_to(self.campaign.kind)}
-            self.cancelled = any(d.get("name") == self.campaign.name and d.get("state") == CampaignState.CANCELLED
-                                 for d in snapshot.docs("campaigns"))
+            self.cancelled = any(r.state == CampaignState.CANCELLED
+                                 for _, r in snapshot.table(CAMPAIGNS).find("name", self.campaign.name))
 
     def reason(self, email: str) -> str | None:
         return self.blocked.get(email.lower())

@@ -1,0 +1,221 @@
+"""The inbox's and the campaigns' records: one dataclass per table (schema.py says where each lives).
+
+Every field has a default so that a doc written by an older version (fewer keys) still reads.
+`optional` fields are written only once set, so a new doc has exactly the keys today's code
+writes. Tables whose docs carry their own `id` (the inbox's) have an `id` field the store sets
+on insert. Kinds decided by the inbound wing (`outgoing.kind` is a `decide.AnswerKind`) stay
+plain strings here: the core does not import a wing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from .models import CampaignState, SuppressionReason, SuppressionScope, _Record, optional
+
+
+class TriageStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class PendingStatus(StrEnum):
+    PENDING = "pending"         # a double opt-in waits for the person's confirmation
+    ACTIVE = "active"
+
+
+class OutgoingStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    SKIPPED = "skipped"         # the address is suppressed (bounce, complaint, erased)
+    REFUSED = "refused"         # the server answered 5xx
+    ERROR = "error"             # the answer could not be built
+
+
+class SuppressionAction(StrEnum):
+    SUPPRESS = "suppress"
+    UPGRADE = "upgrade"         # a wider scope, or an erasure, replaced the record
+    REPEAT = "repeat"
+    UNSUPPRESS = "unsuppress"
+
+
+@dataclass(frozen=True)
+class Inbound(_Record):
+    """One message ever read (kept in the append-only inbound log, not the state file)."""
+
+    id: int = 0
+    key: str = ""               # sha256 of the message's bytes
+    message_id: str = ""
+    sender: str = ""
+    kind: str = ""
+    rule: str = ""
+    disposition: str = ""
+    folder: str = ""
+    received: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class InboundFailure(_Record):
+    id: int = 0
+    key: str = ""
+    count: int = 0
+    error: str = optional()     # the exception's class name, never its text
+    date: str = optional()
+
+
+@dataclass(frozen=True)
+class Report(_Record):
+    id: int = 0
+    date: str = ""
+    message_key: str = ""
+    message_id: str = ""
+    sender: str = ""
+    group: str | None = None
+    dossier: str | None = None
+    actions: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TriageItem(_Record):
+    id: int = 0
+    key: str = ""
+    message_id: str = ""
+    sender: str = ""
+    subject: str = ""
+    kind: str = ""
+    rule: str = ""
+    reason: str = ""
+    link: str = ""
+    date: str = ""
+    status: TriageStatus = TriageStatus.OPEN
+    note: str = ""
+    resolved: str = optional()
+
+
+@dataclass(frozen=True)
+class BounceRecord(_Record):
+    id: int = 0
+    email: str = ""
+    first: str = ""
+    delays: int = 0
+    score: float = optional(None)
+    last: str = optional()
+    count: int = optional(None)
+
+
+@dataclass(frozen=True)
+class PendingPerson(_Record):
+    id: int = 0
+    email: str = ""
+    name: str = ""
+    group: str | None = None
+    dossier: str | None = None
+    status: PendingStatus = PendingStatus.PENDING
+    requested: str = ""
+    message_id: str = ""
+    message_key: str = ""
+    activated: str = optional()
+    via: str = optional()
+
+
+@dataclass(frozen=True)
+class Consent(_Record):
+    id: int = 0
+    email: str = ""
+    date: str = ""
+    message_id: str = ""
+    message_key: str = ""
+    via: str = ""
+    request_message_id: str = ""
+    signup_message_id: str = ""
+    wording: str = ""
+    wording_version: str = ""
+
+
+@dataclass(frozen=True)
+class SignupRequest(_Record):
+    id: int = 0
+    email: str = ""
+    name: str = ""
+    group: str | None = None
+    dossier: str | None = None
+    date: str = ""
+    message_id: str = ""
+
+
+@dataclass(frozen=True)
+class Outgoing(_Record):
+    """An answer the inbox decided to send; outbound sends it and marks it."""
+
+    id: int = 0
+    kind: str = ""
+    to: str = ""
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: list[str] = field(default_factory=list)
+    reply_to: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+    link: str = ""
+    status: OutgoingStatus = OutgoingStatus.PENDING
+    created: str = ""
+    sent: str = ""
+
+
+@dataclass(frozen=True)
+class Ack(_Record):
+    """The last automatic answer to an address: at most one a day."""
+
+    id: int = 0
+    email: str = ""
+    date: str = optional()
+
+
+@dataclass(frozen=True)
+class SuppressionEvent(_Record):
+    email: str = ""
+    action: SuppressionAction = SuppressionAction.SUPPRESS
+    reason: SuppressionReason | str = ""
+    scope: SuppressionScope | str = ""
+    date: str = ""
+    source: str = optional(None)
+    by: str = optional(None)
+
+
+@dataclass(frozen=True)
+class CampaignRecord(_Record):
+    """A campaign's summary; per-recipient state is in its journals (outbound/journal.py)."""
+
+    name: str = ""
+    updated: str = optional(None)
+    state: CampaignState | str = optional(None)
+    kind: str = optional(None)
+    source: str = optional(None)
+    total: int | None = optional(None)
+    started: str | None = optional(None)
+    finished: str | None = optional(None)
+    cancelled: str | None = optional(None)
+    reason: str | None = optional(None)
+    sent: int | None = optional(None)
+    failed: int | None = optional(None)
+    suppressed: int | None = optional(None)
+    pending: int | None = optional(None)
+
+
+@dataclass(frozen=True)
+class Notice(_Record):
+    """When a periodic notice (the triage digest) was last sent."""
+
+    name: str = ""
+    last: str = ""
+    items: int = 0
+
+
+@dataclass(frozen=True)
+class LogMark(_Record):
+    """How far an append-only log is committed (see store.py: lines above it are ignored)."""
+
+    name: str = ""
+    committed: int = 0

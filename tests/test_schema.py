@@ -1,0 +1,131 @@
+"""The schema is the whole store: a real store holds no table and no address field it does not declare."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SmtpServer
+from inbound_fixtures import TEAM, Clock, dsn, import_corpus, mail
+from inbox_messages import machine_messages
+
+from mailer import registry, schema
+from mailer.config import Config, load_config
+from mailer.inbound import pipeline, queries
+from mailer.inbound.apply import confirm_address
+from mailer.inbound.pipeline import Processor
+from mailer.models import SuppressionReason, SuppressionScope
+from mailer.schema import Part, Personal
+from mailer.store import Store
+
+DATA = Path(__file__).parent / "data"
+ADDRESS = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[A-Za-z]{2,}$")
+
+
+def test_every_record_type_matches_its_declaration() -> None:
+    assert len(schema.BY_NAME) == len(schema.TABLES)
+    for spec in schema.TABLES:
+        names = {f.name for f in fields(spec.record)}  # type: ignore[arg-type]
+        assert set(spec.personal) <= names, (spec.name, set(spec.personal) - names)
+        assert spec.stored_id == ("id" in names), spec.name
+        assert all(isinstance(kind, Personal) for kind in spec.personal.values())
+        assert isinstance(spec.part, Part)
+        if spec.record.__module__ == "mailer.records":      # every field has a default: an older doc reads
+            default = spec.record()
+            assert spec.record.from_doc(default.to_doc()) == default
+
+
+def _values(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for inner in value.values():
+            yield from _values(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _values(inner)
+    else:
+        yield value
+
+
+def _tables(store: Store) -> Iterator[tuple[str, Part, list[dict[str, Any]]]]:
+    """Every table found in every file of the store, as written on disk."""
+    for part in (Part.STATE, Part.DIRECTORY, Part.SUBSCRIBERS):
+        path = store.path_of(part)
+        for name, docs in json.loads(path.read_text(encoding="utf-8")).items():
+            yield name, part, list(docs.values())
+    lines = store.path_of(Part.INBOUND_LOG).read_text(encoding="utf-8").splitlines()
+    yield "inbound", Part.INBOUND_LOG, [json.loads(line)[1] for line in lines]
+
+
+def _opt_in(processor: Processor, config: Config) -> None:
+    """A sign-up confirmed by a reply to its +c-TOKEN address: pending person, consent, new member."""
+    processor.process_batch([mail("nouvelle@example.com", "Bonjour,\n\nJe souhaiterais devenir bénévole et suivre "
+                                  "le dossier de Nadejda Kouznetsova.\n\nLouise Martin\n", name="Louise Martin",
+                                  subject="Proposition d'aide", message_id="<signup1@example.com>")])
+    processor.send_pending()
+    processor.clock.advance(1)  # type: ignore[attr-defined]
+    reply_to = confirm_address(config, processor.secret, "nouvelle@example.com")
+    processor.process_batch([mail("nouvelle@example.com", "Oui, je confirme.\n", to=reply_to,
+                                  subject="Re: Confirmez votre inscription", message_id="<yes@example.com>")])
+    processor.send_pending()
+
+
+def _fail_once(processor: Processor, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipeline, "read_message", broken)
+    processor.process_batch([mail("x@example.net", "?", message_id="<broken@example.net>")])
+    monkeypatch.undo()
+
+
+def _fill(tmp_path: Path, setup: Callable[..., tuple[Path, Path]], cli: Callable[..., Any],
+          monkeypatch: pytest.MonkeyPatch) -> Store:
+    """A store written by the real flows: imports, a campaign sent, the inbox, the CLI's commands."""
+    config_path, campaign = setup(5)
+    assert cli(config_path, "campaign", "send", str(campaign), "--yes").exit_code == 0
+    config = load_config(config_path)
+    store = Store(config.storage.path)
+    import_corpus(store, DATA / "fr-dev")
+    processor = Processor(config, store, clock=Clock())
+    processor.process_batch([p.read_bytes() for p in sorted((DATA / "fr-dev").glob("*.eml"))])
+    processor.process_batch(machine_messages())
+    processor.process_batch([dsn("abonne1@example.net", message_id=f"<d{n}@mx.example.net>") for n in range(4)])
+    processor.process_batch([mail("lectrice@example.net", "Bonjour, je voudrais recevoir la lettre. Lectrice",
+                                  subject="Inscription", message_id="<s1@example.net>", to=TEAM)])
+    processor.send_pending()
+    _opt_in(processor, config)
+    _fail_once(processor, monkeypatch)
+    registry.add_subscriber(store, "anne@example.org", "Anne")
+    registry.suppress(store, "bob@example.org", SuppressionReason.UNSUBSCRIBE, SuppressionScope.BULLETIN)
+    registry.unsuppress(store, "bob@example.org", "claire")
+    registry.erase(store, "anne@example.org", "claire")
+    for item in queries.triage_items(store)[:1]:
+        queries.resolve_triage(store, item["id"], "vu")
+    assert cli(config_path, "triage", "digest").exit_code in (0, 1)
+    return store
+
+
+def test_a_real_store_holds_only_declared_tables_and_address_fields(
+        tmp_path: Path, smtp_server: SmtpServer, setup: Callable[..., tuple[Path, Path]],
+        cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _fill(tmp_path, setup, cli, monkeypatch)
+    seen: set[str] = set()
+    for name, part, docs in _tables(store):
+        assert name in schema.BY_NAME, f"table {name!r} is not declared in mailer/schema.py"
+        spec = schema.BY_NAME[name]
+        assert spec.part is part, (name, part)
+        for doc in docs:
+            for key, value in doc.items():
+                if any(isinstance(v, str) and ADDRESS.match(v) for v in _values(value)):
+                    assert key in spec.personal, f"{name}.{key} holds addresses ({value!r}) but is not declared"
+        if docs:
+            seen.add(name)
+    # the flows above reached the tables that hold people's data
+    assert {"members", "subscribers", "suppressions", "suppression_events", "campaigns", "inbound", "reports",
+            "triage", "outgoing", "ack_log", "bounce_scores", "pending_people", "consents", "inbound_failures",
+            "notices", "_logs"} <= seen, seen
