@@ -20,6 +20,7 @@ from mailer.inbound import pipeline, queries
 from mailer.inbound.apply import confirm_address
 from mailer.inbound.pipeline import Processor
 from mailer.models import SuppressionReason, SuppressionScope
+from mailer.outbound.answers import AnswerSender
 from mailer.schema import Part, Personal
 from mailer.store import Store
 
@@ -66,12 +67,12 @@ def _opt_in(processor: Processor, config: Config) -> None:
     processor.process_batch([mail("nouvelle@example.com", "Bonjour,\n\nJe souhaiterais devenir bénévole et suivre "
                                   "le dossier de Nadejda Kouznetsova.\n\nLouise Martin\n", name="Louise Martin",
                                   subject="Proposition d'aide", message_id="<signup1@example.com>")])
-    processor.send_pending()
+    _send_answers(processor)
     processor.clock.advance(1)  # type: ignore[attr-defined]
     reply_to = confirm_address(config, processor.secret, "nouvelle@example.com")
     processor.process_batch([mail("nouvelle@example.com", "Oui, je confirme.\n", to=reply_to,
                                   subject="Re: Confirmez votre inscription", message_id="<yes@example.com>")])
-    processor.send_pending()
+    _send_answers(processor)
 
 
 def _fail_once(processor: Processor, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,6 +82,11 @@ def _fail_once(processor: Processor, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pipeline, "read_message", broken)
     processor.process_batch([mail("x@example.net", "?", message_id="<broken@example.net>")])
     monkeypatch.undo()
+
+
+def _send_answers(processor: Processor) -> None:
+    """What the service does after each batch: the outbound wing sends what the inbox left pending."""
+    AnswerSender(processor.config, processor.store, clock=processor.clock).send_pending()
 
 
 def _fill(tmp_path: Path, setup: Callable[..., tuple[Path, Path]], cli: Callable[..., Any],
@@ -97,7 +103,7 @@ def _fill(tmp_path: Path, setup: Callable[..., tuple[Path, Path]], cli: Callable
     processor.process_batch([dsn("abonne1@example.net", message_id=f"<d{n}@mx.example.net>") for n in range(4)])
     processor.process_batch([mail("lectrice@example.net", "Bonjour, je voudrais recevoir la lettre. Lectrice",
                                   subject="Inscription", message_id="<s1@example.net>", to=TEAM)])
-    processor.send_pending()
+    _send_answers(processor)
     _opt_in(processor, config)
     _fail_once(processor, monkeypatch)
     registry.add_subscriber(store, "anne@example.org", "Anne")
