@@ -16,7 +16,7 @@ import socket
 import time
 from pathlib import Path
 
-from .store import ensure_private_dir, fsync_dir
+from .privatefiles import ensure_private_dir, fsync_dir
 
 __all__ = ["MaildirWriter", "arrival_key", "message_names"]
 

@@ -1,8 +1,10 @@
-"""The store, guarded: JSON files in TinyDB's layout (`{table: {id: doc}}`), typed tables only.
+"""The TinyDB store, guarded: the only module that imports tinydb; typed tables only.
 
 Which table lives in which file, with which record type, is declared in schema.py; reads and
-writes go through `tables.Table` (one write style, one id allocator). No tinydb object is needed
-any more: the files keep TinyDB's layout so that older stores and JSON consumers read them.
+writes go through `tables.Table` (one write style, one id allocator). The files are TinyDB
+databases, read and written through `GuardedStorage`, a TinyDB storage: stock TinyDB opens them
+(`TinyDB(path, storage=GuardedStorage)`), but no caller sees a tinydb name. TinyDB's own tables
+are not used for the hot paths: its `update` converts the whole table on every call.
 
 - One writer at a time across processes: an exclusive file lock around each read-modify-write,
   the file re-read inside the lock (the service and the CLI run together).
@@ -21,72 +23,55 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from filelock import FileLock, Timeout
+from tinydb.storages import Storage
 
 from . import schema
 from .applog import AppendLog
 from .errors import StoreError
+from .privatefiles import ensure_private_dir, write_private_file
 from .records import LogMark
 from .schema import INBOUND, LOG_MARKS, Part, TableSpec
 from .tables import LogTable, Table
 
-__all__ = ["Snapshot", "Store", "Table", "Transaction", "ensure_private_dir", "write_private_file",
-           "write_private_lines"]
+__all__ = ["Snapshot", "Store", "Table", "Transaction"]
 
 R = TypeVar("R")
 
 LOCK_TIMEOUT_SECONDS = 60
 
 
-def ensure_private_dir(path: Path) -> Path:
-    """Create `path` and any missing parents as 0700; tighten `path` if it already exists."""
-    missing = []
-    for folder in (path, *path.parents):
-        if folder.exists():
-            break
-        missing.append(folder)
-    for folder in reversed(missing):
-        folder.mkdir(mode=0o700, exist_ok=True)
-    if path.stat().st_mode & 0o077:
-        os.chmod(path, 0o700)
-    return path
+class GuardedStorage(Storage):
+    """TinyDB's storage interface over one of our files: read whole, replaced atomically (0600,
+    fsynced), a clear error for a file that is not a TinyDB database."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
 
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    def read(self) -> dict[str, Any] | None:
+        try:
+            text = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot read the store: {exc}") from None
+        if not text.strip():
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise StoreError(f"{self.path}: the store is not valid JSON ({exc}); restore it from a backup") from None
+        if not isinstance(data, dict):
+            raise StoreError(f"{self.path}: the store is not a TinyDB file")
+        return data
 
-
-def write_private_file(path: Path, data: bytes) -> None:
-    """Replace `path` atomically with `data`, mode 0600, durable once this returns."""
-    write_private_lines(path, [data])
-
-
-def write_private_lines(path: Path, chunks: Iterable[bytes | str]) -> None:
-    """Replace `path` atomically with the chunks (str as UTF-8), streamed; mode 0600, fsynced."""
-    ensure_private_dir(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb", buffering=1 << 16) as handle:
-            for chunk in chunks:
-                handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
+    def write(self, data: dict[str, Any]) -> None:
+        write_private_file(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 class _File:
@@ -183,8 +168,7 @@ class Transaction:
             self.table(LOG_MARKS).upsert("name", INBOUND.name, lambda old: LogMark(INBOUND.name, committed + 1))
         for part, file in self._files.items():
             if file.dirty:
-                payload = json.dumps(file.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-                write_private_file(self._store.path_of(part), payload)
+                GuardedStorage(self._store.path_of(part)).write(file.data)
 
 
 class Snapshot:
@@ -239,21 +223,7 @@ class Store:
         return [self.path, *sorted(self.part_paths.values()), self.log.path]
 
     def load(self, path: Path) -> dict[str, Any]:
-        try:
-            text = path.read_bytes()
-        except FileNotFoundError:
-            return {}
-        except OSError as exc:
-            raise StoreError(f"{path}: cannot read the store: {exc}") from None
-        if not text.strip():
-            return {}
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise StoreError(f"{path}: the store is not valid JSON ({exc}); restore it from a backup") from None
-        if not isinstance(data, dict):
-            raise StoreError(f"{path}: the store is not a TinyDB file")
-        return data
+        return GuardedStorage(path).read() or {}
 
     @staticmethod
     def signature(path: Path) -> tuple[int, int, int] | None:

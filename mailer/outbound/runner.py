@@ -23,7 +23,8 @@ from ..models import CampaignState, Recipient
 from ..registry import iter_subscribers, load_directory
 from ..records import CampaignRecord
 from ..schema import CAMPAIGNS
-from ..store import Store, ensure_private_dir
+from ..privatefiles import ensure_private_dir
+from ..store import Store
 from .campaigns import Campaign, audience_gaps, resolve_audience
 from .files import read_attachments, read_contacts, template_loader
 from .identity import campaign_identity, differences

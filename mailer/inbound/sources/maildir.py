@@ -27,7 +27,7 @@ from pathlib import Path
 from ...config import InboxConfig
 from ...errors import ConfigError
 from ...maildirs import MaildirWriter, message_names
-from ...store import ensure_private_dir, fsync_dir
+from ...privatefiles import ensure_private_dir, fsync_dir
 from .source import Fetched, folder_name, pick
 
 __all__ = ["SETTLE_SECONDS", "MaildirSource"]
