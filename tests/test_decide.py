@@ -7,28 +7,12 @@ from datetime import date, timedelta
 import pytest
 
 from mailer.inbound.understand.classify import Kind, Reading
-from mailer.inbound.decide import (
-    BOUNCE_SCORE_THRESHOLD,
-    Activate,
-    AnswerKind,
-    BounceScore,
-    CreatePendingPerson,
-    Disposition,
-    MessageFacts,
-    Known,
-    RecordBounce,
-    RecordReport,
-    RecordSignupRequest,
-    SendAnswer,
-    Suppress,
-    ToTriage,
-    crosses_threshold,
-    decide,
-    score_bounce,
-    why_not_answer,
-)
+from mailer.inbound.decide import (BOUNCE_SCORE_THRESHOLD, BounceScore, Known, MessageFacts, crosses_threshold,
+                                   decide, score_bounce, why_not_answer)
+from mailer.inbound.effects import (Activate, CreatePendingPerson, Disposition, RecordBounce, RecordReport,
+                                    RecordSignupRequest, SendAnswer, Suppress, ToTriage)
 from mailer.inbound.understand.extract import Action, ActionType
-from mailer.models import Directory, Dossier, Group, Member
+from mailer.models import AnswerKind, Directory, Dossier, Group, Member
 
 TEAM = "protegeonslespersonnes@example.org"
 TODAY = date(2026, 3, 20)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ..config import Config
-from ..models import Directory, Member
+from ..models import AnswerKind, Directory, Member
 from ..records import (Ack, BounceRecord, Consent, Inbound, InboundFailure, Outgoing, OutgoingStatus,
                        PendingPerson, PendingStatus, Report, SignupRequest, TriageItem)
 from ..registry import canonical_email, suppress_in
@@ -26,24 +26,9 @@ from ..tokens import CONFIRM, make_token, new_message_id, sub_address
 from ..wording import CONSENT_WORDING, wording_version
 from . import summaries
 from .understand.classify import Reading
-from .decide import (
-    Activate,
-    AnswerKind,
-    BounceScore,
-    CreatePendingPerson,
-    Decision,
-    Effect,
-    MessageFacts,
-    Known,
-    RecordBounce,
-    RecordReport,
-    RecordSignupRequest,
-    SendAnswer,
-    Suppress,
-    ToTriage,
-    crosses_threshold,
-    score_bounce,
-)
+from .decide import BounceScore, Known, MessageFacts, crosses_threshold, score_bounce
+from .effects import (Activate, CreatePendingPerson, Decision, Effect, RecordBounce, RecordReport,
+                      RecordSignupRequest, SendAnswer, Suppress, ToTriage)
 
 
 def _restore(mapping: dict[Any, Any], key: Any) -> Callable[[], None]:

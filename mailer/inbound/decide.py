@@ -1,7 +1,8 @@
 """A reading + what we know -> what to do: a disposition and a list of effects.   [pure]
 
-Nothing here touches the store or the network: `process.py` builds `Known` from the store inside
-its transaction, calls `decide` for each message, applies the effects and records them. The rules
+Nothing here touches the store or the network: `pipeline.py` builds `Known` from the store inside
+its transaction, calls `decide` for each message, and `apply.py` carries out the effects
+(`effects.py`) and records them. The rules
 (issue 3), in one place so that "why did this happen?" has a short answer:
 
 - bounce: scored with decay (`score_bounce`, Mailman 3's defaults); a delay warning never suppresses.
@@ -25,14 +26,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 
 from ..models import AnswerKind, Directory
 from ..tokens import is_team_address
 from ..triage import NotAnswered, TriageReason, signup_unconfirmed
 from .understand.classify import Kind, Reading
-from .understand.extract import Action
 from .mime.parse import ParsedMessage
+from .effects import (Activate, CreatePendingPerson, Decision, Disposition, Effect, RecordBounce,
+                      RecordReport, RecordSignupRequest, SendAnswer, Suppress, ToTriage)
 
 # Mailman 3's defaults (bounce_score_threshold, bounce_info_stale_after) and Mailman's weights:
 # a hard bounce scores 1.0, a soft one 0.5; a member is scored at most once a day.
@@ -40,83 +41,6 @@ BOUNCE_SCORE_THRESHOLD = 5.0
 BOUNCE_INFO_STALE_AFTER = timedelta(days=7)
 HARD_BOUNCE_SCORE = 1.0
 SOFT_BOUNCE_SCORE = 0.5
-
-
-class Disposition(StrEnum):
-    APPLY = "apply"
-    TRIAGE = "triage"
-    IGNORE = "ignore"
-
-
-# ----------------------------------------------------------------------------------- effects
-
-@dataclass(frozen=True)
-class RecordBounce:
-    email: str
-    permanent: bool | None
-
-
-@dataclass(frozen=True)
-class Suppress:
-    email: str
-    reason: str          # SuppressionReason value
-    scope: str = "all"
-
-
-@dataclass(frozen=True)
-class RecordReport:
-    sender: str
-    group: str | None
-    dossier: str | None
-    actions: tuple[Action, ...]
-
-
-@dataclass(frozen=True)
-class CreatePendingPerson:
-    email: str
-    name: str | None
-    group: str | None
-    dossier: str | None
-
-
-@dataclass(frozen=True)
-class Activate:
-    email: str           # a pending person who proved they own the address
-    via: str             # "token" | "thread"
-
-
-@dataclass(frozen=True)
-class RecordSignupRequest:
-    email: str
-    name: str | None
-    group: str | None
-    dossier: str | None
-
-
-@dataclass(frozen=True)
-class SendAnswer:
-    kind: AnswerKind
-    to: str
-    threaded: bool = True                 # In-Reply-To/References the incoming message
-    about: str = ""                       # the person a référent notice is about
-    values: Mapping[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ToTriage:
-    reason: str          # a TriageReason, signup_unconfirmed(...), or the rule name of mail no rule read
-    link: str = ""       # e.g. "report:12": what a human should look at with it
-
-
-Effect = RecordBounce | Suppress | RecordReport | CreatePendingPerson | Activate | RecordSignupRequest | \
-    SendAnswer | ToTriage
-
-
-@dataclass(frozen=True)
-class Decision:
-    disposition: Disposition
-    effects: tuple[Effect, ...] = ()
-    note: str = ""       # one line for the log: why
 
 
 # ------------------------------------------------------------------------------- the inputs

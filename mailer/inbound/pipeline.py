@@ -29,7 +29,8 @@ from ..schema import INBOUND, OUTGOING, PENDING_PEOPLE, SUBSCRIBERS, SUPPRESSION
 from ..store import Store, Transaction
 from ..tokens import BOUNCE, CONFIRM, UNSUBSCRIBE, TokenIndex, make_token
 from .understand.classify import Reading, ReadingContext, read_message
-from .decide import Decision, Disposition, MessageFacts, decide
+from .decide import MessageFacts, decide
+from .effects import Decision, Disposition
 from .apply import Ledger
 from .mime.parse import MessageTooComplex, parse_message
 

@@ -1,0 +1,90 @@
+"""What decide returns: a disposition and effects, as data, for `apply.py` to carry out.   [pure]
+
+Each effect is one fact to record or one thing to do; `apply.Ledger` applies them in the store's
+transaction, and the inbound record keeps their names, so "what did this message do?" has an
+answer without re-reading it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ..models import AnswerKind
+from .understand.extract import Action
+
+
+class Disposition(StrEnum):
+    APPLY = "apply"
+    TRIAGE = "triage"
+    IGNORE = "ignore"
+
+
+@dataclass(frozen=True)
+class RecordBounce:
+    email: str
+    permanent: bool | None
+
+
+@dataclass(frozen=True)
+class Suppress:
+    email: str
+    reason: str          # SuppressionReason value
+    scope: str = "all"
+
+
+@dataclass(frozen=True)
+class RecordReport:
+    sender: str
+    group: str | None
+    dossier: str | None
+    actions: tuple[Action, ...]
+
+
+@dataclass(frozen=True)
+class CreatePendingPerson:
+    email: str
+    name: str | None
+    group: str | None
+    dossier: str | None
+
+
+@dataclass(frozen=True)
+class Activate:
+    email: str           # a pending person who proved they own the address
+    via: str             # "token" | "thread"
+
+
+@dataclass(frozen=True)
+class RecordSignupRequest:
+    email: str
+    name: str | None
+    group: str | None
+    dossier: str | None
+
+
+@dataclass(frozen=True)
+class SendAnswer:
+    kind: AnswerKind
+    to: str
+    threaded: bool = True                 # In-Reply-To/References the incoming message
+    about: str = ""                       # the person a référent notice is about
+    values: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ToTriage:
+    reason: str          # a TriageReason, signup_unconfirmed(...), or the rule name of mail no rule read
+    link: str = ""       # e.g. "report:12": what a human should look at with it
+
+
+Effect = RecordBounce | Suppress | RecordReport | CreatePendingPerson | Activate | RecordSignupRequest | \
+    SendAnswer | ToTriage
+
+
+@dataclass(frozen=True)
+class Decision:
+    disposition: Disposition
+    effects: tuple[Effect, ...] = ()
+    note: str = ""       # one line for the log: why
