@@ -13,12 +13,13 @@ from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 
-from . import importer, schema
+from .sheets import importer
+from .store import schema
 from .clock import now_iso
-from .columns import exported
-from .importer import ImportKind, Problem
+from .sheets.columns import exported
+from .sheets.importer import ImportKind, Problem
 from .models import Dossier, Group, Member, Subscriber, SubscriberStatus, code_key
-from .schema import SUPPRESSIONS
+from .store.schema import SUPPRESSIONS
 from .store import Store
 
 

@@ -1,6 +1,6 @@
 """The team's vocabulary as enums and frozen dataclasses.   [pure]
 
-Records are stored as plain dicts (schema.py says which table holds which); these classes are
+Records are stored as plain dicts (store/schema.py says which table holds which); these classes are
 the typed view the rest of the code works with (`from_doc` / `to_doc`). The inbox's and the
 campaigns' records are in `records`.
 """

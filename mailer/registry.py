@@ -17,15 +17,15 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from . import importer
+from .sheets import importer
 from .bulk import (UPSERTS, ImportReport, UpsertResult, import_file, upsert_dossiers,  # noqa: F401  (re-exported)
                    upsert_groups, upsert_members, upsert_subscribers)
 from .errors import MailerError
-from .importer import RowError
+from .sheets.importer import RowError
 from .models import (Directory, Dossier, Group, Member, Subscriber, SubscriberStatus, Suppression,
                      SuppressionReason, SuppressionScope, code_key)
-from .records import SuppressionAction, SuppressionEvent
-from .schema import DOSSIERS, GROUPS, MEMBERS, SUBSCRIBERS, SUPPRESSION_EVENTS, SUPPRESSIONS
+from .store.records import SuppressionAction, SuppressionEvent
+from .store.schema import DOSSIERS, GROUPS, MEMBERS, SUBSCRIBERS, SUPPRESSION_EVENTS, SUPPRESSIONS
 from .store import Snapshot, Store, Transaction
 
 

@@ -162,7 +162,7 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
     A lost server, a refused login or a store error is logged and retried with a growing
     pause (capped at 5 minutes); the service itself never dies of a server restart.
     """
-    from .devsmtp import CaptureServer
+    from .capture.devsmtp import CaptureServer
     store = Store(config.storage.path)
     processor = (processor_factory or Processor)(config, store)
     answers = answers_factory(config, store)

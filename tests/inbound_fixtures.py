@@ -12,7 +12,7 @@ import pytest
 from conftest import SmtpServer, write_config
 
 from mailer.config import Config, load_config
-from mailer.importer import ImportKind
+from mailer.sheets.importer import ImportKind
 from mailer.inbound.pipeline import Processor
 from mailer.outbound.answers import AnswerSender
 from mailer.registry import import_file

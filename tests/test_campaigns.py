@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mailer.errors import AudienceError, CampaignError
-from mailer.importer import ImportKind, read_file
+from mailer.sheets.importer import ImportKind, read_file
 from mailer.models import Directory, Dossier, Group, Member, Recipient, Subscriber
 from mailer.outbound.campaigns import parse_campaign, resolve_audience
 from mailer.outbound.files import check_attachments, load_campaign

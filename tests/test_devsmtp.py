@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from mailer.config import Config, load_config
-from mailer.devsmtp import MAX_MESSAGE_BYTES, CaptureError, CaptureServer
+from mailer.capture.devsmtp import MAX_MESSAGE_BYTES, CaptureError, CaptureServer
 from mailer.tokens import is_team_address
 from mailer.errors import ConfigError
 
@@ -165,10 +165,10 @@ def test_oversized_message_refused(capture: CaptureServer) -> None:
 
 
 def test_one_log_line_per_message_without_body(capture: CaptureServer, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="mailer.devsmtp")
+    caplog.set_level(logging.INFO, logger="mailer.capture.devsmtp")
     _send(capture, _message(body="secret-body-words\n"), "lyon@example.net", [TEAM, "a@example.com"])
 
-    lines = [r.getMessage() for r in caplog.records if r.name == "mailer.devsmtp" and "from <" in r.getMessage()]
+    lines = [r.getMessage() for r in caplog.records if r.name == "mailer.capture.devsmtp" and "from <" in r.getMessage()]
     assert len(lines) == 1
     assert "lyon@example.net" in lines[0] and "recipients=2" in lines[0] and "size=" in lines[0]
     assert "secret-body-words" not in caplog.text
@@ -297,8 +297,8 @@ def test_settings_the_capture_server_would_defeat_are_refused(tmp_path: Path, cl
 
 def test_names_sort_in_arrival_order(tmp_path: Path) -> None:
     """Many deliveries within one second: the numeric time in the name keeps their order."""
-    from mailer.devsmtp import MaildirWriter
-    from mailer.maildirs import message_names
+    from mailer.capture.devsmtp import MaildirWriter
+    from mailer.capture.maildirs import message_names
 
     writer = MaildirWriter(tmp_path / "box")
     paths = [writer.deliver(f"Subject: {n}\n\n".encode()) for n in range(50)]

@@ -207,7 +207,7 @@ def test_reports_filters_fold_case_and_refuse_unknown_refs(reported: Inbox, cli:
 
 def test_every_action_type_has_its_french_name() -> None:
     from mailer.inbound.understand.actions import ActionType
-    from mailer.labels import ACTIONS
+    from mailer.sheets.labels import ACTIONS
 
     assert set(ACTIONS.entries) == {a.value for a in ActionType}
     assert [ACTIONS.label(a, "fr") for a in ("petition", "letter_authorities", "letter_support", "advocacy",

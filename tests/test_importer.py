@@ -13,9 +13,9 @@ import pytest
 
 from zoneinfo import ZoneInfo
 
-from mailer.columns import COLUMNS, header_key
+from mailer.sheets.columns import COLUMNS, header_key
 from mailer.errors import ImportFileError
-from mailer.importer import CONTACTS, ImportKind, normalize_email, parse_text, read_file, RowError
+from mailer.sheets.importer import CONTACTS, ImportKind, normalize_email, parse_text, read_file, RowError
 from mailer.models import Dossier, Group, Member, Subscriber
 
 FR_DEV = Path(__file__).parent / "data" / "fr-dev"

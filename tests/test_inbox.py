@@ -15,7 +15,7 @@ import pytest
 import trustme
 
 from mailer.config import InboxConfig
-from mailer.devsmtp import MaildirWriter
+from mailer.capture.devsmtp import MaildirWriter
 from mailer.errors import ConfigError
 from mailer.inbound.sources import source as source_module
 from mailer.inbound.sources.imap import ImapSource, MaildirSource, SourceError, SourceSecurityError

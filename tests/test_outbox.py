@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from mailer.config import load_config
-from mailer.devsmtp import CaptureServer
+from mailer.capture.devsmtp import CaptureServer
 
 from conftest import free_port, write_config
 

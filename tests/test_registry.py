@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mailer import registry
-from mailer.importer import ImportKind
+from mailer.sheets.importer import ImportKind
 from mailer.models import Member, SuppressionReason, SuppressionScope
 from mailer.store import Store
 

@@ -14,14 +14,15 @@ from conftest import SmtpServer
 from inbound_fixtures import TEAM, Clock, dsn, import_corpus, mail
 from inbox_messages import machine_messages
 
-from mailer import registry, schema
+from mailer import registry
+from mailer.store import schema
 from mailer.config import Config, load_config
 from mailer.inbound import pipeline, queries
 from mailer.inbound.apply import confirm_address
 from mailer.inbound.pipeline import Processor
 from mailer.models import SuppressionReason, SuppressionScope
 from mailer.outbound.answers import AnswerSender
-from mailer.schema import Part, Personal
+from mailer.store.schema import Part, Personal
 from mailer.store import Store
 
 DATA = Path(__file__).parent / "data"
@@ -36,7 +37,7 @@ def test_every_record_type_matches_its_declaration() -> None:
         assert spec.stored_id == ("id" in names), spec.name
         assert all(isinstance(kind, Personal) for kind in spec.personal.values())
         assert isinstance(spec.part, Part)
-        if spec.record.__module__ == "mailer.records":      # every field has a default: an older doc reads
+        if spec.record.__module__ == "mailer.store.records":      # every field has a default: an older doc reads
             default = spec.record()
             assert spec.record.from_doc(default.to_doc()) == default
 
@@ -122,7 +123,7 @@ def test_a_real_store_holds_only_declared_tables_and_address_fields(
     store = _fill(tmp_path, setup, cli, monkeypatch)
     seen: set[str] = set()
     for name, part, docs in _tables(store):
-        assert name in schema.BY_NAME, f"table {name!r} is not declared in mailer/schema.py"
+        assert name in schema.BY_NAME, f"table {name!r} is not declared in mailer/store/schema.py"
         spec = schema.BY_NAME[name]
         assert spec.part is part, (name, part)
         for doc in docs:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from mailer.config import load_config
-from mailer.devsmtp import MaildirWriter
+from mailer.capture.devsmtp import MaildirWriter
 from mailer.inbound import pipeline
 from mailer.inbound.sources.imap import ImapSource, MaildirSource, open_source
 from mailer.inbound.sources.maildir import SETTLE_SECONDS
@@ -251,7 +251,7 @@ def test_serve_command_receives_mail_and_stops_on_sigterm(tmp_path: Path, smtp_s
 def test_next_steps_say_when_captured_team_mail_is_not_read(tmp_path: Path) -> None:
     """embedded = true with an IMAP inbox: team mail captured locally would wait forever unread."""
     from mailer.cli.service import next_steps
-    from mailer.devsmtp import CaptureServer
+    from mailer.capture.devsmtp import CaptureServer
 
     config = load_config(write_config(tmp_path, smtp_port=free_port(),
                                       extra='[inbox]\nsource = "imap"\nhost = "imap.example.org"\n'))

@@ -8,15 +8,16 @@ from pathlib import Path
 import pytest
 from inbound_fixtures import Inbox, fr_dev, inbox_fixture  # noqa: F401  (fixture)
 
-from mailer import registry, store as store_module
-from mailer.applog import AppendLog
+from mailer import registry
+from mailer.store import database as store_module
+from mailer.store.applog import AppendLog
 from mailer.errors import StoreError
 from mailer.inbound import queries
 from mailer.models import Member, SuppressionReason
-from mailer.records import Inbound
-from mailer.schema import INBOUND, MEMBERS, Part
+from mailer.store.records import Inbound
+from mailer.store.schema import INBOUND, MEMBERS, Part
 from mailer.store import Store
-from mailer.tables import LogTable
+from mailer.store.tables import LogTable
 
 OLD_INBOUND = {"1": {"id": 1, "key": "a" * 64, "message_id": "<x@example.net>", "sender": "x@example.net",
                      "kind": "report", "rule": "report", "disposition": "apply", "folder": "processed",

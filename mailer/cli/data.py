@@ -19,7 +19,7 @@ from rich.text import Text
 
 from .. import registry
 from ..clock import for_people
-from ..importer import ImportKind
+from ..sheets.importer import ImportKind
 from ..models import Suppression
 from . import App, handle_errors, main, pass_app
 

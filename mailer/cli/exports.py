@@ -14,10 +14,11 @@ from typing import Any, TypeVar
 import click
 from click.core import ParameterSource
 
-from .. import exporter, registry
+from .. import registry
+from ..sheets import exporter
 from ..errors import MailerError
-from ..labels import LABEL_SETS
-from ..spreadsheet import parse_delimiter, to_bytes
+from ..sheets.labels import LABEL_SETS
+from ..sheets.spreadsheet import parse_delimiter, to_bytes
 from . import App, handle_errors, pass_app
 from .data import dossiers_group, groups_group, members_group, subscribers_group
 

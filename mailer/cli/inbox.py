@@ -11,12 +11,13 @@ from typing import Any
 
 import click
 
-from .. import exporter, registry
+from .. import registry
+from ..sheets import exporter
 from ..clock import for_people
 from ..inbound import queries
 from ..inbound.pipeline import read_files
 from . import App, handle_errors, main, pass_app
-from ..spreadsheet import to_bytes
+from ..sheets.spreadsheet import to_bytes
 from .data import _show, json_option
 from .exports import refuse_sheet_options, sheet_options, write_sheet
 

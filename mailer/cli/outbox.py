@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .. import outbox as captured_mail
+from ..capture import outbox as captured_mail
 from . import App, handle_errors, main, pass_app
 
 

@@ -16,7 +16,7 @@ from types import FrameType
 import click
 
 from ..config import Config
-from ..devsmtp import CaptureServer
+from ..capture.devsmtp import CaptureServer
 from . import App, handle_errors, main, pass_app
 
 CHECKOUT = Path(__file__).resolve().parents[2]       # the repository, for an editable install

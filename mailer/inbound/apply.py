@@ -1,6 +1,6 @@
 """The inbox's tables inside one store transaction: what decide needs to know, and its effects applied.
 
-The tables, their files and their fields are declared in schema.py (no message bodies anywhere:
+The tables, their files and their fields are declared in store/schema.py (no message bodies anywhere:
 the mailbox folders keep the messages themselves). Indexes are built once per batch, and `known`
 is a live view: the second message of a batch sees what the first one did (a second bounce the
 same day, an answer already sent today). Each message's effects are applied under a savepoint of
@@ -16,10 +16,10 @@ from typing import Any
 
 from ..config import Config
 from ..models import AnswerKind, Directory, Member
-from ..records import (Ack, BounceRecord, Consent, Inbound, InboundFailure, Outgoing, OutgoingStatus,
+from ..store.records import (Ack, BounceRecord, Consent, Inbound, InboundFailure, Outgoing, OutgoingStatus,
                        PendingPerson, PendingStatus, Report, SignupRequest, TriageItem)
 from ..registry import canonical_email, suppress_in
-from ..schema import (ACK_LOG, BOUNCE_SCORES, CONSENTS, INBOUND, INBOUND_FAILURES, MEMBERS, OUTGOING,
+from ..store.schema import (ACK_LOG, BOUNCE_SCORES, CONSENTS, INBOUND, INBOUND_FAILURES, MEMBERS, OUTGOING,
                       PENDING_PEOPLE, REPORTS, SIGNUP_REQUESTS, TRIAGE)
 from ..store import Snapshot, Transaction
 from ..tokens import CONFIRM, make_token, new_message_id, sub_address

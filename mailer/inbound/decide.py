@@ -69,7 +69,7 @@ class MessageFacts:
 
 @dataclass(frozen=True)
 class Known:
-    """What the store knows, as decide needs it. Mappings may be live views that `process` updates
+    """What the store knows, as decide needs it. Mappings may be live views that `apply` updates
     as it applies a batch, so the second message of a batch sees the first one's effects."""
 
     team_address: str

@@ -25,7 +25,7 @@ from pathlib import Path
 from ..config import Config
 from ..models import Directory
 from ..registry import load_directory
-from ..schema import INBOUND, OUTGOING, PENDING_PEOPLE, SUBSCRIBERS, SUPPRESSIONS
+from ..store.schema import INBOUND, OUTGOING, PENDING_PEOPLE, SUBSCRIBERS, SUPPRESSIONS
 from ..store import Store, Transaction
 from ..tokens import BOUNCE, CONFIRM, UNSUBSCRIBE, TokenIndex, make_token
 from .understand.classify import Reading, ReadingContext, read_message

@@ -6,10 +6,10 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import MailerError
-from ..exporter import REPORT_COLUMNS
+from ..sheets.exporter import REPORT_COLUMNS
 from ..models import Directory, code_key
-from ..records import TriageStatus
-from ..schema import REPORTS, TRIAGE
+from ..store.records import TriageStatus
+from ..store.schema import REPORTS, TRIAGE
 from ..store import Store
 from .summaries import action_line
 

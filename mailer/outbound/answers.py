@@ -34,8 +34,8 @@ from filelock import FileLock, Timeout
 from ..config import Config
 from ..errors import MailerError, PermanentSendError
 from ..models import AnswerKind
-from ..records import OutgoingStatus
-from ..schema import OUTGOING, SUPPRESSIONS
+from ..store.records import OutgoingStatus
+from ..store.schema import OUTGOING, SUPPRESSIONS
 from ..store import Store
 from ..wording import template_folders
 from .send import Connect, SmtpTransport, Transport

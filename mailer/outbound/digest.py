@@ -18,8 +18,8 @@ from typing import Any
 
 from ..clock import french_date
 from ..config import Config
-from ..records import Notice
-from ..schema import NOTICES
+from ..store.records import Notice
+from ..store.schema import NOTICES
 from ..store import Store
 from ..triage import french_reason
 from .send import Connect, SmtpTransport

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import jinja2
 
-from ..columns import CONTACTS
+from ..sheets.columns import CONTACTS
 from ..config import Config, read_toml
 from ..errors import AudienceError, CampaignError, ImportFileError
-from ..importer import read_file
+from ..sheets.importer import read_file
 from ..models import Recipient, RecipientKind
 from .campaigns import Campaign, csv_paths, parse_campaign
 from .mime import Attachment

@@ -43,7 +43,7 @@ from typing import Any
 
 from ..errors import CampaignError
 from ..models import Recipient
-from ..privatefiles import ensure_private_dir, fsync_dir, write_private_lines
+from ..store.privatefiles import ensure_private_dir, fsync_dir, write_private_lines
 
 SYNC_EVERY = 50
 SYNC_SECONDS = 1.0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import MailerError
 from ..models import CampaignState
-from ..schema import CAMPAIGNS
+from ..store.schema import CAMPAIGNS
 from .campaigns import Campaign
 from .files import load_campaign, read_attachments
 from .identity import campaign_identity, differences

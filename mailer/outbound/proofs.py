@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CampaignError, MailerError
-from ..importer import RowError, normalize_email
+from ..sheets.importer import RowError, normalize_email
 from ..models import Recipient, RecipientKind
 from ..registry import suppression_map
 from .campaigns import Campaign

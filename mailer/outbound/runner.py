@@ -21,9 +21,9 @@ from filelock import FileLock, Timeout
 from ..config import Config
 from ..models import CampaignState, Recipient
 from ..registry import iter_subscribers, load_directory
-from ..records import CampaignRecord
-from ..schema import CAMPAIGNS
-from ..privatefiles import ensure_private_dir
+from ..store.records import CampaignRecord
+from ..store.schema import CAMPAIGNS
+from ..store.privatefiles import ensure_private_dir
 from ..store import Store
 from .campaigns import Campaign, audience_gaps, resolve_audience
 from .files import read_attachments, read_contacts, template_loader

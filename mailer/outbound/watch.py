@@ -8,7 +8,7 @@ from typing import Any
 
 from ..models import CampaignState
 from ..registry import suppression_map
-from ..schema import CAMPAIGNS
+from ..store.schema import CAMPAIGNS
 from ..store import Store
 from .campaigns import Campaign
 

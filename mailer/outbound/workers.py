@@ -15,7 +15,7 @@ from array import array
 from typing import Any
 
 from ..config import Config
-from ..privatefiles import write_private_file
+from ..store.privatefiles import write_private_file
 from .campaigns import Campaign
 from .dispatch import COUNTERS, Shared, Worker, WorkerJob
 from .journal import campaign_folder

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from ...config import InboxConfig
 from ...errors import ConfigError
-from ...maildirs import MaildirWriter, message_names
-from ...privatefiles import ensure_private_dir, fsync_dir
+from ...capture.maildirs import MaildirWriter, message_names
+from ...store.privatefiles import ensure_private_dir, fsync_dir
 from .source import Fetched, folder_name, pick
 
 __all__ = ["SETTLE_SECONDS", "MaildirSource"]

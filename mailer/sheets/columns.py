@@ -17,7 +17,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .errors import ImportFileError
+from ..errors import ImportFileError
 
 
 class ImportKind(StrEnum):

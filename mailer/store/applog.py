@@ -21,7 +21,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .errors import StoreError
+from ..errors import StoreError
 
 Docs = dict[str, dict[str, Any]]
 

@@ -7,7 +7,7 @@ real flows and fails on any table or address-holding field not declared below.
 Files (`Part`): the hot state file (suppressions, campaign summaries, the inbox's tables) is small
 and rewritten often; the directory and the subscribers are bulky and rarely written, so they
 have files of their own under the same lock; the messages ever read grow without end, so they
-go to an append-only log (store.py) instead of being rewritten with the state on every batch.
+go to an append-only log (applog.py) instead of being rewritten with the state on every batch.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from .models import Dossier, Group, Member, Subscriber, Suppression
+from ..models import Dossier, Group, Member, Subscriber, Suppression
 from .records import (Ack, BounceRecord, CampaignRecord, Consent, Inbound, InboundFailure, LogMark, Notice,
                       Outgoing, PendingPerson, Report, SignupRequest, SuppressionEvent, TriageItem)
 
@@ -93,4 +93,4 @@ def spec(name: str) -> TableSpec[Any]:
     try:
         return BY_NAME[name]
     except KeyError:
-        raise KeyError(f"table {name!r} is not declared in mailer/schema.py") from None
+        raise KeyError(f"table {name!r} is not declared in mailer/store/schema.py") from None

@@ -16,7 +16,7 @@ import socket
 import time
 from pathlib import Path
 
-from .privatefiles import ensure_private_dir, fsync_dir
+from ..store.privatefiles import ensure_private_dir, fsync_dir
 
 __all__ = ["MaildirWriter", "arrival_key", "message_names"]
 

@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, tzinfo
 from typing import Any
 
-from . import clock
+from .. import clock
 from .columns import CONTACTS, exported, title
 from .labels import ACTIONS, DOSSIER_STATUSES, GROUP_KINDS, SUBSCRIBER_STATUSES, Vocabulary
-from .models import Dossier, Group, Member, Subscriber
+from ..models import Dossier, Group, Member, Subscriber
 
 Record = Group | Dossier | Member | Subscriber
 Table = tuple[list[str], list[list[str]]]

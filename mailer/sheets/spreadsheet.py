@@ -18,7 +18,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from .errors import ImportFileError
+from ..errors import ImportFileError
 
 DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {";": ";", ",": ",", "tab": "\t", "\t": "\t", "\\t": "\t"}

@@ -1,6 +1,6 @@
 """A typed table over one `{doc_id: doc}` dict: the one write style and the one id allocator.
 
-Used by store.py inside a transaction (writable) and in snapshots (read-only). Indexes are built
+Used by database.py inside a transaction (writable) and in snapshots (read-only). Indexes are built
 once per transaction on first `find` and kept up to date by the writes, and the next id is
 computed once then incremented: 50k inserts or upserts stay linear. Keys a record type does not
 declare (written by another version) are kept when a doc is rewritten, never dropped.
@@ -12,7 +12,7 @@ from collections import ChainMap
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
-from .errors import StoreError
+from ..errors import StoreError
 from .schema import TableSpec
 
 R = TypeVar("R")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from .models import CampaignState, SuppressionReason, SuppressionScope, _Record, optional
+from ..models import CampaignState, SuppressionReason, SuppressionScope, _Record, optional
 
 
 class TriageStatus(StrEnum):
@@ -215,7 +215,7 @@ class Notice(_Record):
 
 @dataclass(frozen=True)
 class LogMark(_Record):
-    """How far an append-only log is committed (see store.py: lines above it are ignored)."""
+    """How far an append-only log is committed (see applog.py: lines above it are ignored)."""
 
     name: str = ""
     committed: int = 0

@@ -33,7 +33,7 @@ from tinydb.storages import Storage
 
 from . import schema
 from .applog import AppendLog
-from .errors import StoreError
+from ..errors import StoreError
 from .privatefiles import ensure_private_dir, write_private_file
 from .records import LogMark
 from .schema import INBOUND, LOG_MARKS, Part, TableSpec

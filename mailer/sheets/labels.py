@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .columns import header_key
-from .models import DossierStatus, GroupKind, SubscriberStatus
+from ..models import DossierStatus, GroupKind, SubscriberStatus
 
 LABEL_SETS = ("en", "fr")
 

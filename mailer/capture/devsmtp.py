@@ -23,10 +23,10 @@ from types import TracebackType
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from .config import Config, is_loopback_host
-from .errors import ConfigError, MailerError
+from ..config import Config, is_loopback_host
+from ..errors import ConfigError, MailerError
 from .maildirs import MaildirWriter
-from .tokens import is_team_address
+from ..tokens import is_team_address
 
 __all__ = [
     "MAX_MESSAGE_BYTES",

@@ -24,9 +24,9 @@ from email.parser import BytesParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .clock import for_people
-from .errors import MailerError
-from .htmltext import text_version
+from ..clock import for_people
+from ..errors import MailerError
+from ..htmltext import text_version
 from .maildirs import arrival_key, message_names
 
 __all__ = ["Captured", "OutboxError", "captured", "export", "headers_of", "pick", "read_bytes", "readable", "to_eml"]

@@ -22,9 +22,9 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from .columns import COLUMNS, CONTACTS, ImportKind, header_key, match_header
-from .errors import ImportFileError
+from ..errors import ImportFileError
 from .labels import DOSSIER_STATUSES, GROUP_KINDS, SUBSCRIBER_STATUSES, Vocabulary
-from .models import Dossier, Group, Member, Subscriber, code_key
+from ..models import Dossier, Group, Member, Subscriber, code_key
 from .spreadsheet import decode, read_rows
 
 Record = Group | Dossier | Member | Subscriber
