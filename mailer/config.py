@@ -65,6 +65,14 @@ def _host(value: str) -> str:
     return value
 
 
+def _listen(value: str) -> str:
+    """`host:port` for the web endpoint; a bracketed IPv6 host (`[::1]:8080`) is fine."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 1 <= int(port) <= 65535 or not _host(host.strip("[]")):
+        raise ValueError("host:port, such as 127.0.0.1:8080")
+    return value
+
+
 ADDRESS = rule(check=_address, what="an e-mail address")
 HOST = rule(check=_host, what="a host name or IP address")
 ENV = rule(pattern="[A-Za-z_][A-Za-z0-9_]*", what="an environment variable name (without $)")
@@ -79,6 +87,8 @@ class TeamConfig:
     coordinators: tuple[str, ...] = field(default=(), metadata=ADDRESS)   # notices and digests
     timezone: str = field(default="Europe/Paris",      # times shown to people; JSON keeps ISO 8601
                           metadata=rule(check=_zone, what="a time zone name such as Europe/Paris"))
+    # the association's postal identity, in every mailing's footer (bulk-sender rules)
+    postal_address: str = field(default="", metadata=rule(empty=True))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -128,6 +138,8 @@ class SmtpConfig:
 @dataclass(frozen=True)
 class WebConfig:
     base_url: str = field(default="", metadata=rule(empty=True, check=_https, what="an https:// address"))
+    # the one-click unsubscribe endpoint `mailer serve` runs when base_url is set (behind a proxy)
+    listen: str = field(default="127.0.0.1:8080", metadata=rule(check=_listen, what="host:port"))
 
 
 @dataclass(frozen=True)

@@ -190,3 +190,37 @@ def test_an_expression_that_reaches_nobody_says_so(tmp_path: Path, audience: str
                           dossiers=(*DIRECTORY.dossiers, Dossier("DI-2025-099", "P", "Iran", "active", "", ["J007"])))
     with pytest.raises(AudienceError, match=f"{audience!r} reaches nobody \\(.*{why}"):
         resolve(campaign(tmp_path, ["groups", audience]), directory, SUBSCRIBERS)
+
+
+
+@pytest.mark.parametrize("attachment, rule", [
+    ("../var/secret.key", "inside the storage folder"),
+    ("../../outside.pdf", "outside the folder of the configuration file"),
+])
+def test_attachments_stay_in_the_project_and_out_of_the_storage(tmp_path: Path, cli, seeded, attachment: str,
+                                                                rule: str) -> None:
+    """`attachments = ["../var/secret.key"]` was attached without a word (issue 8): preview, test
+    and send all refuse it, naming the file and the rule."""
+    from conftest import write_config
+
+    project = tmp_path / "project"
+    (project / "var").mkdir(parents=True)
+    (project / "var" / "secret.key").write_bytes(b"k" * 32)
+    (tmp_path / "outside.pdf").write_bytes(b"%PDF")
+    (project / "campaigns").mkdir()
+    (project / "campaigns" / "modele.pdf").write_bytes(b"%PDF modele")
+    config = write_config(project)
+    seeded(config)
+    path = project / "campaigns" / "c.toml"
+    text = ('name = "alerte"\nkind = "alert"\nsubject = "s"\ntemplate = "action_alert"\n'
+            'audience = "dossier:DI-2025-014"\ndossier = "DI-2025-014"\nattachments = [{}]\n'
+            '[vars]\ndeadline = "2026-12-15"\n')
+    path.write_text(text.format('"modele.pdf"'), encoding="utf-8")
+    ok = cli(config, "campaign", "preview", str(path), "--out", str(tmp_path / "preview"))
+    assert ok.exit_code == 0, ok.output
+    assert b"modele.pdf" in (tmp_path / "preview" / "alerte.eml").read_bytes()
+    path.write_text(text.format(f'"{attachment}"'), encoding="utf-8")
+    result = cli(config, "campaign", "preview", str(path), "--out", str(tmp_path / "preview2"))
+    assert result.exit_code != 0
+    assert f"attachments: {Path(attachment).name}" in result.output and rule in result.output
+    assert not (tmp_path / "preview2" / "alerte.eml").exists()

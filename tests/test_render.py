@@ -202,3 +202,17 @@ def test_attachments_make_a_mixed_message(renderer: Callable[..., CampaignRender
     assert attachment.get_filename() == "lettre-modele.pdf"
     assert attachment.get_content() == b"%PDF-1.4 lettre type\n"
     assert "Bonjour Marie" in message.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize("where", ["subject", "alert.html", "alert.txt"])
+def test_campaign_templates_run_in_the_sandbox(renderer: Callable[..., CampaignRenderer], templates: Path,
+                                               where: str) -> None:
+    """Campaign files are code a coordinator writes: Python's internals stay out of reach (issue 8)."""
+    probe = "{{ ''.__class__.__mro__[1].__subclasses__() }}"
+    if where == "subject":
+        make = lambda: renderer(subject=probe)      # noqa: E731
+    else:
+        (templates / where).write_text(f"Bonjour,\n{probe}\n", encoding="utf-8")
+        make = renderer
+    with pytest.raises(TemplateError, match=r"unsafe.*sandbox"):
+        make().build(MARIE)

@@ -64,3 +64,23 @@ def read_csv_audience(path: Path) -> list[Recipient]:
 
 def read_attachments(campaign: Campaign) -> list[Attachment]:
     return [Attachment(path.name, path.read_bytes()) for path in campaign.attachments]
+
+
+def campaign_attachments(config: Config, campaign: Campaign) -> list[Attachment]:
+    """The attachments a message carries, read only from where a campaign's files may come.
+
+    A campaign file is code a coordinator writes (issue 8): a path such as `../var/secret.key`
+    would mail the token key, or someone's data, to the whole audience. So an attachment must
+    lie inside the configuration file's folder (the project) and outside the storage folder.
+    """
+    project, storage = config.source.parent.resolve(), config.state_dir.resolve()
+    for file in campaign.attachments:
+        path = file.resolve()
+        if not path.is_relative_to(project):
+            raise CampaignError(f"{campaign.source}: attachments: {file.name}: {path} is outside the folder of "
+                                f"the configuration file ({project}); attachments must be inside it")
+        if path.is_relative_to(storage):
+            raise CampaignError(f"{campaign.source}: attachments: {file.name}: {path} is inside the storage "
+                                f"folder ({storage}), which holds the token key and personal data; "
+                                "attachments never come from there")
+    return read_attachments(campaign)

@@ -19,6 +19,8 @@ from typing import Any
 
 import css_inline
 import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
 from ..config import Config
@@ -92,10 +94,12 @@ class CampaignRenderer:
         self.secret = secret
         self.options = options
         self.templates = config.campaigns.templates
-        self.env = jinja2.Environment(loader=templates,
-                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                                      autoescape=jinja2.select_autoescape(["html", "htm"], default=False))
-        self.subject_env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+        # Campaign files and templates are code a coordinator writes (issue 8): Jinja's sandbox
+        # keeps Python's internals (`''.__class__.__mro__`, `__globals__`...) out of their reach.
+        self.env = SandboxedEnvironment(loader=templates,
+                                        undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                                        autoescape=jinja2.select_autoescape(["html", "htm"], default=False))
+        self.subject_env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
         self.dossier = self._dossier_view()
         self._variants: dict[tuple[Any, ...], Variant] = {}
         self.per_recipient = False          # set when a template uses values beyond printing them
@@ -144,6 +148,9 @@ class CampaignRenderer:
             raise TemplateError(f"{exc.filename or exc.name or '<subject>'}:{exc.lineno}: {exc.message}") from None
         except jinja2.TemplateNotFound as exc:
             raise TemplateError(f"{self.templates}/{exc.name}: template not found") from None
+        except SecurityError as exc:
+            raise TemplateError(f"{_template_location(exc) or self.campaign.source}: {exc} (campaign templates "
+                                "run in Jinja's sandbox: no attribute starting with _)") from None
         except jinja2.TemplateError as exc:
             raise TemplateError(f"{_template_location(exc) or self.campaign.source}: {exc}") from None
         except ValueError as exc:           # css_inline's parse errors

@@ -26,7 +26,7 @@ from ..store.schema import CAMPAIGNS
 from ..store.privatefiles import ensure_private_dir
 from ..store import Store
 from .campaigns import Campaign, audience_gaps, resolve_audience
-from .files import read_attachments, read_contacts, template_loader
+from .files import campaign_attachments, read_attachments, read_contacts, template_loader
 from .identity import campaign_identity, differences
 from .journal import FrozenAudience, JournalState, campaign_folder, read_audience, read_audience_head, read_journals
 from .render import CampaignRenderer, RenderOptions
@@ -70,7 +70,8 @@ class CampaignService:
         # path resolve to no address, so a proof-reader clicking them changes nothing.
         secret = secrets.token_bytes(32) if test else self.store.secret(self.config.security.secret_env)
         return CampaignRenderer(self.config, campaign, load_directory(self.store.snapshot()), secret,
-                                render_options(frozen, test), template_loader(self.config), read_attachments(campaign))
+                                render_options(frozen, test), template_loader(self.config),
+                                campaign_attachments(self.config, campaign))
 
     # -- summaries in TinyDB ---------------------------------------------------------------
     def record(self, name: str) -> dict[str, Any] | None:
