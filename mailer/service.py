@@ -157,11 +157,13 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
           source_factory: Callable[[Config], Source] = open_source,
           processor_factory: Callable[[Config, Store], ProcessorLike] | None = None,
           answers_factory: Callable[[Config, Store], AnswersLike] = AnswerSender) -> Summary:
-    """Run until `stop` is set: the capture server (when `[smtp] embedded`), then poll, wait, poll.
+    """Run until `stop` is set: the capture server (when `[smtp] embedded`) and the unsubscribe
+    endpoint (when `[web] base_url`), then poll, wait, poll.
 
     A lost server, a refused login or a store error is logged and retried with a growing
     pause (capped at 5 minutes); the service itself never dies of a server restart.
     """
+    from .app.web import WebEndpoint
     from .capture.devsmtp import CaptureServer
     store = Store(config.storage.path)
     processor = (processor_factory or Processor)(config, store)
@@ -172,7 +174,10 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
     failures = 0
     log.info("service started: inbox %s, every %ss%s", config.inbox.source, config.inbox.poll_seconds,
              " (IDLE)" if config.inbox.idle and config.inbox.source == "imap" else "")
+    web: WebEndpoint | None = None
     try:
+        if config.web.base_url:     # List-Unsubscribe advertises BASE_URL/u/TOKEN: the service answers it
+            web = WebEndpoint(config, store).start()
         while not stop.is_set():
             try:
                 if source is None:
@@ -200,5 +205,7 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
             source.close()
         if capture is not None:
             capture.stop()
+        if web is not None:
+            web.stop()
         log.info("service stopped")
     return total
