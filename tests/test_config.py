@@ -118,6 +118,9 @@ def test_a_key_above_every_section_or_a_section_that_is_not_a_table(tmp_path: Pa
     ('[smtp]\noutbox = "var/in"\n[inbox]\nmaildir = "var/in"\n', "smtp.outbox: must differ from inbox.maildir"),
     ('[web]\nbase_url = "https://"\n', "web.base_url: expected an https:// address or an empty string"),
     ('[web]\nbase_url = "https://example.org/?x=1"\n', "web.base_url: expected an https:// address"),
+    ('[web]\nlisten = "8080"\n', 'web.listen: expected host:port, found the string "8080"'),
+    ('[web]\nlisten = "127.0.0.1:80800"\n', "web.listen: expected host:port"),
+    ('[web]\nlisten = "http://127.0.0.1:8080"\n', "web.listen: expected host:port"),
 ])
 def test_a_wrong_value_says_what_was_expected_and_what_was_found(tmp_path: Path, extra: str, message: str) -> None:
     assert refused(tmp_path, MINIMAL + extra).startswith(message.format(folder=tmp_path))
@@ -150,3 +153,11 @@ def test_accepted_values_are_normalised_once(tmp_path: Path) -> None:
     assert config.web.base_url == "https://exemple.fr/listes"
     assert config.smtp.retry_seconds == (1.0, 2.5) and config.smtp.is_loopback
     assert str(config.team.tz) == "UTC"
+
+
+def test_web_listen_and_postal_address(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(MINIMAL.replace("[team]\n", '[team]\npostal_address = "12 rue de la Paix, 75002 Paris"\n')
+                    + '[web]\nlisten = "[::1]:8081"\n', encoding="utf-8")
+    config = load_config(path)
+    assert (config.web.listen, config.team.postal_address) == ("[::1]:8081", "12 rue de la Paix, 75002 Paris")

@@ -57,6 +57,9 @@ def preview(app: App, file: Path, out_dir: Path, who: str | None) -> None:
     eml, html, recipient = proofs.preview(service, campaign, out_dir, who)
     click.echo(f"rendered for {recipient.email} ({recipient.kind}):\n  {eml}\n  {html}")
     _gaps(service, campaign)
+    if not app.config.team.postal_address:      # Gmail/Yahoo's bulk-sender rules want it in the footer
+        click.echo(f"warning: team.postal_address is empty: set the association's postal address in "
+                   f"{app.config.source} before sending; mailings carry it in their footer", err=True)
 
 
 def _gaps(service: CampaignService, campaign: Campaign) -> None:

@@ -171,7 +171,8 @@ def poll(app: App, once: bool) -> None:
 @pass_app
 @handle_errors
 def serve_command(app: App) -> None:
-    """Run the service: the capture server when [smtp] embedded, and the inbox poller.
+    """Run the service: the capture server when [smtp] embedded, the inbox poller, and the
+    one-click unsubscribe endpoint on [web] listen when [web] base_url is set.
 
     Polls every [inbox] poll_seconds (or waits with IMAP IDLE when idle = true), reconnects
     after server restarts, logs one line per message (never a password nor a body) and stops
