@@ -157,3 +157,4 @@ def test_no_endpoint_without_base_url(tmp_path: Path, seeded: Callable[[Path], N
     finally:
         stop.set()
         thread.join(30)
+

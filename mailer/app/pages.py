@@ -61,3 +61,10 @@ incomplètement : essayez le lien en bas de l'un de nos messages, ou répondez �
 écrivant « désinscription ».</p>
 """)
     return _page(team, "Page introuvable", body)
+
+
+def unavailable_page(team: str) -> str:
+    body = Markup("""<p>Votre désinscription n'a pas pu être enregistrée pour le moment. Réessayez dans
+quelques minutes avec le même lien : nous ne vous écrirons plus dès qu'elle le sera.</p>
+""")
+    return _page(team, "Service momentanément indisponible", body)

@@ -32,13 +32,14 @@ from ..models import SuppressionReason
 from ..registry import suppress
 from ..store import Store
 from ..tokens import UNSUBSCRIBE
-from .pages import confirm_page, done_page, not_found_page
+from .pages import confirm_page, done_page, not_found_page, unavailable_page
 
 __all__ = ["SOURCE", "UnsubscribeApp", "WebEndpoint", "WebError"]
 
 log = logging.getLogger(__name__)
 
 SOURCE = "one-click (web)"           # the suppression's source: how the person left
+MAX_BODY = 64 << 10                  # a one-click POST carries "List-Unsubscribe=One-Click"
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex",
            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"}
 
@@ -73,7 +74,11 @@ class UnsubscribeApp:
         address, scope = found
         if request.method != "POST":
             return self._page(confirm_page(self.config.team.name, scope))
-        suppress(self.store, address, SuppressionReason.UNSUBSCRIBE, scope, SOURCE)
+        try:
+            suppress(self.store, address, SuppressionReason.UNSUBSCRIBE, scope, SOURCE)
+        except (MailerError, OSError) as exc:     # a full disk: say so, and let the person retry
+            log.error("web: one-click unsubscribe not recorded: %s", exc)
+            return self._page(unavailable_page(self.config.team.name), 503, {"Retry-After": "300"})
         log.info("web: one-click unsubscribe recorded (scope %s)", scope)   # never the address nor the token
         return self._page(done_page(self.config.team.name, scope))
 
@@ -110,7 +115,8 @@ class WebEndpoint:
     def start(self) -> WebEndpoint:
         try:
             self._server = create_server(self.app, map=self._map, host=self.host, port=self.port, threads=2,
-                                         ident="mailer", clear_untrusted_proxy_headers=True)
+                                         ident="mailer", clear_untrusted_proxy_headers=True,
+                                         max_request_body_size=MAX_BODY)
         except OSError as exc:
             raise WebError(self._start_error(exc)) from None
         self._thread = threading.Thread(target=self._run, name="mailer-web", daemon=True)
