@@ -144,7 +144,7 @@ class Reader:
         try:
             parsed = parse_message(raw)
             item.reading = read_message(parsed, directory, context)
-            item.facts = MessageFacts.of(parsed, self.clock())
+            item.facts = MessageFacts.of(parsed, self.clock(), self.config.inbox.authserv_id)
             item.subject = parsed.subject or ""
         except MessageTooComplex as exc:
             item.error, item.too_complex = f"too complex: {exc}", True
