@@ -138,6 +138,14 @@ def test_stop_from_a_spoofable_from_is_answered_with_a_one_click_confirmation(in
     assert again.disposition == "apply" and suppressed(inbox) == {MEMBER: "unsubscribe"}
 
 
+def test_a_stranger_confirms_through_the_address_we_gave_them(inbox: Inbox) -> None:
+    processor = inbox.processor()
+    processor.process_batch([stop("inconnu@example.com")])
+    [answer] = inbox.docs("outgoing")
+    processor.process_batch([mail("inconnu@example.com", "oui\n", to=answer["reply_to"], message_id="<y@x>")])
+    assert suppressed(inbox) == {"inconnu@example.com": "unsubscribe"}
+
+
 def test_stop_answering_our_mailing_to_that_address_is_applied(inbox: Inbox) -> None:
     ours = campaign_id(inbox, MEMBER)
     [outcome] = inbox.processor().process_batch([stop(extra=f"In-Reply-To: {ours}\nReferences: {ours}\n")])
