@@ -162,6 +162,7 @@ class InboxConfig:
     failed_folder: str = "Erreurs"
     poll_seconds: float = field(default=60.0, metadata=rule(above=0))
     idle: bool = False
+    authserv_id: str = field(default="", metadata=rule(empty=True))   # "": no Authentication-Results trusted
 
     def password(self) -> str:
         return os.environ.get(self.password_env, "")

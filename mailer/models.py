@@ -80,6 +80,7 @@ class AnswerKind(StrEnum):
     REPORT_ACK = "report_ack"              # "voici ce que nous avons compris"
     CONFIRM_REQUEST = "confirm_request"    # double opt-in
     UNSUBSCRIBED = "unsubscribed"          # "c'est fait"
+    UNSUBSCRIBE_CONFIRM = "unsubscribe_confirm"   # one click to leave, for a sender we cannot verify
     REFERENT_NOTICE = "referent_notice"    # to a référent or the coordinators: not an auto-reply
 
 

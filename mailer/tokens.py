@@ -5,7 +5,10 @@ bound to one address, and short enough for a local part (RFC 5321 caps it at 64 
 Deterministic, so no table is needed to issue one; the inbound side rebuilds the reverse map
 from the addresses it knows.
 
-Message-IDs are the other identifier we mint: random, from `secrets` (see `new_message_id`).
+Message-IDs are the other identifier we mint: random, from `secrets` (see `new_message_id`), or,
+for a campaign's copies, an HMAC of (campaign, index, recipient) under the same secret
+(`campaign_message_id`): the same on a resend, unguessable from outside, and recognised by
+`sent_campaign_to` without storing one ID per recipient.
 """
 
 from __future__ import annotations
@@ -38,6 +41,30 @@ def new_message_id(domain: str) -> str:
     if not domain or any(c in domain for c in "<>@ \t\r\n"):
         raise ValueError(f"not a domain for a Message-ID: {domain!r}")
     return f"<{secrets.token_hex(16)}@{domain}>"
+
+
+MESSAGE_ID = "m"
+_CAMPAIGN_ID_HEX = 24     # 96 bits
+
+
+def _campaign_mark(secret: bytes, label: str, address: str) -> str:
+    message = f"{MESSAGE_ID}\0{label}\0{address.strip().lower()}".encode("utf-8")
+    return hmac.digest(secret, message, "sha256").hex()[:_CAMPAIGN_ID_HEX]
+
+
+def campaign_message_id(secret: bytes, domain: str, label: str, address: str) -> str:
+    """`<c.LABEL.MARK@domain>`: MARK is an HMAC of LABEL (campaign, index, salt) and the recipient,
+    so a returned copy or a reply proves it names mail we sent to that very address."""
+    return f"<c.{label}.{_campaign_mark(secret, label, address)}@{domain}>"
+
+
+def sent_campaign_to(secret: bytes, message_id: str, address: str) -> bool:
+    """Whether `message_id` is a campaign copy we minted for `address` (see `campaign_message_id`)."""
+    local = message_id.strip().strip("<>").rpartition("@")[0]
+    if not local.startswith("c."):
+        return False
+    label, _, mark = local[2:].rpartition(".")
+    return bool(label) and hmac.compare_digest(mark.lower(), _campaign_mark(secret, label, address))
 
 
 def unsubscribe_purpose(scope: SuppressionScope | str) -> str:

@@ -18,8 +18,12 @@ class TriageReason(StrEnum):
 
     BOUNCE_NO_RECIPIENT = "bounce naming no recipient"
     COMPLAINT_NO_RECIPIENT = "complaint naming no recipient"
+    BOUNCE_NOT_PROVEN = "bounce not proven to be about mail we sent (no token or Message-ID of ours): nothing done"
+    COMPLAINT_NOT_PROVEN = ("complaint not proven to be about mail we sent (no token or Message-ID of ours): "
+                            "nothing done")
     UNVERIFIABLE_CONFIRMATION = "confirmation we cannot verify (no token, no thread)"
     UNSUBSCRIBE_NO_ADDRESS = "unsubscribe without an address"
+    UNSUBSCRIBE_UNPROVEN = "unsubscribe from a sender we cannot verify nor answer: nothing done"
     UNSUBSCRIBE_UNKNOWN_TOKEN = ("unsubscribe token we did not issue to any known address "
                                  "(a test message's link?): nothing done")
     SIGNUP_ALREADY_CONFIRMED = "sign-up from a volunteer already confirmed"
@@ -52,9 +56,15 @@ def signup_unconfirmed(why: NotAnswered) -> str:
 FRENCH: dict[str, str] = {   # keyed by TriageReason: a test checks every one is here
     TriageReason.BOUNCE_NO_RECIPIENT: "avis de non-remise qui ne nomme aucun destinataire",
     TriageReason.COMPLAINT_NO_RECIPIENT: "plainte pour spam qui ne nomme aucun destinataire",
+    TriageReason.BOUNCE_NOT_PROVEN:
+        "avis de non-remise qui ne prouve pas porter sur un envoi de notre part : rien n'a été fait",
+    TriageReason.COMPLAINT_NOT_PROVEN:
+        "plainte pour spam qui ne prouve pas porter sur un envoi de notre part : rien n'a été fait",
     TriageReason.UNVERIFIABLE_CONFIRMATION:
         "confirmation d'inscription invérifiable (ni jeton, ni réponse à notre demande)",
     TriageReason.UNSUBSCRIBE_NO_ADDRESS: "désinscription sans adresse reconnaissable",
+    TriageReason.UNSUBSCRIBE_UNPROVEN:
+        "désinscription d'un expéditeur que nous ne pouvons ni vérifier ni interroger : rien n'a été fait",
     TriageReason.SIGNUP_ALREADY_CONFIRMED: "inscription d'un ou d'une bénévole déjà confirmé·e",
     TriageReason.REPORT_UNKNOWN_SENDER: "compte rendu d'un expéditeur inconnu : non enregistré",
     TriageReason.UNSUBSCRIBE_UNKNOWN_TOKEN:

@@ -84,8 +84,10 @@ def mail(sender: str, body: str, subject: str = "Bonjour", to: str = TEAM, extra
 
 
 def dsn(recipient: str, status: str = "5.1.1", action: str = "failed", to: str = TEAM,
-        message_id: str = "<dsn1@mx.example.net>") -> bytes:
-    """An RFC 3464 delivery-status notification, as Postfix writes them."""
+        message_id: str = "<dsn1@mx.example.net>", returned: str = "") -> bytes:
+    """An RFC 3464 delivery-status notification, as Postfix writes them; `returned`: the headers of
+    the returned message (a text/rfc822-headers part), e.g. its Message-ID."""
+    returned_part = f"--B\nContent-Type: text/rfc822-headers\n\n{returned}\n\n" if returned else ""
     return (f"From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\nTo: {to}\n"
             f"Subject: Undelivered Mail Returned to Sender\nDate: Fri, 20 Mar 2026 08:00:00 +0100\n"
             f"Message-ID: {message_id}\nAuto-Submitted: auto-replied\nMIME-Version: 1.0\n"
@@ -94,7 +96,7 @@ def dsn(recipient: str, status: str = "5.1.1", action: str = "failed", to: str =
             f"delivered.\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
             f"Final-Recipient: rfc822; {recipient}\nAction: {action}\nStatus: {status}\n"
             f"Diagnostic-Code: smtp; {'550 5.1.1 User unknown' if status.startswith('5') else '450 4.2.0 try later'}\n"
-            f"\n--B--\n").encode("ascii")
+            f"\n{returned_part}--B--\n").encode("ascii")
 
 
 ProcessorFactory = Callable[[], Processor]

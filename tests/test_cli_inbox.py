@@ -40,7 +40,7 @@ def test_parse_bounce_fields_and_readable_lines(inbox: Inbox, cli) -> None:  # t
     bounce = DATA / "inbound" / "delay-warning-postfix.eml"
     row = json.loads(cli(inbox.config_path, "parse", "--json", str(bounce)).output)
     assert row["kind"] == "bounce" and row["permanent"] is False and row["recipients"]
-    assert row["disposition"] == "apply"
+    assert row["disposition"] == "triage"      # issue 8: no token or Message-ID of ours: not proven
     text = cli(inbox.config_path, "parse", str(DATA / "fr-dev" / "001.eml"), str(bounce)).output.splitlines()
     assert text[0].startswith("001.eml: unsubscribe from r.dufour@example.net (unsubscribe.text) -> apply")
     assert "permanent=false" in text[1]

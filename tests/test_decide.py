@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -72,8 +73,8 @@ def test_five_daily_permanent_bounces_cross_the_threshold_and_delays_never_do() 
 
 
 def test_bounce_records_each_recipient_and_never_answers() -> None:
-    reading = Reading(Kind.BOUNCE, "bounce.dsn", "mailer-daemon@mx.example.net",
-                      recipients=("a@example.net", "b@example.net"), permanent=True)
+    reading = Reading(Kind.BOUNCE, "bounce.verp+dsn", "mailer-daemon@mx.example.net",
+                      recipients=("a@example.net", "b@example.net"), permanent=True, by_token=True)
     decision = decide(reading, env("mailer-daemon@mx.example.net", ""), known())
     assert decision.disposition is Disposition.APPLY
     assert decision.effects == (RecordBounce("a@example.net", True), RecordBounce("b@example.net", True))
@@ -82,9 +83,12 @@ def test_bounce_records_each_recipient_and_never_answers() -> None:
 
 
 def test_complaint_suppresses_at_once() -> None:
-    reading = Reading(Kind.COMPLAINT, "complaint.arf", "abuse@isp.example", recipients=("a@example.net",))
-    decision = decide(reading, env("abuse@isp.example"), known())
+    reading = Reading(Kind.COMPLAINT, "complaint.arf", "abuse@isp.example", recipients=("a@example.net",),
+                      returned_ids=("<ours@example.org>",))
+    decision = decide(reading, env("abuse@isp.example"), known(sent={"<ours@example.org>": "a@example.net"}))
     assert decision.effects == (Suppress("a@example.net", "complaint", "all"),)
+    unproven = decide(replace(reading, returned_ids=()), env("abuse@isp.example"), known())
+    assert unproven.disposition is Disposition.TRIAGE       # issue 8: anyone can write an ARF report
 
 
 def test_auto_reply_is_ignored_and_never_answered() -> None:
@@ -193,9 +197,9 @@ def test_unsubscribe_uses_the_token_address_and_confirms_once() -> None:
     assert decision.effects == (Suppress("real@example.com", "unsubscribe", "bulletin"),
                                 SendAnswer(AnswerKind.UNSUBSCRIBED, "real@example.com",
                                            values={"scope": "bulletin"}))
-    answered = known(answered={"anne@example.net": TODAY.isoformat()})
+    answered = known(answered={"anne@example.net": TODAY.isoformat()}, sent={"<ack@example.org>": "anne@example.net"})
     stop = Reading(Kind.UNSUBSCRIBE, "unsubscribe.text", "anne@example.net", scope="all")
-    assert kinds(decide(stop, env(), answered)) == [Suppress]
+    assert kinds(decide(stop, env(references=("<ack@example.org>",)), answered)) == [Suppress]
 
 
 def test_our_own_mail_and_other_mail() -> None:

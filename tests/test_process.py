@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from collections import Counter
 
 import pytest
@@ -11,7 +12,7 @@ from inbound_fixtures import DATA, TEAM, Inbox, dsn, fr_dev, inbox_fixture, mail
 from mailer.inbound import pipeline
 from mailer.inbound.apply import confirm_address
 from mailer.store import Transaction
-from mailer.tokens import BOUNCE, make_token, sub_address
+from mailer.tokens import BOUNCE, campaign_message_id, make_token, sub_address
 
 FR_DEV = sorted((DATA / "fr-dev").glob("*.eml"))
 
@@ -90,8 +91,12 @@ def test_pathological_mail_fails_at_once(inbox: Inbox) -> None:
 
 def test_permanent_bounces_reach_suppression_day_after_day(inbox: Inbox) -> None:
     victim = "claire.vasseur@example.org"
+    secret = inbox.processor().secret
     for day in range(5):
-        inbox.processor().process_batch([dsn(victim, message_id=f"<d{day}@mx>"), dsn(victim, message_id=f"<e{day}@mx>")])
+        # issue 8: each report returns one of our Message-IDs to the victim (a forged one scores nothing)
+        ours = f"Message-ID: {campaign_message_id(secret, 'example.org', f'lettre.{day}.s4lt', victim)}"
+        inbox.processor().process_batch([dsn(victim, message_id=f"<d{day}@mx>", returned=ours),
+                                         dsn(victim, message_id=f"<e{day}@mx>", returned=ours)])
         suppressed = {d["email"]: d["reason"] for d in inbox.docs("suppressions")}
         assert (victim in suppressed) == (day == 4)
         inbox.clock.advance(1)
@@ -125,7 +130,9 @@ def test_our_verp_token_names_the_recipient(inbox: Inbox) -> None:
 
 
 def test_complaint_suppresses_and_machine_corpus_gets_no_answer(inbox: Inbox) -> None:
-    arf = (DATA / "bounces-dev" / "messages" / "sisimai" / "arf-25.eml").read_bytes()
+    token = make_token(inbox.processor().secret, BOUNCE, "claire.vasseur@example.org")
+    arf = f"X-Original-To: {sub_address(TEAM, BOUNCE, token)}\n".encode() + \
+        (DATA / "bounces-dev" / "messages" / "sisimai" / "arf-25.eml").read_bytes()   # issue 8: to our VERP
     raws = [arf] + [p.read_bytes() for p in sorted((DATA / "bounces-dev" / "messages").rglob("*")) if p.is_file()][:300]
     outcomes = inbox.processor().process_batch(raws)
     counts = Counter(o.kind for o in outcomes)
@@ -242,8 +249,12 @@ def test_a_report_from_an_unknown_sender_is_held(inbox: Inbox) -> None:
 
 
 def test_unsubscribe_is_applied_at_once_with_one_confirmation(inbox: Inbox) -> None:
+    # issue 8: a free-text unsubscribe is applied at once when our server vouches for the From domain
+    inbox = replace(inbox, config=replace(inbox.config, inbox=replace(inbox.config.inbox, authserv_id="mx.example.org")))
     processor = inbox.processor()
-    processor.process_batch([fr_dev("001.eml"), fr_dev("035.eml")])
+    def vouched(domain: str) -> bytes:
+        return f"Authentication-Results: mx.example.org; dmarc=pass header.from={domain}\n".encode()
+    processor.process_batch([vouched("example.net") + fr_dev("001.eml"), vouched("example.org") + fr_dev("035.eml")])
     suppressed = {d["email"]: (d["reason"], d["scope"]) for d in inbox.docs("suppressions")}
     assert suppressed == {"r.dufour@example.net": ("unsubscribe", "all"),
                           "daniel.morin@example.org": ("unsubscribe", "bulletin")}
@@ -323,7 +334,8 @@ def test_a_message_failing_half_way_leaves_no_effect(inbox: Inbox, monkeypatch: 
     raws = [fr_dev("020.eml"), fr_dev("001.eml")]
     outcomes = inbox.processor().process_batch(raws)
     assert [(o.disposition, o.folder) for o in outcomes] == [("error", ""), ("apply", "processed")]
-    assert inbox.docs("reports") == [] and [d["kind"] for d in inbox.docs("outgoing")] == ["unsubscribed"]
+    # issue 8: 001's free-text unsubscribe from an unverified From gets the one-click confirmation
+    assert inbox.docs("reports") == [] and [d["kind"] for d in inbox.docs("outgoing")] == ["unsubscribe_confirm"]
     assert inbox.docs("ack_log")[0]["email"] == "r.dufour@example.net"
     monkeypatch.undo()
     inbox.processor().process_batch(raws)

@@ -20,7 +20,7 @@ from mailer.models import Directory, Dossier, Group, Recipient
 from mailer.outbound.campaigns import parse_campaign
 from mailer.outbound.files import read_attachments, template_loader
 from mailer.outbound.render import CampaignRenderer, RenderOptions
-from mailer.tokens import TokenIndex, make_token, parse_sub_address
+from mailer.tokens import TokenIndex, campaign_message_id, make_token, parse_sub_address
 
 DIRECTORY = Directory(
     groups=(Group("G037", "Groupe 37 de Lyon", "groupe_local", "Lyon", "groupe37@example.org"),),
@@ -68,7 +68,9 @@ def test_a_personalised_french_multipart_message(renderer: Callable[..., Campaig
     assert message["Subject"] == "Action urgente : Leïla Sadeghi"
     assert message["To"].addresses[0].display_name == "Marie Noël"
     assert message["From"].addresses[0].addr_spec == "plp@example.org"
-    assert message["Message-ID"] == "<c.alerte.7.s4lt@example.org>"
+    # issue 8: keyed by the store's secret and bound to the recipient, the same on a resend
+    assert message["Message-ID"] == campaign_message_id(b"secret-key", "example.org", "alerte.7.s4lt", MARIE.email)
+    assert message["Message-ID"] == parse(renderer().build(MARIE, 7).data)["Message-ID"]
     assert message["Date"] and message["List-Id"].endswith("<alertes.example.org>")
     assert "Precedence" not in message
     assert b"\r\n" in out.data and b"\n" not in out.data.replace(b"\r\n", b"")

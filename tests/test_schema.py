@@ -23,6 +23,7 @@ from mailer.inbound.pipeline import Processor
 from mailer.models import SuppressionReason, SuppressionScope
 from mailer.outbound.answers import AnswerSender
 from mailer.store.schema import Part, Personal
+from mailer.tokens import BOUNCE, make_token, sub_address
 from mailer.store import Store
 
 DATA = Path(__file__).parent / "data"
@@ -101,7 +102,9 @@ def _fill(tmp_path: Path, setup: Callable[..., tuple[Path, Path]], cli: Callable
     processor = Processor(config, store, clock=Clock())
     processor.process_batch([p.read_bytes() for p in sorted((DATA / "fr-dev").glob("*.eml"))])
     processor.process_batch(machine_messages())
-    processor.process_batch([dsn("abonne1@example.net", message_id=f"<d{n}@mx.example.net>") for n in range(4)])
+    verp = sub_address(TEAM, BOUNCE, make_token(processor.secret, BOUNCE, "abonne1@example.net"))  # issue 8: ours
+    processor.process_batch([dsn("abonne1@example.net", to=verp, message_id=f"<d{n}@mx.example.net>")
+                             for n in range(4)])
     processor.process_batch([mail("lectrice@example.net", "Bonjour, je voudrais recevoir la lettre. Lectrice",
                                   subject="Inscription", message_id="<s1@example.net>", to=TEAM)])
     _send_answers(processor)

@@ -22,7 +22,7 @@ from ..registry import canonical_email, suppress_in
 from ..store.schema import (ACK_LOG, BOUNCE_SCORES, CONSENTS, INBOUND, INBOUND_FAILURES, MEMBERS, OUTGOING,
                       PENDING_PEOPLE, REPORTS, SIGNUP_REQUESTS, TRIAGE)
 from ..store import Snapshot, Transaction
-from ..tokens import CONFIRM, make_token, new_message_id, sub_address
+from ..tokens import CONFIRM, UNSUBSCRIBE, make_token, new_message_id, sub_address, unsubscribe_purpose
 from ..wording import CONSENT_WORDING, wording_version
 from . import summaries
 from .understand.classify import Reading
@@ -64,6 +64,7 @@ class Ledger:
             pending={p.email: (p.status, p.dossier) for p in pending},
             confirm_tokens={make_token(secret, CONFIRM, p.email): p.email for p in pending},
             unsubscribe_address=unsubscribe_address,
+            sent={o.message_id: o.to for o in outgoing}, secret=secret,
         )
 
     @property
@@ -183,6 +184,9 @@ class Ledger:
                           confirm_address=reply_to)
         elif effect.kind is AnswerKind.UNSUBSCRIBED:
             values.update(email=effect.to)
+        elif effect.kind is AnswerKind.UNSUBSCRIBE_CONFIRM:
+            reply_to, url = self._unsubscribe_links(effect.to, str(values.get("scope", "all")))
+            values.update(email=effect.to, unsubscribe_address=reply_to, unsubscribe_url=url)
         elif effect.kind is AnswerKind.REFERENT_NOTICE:
             person = self._person(effect.about)
             confirmed = person.status == PendingStatus.ACTIVE
@@ -196,6 +200,7 @@ class Ledger:
             kind=effect.kind.value, to=effect.to, message_id=message_id,
             in_reply_to=env.message_id if threaded else "", references=list(env.references) if threaded else [],
             reply_to=reply_to, values=values, link=link, status=OutgoingStatus.PENDING, created=self.stamp))
+        self._know(self.known.sent, message_id, effect.to)
         if effect.kind is AnswerKind.REPORT_ACK:
             self._know(self.known.ack_threads, message_id, link)
         elif effect.kind is AnswerKind.CONFIRM_REQUEST:
@@ -204,6 +209,12 @@ class Ledger:
             today = self.now.date().isoformat()
             entry = self.acks.upsert("email", effect.to, lambda old: replace(old or Ack(email=effect.to), date=today))
             self._know(self.known.answered, effect.to, entry.date)
+
+    def _unsubscribe_links(self, email: str, scope: str) -> tuple[str, str]:
+        """The `+u-` address (and the web link, when `[web] base_url` is set) that unsubscribes `email`."""
+        token = make_token(self.secret, unsubscribe_purpose(scope), email)
+        base = self.config.web.base_url
+        return sub_address(self.config.team.address, UNSUBSCRIBE, token), f"{base}/u/{token}" if base else ""
 
     def _person(self, email: str) -> PendingPerson:
         """The pending person with that address, or an empty one (the old code's `{}`)."""

@@ -7,18 +7,24 @@ its transaction, calls `decide` for each message, and `apply.py` carries out the
 
 - bounce: scored with decay (`score_bounce`, Mailman 3's defaults); a delay warning never suppresses.
 - complaint: the complaining address is suppressed at once (reason `complaint`).
+  Both only for an address the report proves we wrote to (issue 8): our `+b-` token, or a returned
+  Message-ID/References we sent to that address; anyone can write a DSN or an ARF report, so
+  anything else is triage.
 - auto_reply: ignored, never answered.
 - confirm: activates someone only through a `+c-TOKEN` we issued or a reply in the thread of a
-  confirmation request we sent; anything else is triage (a forged "oui" subscribes nobody).
-- unsubscribe: applied at once, one confirmation mail.
+  confirmation request we sent, from the address it was sent to; anything else is triage (a
+  forged "oui" subscribes nobody).
+- unsubscribe: applied at once, one confirmation mail, when the address is proven (our `+u-`
+  token, a reply to our mail to that address, or our server's DMARC/aligned SPF/DKIM pass for the
+  From domain); a free-text "STOP" from a From anyone could write gets a one-click `+u-` mail.
 - signup: unknown address -> pending person + confirmation request (double opt-in); a member's or
   group's address -> a request to take on a dossier, passed to the référent.
 - report: known sender (member or group) -> applied and acknowledged with a summary; unknown
   sender -> triage. A reply to one of our acknowledgements -> triage, linked to its report.
 - other: triage.
 
-Answers follow RFC 3834: never to automatic or list mail, bounces, complaints, our own mail or
-an empty return path, and at most one per address per day.
+Answers follow RFC 3834: never to automatic or list mail (or a MAILER-DAEMON's), bounces,
+complaints, our own mail or an empty return path, and at most one per address per day.
 """
 
 from __future__ import annotations
@@ -28,10 +34,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from ..models import AnswerKind, Directory
-from ..tokens import is_team_address
+from ..tokens import is_team_address, sent_campaign_to
 from ..triage import NotAnswered, TriageReason, signup_unconfirmed
 from .understand.classify import Kind, Reading
+from .mime.headers import aligned, authenticated_domain
 from .mime.parse import ParsedMessage
+from .understand.bounce_text import machine_sender
 from .effects import (Activate, CreatePendingPerson, Decision, Disposition, Effect, RecordBounce,
                       RecordReport, RecordSignupRequest, SendAnswer, Suppress, ToTriage)
 
@@ -53,18 +61,25 @@ class MessageFacts:
     sender: str
     return_path: str | None          # None: no Return-Path field; "": the null path <>
     references: tuple[str, ...] = ()
-    automatic: bool = False          # Auto-Submitted other than "no", Precedence bulk/list/junk, List-Id
+    automatic: bool = False          # Auto-Submitted other than "no", Precedence bulk/list/junk, List-Id,
+                                     # or a machine's address (MAILER-DAEMON@, postmaster@, no-reply@)
     received: datetime | None = None
+    authenticated: frozenset[str] = frozenset()   # domains our server's Authentication-Results vouch for
 
     @classmethod
-    def of(cls, parsed: ParsedMessage, received: datetime | None = None) -> MessageFacts:
+    def of(cls, parsed: ParsedMessage, received: datetime | None = None, authserv_id: str = "") -> MessageFacts:
         headers = parsed.headers
         auto = headers.get("auto-submitted", "").strip().lower()
         precedence = headers.get("precedence", "").strip().lower()
         automatic = (bool(auto) and not auto.startswith("no")) or precedence in ("bulk", "list", "junk") \
-            or "list-id" in headers
+            or "list-id" in headers or machine_sender(parsed) != ""
         return_path = parsed.return_path if "return-path" in headers else None
-        return cls(parsed.message_id, parsed.sender, return_path, parsed.in_reply_to, automatic, received)
+        vouched = frozenset(authenticated_domain(parsed.header_items, authserv_id))
+        return cls(parsed.message_id, parsed.sender, return_path, parsed.in_reply_to, automatic, received, vouched)
+
+    def from_authenticated(self) -> bool:
+        """Our server checked the From domain: DMARC pass, or SPF/DKIM pass aligned with it."""
+        return aligned(self.sender.rpartition("@")[2], self.authenticated)
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,8 @@ class Known:
     pending: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)  # address -> (status, dossier)
     confirm_tokens: Mapping[str, str] = field(default_factory=dict)  # +c- token -> address
     unsubscribe_address: Callable[[str], str | None] = lambda token: None   # +u- token -> address
+    sent: Mapping[str, str] = field(default_factory=dict)            # Message-ID of an answer -> its address
+    secret: bytes = b""                                              # the key campaign Message-IDs carry
 
     def is_known_sender(self, email: str) -> bool:
         """Members' and groups' addresses: their word is applied (issue 3)."""
@@ -96,6 +113,13 @@ class Known:
 
     def is_ours(self, email: str) -> bool:
         return is_team_address(email, self.team_address)
+
+    def sent_to(self, message_ids: tuple[str, ...], address: str) -> bool:
+        """Whether one of these Message-IDs is a mail we sent to `address` (an answer we recorded,
+        or a campaign copy whose ID carries our HMAC of that address)."""
+        address = address.strip().lower()
+        return any(self.sent.get(m, "").lower() == address or
+                   (bool(self.secret) and sent_campaign_to(self.secret, m, address)) for m in message_ids)
 
 
 # ------------------------------------------------------------------------------ the rules
@@ -154,17 +178,31 @@ def _answer(kind: AnswerKind, to: str, facts: MessageFacts, reading: Reading, kn
     return (SendAnswer(kind, to.lower(), values=values),), ""
 
 
-def _bounce(reading: Reading) -> Decision:
+def _proven(reading: Reading, known: Known) -> tuple[str, ...]:
+    """The recipients a report proves we wrote to: all of them through our +b- token, else those
+    a returned Message-ID/References of ours was sent to."""
+    if reading.by_token:
+        return reading.recipients
+    return tuple(r for r in reading.recipients if known.sent_to(reading.returned_ids, r))
+
+
+def _bounce(reading: Reading, known: Known) -> Decision:
     if not reading.recipients:
         return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.BOUNCE_NO_RECIPIENT),))
-    effects = tuple(RecordBounce(r, reading.permanent) for r in reading.recipients)
+    proven = _proven(reading, known)
+    if not proven:
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.BOUNCE_NOT_PROVEN),))
+    effects = tuple(RecordBounce(r, reading.permanent) for r in proven)
     return Decision(Disposition.APPLY, effects, "delay: never suppresses" if reading.permanent is False else "")
 
 
-def _complaint(reading: Reading) -> Decision:
+def _complaint(reading: Reading, known: Known) -> Decision:
     if not reading.recipients:
         return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.COMPLAINT_NO_RECIPIENT),))
-    return Decision(Disposition.APPLY, tuple(Suppress(r, "complaint") for r in reading.recipients))
+    proven = _proven(reading, known)
+    if not proven:
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.COMPLAINT_NOT_PROVEN),))
+    return Decision(Disposition.APPLY, tuple(Suppress(r, "complaint") for r in proven))
 
 
 def _confirm(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
@@ -174,6 +212,8 @@ def _confirm(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     else:
         address = next((known.confirm_threads[m] for m in facts.references if m in known.confirm_threads), None)
         via = "thread"
+        if address is not None and address.lower() != reading.sender.lower():
+            address = None       # anyone can answer in a thread: only the requested address confirms
     if address is None:
         return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.UNVERIFIABLE_CONFIRMATION),))
     status, dossier = known.pending.get(address, ("", None))
@@ -196,6 +236,12 @@ def _unsubscribe(reading: Reading, facts: MessageFacts, known: Known) -> Decisio
     if not address:
         return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.UNSUBSCRIBE_NO_ADDRESS),))
     scope = reading.scope or "all"
+    if not reading.token and not (known.sent_to(facts.references, address) or facts.from_authenticated()):
+        # A From anyone could write: the person gets a one-click +u- mail, which proves the address.
+        if why_not_answer(address, facts, reading, known):
+            return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.UNSUBSCRIBE_UNPROVEN),))
+        answer = SendAnswer(AnswerKind.UNSUBSCRIBE_CONFIRM, address.lower(), values={"scope": scope})
+        return Decision(Disposition.APPLY, (answer,), "sender not proven: one-click confirmation sent")
     answer, note = _answer(AnswerKind.UNSUBSCRIBED, address, facts, reading, known, scope=scope)
     return Decision(Disposition.APPLY, (Suppress(address, "unsubscribe", scope), *answer), note)
 
@@ -232,9 +278,9 @@ def decide(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     """The rules of issue 3, in the order a coordinator would explain them."""
     kind = reading.kind
     if kind is Kind.BOUNCE:
-        return _bounce(reading)
+        return _bounce(reading, known)
     if kind is Kind.COMPLAINT:
-        return _complaint(reading)
+        return _complaint(reading, known)
     if kind is Kind.AUTO_REPLY:
         return Decision(Disposition.IGNORE, note="automatic reply: never answered")
     if known.is_ours(reading.sender):

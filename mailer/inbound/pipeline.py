@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..config import Config
-from ..models import Directory
+from ..models import AnswerKind, Directory
 from ..registry import load_directory
 from ..store.schema import INBOUND, OUTGOING, PENDING_PEOPLE, SUBSCRIBERS, SUPPRESSIONS
 from ..store import Store, Transaction
@@ -115,6 +115,8 @@ class Reader:
         if self._changed(store.path):
             self.tokens.add(s.email for s in snap.table(SUPPRESSIONS))
             self.tokens.add(p.email for p in snap.table(PENDING_PEOPLE))
+            # whoever we asked to confirm an unsubscribe can use the +u- address we gave them
+            self.tokens.add(o.to for o in snap.table(OUTGOING) if o.kind == AnswerKind.UNSUBSCRIBE_CONFIRM)
         for path in sorted(self.config.state_dir.glob(AUDIENCE_GLOB)):
             if self._changed(path):
                 self.tokens.add(_audience_addresses(path))
@@ -144,7 +146,7 @@ class Reader:
         try:
             parsed = parse_message(raw)
             item.reading = read_message(parsed, directory, context)
-            item.facts = MessageFacts.of(parsed, self.clock())
+            item.facts = MessageFacts.of(parsed, self.clock(), self.config.inbox.authserv_id)
             item.subject = parsed.subject or ""
         except MessageTooComplex as exc:
             item.error, item.too_complex = f"too complex: {exc}", True

@@ -46,6 +46,7 @@ SUBJECTS = {
     AnswerKind.REPORT_ACK: "Bien reçu : votre compte rendu d'action",
     AnswerKind.CONFIRM_REQUEST: "Confirmez votre inscription",     # ReadingContext.confirm_subjects knows it
     AnswerKind.UNSUBSCRIBED: "Votre désinscription est enregistrée",
+    AnswerKind.UNSUBSCRIBE_CONFIRM: "Confirmez votre désinscription",
     AnswerKind.REFERENT_NOTICE: "Nouvelle proposition d'aide bénévole",
 }
 JOURNAL = "inbox-answers.log"

@@ -27,7 +27,7 @@ from ..config import Config
 from ..errors import TemplateError
 from ..htmltext import text_version
 from ..models import CampaignKind, Directory, Dossier, DossierStatus, Group, Recipient
-from ..tokens import BOUNCE, UNSUBSCRIBE, make_token, sub_address, unsubscribe_purpose
+from ..tokens import BOUNCE, UNSUBSCRIBE, campaign_message_id, make_token, sub_address, unsubscribe_purpose
 from .campaigns import Campaign
 from .encoding import check_address, check_header_value, encode_unstructured, format_address
 from .mime import Attachment, Frame, list_unsubscribe, static_headers
@@ -218,11 +218,13 @@ class CampaignRenderer:
             self._date_cache = (now, formatdate(now, usegmt=True))
         return self._date_cache[1]
 
-    def message_id(self, index: int | None) -> str:
-        """Stable per recipient, so a copy resent after a crash is recognised as the same mail."""
+    def message_id(self, index: int | None, email: str = "") -> str:
+        """Stable per recipient, so a copy resent after a crash is recognised as the same mail; an
+        HMAC under the store's secret, so nobody outside can name one (issue 8)."""
         if index is None or self.options.test:
-            return f"<t.{self.campaign.name}.{secrets.token_hex(8)}@{self.config.team.domain}>"
-        return f"<c.{self.campaign.name}.{index}.{self.options.salt}@{self.config.team.domain}>"
+            return f"<t.{self.campaign.name}.{secrets.token_hex(16)}@{self.config.team.domain}>"
+        label = f"{self.campaign.name}.{index}.{self.options.salt}"
+        return campaign_message_id(self.secret, self.config.team.domain, label, email)
 
     def envelope_from(self, email: str) -> str:
         """VERP: a bounce to this address names the recipient it was for."""
@@ -239,7 +241,7 @@ class CampaignRenderer:
             f"To: {to}",
             f"Subject: {encoded_subject}",
             f"Date: {self._date()}",
-            f"Message-ID: {self.message_id(index)}",
+            f"Message-ID: {self.message_id(index, recipient.email)}",
             self._list_unsubscribe(token),
         ]
         body = self._frame.body(text, html_body)

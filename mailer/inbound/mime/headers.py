@@ -119,3 +119,49 @@ def _rfc2231(pieces: list[tuple[str, str]]) -> str:
                 val = unquote(val, errors="replace")
         out.append(val)
     return "".join(out)
+
+
+_COMMENT_RE = re.compile(r"\([^()]*\)")
+_RESULT_RE = re.compile(r"^\s*([a-z][a-z0-9_-]*)\s*=\s*([a-z]+)\b(.*)$", re.IGNORECASE | re.DOTALL)
+_PROPERTY_RE = re.compile(r"\b(header\.from|header\.d|header\.i|smtp\.mailfrom)\s*=\s*([^\s;]+)", re.IGNORECASE)
+_AUTH_PROPERTY = {"dmarc": ("header.from",), "dkim": ("header.d", "header.i"), "spf": ("smtp.mailfrom",)}
+
+
+def authenticated_domain(header_items: list[tuple[str, str]] | tuple[tuple[str, str], ...],
+                         authserv_id: str) -> set[str]:
+    """The domains our own server vouches for: the topmost Authentication-Results field whose
+    authserv-id is `authserv_id` (RFC 8601 section 5: anything below it, or naming another
+    server, may come from the sender), its dmarc/dkim/spf results of `pass`, as domains. An empty
+    `authserv_id` trusts no field."""
+    wanted = authserv_id.strip().lower()
+    if not wanted:
+        return set()
+    for name, value in header_items:
+        if name != "authentication-results":
+            continue
+        text = value
+        while _COMMENT_RE.search(text):
+            text = _COMMENT_RE.sub(" ", text)
+        server, *results = text.split(";")
+        if (server.split() or [""])[0].lower() != wanted:
+            continue
+        return {domain for result in results if (domain := _passed_domain(result))}
+    return set()
+
+
+def _passed_domain(result: str) -> str:
+    m = _RESULT_RE.match(result)
+    if m is None or m[2].lower() != "pass" or m[1].lower() not in _AUTH_PROPERTY:
+        return ""
+    wanted = _AUTH_PROPERTY[m[1].lower()]
+    for prop, value in _PROPERTY_RE.findall(m[3]):
+        if prop.lower() in wanted:
+            return value.strip("<>\"'").rpartition("@")[2].lower().rstrip(".")
+    return ""
+
+
+def aligned(domain: str, vouched: set[str] | frozenset[str]) -> bool:
+    """DMARC's relaxed alignment, approximated: the same domain or one a subdomain of the other."""
+    domain = domain.lower()
+    return bool(domain) and any(d == domain or domain.endswith("." + d) or d.endswith("." + domain)
+                                for d in vouched)

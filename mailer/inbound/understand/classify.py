@@ -21,7 +21,7 @@ from ...models import Directory
 from .autoreply import detect_auto_reply
 from .bounces import detect_bounce
 from .complaints import detect_complaint
-from .dsn import detect_delivery_notice
+from .dsn import detect_delivery_notice, returned_message_ids
 from .extract import Action, Mail, Report, read_confirm, read_report, read_signup, read_unsubscribe
 from ..mime.parse import ParsedMessage
 
@@ -70,6 +70,8 @@ class Reading:
     feedback_type: str | None = None            # complaint
     token: str | None = None                    # confirm, unsubscribe: the sub-address token, if any
     verified: bool = False                      # confirm: token or thread is one we issued
+    by_token: bool = False                      # bounce, complaint: recipients named by our +b- token
+    returned_ids: tuple[str, ...] = ()          # bounce, complaint: the returned message's ids
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind.value, "sender": self.sender, "rule": self.rule}
@@ -110,7 +112,8 @@ def _bounce(x: _Input) -> Reading | None:
     if found is None:
         return None
     return Reading(Kind.BOUNCE, _detail("bounce", found.rule), x.parsed.sender,
-                   recipients=found.recipients, permanent=found.permanent)
+                   recipients=found.recipients, permanent=found.permanent, by_token=found.rule.startswith("verp"),
+                   returned_ids=returned_message_ids(x.parsed))
 
 
 def _complaint(x: _Input) -> Reading | None:
@@ -118,7 +121,8 @@ def _complaint(x: _Input) -> Reading | None:
     if found is None:
         return None
     return Reading(Kind.COMPLAINT, _detail("complaint", found.rule), x.parsed.sender,
-                   recipients=found.recipients, feedback_type=found.feedback_type)
+                   recipients=found.recipients, feedback_type=found.feedback_type, by_token=found.rule == "arf-verp",
+                   returned_ids=returned_message_ids(x.parsed))
 
 
 def _delivery_notice(x: _Input) -> Reading | None:

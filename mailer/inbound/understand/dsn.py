@@ -132,3 +132,14 @@ def returned_headers(parsed: ParsedMessage) -> dict[str, str]:
                 found.setdefault(name, value)
             return found
     return {}
+
+
+_MESSAGE_ID_RE = re.compile(r"<[^<>\s]{1,250}>")
+
+
+def returned_message_ids(parsed: ParsedMessage) -> tuple[str, ...]:
+    """The Message-ID and References of the message a report returns: how a report proves it is
+    about mail we sent (issue 8), when it does not come back to our VERP address."""
+    headers = returned_headers(parsed)
+    text = " ".join(headers.get(name, "") for name in ("message-id", "references", "in-reply-to"))
+    return tuple(dict.fromkeys(_MESSAGE_ID_RE.findall(text)))[:50]
