@@ -163,7 +163,7 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
     pause (capped at 5 minutes); the service itself never dies of a server restart.
     """
     from .capture.devsmtp import CaptureServer
-    store = Store(config.storage.path)
+    store = Store(config.storage.path, config.security.secret_env)
     processor = (processor_factory or Processor)(config, store)
     answers = answers_factory(config, store)
     capture = CaptureServer(config).start() if (config.smtp.embedded if embedded is None else embedded) else None

@@ -18,7 +18,7 @@ from ..config import Config
 from ..models import AnswerKind, Directory, Member
 from ..store.records import (Ack, BounceRecord, Consent, Inbound, InboundFailure, Outgoing, OutgoingStatus,
                        PendingPerson, PendingStatus, Report, SignupRequest, TriageItem)
-from ..registry import canonical_email, suppress_in
+from ..registry import canonical_email, erased_check, suppress_in
 from ..store.schema import (ACK_LOG, BOUNCE_SCORES, CONSENTS, INBOUND, INBOUND_FAILURES, MEMBERS, OUTGOING,
                       PENDING_PEOPLE, REPORTS, SIGNUP_REQUESTS, TRIAGE)
 from ..store import Snapshot, Transaction
@@ -64,6 +64,7 @@ class Ledger:
             pending={p.email: (p.status, p.dossier) for p in pending},
             confirm_tokens={make_token(secret, CONFIRM, p.email): p.email for p in pending},
             unsubscribe_address=unsubscribe_address,
+            erased=erased_check(source, secret),
         )
 
     @property

@@ -82,6 +82,7 @@ class Known:
     pending: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)  # address -> (status, dossier)
     confirm_tokens: Mapping[str, str] = field(default_factory=dict)  # +c- token -> address
     unsubscribe_address: Callable[[str], str | None] = lambda token: None   # +u- token -> address
+    erased: Callable[[str], bool] = lambda email: False     # the person asked to be forgotten (issue 8)
 
     def is_known_sender(self, email: str) -> bool:
         """Members' and groups' addresses: their word is applied (issue 3)."""
@@ -202,6 +203,8 @@ def _unsubscribe(reading: Reading, facts: MessageFacts, known: Known) -> Decisio
 
 def _signup(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     sender = reading.sender
+    if known.erased(sender):        # never re-added, never answered: nothing about them is stored again
+        return Decision(Disposition.IGNORE, note="erased address: sign-up not recorded")
     if known.is_known_sender(sender):
         request = RecordSignupRequest(sender, reading.name, reading.group, reading.dossier)
         notices = _notices(known, sender, reading.dossier)

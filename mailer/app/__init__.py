@@ -1,0 +1,1 @@
+"""Work that needs both wings' files (ARCHITECTURE.md): a person's export and erasure."""
