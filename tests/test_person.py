@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import SmtpServer
-from inbound_fixtures import TEAM, dsn, mail
+from inbound_fixtures import dsn, mail
 from sending import write_campaign
 
 from mailer import registry
@@ -119,6 +119,8 @@ def test_erase_leaves_neither_address_nor_name_in_any_file(filled: Config, cli: 
     with capsys.disabled():
         print(f"\nerasure search: {searched_before} files searched before, {len(before)} held the person "
               f"({sum(before.values())} occurrences); {searched_after} after, {len(after)} held them")
+        for path, count in sorted(before.items()):
+            print(f"  before: {count:3} {path}")
     assert after == {}, after
     store = Store(filled.storage.path)
     snapshot = store.snapshot()
