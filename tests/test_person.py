@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from collections.abc import Callable
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SmtpServer
+from conftest import SmtpServer, write_config
+from dovecot import Dovecot
 from inbound_fixtures import dsn, mail
 from sending import write_campaign
 
@@ -163,3 +165,30 @@ def test_an_erased_address_is_not_re_added_by_an_import_a_sign_up_or_a_send(
     assert cli(filled.source, "campaign", "send", str(campaign), "--yes").exit_code == 0
     sent = smtp_server.handler.recipients()[before:]
     assert "autre@example.org" in sent and PERSON not in [r.lower() for r in sent]
+
+
+def test_an_imap_mailbox_is_searched_and_erased_on_the_server(dovecot: Dovecot, tmp_path: Path,
+                                                               cli: Callable[..., Any],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAILER_TEST_IMAP_PASSWORD", dovecot.password)
+    config_path = write_config(tmp_path, extra=textwrap.dedent(f"""
+        [inbox]
+        source = "imap"
+        host = "{dovecot.host}"
+        port = {dovecot.port}
+        security = "none"
+        username = "{dovecot.user}"
+        password_env = "MAILER_TEST_IMAP_PASSWORD"
+        """))
+    registry.add_subscriber(Store(load_config(config_path).storage.path), PERSON, "Abonné zéro")
+    dovecot.append([mail(PERSON, "Bonjour", message_id="<i1@example.net>"),
+                    mail("autre@example.org", "Signé : Abonné zéro", message_id="<i2@example.org>"),
+                    mail("autre@example.org", "Rien à voir", message_id="<i3@example.org>")])
+    dovecot.append(mail(PERSON, "Une question", message_id="<i4@example.net>"), "À trier")
+    doc = json.loads(cli(config_path, "person", "export", PERSON).output)
+    assert sorted(f["path"] for f in doc["files"] if f["path"].startswith("imap:")) == [
+        "imap:INBOX", "imap:INBOX", "imap:À trier"]
+    result = cli(config_path, "person", "erase", PERSON, "--yes")
+    assert result.exit_code == 0 and "3 message(s) deleted on the server" in result.output, result.output
+    assert (dovecot.count("INBOX"), dovecot.count("À trier")) == (1, 0)
+    assert b"Rien" in dovecot.messages("INBOX")[0]

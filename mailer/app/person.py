@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
+from ..inbound.sources.imap import ImapSource
 from ..registry import InvalidValueError, canonical_email, erase_from_store, now_iso
 from ..store import Store
 from ..store.personal import Person, StoreErasure, held, person_of
@@ -102,6 +103,14 @@ def file_hits(config: Config, store: Store, person: Person) -> tuple[int, list[F
     return searched, hits
 
 
+def _imap(config: Config) -> ImapSource | None:
+    return ImapSource(config.inbox) if config.inbox.source == "imap" else None
+
+
+def _needles(person: Person) -> list[str]:
+    return [person.email, *person.names]
+
+
 def export(config: Config, store: Store, email: str) -> dict[str, Any]:
     """Everything held about the person, as one JSON-ready document."""
     key = _key(email)
@@ -111,13 +120,21 @@ def export(config: Config, store: Store, email: str) -> dict[str, Any]:
     for name, doc in held(snapshot, person):
         tables.setdefault(name, []).append(doc)
     searched, hits = file_hits(config, store, person)
+    imap = _imap(config)
+    remote: list[tuple[str, bytes]] = []
+    if imap is not None:
+        try:
+            remote = imap.mentioning(_needles(person))
+        finally:
+            imap.close()
     return {
         "email": key, "names": list(person.names), "exported": now_iso(), "store": tables,
         "files": [{"path": str(h.path), "kind": "lines" if h.lines else ("message" if _is_mail(h.path) else "file"),
-                   "content": [_line(x) for x in h.text.splitlines()] if h.lines else h.text} for h in hits],
+                   "content": [_line(x) for x in h.text.splitlines()] if h.lines else h.text} for h in hits]
+                 + [{"path": f"imap:{folder}", "kind": "message", "content": raw.decode("utf-8", "replace")}
+                    for folder, raw in remote],
         "files_searched": searched,
-        "mailbox": "maildir" if config.inbox.source == "maildir" else
-                   f"imap {config.inbox.host}: not searched (ask the mail server's administrator)",
+        "mailbox": config.inbox.source,
     }
 
 
@@ -145,6 +162,7 @@ class Erased:
     files_deleted: list[Path]
     files_rewritten: list[Path]
     files_searched: int
+    imap_deleted: int = 0
 
 
 def erase(config: Config, store: Store, email: str, by: str) -> Erased:
@@ -162,4 +180,11 @@ def erase(config: Config, store: Store, email: str, by: str) -> Erased:
         else:
             hit.path.unlink()
             deleted.append(hit.path)
-    return Erased(done.person.email, done.digest, done.tables, done.log_lines, deleted, rewritten, searched)
+    imap, imap_deleted = _imap(config), 0
+    if imap is not None:
+        try:
+            imap_deleted = imap.delete_mentioning(_needles(done.person))
+        finally:
+            imap.close()
+    return Erased(done.person.email, done.digest, done.tables, done.log_lines, deleted, rewritten, searched,
+                  imap_deleted)

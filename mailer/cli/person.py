@@ -77,8 +77,8 @@ def person_erase(app: App, email: str, by: str | None, yes: bool) -> None:
                f"only {done.digest[:24]}… is kept (erased).")
     if done.store.without_referent:
         click.echo("Dossiers now without a référent: " + ", ".join(done.store.without_referent))
-    if app.config.inbox.source != "maildir":
-        click.echo(f"Note: the IMAP mailbox was not searched ({found['mailbox']}).")
+    if app.config.inbox.source == "imap":
+        click.echo(f"IMAP {app.config.inbox.host}: {done.imap_deleted} message(s) deleted on the server.")
 
 
 @main.command("erase")
