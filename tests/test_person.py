@@ -21,6 +21,7 @@ from mailer.capture.maildirs import MaildirWriter
 from mailer.config import Config, load_config
 from mailer.models import Dossier, Member
 from mailer.store import Store
+from mailer.store.personal import Person
 
 PERSON = "abonne0@example.net"
 NAMES = ("Abonné zéro", "Abonné·e 0")      # as a member, as a subscriber (tests/sending.py)
@@ -192,3 +193,10 @@ def test_an_imap_mailbox_is_searched_and_erased_on_the_server(dovecot: Dovecot, 
     assert result.exit_code == 0 and "3 message(s) deleted on the server" in result.output, result.output
     assert (dovecot.count("INBOX"), dovecot.count("À trier")) == (1, 0)
     assert b"Rien" in dovecot.messages("INBOX")[0]
+
+
+def test_a_longer_address_or_name_that_contains_the_person_is_someone_else() -> None:
+    anne = Person("anne@example.org", ("Anne Roy",))
+    assert anne.mentioned_in({"to": "Anne@Example.org"}) and anne.mentioned_in(["Bonjour Anne Roy,"])
+    assert not anne.mentioned_in("marianne@example.org") and not anne.mentioned_in("anne@example.org.uk")
+    assert not anne.mentioned_in("Anne Royer") and anne.mentioned_in("<anne@example.org>.")

@@ -11,7 +11,6 @@ searched here: its messages are the server's (the report says so, the lead's SEC
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -147,10 +146,7 @@ def _line(text: str) -> Any:
 
 def _scrub(line: str, person: Person, digest: str) -> str:
     """A line without the person: the address becomes its hash, a name goes (JSON stays JSON)."""
-    line = re.sub(re.escape(person.email), digest, line, flags=re.IGNORECASE)
-    for name in person.names:
-        line = re.sub(re.escape(name), "", line, flags=re.IGNORECASE)
-    return line
+    return person.pattern.sub(lambda m: digest if m.group(0).lower() == person.email else "", line)
 
 
 @dataclass

@@ -9,12 +9,13 @@ being read twice) without its sender.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .database import Snapshot, Transaction
-from .schema import DOSSIERS, INBOUND, REPORTS, TABLES, Personal, TableSpec
+from .schema import DOSSIERS, GROUPS, INBOUND, REPORTS, TABLES, Personal, TableSpec
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,15 @@ class Person:
     email: str
     names: tuple[str, ...] = ()
 
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The address or a name as a whole word: `anne@example.org` is not in `marianne@example.org`."""
+        address = rf"(?<![\w.+%&'*/=?^`{{|}}~-]){re.escape(self.email)}(?![\w-]|\.\w)"
+        names = [rf"(?<!\w){re.escape(n)}(?!\w)" for n in self.names]
+        return re.compile("|".join([address, *names]), re.IGNORECASE)
+
     def mentioned_in(self, value: Any) -> bool:
-        text = _text(value).casefold()
-        return self.email in text or any(n.casefold() in text for n in self.names)
+        return self.pattern.search(_text(value)) is not None
 
 
 def _text(value: Any) -> str:
@@ -88,6 +95,8 @@ def erase_in(tx: Transaction, person: Person) -> StoreErasure:
             if spec is DOSSIERS:
                 table.update(doc_id, record.__class__.from_doc({**doc, "referent_email": ""}))
                 done.without_referent.append(doc["ref"])
+            elif spec is GROUPS:                        # a group is not a person: it loses the address only
+                table.update(doc_id, record.__class__.from_doc({**doc, "email": ""}))
             elif spec is REPORTS:
                 # actions are counts, amounts and dates: what the dossier keeps
                 table.update(doc_id, record.__class__.from_doc({**doc, "sender": "", "message_id": ""}))
