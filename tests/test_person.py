@@ -20,6 +20,7 @@ from mailer import registry
 from mailer.capture.maildirs import MaildirWriter
 from mailer.config import Config, load_config
 from mailer.models import Dossier, Member
+from mailer.outbound.runner import send_lock
 from mailer.store import Store
 from mailer.store.personal import Person
 
@@ -200,3 +201,12 @@ def test_a_longer_address_or_name_that_contains_the_person_is_someone_else() -> 
     assert anne.mentioned_in({"to": "Anne@Example.org"}) and anne.mentioned_in(["Bonjour Anne Roy,"])
     assert not anne.mentioned_in("marianne@example.org") and not anne.mentioned_in("anne@example.org.uk")
     assert not anne.mentioned_in("Anne Royer") and anne.mentioned_in("<anne@example.org>.")
+
+
+def test_erase_refuses_while_a_campaign_is_being_sent_and_changes_nothing(filled: Config,
+                                                                          cli: Callable[..., Any]) -> None:
+    before = _places(filled)
+    with send_lock(filled.state_dir / "campaigns" / "bulletin-42"):
+        result = cli(filled.source, "person", "erase", PERSON, "--yes")
+    assert result.exit_code != 0 and "campaign bulletin-42 is being sent now" in result.output, result.output
+    assert _places(filled) == before

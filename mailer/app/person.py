@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
+from filelock import Timeout
+
 from ..config import Config
+from ..errors import MailerError
+from ..outbound.answers import AnswerSender
+from ..outbound.runner import send_lock
 from ..inbound.sources.imap import ImapSource
 from ..registry import InvalidValueError, canonical_email, erase_from_store, now_iso
 from ..store import Store
@@ -161,9 +167,36 @@ class Erased:
     imap_deleted: int = 0
 
 
+class BusyError(MailerError):
+    """A campaign or the answers are being sent: their journals cannot be rewritten now."""
+
+
+@contextmanager
+def _senders_stopped(config: Config, store: Store) -> Iterator[None]:
+    """Hold every sender's lock (each campaign's, the answers'), or refuse before changing anything:
+    a journal rewritten under a running send would lose its newest lines, and resend them."""
+    campaigns = config.state_dir / "campaigns"
+    locks = [(f"campaign {f.name}", send_lock(f)) for f in sorted(campaigns.iterdir()) if f.is_dir()] \
+        if campaigns.is_dir() else []
+    locks.append(("the inbox's answers", AnswerSender(config, store).lock))
+    with ExitStack() as stack:
+        for what, lock in locks:
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                raise BusyError(f"{what} is being sent now: erase again once it has finished or paused") from None
+            stack.callback(lock.release)
+        yield
+
+
 def erase(config: Config, store: Store, email: str, by: str) -> Erased:
     """Remove the person from the store and the files; keep only the keyed hash of the address."""
-    done = erase_from_store(store, _key(email), by)
+    with _senders_stopped(config, store):
+        return _erase(config, store, _key(email), by)
+
+
+def _erase(config: Config, store: Store, key: str, by: str) -> Erased:
+    done = erase_from_store(store, key, by)
     searched, hits = file_hits(config, store, done.person)
     deleted, rewritten = [], []
     for hit in hits:
