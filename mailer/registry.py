@@ -162,11 +162,14 @@ def suppress_in(tx: Transaction, key: str, reason: SuppressionReason | str, scop
 
     Suppressing again keeps the record; an `all` suppression replaces a `bulletin` one, and then
     the record takes the new reason and date so it explains why everything is stopped; an
-    erasure always becomes the recorded reason. Every call appends an event. `key` is the
+    erasure always becomes the recorded reason. Every call appends an event, except for an erased
+    address, which is never stored again. `key` is the
     address as `canonical_email` gives it (done once by the caller: it is the slow part).
     """
     new = Suppression(email=key, reason=SuppressionReason(reason), scope=SuppressionScope(scope), date=date,
                       source=source)
+    if erased_check(tx)(key):         # already stopped for good, by its hash: the address is not stored again
+        return replace(new, email=erasure_hash(erasure_key(tx), key), reason=SuppressionReason.ERASED)
     table = tx.table(SUPPRESSIONS)
     found = table.first("email", key, str.lower)
     if found is None:

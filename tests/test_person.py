@@ -210,3 +210,14 @@ def test_erase_refuses_while_a_campaign_is_being_sent_and_changes_nothing(filled
         result = cli(filled.source, "person", "erase", PERSON, "--yes")
     assert result.exit_code != 0 and "campaign bulletin-42 is being sent now" in result.output, result.output
     assert _places(filled) == before
+
+
+def test_an_erased_person_writing_stop_is_not_stored_again(filled: Config, cli: Callable[..., Any]) -> None:
+    assert cli(filled.source, "person", "erase", PERSON, "--yes").exit_code == 0
+    MaildirWriter(filled.inbox.maildir).deliver(mail(PERSON, "STOP", subject="désinscrivez-moi",
+                                                     message_id="<stop@example.net>"))
+    registry.suppress(Store(filled.storage.path), PERSON.upper(), registry.SuppressionReason.UNSUBSCRIBE)
+    assert cli(filled.source, "poll", "--once").exit_code == 0
+    snapshot = Store(filled.storage.path).snapshot()
+    for table in ("suppressions", "suppression_events", "outgoing", "ack_log"):
+        assert PERSON not in json.dumps(snapshot.docs(table)).lower(), table

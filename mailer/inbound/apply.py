@@ -169,6 +169,8 @@ class Ledger:
             members.insert(Member(email=effect.email, name=person.name or "", group=group))
 
     def _answer(self, effect: SendAnswer, reading: Reading, env: MessageFacts, subject: str) -> None:
+        if self.known.erased(effect.to):
+            return                  # issue 8: nothing is written to, or about, an erased person
         values: dict[str, Any] = dict(effect.values)
         link, reply_to = "", ""
         if effect.kind is AnswerKind.REPORT_ACK:
