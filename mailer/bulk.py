@@ -19,6 +19,7 @@ from .clock import now_iso
 from .sheets.columns import exported
 from .sheets.importer import ImportKind, Problem
 from .models import Dossier, Group, Member, Subscriber, SubscriberStatus, code_key
+from .store.erasures import erased_check
 from .store.schema import SUPPRESSIONS
 from .store import Store
 
@@ -30,6 +31,7 @@ class UpsertResult:
     unchanged: int = 0
     suppressed: int = 0     # rows whose address is suppressed: stored, still not mailed
     held: tuple[str, ...] = ()   # keys whose stored value a rule kept (a pending opt-in stays pending)
+    erased: int = 0         # rows of people who asked to be forgotten: not stored (issue 8)
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,20 @@ def _upsert(store: Store, table_name: str, key: str, docs: Iterable[dict[str, An
     not (the file is the truth for its columns). Keys match in any case (`FOLD`). `adjust`
     (stored doc or None, doc) -> (doc, held) lets a kind keep a stored value on purpose.
     """
-    added = updated = unchanged = suppressed = 0
+    added = updated = unchanged = suppressed = erased = 0
     held: list[str] = []
     fold = FOLD[key]
     spec = schema.spec(table_name)         # ImportKind.GROUPS is the table "groups"...
     with store.transaction() as tx:
         table = tx.table(spec)
         blocked = {s.email.lower() for s in tx.table(SUPPRESSIONS)}
+        forgotten = erased_check(tx)
         for doc in docs:
+            if doc.get(address) and forgotten(doc[address]):
+                erased += 1
+                if address == key:
+                    continue                    # a member or subscriber: the row is not stored
+                doc = {**doc, address: ""}      # a group's address, a référent: the field stays empty
             found = table.first(key, doc[key], fold)
             stored = None if found is None else found[1].to_doc()
             if stored is not None and fields is not None:
@@ -89,7 +97,7 @@ def _upsert(store: Store, table_name: str, key: str, docs: Iterable[dict[str, An
                     unchanged += 1
             if doc.get(address) and doc[address].lower() in blocked:
                 suppressed += 1
-    return UpsertResult(added, updated, unchanged, suppressed, tuple(held))
+    return UpsertResult(added, updated, unchanged, suppressed, tuple(held), erased)
 
 
 def upsert_groups(store: Store, groups: Sequence[Group], fields: Collection[str] | None = None) -> UpsertResult:

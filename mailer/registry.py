@@ -10,8 +10,8 @@ import updates the records of suppressed addresses but never lifts the suppressi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,9 +24,11 @@ from .errors import MailerError
 from .sheets.importer import RowError
 from .models import (Directory, Dossier, Group, Member, Subscriber, SubscriberStatus, Suppression,
                      SuppressionReason, SuppressionScope, code_key)
-from .store.records import SuppressionAction, SuppressionEvent
-from .store.schema import DOSSIERS, GROUPS, MEMBERS, SUBSCRIBERS, SUPPRESSION_EVENTS, SUPPRESSIONS
+from .store.records import Erasure, SuppressionAction, SuppressionEvent
+from .store.schema import DOSSIERS, ERASURES, GROUPS, MEMBERS, SUBSCRIBERS, SUPPRESSION_EVENTS, SUPPRESSIONS
 from .store import Snapshot, Store, Transaction
+from .store.personal import Person, StoreErasure, anonymise_inbound, erase_in, person_of
+from .store.erasures import erased_check, erased_hashes, erasure_hash, erasure_key  # noqa: F401  (re-exported)
 
 
 class RegistryError(MailerError):
@@ -93,9 +95,48 @@ def iter_subscribers(snapshot: Snapshot) -> Iterator[Subscriber]:
     return iter(snapshot.table(SUBSCRIBERS))
 
 
-def suppression_map(snapshot: Snapshot) -> dict[str, Suppression]:
-    """Lower-cased address -> its suppression, for O(1) checks at send time."""
-    return {s.email.lower(): s for s in snapshot.table(SUPPRESSIONS)}
+class SuppressionMap(dict[str, Suppression]):
+    """Lower-cased address -> its suppression; an erased address (known only by its keyed hash)
+    answers too, as an `erased` suppression, so every check (`get`, `in`) also checks the hash."""
+
+    def __init__(self, found: Iterable[tuple[str, Suppression]], erased: frozenset[str] = frozenset(),
+                 key: bytes = b"") -> None:
+        super().__init__(found)
+        self.erased, self.key = erased, key
+
+    def get(self, email: str, default: Suppression | None = None) -> Suppression | None:  # type: ignore[override]
+        found = super().get(email)
+        if found is None and self.erased:
+            digest = email if email in self.erased else erasure_hash(self.key, email)    # a scrubbed audience line
+            if digest in self.erased:
+                return Suppression(email=digest, reason=SuppressionReason.ERASED)
+        return found if found is not None else default
+
+    def __getitem__(self, email: str) -> Suppression:
+        found = self.get(email)
+        if found is None:
+            raise KeyError(email)
+        return found
+
+    def __contains__(self, email: object) -> bool:
+        return isinstance(email, str) and self.get(email) is not None
+
+    def only(self, campaign_kind: str) -> "SuppressionMap":
+        """The suppressions that stop a campaign of this kind (an erasure stops every kind)."""
+        return SuppressionMap(((e, s) for e, s in self.items() if s.applies_to(campaign_kind)), self.erased, self.key)
+
+
+def erased_suppressions(snapshot: Snapshot) -> list[Suppression]:
+    """The erased people as `suppressions list` shows them: the hash in place of the address."""
+    return [Suppression(email=e.hash, reason=SuppressionReason.ERASED, date=e.date, source=f"erased by {e.by}")
+            for e in snapshot.table(ERASURES)]
+
+
+def suppression_map(snapshot: Snapshot | Transaction) -> SuppressionMap:
+    """Lower-cased address -> its suppression, for O(1) checks at send time (erased ones by hash)."""
+    erased = erased_hashes(snapshot)
+    return SuppressionMap(((s.email.lower(), s) for s in snapshot.table(SUPPRESSIONS)), erased,
+                          erasure_key(snapshot) if erased else b"")
 
 
 def suppression_events(snapshot: Snapshot) -> list[dict[str, Any]]:
@@ -121,11 +162,14 @@ def suppress_in(tx: Transaction, key: str, reason: SuppressionReason | str, scop
 
     Suppressing again keeps the record; an `all` suppression replaces a `bulletin` one, and then
     the record takes the new reason and date so it explains why everything is stopped; an
-    erasure always becomes the recorded reason. Every call appends an event. `key` is the
+    erasure always becomes the recorded reason. Every call appends an event, except for an erased
+    address, which is never stored again. `key` is the
     address as `canonical_email` gives it (done once by the caller: it is the slow part).
     """
     new = Suppression(email=key, reason=SuppressionReason(reason), scope=SuppressionScope(scope), date=date,
                       source=source)
+    if erased_check(tx)(key):         # already stopped for good, by its hash: the address is not stored again
+        return replace(new, email=erasure_hash(erasure_key(tx), key), reason=SuppressionReason.ERASED)
     table = tx.table(SUPPRESSIONS)
     found = table.first("email", key, str.lower)
     if found is None:
@@ -145,28 +189,50 @@ def suppress_in(tx: Transaction, key: str, reason: SuppressionReason | str, scop
 
 
 def records_of(snapshot: Snapshot, email: str) -> dict[str, int]:
-    """How many member and subscriber records hold this address (what `erase` would delete)."""
+    """How many member and subscriber records hold this address."""
     key = canonical_email(email)
     return {spec.name: sum(1 for r in snapshot.table(spec) if r.email.lower() == key)  # type: ignore[attr-defined]
             for spec in (MEMBERS, SUBSCRIBERS)}
 
 
-def erase(store: Store, email: str, by: str) -> int:
-    """Right to erasure: drop the person's member and subscriber records, keep only the address
-    on the suppression list (reason `erased`) so no import or sign-up brings them back.
-    Returns how many records were removed. Frozen audiences of past campaigns are left as sent."""
+def forget_in(tx: Transaction, key: str, by: str, date: str) -> str:
+    """Keep only the keyed hash of an erased address: its suppressions and their events go, an
+    `erasures` row stays (`suppressions list` shows it as `erased`). Returns the hash."""
+    digest = erasure_hash(erasure_key(tx), key)
+    for spec in (SUPPRESSIONS, SUPPRESSION_EVENTS):
+        table = tx.table(spec)
+        for doc_id, _ in table.find("email", key, str.lower):
+            table.delete(doc_id)
+    if tx.table(ERASURES).first("hash", digest) is None:
+        tx.table(ERASURES).insert(Erasure(hash=digest, date=date, by=by))
+    return digest
+
+
+@dataclass(frozen=True)
+class StoreErased:
+    person: Person
+    digest: str
+    tables: StoreErasure
+    log_lines: int                  # inbound log entries rewritten without the person
+
+
+def erase_from_store(store: Store, email: str, by: str) -> StoreErased:
+    """Right to erasure in the store (the files beside it are `mailer/app/person.py`'s): every
+    declared personal field walked (store/personal.py), one transaction, only the hash kept."""
     key = canonical_email(email)
     if not key:
         raise InvalidValueError("cannot erase an empty address")
-    removed = 0
+    who = person_of(store.snapshot(), key)
     with store.transaction() as tx:
-        for spec in (MEMBERS, SUBSCRIBERS):
-            table = tx.table(spec)
-            for doc_id, _ in table.find("email", key, str.lower):
-                table.delete(doc_id)
-                removed += 1
-        suppress_in(tx, key, SuppressionReason.ERASED, SuppressionScope.ALL, f"erased by {by}", now_iso())
-    return removed
+        done = erase_in(tx, who)
+        log_lines = tx.rewrite_log(lambda doc: anonymise_inbound(doc, who))
+        digest = forget_in(tx, key, by, now_iso())
+    return StoreErased(who, digest, done, log_lines)
+
+
+def erase(store: Store, email: str, by: str) -> int:
+    """`erase_from_store`; returns how many records were deleted."""
+    return sum(erase_from_store(store, email, by).tables.removed.values())
 
 
 def unsuppress(store: Store, email: str, by: str) -> Suppression:

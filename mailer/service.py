@@ -165,7 +165,7 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
     """
     from .app.web import WebEndpoint
     from .capture.devsmtp import CaptureServer
-    store = Store(config.storage.path)
+    store = Store(config.storage.path, config.security.secret_env)
     processor = (processor_factory or Processor)(config, store)
     answers = answers_factory(config, store)
     capture = CaptureServer(config).start() if (config.smtp.embedded if embedded is None else embedded) else None

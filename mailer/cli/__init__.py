@@ -44,7 +44,7 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.config.storage.path)
+            self._store = Store(self.config.storage.path, self.config.security.secret_env)
         return self._store
 
 

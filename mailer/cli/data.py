@@ -89,6 +89,8 @@ def import_command(ctx: click.Context, app: App, kind: str, file: Path, skip: tu
                f"{r.unchanged} unchanged, {len(report.rejected)} rejected.")
     if r.suppressed:
         click.echo(f"{r.suppressed} rows are suppressed addresses: stored, and still not mailed.")
+    if r.erased:
+        click.echo(f"{r.erased} rows name people who asked to be forgotten (erased): their address was not stored.")
     if report.kept and r.updated + r.unchanged:
         click.echo(f"Not in the file, so left as stored: {', '.join(report.kept)}.")
     for problem in report.warnings:
@@ -243,4 +245,4 @@ def subscribers_remove(app: App, email: str) -> None:
     click.echo(f"Removed {sub.email} from the subscribers.")
 
 
-from . import exports, suppressions  # noqa: E402,F401  (their commands join the groups above)
+from . import exports, person, suppressions  # noqa: E402,F401  (their commands join the groups above)

@@ -1,4 +1,4 @@
-"""Suppressions and the right to erasure: `mailer suppressions list|remove`, `mailer erase`.
+"""Suppressions: `mailer suppressions list|remove` (erasure is `mailer person erase`, cli/person.py).
 
 Both changes cannot be undone by the tool itself, so they ask on the terminal unless --yes,
 and refuse without one (`confirm_or_refuse`), like `campaign send`.
@@ -44,7 +44,8 @@ def suppressions_list(app: App, as_json: bool) -> None:
     Example:
       mailer suppressions list --json
     """
-    found = registry.suppression_map(app.store.snapshot()).values()
+    snapshot = app.store.snapshot()
+    found = [*registry.suppression_map(snapshot).values(), *registry.erased_suppressions(snapshot)]
     rows = [s.to_doc() for s in sorted(found, key=lambda s: (s.date, s.email))]
     _show(rows, [("email", "E-mail"), ("reason", "Reason"), ("scope", "Scope"), ("date", "Date"),
                  ("source", "Source")], "Suppressions", as_json, app.config.team.tz, ("date",))
@@ -75,30 +76,3 @@ def suppressions_remove(app: App, email: str, by: str | None, yes: bool) -> None
     lifted = registry.unsuppress(app.store, email, by or _who())
     click.echo(f"Re-enabled {lifted.email} (was suppressed: {lifted.reason}, {lifted.scope}, "
                f"since {for_people(lifted.date, tz)}).")
-
-
-@main.command("erase")
-@click.argument("email")
-@click.option("--by", default=None, help="Who asked for the erasure (default: cli:<login>).")
-@yes_option
-@pass_app
-@handle_errors
-def erase(app: App, email: str, by: str | None, yes: bool) -> None:
-    """Right to erasure: delete EMAIL's member and subscriber records; keep only the address on the
-    suppression list (reason erased) so that no import brings it back.
-
-    Cannot be undone: asks for confirmation unless --yes (and refuses without a terminal).
-
-    \b
-    Example:
-      mailer erase anne.riviere@example.org --by dpo
-    """
-    key = registry.canonical_email(email)
-    if not key:
-        raise registry.InvalidValueError("cannot erase an empty address")
-    held = registry.records_of(app.store.snapshot(), key)
-    confirm_or_refuse(f"Erase {key}: delete {held['members']} member and {held['subscribers']} subscriber "
-                      "record(s) and keep the address suppressed (erased)? This cannot be undone.",
-                      yes, f"erase {key}")
-    removed = registry.erase(app.store, key, by or _who())
-    click.echo(f"Erased {key}: {removed} record(s) deleted; the address stays suppressed (erased).")

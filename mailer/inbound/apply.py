@@ -18,7 +18,7 @@ from ..config import Config
 from ..models import AnswerKind, Directory, Member
 from ..store.records import (Ack, BounceRecord, Consent, Inbound, InboundFailure, Outgoing, OutgoingStatus,
                        PendingPerson, PendingStatus, Report, SignupRequest, TriageItem)
-from ..registry import canonical_email, suppress_in
+from ..registry import canonical_email, erased_check, suppress_in
 from ..store.schema import (ACK_LOG, BOUNCE_SCORES, CONSENTS, INBOUND, INBOUND_FAILURES, MEMBERS, OUTGOING,
                       PENDING_PEOPLE, REPORTS, SIGNUP_REQUESTS, TRIAGE)
 from ..store import Snapshot, Transaction
@@ -65,6 +65,7 @@ class Ledger:
             confirm_tokens={make_token(secret, CONFIRM, p.email): p.email for p in pending},
             unsubscribe_address=unsubscribe_address,
             sent={o.message_id: o.to for o in outgoing}, secret=secret,
+            erased=erased_check(source, secret),
         )
 
     @property
@@ -169,6 +170,8 @@ class Ledger:
             members.insert(Member(email=effect.email, name=person.name or "", group=group))
 
     def _answer(self, effect: SendAnswer, reading: Reading, env: MessageFacts, subject: str) -> None:
+        if self.known.erased(effect.to):
+            return                  # issue 8: nothing is written to, or about, an erased person
         values: dict[str, Any] = dict(effect.values)
         link, reply_to = "", ""
         if effect.kind is AnswerKind.REPORT_ACK:

@@ -99,6 +99,7 @@ class Known:
     unsubscribe_address: Callable[[str], str | None] = lambda token: None   # +u- token -> address
     sent: Mapping[str, str] = field(default_factory=dict)            # Message-ID of an answer -> its address
     secret: bytes = b""                                              # the key campaign Message-IDs carry
+    erased: Callable[[str], bool] = lambda email: False     # the person asked to be forgotten (issue 8)
 
     def is_known_sender(self, email: str) -> bool:
         """Members' and groups' addresses: their word is applied (issue 3)."""
@@ -248,6 +249,8 @@ def _unsubscribe(reading: Reading, facts: MessageFacts, known: Known) -> Decisio
 
 def _signup(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     sender = reading.sender
+    if known.erased(sender):        # never re-added, never answered: nothing about them is stored again
+        return Decision(Disposition.IGNORE, note="erased address: sign-up not recorded")
     if known.is_known_sender(sender):
         request = RecordSignupRequest(sender, reading.name, reading.group, reading.dossier)
         notices = _notices(known, sender, reading.dossier)

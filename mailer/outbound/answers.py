@@ -35,7 +35,8 @@ from ..config import Config
 from ..errors import MailerError, PermanentSendError
 from ..models import AnswerKind
 from ..store.records import OutgoingStatus
-from ..store.schema import OUTGOING, SUPPRESSIONS
+from ..registry import SuppressionMap, suppression_map
+from ..store.schema import OUTGOING
 from ..store import Store
 from ..wording import template_folders
 from .send import Connect, SmtpTransport, Transport
@@ -138,7 +139,7 @@ class AnswerSender:
         pending = [o.to_doc() for o in snapshot.table(OUTGOING) if o.status == OutgoingStatus.PENDING]
         if not pending:
             return 0
-        blocked = {s.email: s.reason for s in snapshot.table(SUPPRESSIONS)}
+        blocked = suppression_map(snapshot)         # an erased address answers by its keyed hash
         transport = self.connect(self.config.smtp)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         sent = 0
@@ -158,8 +159,9 @@ class AnswerSender:
         self.fold()
         return sent
 
-    def _send_one(self, transport: Transport, doc: dict, blocked: dict[str, str]) -> str | None:
-        if blocked.get(doc["to"]) in NOT_TO:
+    def _send_one(self, transport: Transport, doc: dict, blocked: SuppressionMap) -> str | None:
+        found = blocked.get(str(doc["to"]).lower())
+        if found is not None and found.reason in NOT_TO:
             return "skipped"
         try:
             message = build_message(self.config, doc)

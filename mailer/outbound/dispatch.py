@@ -75,7 +75,7 @@ class Worker:
         self.shared = shared
         self.config: Config = load_config(job.config_path)
         self.campaign = load_campaign(job.campaign_path)
-        self.store = Store(self.config.storage.path)
+        self.store = Store(self.config.storage.path, self.config.security.secret_env)
         folder = campaign_folder(self.config.state_dir, self.campaign.name)
         shares = array("I")
         with open(job.indices_file, "rb") as handle:

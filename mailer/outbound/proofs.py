@@ -108,7 +108,7 @@ def dry_run(service: CampaignService, campaign: Campaign,
     """Render every pending message (catching bad values and templates), send nothing."""
     recipients, frozen = service.audience(campaign)
     journal = read_journals(service.folder(campaign))
-    blocked = {e: s for e, s in suppression_map(service.store.snapshot()).items() if s.applies_to(campaign.kind)}
+    blocked = suppression_map(service.store.snapshot()).only(campaign.kind)
     renderer = service.renderer(campaign, frozen)
     counts = {"sent": 0, "failed": 0, "suppressed": 0, "deferred": 0}
     for index, recipient in enumerate(recipients):

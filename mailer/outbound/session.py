@@ -66,7 +66,7 @@ def prepare_audience(config_path: str, campaign_path: str) -> None:
     should not keep for the whole send.
     """
     config = load_config(config_path)
-    service = CampaignService(config, Store(config.storage.path))
+    service = CampaignService(config, Store(config.storage.path, config.security.secret_env))
     campaign = load_campaign(campaign_path)
     recipients = service.current_audience(campaign)
     header = {"campaign": campaign.name, "created": now(), "today": date.today().isoformat(),

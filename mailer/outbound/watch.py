@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from ..models import CampaignState
-from ..registry import suppression_map
+from ..registry import SuppressionMap, suppression_map
 from ..store.schema import CAMPAIGNS
 from ..store import Store
 from .campaigns import Campaign
@@ -23,7 +23,7 @@ class SuppressionWatch:
         self.campaign = campaign
         self.signature: Any = None
         self.checked_at = 0.0
-        self.blocked: dict[str, str] = {}
+        self.blocked: SuppressionMap = SuppressionMap(())
         self.cancelled = False
         self._lock = threading.Lock()
         self.refresh(force=True)
@@ -39,10 +39,10 @@ class SuppressionWatch:
                 return
             snapshot = self.store.snapshot()
             self.signature = signature
-            self.blocked = {email: s.reason for email, s in suppression_map(snapshot).items()
-                            if s.applies_to(self.campaign.kind)}
+            self.blocked = suppression_map(snapshot).only(self.campaign.kind)   # erased ones by their hash
             self.cancelled = any(r.state == CampaignState.CANCELLED
                                  for _, r in snapshot.table(CAMPAIGNS).find("name", self.campaign.name))
 
     def reason(self, email: str) -> str | None:
-        return self.blocked.get(email.lower())
+        found = self.blocked.get(email.lower())
+        return found.reason if found else None

@@ -19,9 +19,11 @@ import json
 import os
 import threading
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import StoreError
+from .privatefiles import write_private_lines
 
 Docs = dict[str, dict[str, Any]]
 
@@ -103,3 +105,25 @@ class AppendLog:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+    def rewrite(self, change: Callable[[dict[str, Any]], dict[str, Any] | None], committed: int) -> int:
+        """Replace the docs `change` alters (None: unchanged), keeping every tag: the one exception
+        to append-only, for an erasure (under the store lock). Returns how many lines changed."""
+        self.docs(committed)
+        lines, changed = [], 0
+        try:
+            data = self.path.read_bytes()[:self._offset]
+        except FileNotFoundError:
+            return 0
+        for line in data.splitlines(keepends=True):
+            tag, doc = json.loads(line)
+            new = change(doc)
+            if new is not None:
+                changed += 1
+                line = json.dumps([tag, new], ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+            lines.append(line)
+        if changed:
+            write_private_lines(self.path, lines)
+            with self._reading:
+                self._reset(None)
+        return changed

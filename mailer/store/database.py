@@ -93,7 +93,7 @@ class Transaction:
     """
 
     def __init__(self, store: "Store") -> None:
-        self._store = store
+        self._store = self.store = store
         self._files: dict[Part, _File] = {}
         self._tables: dict[str, Table[Any]] = {}
         self._undo: list[Callable[[], None]] | None = None
@@ -142,6 +142,10 @@ class Transaction:
         if self._undo is not None:
             self._undo.append(step)
 
+    def rewrite_log(self, change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> int:
+        """Rewrite the inbound log's docs `change` alters (an erasure: see applog.AppendLog.rewrite)."""
+        return self._store.log.rewrite(change, self._committed())
+
     def _committed(self) -> int:
         mark = Table(LOG_MARKS, self._file(Part.STATE).data.get(LOG_MARKS.name, {})).first("name", INBOUND.name)
         return mark[1].committed if mark else 0
@@ -175,7 +179,7 @@ class Snapshot:
     """A read-only view of the store, each file read when first needed."""
 
     def __init__(self, store: "Store") -> None:
-        self._store = store
+        self._store = self.store = store
 
     def _docs(self, spec: TableSpec[Any]) -> dict[str, dict[str, Any]]:
         if spec.part is not Part.INBOUND_LOG:
@@ -199,8 +203,9 @@ class Snapshot:
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, secret_env: str = "MAILER_SECRET") -> None:
         self.path = path
+        self.secret_env = secret_env        # `[security] secret_env`: the key of tokens and erasure hashes
         suffix = path.suffix or ".json"
         self.part_paths = {part: path.with_name(f"{path.stem}.{part}{suffix}")
                            for part in (Part.DIRECTORY, Part.SUBSCRIBERS)}

@@ -174,6 +174,16 @@ class Ack(_Record):
 
 
 @dataclass(frozen=True)
+class Erasure(_Record):
+    """A person who asked to be forgotten: only a keyed hash of the address is kept (never the
+    address), so that imports, sign-ups and sends can still recognise it (`registry.is_erased`)."""
+
+    hash: str = ""              # HMAC-SHA256 of the canonical address under the store's secret
+    date: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True)
 class SuppressionEvent(_Record):
     email: str = ""
     action: SuppressionAction = SuppressionAction.SUPPRESS

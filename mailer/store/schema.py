@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from ..models import Dossier, Group, Member, Subscriber, Suppression
-from .records import (Ack, BounceRecord, CampaignRecord, Consent, Inbound, InboundFailure, LogMark, Notice,
+from .records import (Ack, BounceRecord, CampaignRecord, Consent, Erasure, Inbound, InboundFailure, LogMark, Notice,
                       Outgoing, PendingPerson, Report, SignupRequest, SuppressionEvent, TriageItem)
 
 R = TypeVar("R")
@@ -64,6 +64,7 @@ MEMBERS = TableSpec("members", Part.DIRECTORY, Member, {"email": A, "name": N})
 SUBSCRIBERS = TableSpec("subscribers", Part.SUBSCRIBERS, Subscriber, {"email": A, "name": N})
 SUPPRESSIONS = TableSpec("suppressions", Part.STATE, Suppression, {"email": A})
 SUPPRESSION_EVENTS = TableSpec("suppression_events", Part.STATE, SuppressionEvent, {"email": A})
+ERASURES = TableSpec("erasures", Part.STATE, Erasure)     # keyed hashes only: nothing personal left
 CAMPAIGNS = TableSpec("campaigns", Part.STATE, CampaignRecord)
 NOTICES = TableSpec("notices", Part.STATE, Notice)
 LOG_MARKS = TableSpec("_logs", Part.STATE, LogMark)
@@ -81,7 +82,7 @@ OUTGOING = TableSpec("outgoing", Part.STATE, Outgoing, {"to": A, "reply_to": A, 
 ACK_LOG = TableSpec("ack_log", Part.STATE, Ack, {"email": A}, stored_id=True)
 
 TABLES: tuple[TableSpec[Any], ...] = (
-    GROUPS, DOSSIERS, MEMBERS, SUBSCRIBERS, SUPPRESSIONS, SUPPRESSION_EVENTS, CAMPAIGNS, NOTICES, LOG_MARKS,
+    GROUPS, DOSSIERS, MEMBERS, SUBSCRIBERS, SUPPRESSIONS, SUPPRESSION_EVENTS, ERASURES, CAMPAIGNS, NOTICES, LOG_MARKS,
     INBOUND, INBOUND_FAILURES, REPORTS, TRIAGE, BOUNCE_SCORES, PENDING_PEOPLE, CONSENTS, SIGNUP_REQUESTS,
     OUTGOING, ACK_LOG,
 )

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from typing import TypeVar
 
-from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools import OR, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import ImapToolsError, MailboxCopyError, MailboxLoginError, MailboxMoveError
 from imap_tools.mailbox import BaseMailBox
 from imap_tools.message import MailMessage
@@ -221,6 +221,37 @@ class ImapSource:
                 self._ready.discard(role)
                 box.move(list(uids), self._ensure(box, role))
         self._run(f"move to {role}", op)
+
+    # A person's rights (issue 8) ------------------------------------------------------------
+    def _folders(self, box: BaseMailBox) -> list[str]:
+        names = [self.inbox.folder, *(folder_name(self.inbox, role) for role in ROLES)]
+        return [n for n in dict.fromkeys(names) if box.folder.exists(n)]
+
+    def mentioning(self, needles: Sequence[str]) -> list[tuple[str, bytes]]:
+        """(folder, raw) of every message whose text (headers and body, as the server decodes
+        them: IMAP SEARCH TEXT) holds one of `needles`, in the inbox and the three role folders."""
+        def op(box: BaseMailBox) -> list[tuple[str, bytes]]:
+            found: list[tuple[str, bytes]] = []
+            box.email_message_class = _RawMessage
+            for name in self._folders(box):
+                box.folder.set(name)
+                uids = box.uids(OR(text=list(needles)), charset="UTF-8")
+                found += [(name, m.raw) for m in box.fetch(uid_list=uids, mark_seen=False, bulk=FETCH_CHUNK)]  # type: ignore[attr-defined]
+            return found
+        return self._run("search", op) if needles else []
+
+    def delete_mentioning(self, needles: Sequence[str]) -> int:
+        """Delete (\\Deleted, then EXPUNGE) the messages `mentioning` finds; how many."""
+        def op(box: BaseMailBox) -> int:
+            deleted = 0
+            for name in self._folders(box):
+                box.folder.set(name)
+                uids = box.uids(OR(text=list(needles)), charset="UTF-8")
+                if uids:
+                    box.delete(uids)
+                    deleted += len(uids)
+            return deleted
+        return self._run("delete", op) if needles else 0
 
     def wait(self, timeout: float, stop: threading.Event) -> None:
         """IDLE (RFC 2177) when `[inbox] idle`, else sleep; either way return at once on `stop`."""

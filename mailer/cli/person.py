@@ -1,0 +1,96 @@
+"""A person's rights (GDPR): `mailer person export EMAIL`, `mailer person erase EMAIL` (alias `mailer erase`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..app import person as person_app
+from ..registry import InvalidValueError, canonical_email
+from . import App, confirm_or_refuse, handle_errors, main, pass_app, yes_option
+from .suppressions import _who
+
+
+@main.group("person")
+def person_group() -> None:
+    """Everything held about one person: export it (Art. 15), erase it (Art. 17).
+
+    \b
+    Example:
+      mailer person export anne.riviere@example.org --out anne.json
+    """
+
+
+@person_group.command("export")
+@click.argument("email")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the JSON document to this file (default: standard output).")
+@pass_app
+@handle_errors
+def person_export(app: App, email: str, out: Path | None) -> None:
+    """Everything held about EMAIL as one JSON document: the store's personal tables, raw messages
+    in the mailbox, journals and frozen audiences, captured mail and previews.
+
+    \b
+    Example:
+      mailer person export anne.riviere@example.org --out anne.json
+    """
+    text = json.dumps(person_app.export(app.config, app.store, email), ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        from ..store.privatefiles import write_private_file
+        write_private_file(out, text.encode("utf-8"))
+        click.echo(f"exported {canonical_email(email)} to {out}", err=True)
+
+
+@person_group.command("erase")
+@click.argument("email")
+@click.option("--by", default=None, help="Who asked for the erasure (default: cli:<login>).")
+@yes_option
+@pass_app
+@handle_errors
+def person_erase(app: App, email: str, by: str | None, yes: bool) -> None:
+    """Right to erasure: remove EMAIL everywhere (store, raw messages, journals, audiences, captured
+    mail, previews); keep only a keyed hash so that no import, sign-up or send brings it back.
+
+    Cannot be undone: asks for confirmation unless --yes (and refuses without a terminal).
+
+    \b
+    Example:
+      mailer person erase anne.riviere@example.org --by dpo
+    """
+    key = canonical_email(email)
+    if not key:
+        raise InvalidValueError("cannot erase an empty address")
+    found = person_app.export(app.config, app.store, key)
+    places = sum(len(docs) for docs in found["store"].values())
+    confirm_or_refuse(f"Erase {key}: remove {places} record(s) and {len(found['files'])} file(s) or journal "
+                      "part(s) that hold them, keeping only a keyed hash of the address? This cannot be undone.",
+                      yes, f"erase {key}")
+    done = person_app.erase(app.config, app.store, key, by or _who())
+    removed = sum(done.store.removed.values())
+    click.echo(f"Erased {key}: {removed} record(s) deleted, {sum(done.store.anonymised.values())} kept "
+               f"anonymous, {len(done.files_deleted)} file(s) deleted, {len(done.files_rewritten)} rewritten; "
+               f"only {done.digest[:24]}… is kept (erased).")
+    if done.store.without_referent:
+        click.echo("Dossiers now without a référent: " + ", ".join(done.store.without_referent))
+    if app.config.inbox.source == "imap":
+        click.echo(f"IMAP {app.config.inbox.host}: {done.imap_deleted} message(s) deleted on the server.")
+
+
+@main.command("erase")
+@click.argument("email")
+@click.option("--by", default=None, help="Who asked for the erasure (default: cli:<login>).")
+@yes_option
+@click.pass_context
+def erase_alias(ctx: click.Context, email: str, by: str | None, yes: bool) -> None:
+    """The same as `mailer person erase` (kept for scripts written before it).
+
+    
+    Example:
+      mailer erase anne.riviere@example.org --by dpo
+    """
+    ctx.invoke(person_erase, email=email, by=by, yes=yes)
