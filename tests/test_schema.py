@@ -113,6 +113,8 @@ def _fill(tmp_path: Path, setup: Callable[..., tuple[Path, Path]], cli: Callable
     registry.add_subscriber(store, "anne@example.org", "Anne")
     registry.suppress(store, "bob@example.org", SuppressionReason.UNSUBSCRIBE, SuppressionScope.BULLETIN)
     registry.unsuppress(store, "bob@example.org", "claire")
+    registry.suppress(store, "carl@example.org", SuppressionReason.UNSUBSCRIBE)   # one that stays (issue 8:
+    # forged complaints no longer suppress, and an erasure keeps a hash, not the address)
     registry.erase(store, "anne@example.org", "claire")
     for item in queries.triage_items(store)[:1]:
         queries.resolve_triage(store, item["id"], "vu")
