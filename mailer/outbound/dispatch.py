@@ -165,8 +165,11 @@ class Worker:
              retries: list[tuple[float, int, int]]) -> None:
         """Send a batch, journaling each outcome the moment the server gives it."""
         built = self.build(work)
+        reported = 0                    # outcomes come in order: built[:reported] are settled
 
         def on_result(position: int, error: SendError | None) -> None:
+            nonlocal reported
+            reported = position + 1
             index, attempt, _ = built[position]
             if error is None:
                 self.journal.delivered(index)
@@ -188,12 +191,12 @@ class Worker:
             done = transport.send_batch([m for _, _, m in built], on_result, self.pacer.wait, self.stopping,
                                         lambda position: self.journal.writing(built[position][0]))
         except SmtpSetupError as exc:               # TLS or login refused: nothing left, and it pauses
-            for index, _, _ in built:
+            for index, _, _ in built[reported:]:
                 self.journal.deferred(index, None, str(exc))
             raise
-        except SendError as exc:                    # could not even connect (or a refusing greeting)
-            self.failure(str(exc))
-            for index, attempt, _ in built:
+        except SendError as exc:                    # could not (re)connect, or a refusing greeting:
+            self.failure(str(exc))                  # what the server already answered stays settled
+            for index, attempt, _ in built[reported:]:
                 self.journal.deferred(index, exc.code, str(exc))
                 self.retry_later(retries, index, attempt)
             return

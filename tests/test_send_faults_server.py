@@ -1,0 +1,131 @@
+"""Nobody receives a mailing twice: a 2,000-recipient campaign through the CLI into a faulty server.
+
+The server (`faultsmtp.py`) answers 421/450/451/452/550/552/553/554 at the greeting, MAIL, RCPT and
+after the body at seeded random rates and drops connections before and after the body. After the
+campaign is done, every recipient's final state is checked against what the server recorded:
+a 250 is sent and received once, a 5xx is failed and never tried again, and a second copy exists
+only where the journal holds an attempt without a result. `MAILER_FAULT_SEED` replays a seed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import DATA, write_config
+from faultsmtp import FaultPlan, FaultServer
+from sending import COORDINATOR, status, write_campaign
+
+from mailer.config import load_config
+from mailer.models import Subscriber
+from mailer.outbound.journal import campaign_folder, read_audience, read_journals
+from mailer.registry import upsert_subscribers
+from mailer.store import Store
+
+PEOPLE = 2000
+
+
+@pytest.fixture(autouse=True)
+def _no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MAILER_CONFIG", raising=False)
+    monkeypatch.delenv("MAILER_SECRET", raising=False)
+
+
+def unknown_attempts(folder: Path) -> Counter[int]:
+    """Per index, the attempts the journal holds without a result (a U, or a W left open)."""
+    unknown: Counter[int] = Counter()
+    for path in folder.glob("journal-*.log"):
+        open_writes: set[int] = set()
+        for line in path.read_text(encoding="utf-8").splitlines():
+            code, _, rest = line.partition(" ")
+            if code == "B":
+                unknown.update(open_writes)
+                open_writes = set()
+                continue
+            index = int(rest.split(" ", 1)[0]) if rest.split(" ", 1)[0].isdigit() else -1
+            if code == "W":
+                open_writes.add(index)
+            elif code == "U":
+                unknown[index] += 1
+                open_writes.discard(index)
+            elif code != "A":
+                open_writes.discard(index)
+        unknown.update(open_writes)
+    return unknown
+
+
+def send_until_done(cli, config: Path, campaign: Path, runs: int = 25) -> dict:
+    """`campaign send` again while it pauses (as a coordinator would), checking the totals each time."""
+    for _ in range(runs):
+        result = cli(config, "campaign", "send", str(campaign), "--yes")
+        assert result.exit_code in (0, 4) and "Traceback" not in result.output, result.output
+        now = status(cli, config, campaign)
+        assert now["total"] == now["sent"] + now["failed"] + now["suppressed"] + now["pending"], now
+        folder = campaign_folder(load_config(config).state_dir, "bulletin-42")
+        assert now["in_flight"] <= len(unknown_attempts(folder)), now      # never a false "in flight"
+        if now["state"] == "done":
+            return now
+        assert now["reason"], now
+    raise AssertionError(f"not done after {runs} sends: {now}")
+
+
+def fault_campaign(tmp_path: Path, cli, seeded, plan: FaultPlan) -> dict:
+    print(f"fault server seed {plan.seed}")
+    server = FaultServer(plan)
+    try:
+        config = write_config(tmp_path, server.port, templates=DATA / "templates", smtp_extra="retry_seconds = [0.05, 0.1, 0.1]\npause_after_errors = 60\n")
+        config.write_text(config.read_text(encoding="utf-8").replace("max_connections = 2", "max_connections = 4"))
+        seeded(config)
+        upsert_subscribers(Store(load_config(config).storage.path),
+                           [Subscriber(f"abonne{i}@example.net", f"Abonné·e {i}") for i in range(PEOPLE)])
+        campaign = write_campaign(tmp_path, audience='["subscribers"]')
+        final = send_until_done(cli, config, campaign)
+    finally:
+        server.stop()
+    folder = campaign_folder(load_config(config).state_dir, "bulletin-42")
+    frozen = read_audience(folder)
+    assert frozen is not None and len(frozen.recipients) == PEOPLE
+    journal, unknown = read_journals(folder), unknown_attempts(folder)
+    copies, accepted, refused = server.copies(), server.accepted(), server.refused_for_good()
+    copies.pop(COORDINATOR, None)
+    accepted.pop(COORDINATOR, None)
+    twice = sum(n - 1 for n in copies.values() if n > 1)
+    figures = dict(recipients=PEOPLE, faults=dict(sorted(server.injected.items())), twice=twice,
+                   unknown=sum(unknown.values()), sent=final["sent"], failed=final["failed"])
+    print(f"fault figures: {figures}")
+    for index, recipient in enumerate(frozen.recipients):
+        email = recipient.email
+        assert accepted[email] <= 1, f"{email} was accepted with 250 {accepted[email]} times"
+        assert copies[email] <= 1 + unknown[index], (email, copies[email], unknown[index])
+        if accepted[email]:
+            assert journal.final.get(index) == "D", (email, journal.final.get(index))
+        if email in refused:
+            assert journal.final.get(index) == "F", (email, refused[email], journal.final.get(index))
+        if journal.final.get(index) == "F":
+            assert email in refused, f"{email} failed although the server never refused it with 5xx"
+    assert server.after_refusal() == []
+    assert twice <= figures["unknown"]
+    return figures
+
+
+def seed(default: int) -> int:
+    return int(os.environ.get("MAILER_FAULT_SEED", default))
+
+
+@pytest.mark.parametrize("data_421, greeting, greeting_rate", [(0.01, 421, 0.10), (0.05, 421, 0.30),
+                                                                (0.05, 554, 0.30)])
+def test_a_421_after_the_body_and_a_failed_reconnect_sends_nobody_a_second_copy(tmp_path: Path, cli, seeded, data_421,
+                                                                                 greeting, greeting_rate) -> None:
+    """The issue's mixes: 55 and 732 recipients (of 2,000, seed 8) got two copies before the fix."""
+    plan = FaultPlan(seed(8), {"greeting": {greeting: greeting_rate}, "data": {421: data_421}})
+    figures = fault_campaign(tmp_path, cli, seeded, plan)
+    assert figures["twice"] == 0 and figures["unknown"] == 0        # no drop: every result is known
+    assert figures["sent"] == PEOPLE
+
+
+def test_every_code_at_every_step_and_dropped_connections(tmp_path: Path, cli, seeded) -> None:
+    """421..554 at greeting, MAIL, RCPT and after the body, 1% drops before and after the body."""
+    figures = fault_campaign(tmp_path, cli, seeded, FaultPlan.mixed(seed(42), rate=0.04, drop=0.01))
+    assert figures["failed"] > 0 and any(k.startswith("drop after_data") for k in figures["faults"])
