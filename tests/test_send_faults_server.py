@@ -9,7 +9,11 @@ only where the journal holds an attempt without a result. `MAILER_FAULT_SEED` re
 
 from __future__ import annotations
 
+import errno
 import os
+import subprocess
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -129,3 +133,82 @@ def test_every_code_at_every_step_and_dropped_connections(tmp_path: Path, cli, s
     """421..554 at greeting, MAIL, RCPT and after the body, 1% drops before and after the body."""
     figures = fault_campaign(tmp_path, cli, seeded, FaultPlan.mixed(seed(42), rate=0.04, drop=0.01))
     assert figures["failed"] > 0 and any(k.startswith("drop after_data") for k in figures["faults"])
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A real 8 MB tmpfs (needs root): a write past it fails with ENOSPC, as on a full disk."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(disk)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (not root?)")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def fill(disk: Path) -> Path:
+    """Take every free byte of `disk`."""
+    filler = disk / "filler"
+    with filler.open("wb", buffering=0) as handle:
+        for size in (1 << 16, 1 << 10, 1):
+            try:
+                while True:
+                    handle.write(b"\0" * size)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+    return filler
+
+
+def small_reserve_in_workers(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers (spawned) reserve 16 KB of journal instead of 1 MB, so 2,000 recipients exhaust it."""
+    hook = folder / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text("import mailer.outbound.journal as journal\njournal.RESERVE = 16384\n",
+                                           encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])))
+
+
+def test_a_full_disk_during_a_send_pauses_it_naming_the_cause_and_sends_nobody_twice(tmp_path: Path, cli, seeded,
+                                                                                   small_disk: Path, capfd,
+                                                                                   monkeypatch) -> None:
+    """The disk fills after 400 messages (4 connections): before, two recipients got two copies."""
+    small_reserve_in_workers(tmp_path, monkeypatch)
+    server = FaultServer(FaultPlan(seed(0)))
+    try:
+        config = write_config(tmp_path, server.port, templates=DATA / "templates",
+                              smtp_extra="rate_per_second = 500\n")
+        config.write_text(config.read_text(encoding="utf-8").replace("max_connections = 2", "max_connections = 4")
+                          .replace('path = "var/mailer.json"', 'path = "disk/var/mailer.json"'))
+        seeded(config)
+        upsert_subscribers(Store(load_config(config).storage.path),
+                           [Subscriber(f"abonne{i}@example.net", f"Abonné·e {i}") for i in range(PEOPLE)])
+        campaign = write_campaign(tmp_path, audience='["subscribers"]')
+        filled: list[Path] = []
+
+        def fill_midway() -> None:
+            deadline = time.monotonic() + 120
+            while sum(server.accepted().values()) < 400 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            filled.append(fill(small_disk))
+
+        filler = threading.Thread(target=fill_midway, daemon=True)
+        filler.start()
+        first = cli(config, "campaign", "send", str(campaign), "--yes")
+        filler.join()
+        workers = capfd.readouterr().err
+        print(first.output, workers)
+        assert first.exit_code != 0 and "Traceback" not in first.output + workers, first.output + workers
+        assert "No space left on device" in first.output
+        filled[0].unlink()                                  # the coordinator frees some space
+        paused = status(cli, config, campaign)
+        assert paused["state"] == "paused" and paused["pending"] > 0, paused
+        assert paused["reason"], paused
+        send_until_done(cli, config, campaign)
+    finally:
+        server.stop()
+    copies = server.copies()
+    copies.pop(COORDINATOR, None)
+    twice = {email: n for email, n in copies.items() if n > 1}
+    print(f"full disk: {sum(copies.values())} copies, twice: {twice}")
+    assert twice == {}

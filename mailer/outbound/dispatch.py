@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Config, load_config
-from ..errors import PermanentSendError, RecipientDataError, SendError, UnknownOutcomeError
+from ..errors import JournalError, PermanentSendError, RecipientDataError, SendError, UnknownOutcomeError
 from ..models import Recipient
 from ..store import Store
 from .files import load_campaign
@@ -119,6 +119,11 @@ class Worker:
         put_text(self.shared.fault, f"{type(exc).__name__}: {exc}")
         self.shared.stop.set()
 
+    def stop_for(self, exc: JournalError) -> None:
+        log.error("sending stopped: %s", exc)
+        put_text(self.shared.fault, str(exc))
+        self.shared.stop.set()
+
     def stopping(self) -> bool:
         return self.shared.stop.is_set() or os.getppid() != self.job.parent_pid
 
@@ -164,6 +169,7 @@ class Worker:
     def send(self, transport: SmtpTransport, work: list[tuple[int, int]],
              retries: list[tuple[float, int, int]]) -> None:
         """Send a batch, journaling each outcome the moment the server gives it."""
+        self.journal.reserve()          # a full disk stops the send here, before anything leaves
         built = self.build(work)
         reported = 0                    # outcomes come in order: built[:reported] are settled
 
@@ -242,6 +248,8 @@ class Worker:
             put_text(self.shared.last_error, str(exc))
             self.shared.paused.set()
             self.shared.stop.set()
+        except JournalError as exc:       # a full disk: named, not a bug, no traceback
+            self.stop_for(exc)
         except Exception as exc:          # the thread's edge: a bug stops the send, never a recipient
             self.halt(exc)
         finally:
@@ -254,7 +262,10 @@ class Worker:
             thread.start()
         for thread in threads:
             thread.join()
-        self.journal.close()
+        try:
+            self.journal.close()
+        except JournalError as exc:
+            self.stop_for(exc)
 
 
 def totals(shared: Shared) -> dict[str, int]:
