@@ -36,6 +36,7 @@ class FaultPlan:
     seed: int
     rates: dict[str, dict[int, float]] = field(default_factory=dict)
     drops: dict[str, float] = field(default_factory=dict)
+    clean_greetings: int = 0        # the first connections are always greeted with 220
 
     @classmethod
     def mixed(cls, seed: int, rate: float, drop: float) -> "FaultPlan":
@@ -53,6 +54,7 @@ class FaultServer:
         self.events: list[Event] = []
         self.injected: Counter[str] = Counter()       # "rcpt 452", "drop after_data", ...
         self.lock = threading.Lock()
+        self.connections = 0
         self.loop = asyncio.new_event_loop()
         self.server: asyncio.base_events.Server | None = None
         self.port = 0
@@ -109,7 +111,10 @@ class FaultServer:
         def say(line: str) -> None:
             writer.write(line.encode("ascii") + b"\r\n")
 
-        code = self._fault("greeting")
+        with self.lock:
+            self.connections += 1
+            clean = self.connections <= self.plan.clean_greetings
+        code = 0 if clean else self._fault("greeting")
         if code:
             say(f"{code} fault.test greeting refused")
             self._record(None, "greeting", code)

@@ -135,6 +135,36 @@ def test_every_code_at_every_step_and_dropped_connections(tmp_path: Path, cli, s
     assert figures["failed"] > 0 and any(k.startswith("drop after_data") for k in figures["faults"])
 
 
+def test_a_relay_that_starts_refusing_at_the_greeting_pauses_with_its_answer_and_nothing_in_flight(
+        tmp_path: Path, cli, seeded, capfd) -> None:
+    """After its first 4 connections the server answers 554 at every greeting: a 421 after a body
+    sends each connection back to it. Nobody failed, nothing in flight, no traceback; it resumes."""
+    plan = FaultPlan(seed(5), {"greeting": {554: 1.0}, "data": {421: 0.02}}, clean_greetings=4)
+    server = FaultServer(plan)
+    try:
+        config = write_config(tmp_path, server.port, templates=DATA / "templates",
+                              smtp_extra="retry_seconds = [0.05, 0.1]\npause_after_errors = 25\n")
+        config.write_text(config.read_text(encoding="utf-8").replace("max_connections = 2", "max_connections = 4"))
+        seeded(config)
+        upsert_subscribers(Store(load_config(config).storage.path),
+                           [Subscriber(f"abonne{i}@example.net", f"Abonné·e {i}") for i in range(PEOPLE)])
+        campaign = write_campaign(tmp_path, audience='["subscribers"]')
+        first = cli(config, "campaign", "send", str(campaign), "--yes")
+        workers = capfd.readouterr().err
+        assert first.exit_code == 4 and "Traceback" not in first.output + workers, first.output + workers
+        paused = status(cli, config, campaign)
+        assert (paused["state"], paused["failed"], paused["in_flight"]) == ("paused", 0, 0), paused
+        assert "554 fault.test greeting refused" in paused["reason"], paused
+        assert paused["sent"] == sum(server.accepted().values()) - server.accepted()[COORDINATOR]
+        plan.rates["greeting"] = {}                          # the relay is unblocked
+        send_until_done(cli, config, campaign)
+    finally:
+        server.stop()
+    copies = server.copies()
+    copies.pop(COORDINATOR, None)
+    assert len(copies) == PEOPLE and set(copies.values()) == {1}
+
+
 @pytest.fixture
 def small_disk(tmp_path: Path):
     """A real 8 MB tmpfs (needs root): a write past it fails with ENOSPC, as on a full disk."""
