@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Config, load_config
-from ..errors import JournalError, PermanentSendError, RecipientDataError, SendError, UnknownOutcomeError
+from ..errors import (JournalError, PermanentSendError, RecipientDataError, SendError, StoreError,
+                      UnknownOutcomeError)
 from ..models import Recipient
 from ..store import Store
 from .files import load_campaign
@@ -119,7 +120,8 @@ class Worker:
         put_text(self.shared.fault, f"{type(exc).__name__}: {exc}")
         self.shared.stop.set()
 
-    def stop_for(self, exc: JournalError) -> None:
+    def stop_for(self, exc: JournalError | StoreError) -> None:
+        """An expected error that is nobody's bad data: stop the whole send, named, without a traceback."""
         log.error("sending stopped: %s", exc)
         put_text(self.shared.fault, str(exc))
         self.shared.stop.set()
@@ -248,7 +250,7 @@ class Worker:
             put_text(self.shared.last_error, str(exc))
             self.shared.paused.set()
             self.shared.stop.set()
-        except JournalError as exc:       # a full disk: named, not a bug, no traceback
+        except (JournalError, StoreError) as exc:   # a full disk, an unreadable store: named, not a bug
             self.stop_for(exc)
         except Exception as exc:          # the thread's edge: a bug stops the send, never a recipient
             self.halt(exc)

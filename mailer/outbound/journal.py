@@ -207,8 +207,7 @@ def _fallocate() -> Any:
     return function
 
 
-_FALLOCATE = _fallocate()
-_KEEP_SIZE, _PUNCH_HOLE = 1, 2
+_FALLOCATE, _KEEP_SIZE, _PUNCH_HOLE, _UNLIMITED = _fallocate(), 1, 2, 1 << 62
 
 
 class JournalWriter:
@@ -216,10 +215,7 @@ class JournalWriter:
 
     def __init__(self, folder: Path, worker: int) -> None:
         self.path = folder / f"journal-{worker}.log"
-        self._fd = -1
-        self._lock = threading.Lock()
-        self._unsynced = 0
-        self._last_sync = time.monotonic()
+        self._fd, self._lock, self._unsynced, self._last_sync = -1, threading.Lock(), 0, time.monotonic()
         self._reserved = 0                  # the file offset up to which room is reserved
         try:
             ensure_private_dir(folder)
@@ -233,7 +229,7 @@ class JournalWriter:
 
     def _error(self, exc: OSError) -> JournalError:
         return JournalError(f"cannot write the delivery journal {self.path}: {exc.strerror or exc}; "
-                            "nothing more is sent: free some space, then send again to resume")
+                            "nothing more is sent; fix that (a full disk: free some space), then send again to resume")
 
     def _write(self, text: str, sync: bool = False, counted: bool = True) -> None:
         with self._lock:
@@ -259,7 +255,7 @@ class JournalWriter:
             if _FALLOCATE(self._fd, _KEEP_SIZE, size, RESERVE) != 0:
                 code = ctypes.get_errno()
                 if code in (errno.EOPNOTSUPP, errno.ENOSYS):    # a file system without it: write as before
-                    self._reserved = 1 << 62
+                    self._reserved = _UNLIMITED
                     return
                 raise self._error(OSError(code, os.strerror(code)))
             self._reserved = size + RESERVE
@@ -298,7 +294,7 @@ class JournalWriter:
             fd, self._fd = self._fd, -1
             try:
                 size = os.fstat(fd).st_size
-                if _FALLOCATE is not None and size < self._reserved < 1 << 62:
+                if _FALLOCATE is not None and size < self._reserved < _UNLIMITED:
                     _FALLOCATE(fd, _KEEP_SIZE | _PUNCH_HOLE, size, self._reserved - size)
                 os.fsync(fd)
             except OSError as exc:
