@@ -75,16 +75,23 @@ def send_until_done(cli, config: Path, campaign: Path, runs: int = 25) -> dict:
     raise AssertionError(f"not done after {runs} sends: {now}")
 
 
+def fault_project(tmp_path: Path, port: int, seeded, smtp_extra: str, storage: str = "var") -> tuple[Path, Path]:
+    """2,000 subscribers, 4 connections, a campaign to them all."""
+    config = write_config(tmp_path, port, templates=DATA / "templates", smtp_extra=smtp_extra)
+    config.write_text(config.read_text(encoding="utf-8").replace("max_connections = 2", "max_connections = 4")
+                      .replace('path = "var/mailer.json"', f'path = "{storage}/mailer.json"'))
+    seeded(config)
+    upsert_subscribers(Store(load_config(config).storage.path),
+                       [Subscriber(f"abonne{i}@example.net", f"Abonné·e {i}") for i in range(PEOPLE)])
+    return config, write_campaign(tmp_path, audience='["subscribers"]')
+
+
 def fault_campaign(tmp_path: Path, cli, seeded, plan: FaultPlan) -> dict:
     print(f"fault server seed {plan.seed}")
     server = FaultServer(plan)
     try:
-        config = write_config(tmp_path, server.port, templates=DATA / "templates", smtp_extra="retry_seconds = [0.05, 0.1, 0.1]\npause_after_errors = 60\n")
-        config.write_text(config.read_text(encoding="utf-8").replace("max_connections = 2", "max_connections = 4"))
-        seeded(config)
-        upsert_subscribers(Store(load_config(config).storage.path),
-                           [Subscriber(f"abonne{i}@example.net", f"Abonné·e {i}") for i in range(PEOPLE)])
-        campaign = write_campaign(tmp_path, audience='["subscribers"]')
+        config, campaign = fault_project(tmp_path, server.port, seeded,
+                                         "retry_seconds = [0.05, 0.1, 0.1]\npause_after_errors = 60\n")
         final = send_until_done(cli, config, campaign)
     finally:
         server.stop()
@@ -142,13 +149,8 @@ def test_a_relay_that_starts_refusing_at_the_greeting_pauses_with_its_answer_and
     plan = FaultPlan(seed(5), {"greeting": {554: 1.0}, "data": {421: 0.02}}, clean_greetings=4)
     server = FaultServer(plan)
     try:
-        config = write_config(tmp_path, server.port, templates=DATA / "templates",
-                              smtp_extra="retry_seconds = [0.05, 0.1]\npause_after_errors = 25\n")
-        config.write_text(config.read_text(encoding="utf-8").replace("max_connections = 2", "max_connections = 4"))
-        seeded(config)
-        upsert_subscribers(Store(load_config(config).storage.path),
-                           [Subscriber(f"abonne{i}@example.net", f"Abonné·e {i}") for i in range(PEOPLE)])
-        campaign = write_campaign(tmp_path, audience='["subscribers"]')
+        config, campaign = fault_project(tmp_path, server.port, seeded,
+                                         "retry_seconds = [0.05, 0.1]\npause_after_errors = 25\n")
         first = cli(config, "campaign", "send", str(campaign), "--yes")
         workers = capfd.readouterr().err
         assert first.exit_code == 4 and "Traceback" not in first.output + workers, first.output + workers
@@ -206,14 +208,7 @@ def test_a_full_disk_during_a_send_pauses_it_naming_the_cause_and_sends_nobody_t
     small_reserve_in_workers(tmp_path, monkeypatch)
     server = FaultServer(FaultPlan(seed(0)))
     try:
-        config = write_config(tmp_path, server.port, templates=DATA / "templates",
-                              smtp_extra="rate_per_second = 500\n")
-        config.write_text(config.read_text(encoding="utf-8").replace("max_connections = 2", "max_connections = 4")
-                          .replace('path = "var/mailer.json"', 'path = "disk/var/mailer.json"'))
-        seeded(config)
-        upsert_subscribers(Store(load_config(config).storage.path),
-                           [Subscriber(f"abonne{i}@example.net", f"Abonné·e {i}") for i in range(PEOPLE)])
-        campaign = write_campaign(tmp_path, audience='["subscribers"]')
+        config, campaign = fault_project(tmp_path, server.port, seeded, "rate_per_second = 500\n", "disk/var")
         filled: list[Path] = []
 
         def fill_midway() -> None:

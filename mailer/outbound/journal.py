@@ -228,8 +228,8 @@ class JournalWriter:
         self._write("B\n", sync=True)
 
     def _error(self, exc: OSError) -> JournalError:
-        return JournalError(f"cannot write the delivery journal {self.path}: {exc.strerror or exc}; "
-                            "nothing more is sent; fix that (a full disk: free some space), then send again to resume")
+        return JournalError(f"cannot write the delivery journal {self.path}: {exc.strerror or exc}; nothing "
+                            "more is sent; fix that (a full disk: free some space), then send again to resume")
 
     def _write(self, text: str, sync: bool = False, counted: bool = True) -> None:
         with self._lock:
@@ -249,7 +249,10 @@ class JournalWriter:
         if _FALLOCATE is None:
             return
         with self._lock:
-            size = os.fstat(self._fd).st_size
+            try:
+                size = os.fstat(self._fd).st_size
+            except OSError as exc:
+                raise self._error(exc) from None
             if self._reserved - size >= RESERVE // 2:
                 return
             if _FALLOCATE(self._fd, _KEEP_SIZE, size, RESERVE) != 0:
