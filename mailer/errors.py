@@ -69,3 +69,10 @@ class UnknownOutcomeError(TemporarySendError):
 
 class PermanentSendError(SendError):
     """5xx reply: never retried for that recipient."""
+
+
+class JournalError(MailerError):
+    """A campaign's delivery journal cannot be written (a full disk): the send stops at once.
+
+    Not an OSError on purpose: the sender treats an OSError as a lost connection.
+    """

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Config, load_config
-from ..errors import PermanentSendError, RecipientDataError, SendError, UnknownOutcomeError
+from ..errors import (JournalError, PermanentSendError, RecipientDataError, SendError, StoreError,
+                      UnknownOutcomeError)
 from ..models import Recipient
 from ..store import Store
 from .files import load_campaign
@@ -119,6 +120,12 @@ class Worker:
         put_text(self.shared.fault, f"{type(exc).__name__}: {exc}")
         self.shared.stop.set()
 
+    def stop_for(self, exc: JournalError | StoreError) -> None:
+        """An expected error that is nobody's bad data: stop the whole send, named, without a traceback."""
+        log.error("sending stopped: %s", exc)
+        put_text(self.shared.fault, str(exc))
+        self.shared.stop.set()
+
     def stopping(self) -> bool:
         return self.shared.stop.is_set() or os.getppid() != self.job.parent_pid
 
@@ -164,9 +171,13 @@ class Worker:
     def send(self, transport: SmtpTransport, work: list[tuple[int, int]],
              retries: list[tuple[float, int, int]]) -> None:
         """Send a batch, journaling each outcome the moment the server gives it."""
+        self.journal.reserve()          # a full disk stops the send here, before anything leaves
         built = self.build(work)
+        reported = 0                    # outcomes come in order: built[:reported] are settled
 
         def on_result(position: int, error: SendError | None) -> None:
+            nonlocal reported
+            reported = position + 1
             index, attempt, _ = built[position]
             if error is None:
                 self.journal.delivered(index)
@@ -188,12 +199,12 @@ class Worker:
             done = transport.send_batch([m for _, _, m in built], on_result, self.pacer.wait, self.stopping,
                                         lambda position: self.journal.writing(built[position][0]))
         except SmtpSetupError as exc:               # TLS or login refused: nothing left, and it pauses
-            for index, _, _ in built:
+            for index, _, _ in built[reported:]:
                 self.journal.deferred(index, None, str(exc))
             raise
-        except SendError as exc:                    # could not even connect (or a refusing greeting)
-            self.failure(str(exc))
-            for index, attempt, _ in built:
+        except SendError as exc:                    # could not (re)connect, or a refusing greeting:
+            self.failure(str(exc))                  # what the server already answered stays settled
+            for index, attempt, _ in built[reported:]:
                 self.journal.deferred(index, exc.code, str(exc))
                 self.retry_later(retries, index, attempt)
             return
@@ -239,6 +250,8 @@ class Worker:
             put_text(self.shared.last_error, str(exc))
             self.shared.paused.set()
             self.shared.stop.set()
+        except (JournalError, StoreError) as exc:   # a full disk, an unreadable store: named, not a bug
+            self.stop_for(exc)
         except Exception as exc:          # the thread's edge: a bug stops the send, never a recipient
             self.halt(exc)
         finally:
@@ -251,7 +264,10 @@ class Worker:
             thread.start()
         for thread in threads:
             thread.join()
-        self.journal.close()
+        try:
+            self.journal.close()
+        except JournalError as exc:
+            self.stop_for(exc)
 
 
 def totals(shared: Shared) -> dict[str, int]:

@@ -22,6 +22,11 @@ still open at the next `B` or at the end of the file, or a `U`, is an outcome th
 cannot prove, the only case where a recipient may get a second copy (at most one per
 connection per crash). An `A` never followed by a `W` never reached the server.
 
+Disk space: before each batch a worker reserves room in its journal beyond its end (fallocate
+with KEEP_SIZE, `RESERVE` bytes), so the W and outcome lines of a message that left always fit: a
+full disk stops the send between batches, with nothing sent that the journal cannot record. Any
+failed write raises `JournalError`, never an OSError (which the sender reads as a lost connection).
+
 Crash safety: a `D` line is written with one `write()` as soon as the server accepts, so it
 survives the process being killed; only a message accepted but not yet journaled is sent again
 (at most one per connection). `D` lines are fsynced every `SYNC_EVERY` messages or
@@ -30,6 +35,8 @@ survives the process being killed; only a message accepted but not yet journaled
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import itertools
 import json
 import os
@@ -41,11 +48,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import CampaignError
+from ..errors import CampaignError, JournalError
 from ..models import Recipient
 from ..store.privatefiles import ensure_private_dir, fsync_dir, write_private_lines
 
 SYNC_EVERY = 50
+RESERVE = 1 << 20           # ~3,000 outcome lines of the longest kind: far more than the batches in flight
 SYNC_SECONDS = 1.0
 FINAL = {"D": "sent", "F": "failed", "S": "suppressed"}
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
@@ -189,30 +197,71 @@ def _clean(text: str) -> str:
     return _UNSAFE.sub(" ", text)[:300]
 
 
+def _fallocate() -> Any:
+    """libc's fallocate(fd, mode, offset, length), or None where there is none."""
+    try:
+        function = ctypes.CDLL(None, use_errno=True).fallocate
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+    return function
+
+
+_FALLOCATE, _KEEP_SIZE, _PUNCH_HOLE, _UNLIMITED = _fallocate(), 1, 2, 1 << 62
+
+
 class JournalWriter:
     """Appends to one worker's journal; shared by that worker's threads."""
 
     def __init__(self, folder: Path, worker: int) -> None:
-        ensure_private_dir(folder)
-        path = folder / f"journal-{worker}.log"
-        created = not path.exists()
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        if created:
-            fsync_dir(folder)
-        self._lock = threading.Lock()
-        self._unsynced = 0
-        self._last_sync = time.monotonic()
+        self.path = folder / f"journal-{worker}.log"
+        self._fd, self._lock, self._unsynced, self._last_sync = -1, threading.Lock(), 0, time.monotonic()
+        self._reserved = 0                  # the file offset up to which room is reserved
+        try:
+            ensure_private_dir(folder)
+            created = not self.path.exists()
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            if created:
+                fsync_dir(folder)
+        except OSError as exc:
+            raise self._error(exc) from None
         self._write("B\n", sync=True)
+
+    def _error(self, exc: OSError) -> JournalError:
+        return JournalError(f"cannot write the delivery journal {self.path}: {exc.strerror or exc}; nothing "
+                            "more is sent; fix that (a full disk: free some space), then send again to resume")
 
     def _write(self, text: str, sync: bool = False, counted: bool = True) -> None:
         with self._lock:
-            os.write(self._fd, text.encode("utf-8"))
-            self._unsynced += counted
-            now = time.monotonic()
-            if sync or self._unsynced >= SYNC_EVERY or now - self._last_sync >= SYNC_SECONDS:
-                os.fsync(self._fd)
-                self._unsynced = 0
-                self._last_sync = now
+            try:
+                os.write(self._fd, text.encode("utf-8"))
+                self._unsynced += counted
+                now = time.monotonic()
+                if sync or self._unsynced >= SYNC_EVERY or now - self._last_sync >= SYNC_SECONDS:
+                    os.fsync(self._fd)
+                    self._unsynced = 0
+                    self._last_sync = now
+            except OSError as exc:
+                raise self._error(exc) from None
+
+    def reserve(self) -> None:
+        """Before a batch: room for its lines, so a message that leaves always gets its outcome line."""
+        if _FALLOCATE is None:
+            return
+        with self._lock:
+            try:
+                size = os.fstat(self._fd).st_size
+            except OSError as exc:
+                raise self._error(exc) from None
+            if self._reserved - size >= RESERVE // 2:
+                return
+            if _FALLOCATE(self._fd, _KEEP_SIZE, size, RESERVE) != 0:
+                code = ctypes.get_errno()
+                if code in (errno.EOPNOTSUPP, errno.ENOSYS):    # a file system without it: write as before
+                    self._reserved = _UNLIMITED
+                    return
+                raise self._error(OSError(code, os.strerror(code)))
+            self._reserved = size + RESERVE
 
     def attempts(self, indices: Iterable[int]) -> None:
         text = "".join(f"A {i}\n" for i in indices)
@@ -241,8 +290,17 @@ class JournalWriter:
         self._write(f"R {index}\n")
 
     def close(self) -> None:
+        """Sync, give back the room reserved beyond the end, close."""
         with self._lock:
-            if self._fd >= 0:
-                os.fsync(self._fd)
-                os.close(self._fd)
-                self._fd = -1
+            if self._fd < 0:
+                return
+            fd, self._fd = self._fd, -1
+            try:
+                size = os.fstat(fd).st_size
+                if _FALLOCATE is not None and size < self._reserved < _UNLIMITED:
+                    _FALLOCATE(fd, _KEEP_SIZE | _PUNCH_HOLE, size, self._reserved - size)
+                os.fsync(fd)
+            except OSError as exc:
+                raise self._error(exc) from None
+            finally:
+                os.close(fd)

@@ -22,7 +22,7 @@ from typing import Any
 from filelock import Timeout
 
 from ..config import load_config
-from ..errors import CampaignBusyError, CampaignError
+from ..errors import CampaignBusyError, CampaignError, StoreError
 from ..models import CampaignState
 from ..store import Store
 from .campaigns import Campaign
@@ -196,7 +196,10 @@ class SendSession:
         summary = dict(total=self.total, sent=journal.count("D"), failed=journal.count("F"),
                        suppressed=journal.count("S"), pending=pending)
         finished = now() if state == CampaignState.DONE else None
-        service._save(self.campaign.name, state=state, reason=reason, finished=finished, **summary)
+        try:
+            service._save(self.campaign.name, state=state, reason=reason, finished=finished, **summary)
+        except (StoreError, OSError) as exc:   # a full disk: the journals hold the truth, say so
+            reason = (f"{reason}; " if reason else "") + f"its summary could not be saved in the store ({exc})"
         status = service.status_of(self.campaign.name, self.header, journal)   # the journal read once
         status.state, status.reason = state, reason
         if state in (CampaignState.DONE, CampaignState.PAUSED) and not outcome.interrupted:

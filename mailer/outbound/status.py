@@ -14,6 +14,10 @@ from .campaigns import Campaign
 from .journal import JournalState
 
 
+STOPPED_UNRECORDED = ("its last send stopped before it could record how it ended (killed, or a full disk): "
+                      "send again to resume")
+
+
 @dataclass
 class CampaignStatus:
     name: str
@@ -49,14 +53,16 @@ def frozen_status(name: str, header: dict[str, Any], record: dict[str, Any], jou
     total = header["total"]
     sent, failed, suppressed = journal.count("D"), journal.count("F"), journal.count("S")
     state = record.get("state", CampaignState.SENDING)
+    reason = record.get("reason", "")
     if state == CampaignState.SENDING and live:
         in_flight = 0                          # being sent now: its attempts are live, not lost
     else:
         in_flight = len(journal.in_flight())
         if state == CampaignState.SENDING:
             state = CampaignState.PAUSED       # its sender died: `send` again resumes
+            reason = reason or STOPPED_UNRECORDED
     return CampaignStatus(name, state, total, sent, failed, suppressed, total - sent - failed - suppressed,
                           in_flight, record.get("kind") or header.get("identity", {}).get("kind", ""),
-                          record.get("started"), record.get("finished"), record.get("reason", ""),
+                          record.get("started"), record.get("finished"), reason,
                           len(journal.possible_duplicates()), record.get("source") or header.get("source", ""),
                           updated=record.get("updated") or header.get("created"))

@@ -15,9 +15,10 @@ from array import array
 from typing import Any
 
 from ..config import Config
+from ..errors import JournalError
 from ..store.privatefiles import write_private_file
 from .campaigns import Campaign
-from .dispatch import COUNTERS, Shared, Worker, WorkerJob
+from .dispatch import COUNTERS, Shared, Worker, WorkerJob, put_text
 from .journal import campaign_folder
 
 
@@ -37,7 +38,14 @@ def worker_main(job: WorkerJob, shared: Shared) -> None:
     # Ctrl-C reaches the whole process group: the parent decides, workers finish what is in flight.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING)
-    Worker(job, shared).run()
+    try:
+        worker = Worker(job, shared)
+    except JournalError as exc:                 # its journal cannot even be opened (a full disk)
+        logging.getLogger(__name__).error("sending stopped: %s", exc)
+        put_text(shared.fault, str(exc))
+        shared.stop.set()
+        return
+    worker.run()
 
 
 def plan_workers(pending: int, max_connections: int) -> tuple[int, int]:
