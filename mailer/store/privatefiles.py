@@ -80,8 +80,10 @@ def _stage(path: Path, chunks: Iterable[bytes | str]) -> Path:
                 handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
             handle.flush()
             os.fsync(handle.fileno())
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:     # ENOSPC names no file: say which
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         raise
     return tmp
 
