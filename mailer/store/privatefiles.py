@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -30,6 +31,27 @@ def ensure_private_dir(path: Path) -> Path:
     if path.stat().st_mode & 0o077:
         os.chmod(path, 0o700)
     return path
+
+
+def make_private_dirs(path: Path) -> Path:
+    """Create `path` and missing parents as 0700, leaving a folder that exists as it is: for
+    outputs a coordinator places (`--out`, `--csv`), where tightening `.` or `/tmp` would be wrong."""
+    missing = [folder for folder in (path, *path.parents) if not folder.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)           # mkdir's mode goes through the umask
+    return path
+
+
+def write_private_output(path: Path, data: bytes) -> None:
+    """A file for a person to open (a preview, an export), 0600 from its first byte, in a folder
+    made 0700 if missing. Written in place, not replaced: `path` may be a device (/dev/stdout)."""
+    make_private_dirs(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.fchmod(fd, 0o600)          # a file left by an older version: made private too
+        handle.write(data)
 
 
 def fsync_dir(path: Path) -> None:
