@@ -11,13 +11,15 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from mailer.capture.devsmtp import MaildirWriter
-from mailer.config import load_config
+from mailer.config import Config, load_config
 from mailer.service import serve
 from mailer.store import Store
 from conftest import SmtpServer, write_config
@@ -38,6 +40,29 @@ def _wait_until(condition, timeout: float = 120) -> None:    # generous: a loade
 
 def _in_inbox(maildir: Path) -> int:
     return sum(len(os.listdir(maildir / sub)) for sub in ("new", "cur"))
+
+
+@contextmanager
+def serving(config: Config) -> Iterator[threading.Thread]:
+    """The real `serve` loop in a thread (no capture server); stopped, and seen to stop, at the end."""
+    stop = threading.Event()
+    thread = threading.Thread(target=serve, args=(config, stop), kwargs={"embedded": False}, daemon=True)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not thread.is_alive()
+
+
+def assert_each_once(config: Config, count: int) -> None:
+    """Every message recorded once, none lost, no report counted twice."""
+    snapshot = Store(config.storage.path).snapshot()
+    inbound = snapshot.docs("inbound")
+    assert len(inbound) == len({d["key"] for d in inbound}) == count
+    reports = snapshot.docs("reports")
+    assert len({r["message_key"] for r in reports}) == len(reports)
 
 
 def test_serve_on_a_full_disk_logs_backs_off_keeps_running_then_catches_up(
@@ -61,10 +86,7 @@ def test_serve_on_a_full_disk_logs_backs_off_keeps_running_then_catches_up(
         writer.deliver(raw)
 
     caplog.set_level(logging.INFO, logger="mailer")
-    stop = threading.Event()
-    thread = threading.Thread(target=serve, args=(config, stop), kwargs={"embedded": False}, daemon=True)
-    thread.start()
-    try:
+    with serving(config) as thread:
         failures = lambda: [r.getMessage() for r in caplog.records if r.getMessage().startswith("poll failed")]  # noqa: E731
         _wait_until(lambda: len(failures()) >= 2 or not thread.is_alive())
         assert thread.is_alive(), "serve died on the full disk"
@@ -75,12 +97,7 @@ def test_serve_on_a_full_disk_logs_backs_off_keeps_running_then_catches_up(
         assert Store(config.storage.path).snapshot().docs("inbound") == []
         disk.free()                                                   # space is back
         _wait_until(lambda: _in_inbox(config.inbox.maildir) == 0)
-    finally:
-        stop.set()
-        thread.join(30)
-    assert not thread.is_alive()
-    inbound = Store(config.storage.path).snapshot().docs("inbound")
-    assert len(inbound) == len({d["key"] for d in inbound}) == len(messages)   # each once, none lost
+    assert_each_once(config, len(messages))
     assert "Traceback" not in caplog.text
 
 
@@ -100,20 +117,10 @@ def test_serve_survives_an_inbox_folder_it_cannot_create(tmp_path: Path, smtp_se
     blocker.write_text("not a folder")
 
     caplog.set_level(logging.INFO, logger="mailer")
-    stop = threading.Event()
-    thread = threading.Thread(target=serve, args=(config, stop), kwargs={"embedded": False}, daemon=True)
-    thread.start()
-    try:
+    with serving(config) as thread:
         _wait_until(lambda: "poll failed" in caplog.text or not thread.is_alive())
         assert thread.is_alive(), "serve died of an OSError"
         assert _in_inbox(config.inbox.maildir) > 0
         blocker.unlink()
         _wait_until(lambda: _in_inbox(config.inbox.maildir) == 0)
-    finally:
-        stop.set()
-        thread.join(30)
-    assert not thread.is_alive()
-    inbound = Store(config.storage.path).snapshot().docs("inbound")
-    assert len(inbound) == len({d["key"] for d in inbound}) == len(messages)
-    reports = Store(config.storage.path).snapshot().docs("reports")
-    assert len({r["message_key"] for r in reports}) == len(reports)
+    assert_each_once(config, len(messages))
