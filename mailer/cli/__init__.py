@@ -69,7 +69,7 @@ def os_error_message(exc: OSError) -> str:
     """`PATH: what the system said`, and what to do about a full disk."""
     words = exc.strerror or str(exc) or type(exc).__name__
     where = f"{exc.filename}: " if exc.filename else ""
-    hint = "; nothing of this change was saved: free some space and try again" if exc.errno == errno.ENOSPC else ""
+    hint = ": free some space and try again" if exc.errno == errno.ENOSPC else ""
     return f"{where}{words}{hint}"
 
 
