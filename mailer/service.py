@@ -160,8 +160,9 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
     """Run until `stop` is set: the capture server (when `[smtp] embedded`) and the unsubscribe
     endpoint (when `[web] base_url`), then poll, wait, poll.
 
-    A lost server, a refused login or a store error is logged and retried with a growing
-    pause (capped at 5 minutes); the service itself never dies of a server restart.
+    A lost server, a refused login, a store error or a full disk is logged and retried with a
+    growing pause (capped at 5 minutes); the service never dies of a server restart or a failed
+    write, and a message stays in the inbox until its effects are stored.
     """
     from .app.web import WebEndpoint
     from .capture.devsmtp import CaptureServer
@@ -192,7 +193,7 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
                 source.wait(config.inbox.poll_seconds, stop)
             except ConfigError:
                 raise
-            except MailerError as exc:
+            except (MailerError, OSError) as exc:       # a full disk, a lost server: wait, then again
                 failures += 1
                 delay = min(MAX_BACKOFF_SECONDS, 2.0 ** min(failures, 9))
                 log.error("poll failed (%s); retrying in %.0fs", exc, delay)

@@ -304,3 +304,36 @@ def test_names_sort_in_arrival_order(tmp_path: Path) -> None:
     paths = [writer.deliver(f"Subject: {n}\n\n".encode()) for n in range(50)]
     assert all(re.match(r"\d+\.M\d{6}P", p.name) for p in paths)
     assert message_names(tmp_path / "box") == paths
+
+
+BODY_LINE = "Ligne-distinctive-du-corps-7f3a9c ne doit jamais apparaître dans un journal"
+
+
+@pytest.mark.parametrize("command", ["dev-smtp", "serve"])
+def test_verbose_logs_never_hold_a_message_body(tmp_path: Path, command: str) -> None:
+    """`mailer -v dev-smtp` / `-v serve`: aiosmtpd logs each DATA line at DEBUG; none reaches a log."""
+    port = free_port()
+    config = write_config(tmp_path, smtp_port=port, extra='[inbox]\nsource = "maildir"\npoll_seconds = 0.2\n')
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "mailer", "-v", "--config", str(config), command],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        _wait_listening(port, proc, time.monotonic() + 120)
+        body = f"Bonjour,\n{BODY_LINE}\nCordialement\n"
+        _send(CaptureServer(load_config(config)), _message(body=body), "lyon@example.net", [TEAM, "a@example.com"])
+        inbox = tmp_path / "var" / "inbox"
+        deadline = time.monotonic() + 120
+        while command == "serve" and time.monotonic() < deadline and _stored(inbox):
+            time.sleep(0.1)                                   # serve: read, decided and moved too
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = (out + err).decode("utf-8", "replace")
+    assert proc.returncode == 0, text
+    assert "DEBUG" in text and "capture: from <lyon@example.net>" in text        # verbose, and it logged
+    assert "Ligne-distinctive" not in text and "7f3a9c" not in text and "Cordialement" not in text
+    if command == "serve":
+        assert "inbox: " in text and not _stored(inbox)

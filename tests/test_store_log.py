@@ -65,10 +65,10 @@ def test_an_old_store_reads_then_migrates_on_first_write(tmp_path: Path) -> None
 def test_a_crash_during_migration_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = _old_store(tmp_path / "var")
 
-    def crash(path: Path, data: bytes) -> None:
+    def crash(*args: object) -> None:
         raise KeyboardInterrupt("kill -9 between the log and the state")
 
-    monkeypatch.setattr(store_module, "write_private_file", crash)
+    monkeypatch.setattr(store_module, "write_private_files", crash)
     with pytest.raises(KeyboardInterrupt):
         registry.suppress(store, "w@example.net", SuppressionReason.COMPLAINT)
     monkeypatch.undo()
@@ -89,7 +89,7 @@ def test_a_crash_at_either_write_processes_the_message_again_exactly_once(
     if point == "before the log":
         monkeypatch.setattr(AppendLog, "append", crash)
     else:
-        monkeypatch.setattr(store_module, "write_private_file", crash)
+        monkeypatch.setattr(store_module, "write_private_files", crash)
     with pytest.raises(KeyboardInterrupt):
         inbox.processor().process_batch(raws)
     monkeypatch.undo()

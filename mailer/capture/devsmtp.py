@@ -117,10 +117,25 @@ class CaptureHandler:
             self.outbox.deliver(stamp(data, mail_from, others))
 
 
+class _NoMessageLines(logging.Filter):
+    """aiosmtpd logs every line of DATA (the message body) and of an AUTH exchange at DEBUG:
+    those never reach a log, whatever the level (`mailer -v` included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+_NO_MESSAGE_LINES = _NoMessageLines()
+
+
 def _quiet_aiosmtpd() -> None:
     """aiosmtpd logs every SMTP command with its addresses at INFO on "mail.log"; we log one
-    line per message instead. Left alone when someone configured that logger or asked for DEBUG.
+    line per message instead. Left alone when someone configured that logger or asked for DEBUG
+    (`-v`: the commands, AUTH masked by aiosmtpd); its DEBUG lines are dropped always.
     """
+    for name in ("mail.log", "mail.debug"):
+        if _NO_MESSAGE_LINES not in logging.getLogger(name).filters:
+            logging.getLogger(name).addFilter(_NO_MESSAGE_LINES)
     aiosmtpd_log = logging.getLogger("mail.log")
     if aiosmtpd_log.level == logging.NOTSET and not log.isEnabledFor(logging.DEBUG):
         aiosmtpd_log.setLevel(logging.WARNING)

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from ..clock import for_people
 from ..errors import MailerError
 from ..htmltext import text_version
+from ..store.privatefiles import make_private_dirs
 from .maildirs import arrival_key, message_names
 
 __all__ = ["Captured", "OutboxError", "captured", "export", "headers_of", "pick", "read_bytes", "readable", "to_eml"]
@@ -188,7 +189,7 @@ def export(items: Sequence[Captured], folder: Path) -> tuple[list[Path], list[Pa
             more = f" (and {len(clashes) - 1} more)" if len(clashes) > 1 else ""
             raise OutboxError(f"{clashes[0]} already exists with other content{more}: "
                               "nothing exported; choose another folder")
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(folder)
         written: list[Path] = []
         for item, path in names:
             if path in same:

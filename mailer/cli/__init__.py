@@ -12,6 +12,7 @@ click from re-wrapping it; tests/test_cli_help.py checks it):
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 from collections.abc import Callable
@@ -49,7 +50,8 @@ class App:
 
 
 def handle_errors(func: F) -> F:
-    """Turn expected errors into `click.ClickException` (message, exit 1), nothing else."""
+    """Turn expected errors into `click.ClickException` (message, exit 1), nothing else: ours, and
+    the system's (a full disk, a file that cannot be read), which name the file, not a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -57,8 +59,18 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except MailerError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(os_error_message(exc)) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def os_error_message(exc: OSError) -> str:
+    """`PATH: what the system said`, and what to do about a full disk."""
+    words = exc.strerror or str(exc) or type(exc).__name__
+    where = f"{exc.filename}: " if exc.filename else ""
+    hint = ": free some space and try again" if exc.errno == errno.ENOSPC else ""
+    return f"{where}{words}{hint}"
 
 
 pass_app = click.make_pass_decorator(App)

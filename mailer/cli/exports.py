@@ -19,6 +19,7 @@ from ..sheets import exporter
 from ..errors import MailerError
 from ..sheets.labels import LABEL_SETS
 from ..sheets.spreadsheet import parse_delimiter, to_bytes
+from ..store.privatefiles import write_private_output
 from . import App, handle_errors, pass_app
 from .data import dossiers_group, groups_group, members_group, subscribers_group
 
@@ -55,7 +56,7 @@ def write_sheet(data: bytes, csv_file: Path | None) -> None:
         click.echo(data, nl=False)          # bytes: written as they are, to the binary stream
         return
     try:
-        csv_file.write_bytes(data)
+        write_private_output(csv_file, data)        # names and addresses: 0600
     except OSError as exc:
         raise MailerError(f"{csv_file}: cannot write: {exc.strerror or exc}") from None
 

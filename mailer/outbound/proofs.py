@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import CampaignError, MailerError
 from ..sheets.importer import RowError, normalize_email
+from ..store.privatefiles import write_private_output
 from ..models import Recipient, RecipientKind
 from ..registry import suppression_map
 from .campaigns import Campaign
@@ -59,10 +60,10 @@ def preview(service: CampaignService, campaign: Campaign, out_dir: Path,
     renderer = service.renderer(campaign, frozen)
     message = renderer.build(recipient, index)
     _, _, html_body = renderer.render_parts(recipient)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # Names, addresses and live tokens: private (0700 folder when created, 0600 files).
     eml, html_path = out_dir / f"{campaign.name}.eml", out_dir / f"{campaign.name}.html"
-    eml.write_bytes(message.data)
-    html_path.write_text(html_body, encoding="utf-8")
+    write_private_output(eml, message.data)
+    write_private_output(html_path, html_body.encode("utf-8"))
     return eml, html_path, recipient
 
 

@@ -41,7 +41,10 @@ class AppendLog:
     def docs(self, committed: int) -> Docs:
         """Every doc committed up to `committed`, by id (the log's cached dict: do not mutate)."""
         with self._reading:
-            return self._refresh(committed)
+            try:
+                return self._refresh(committed)
+            except OSError as exc:
+                raise StoreError(f"{self.path}: cannot read the store ({exc.strerror or exc})") from None
 
     def _refresh(self, committed: int) -> Docs:
         try:
@@ -75,19 +78,25 @@ class AppendLog:
         for line in data.splitlines(keepends=True):
             if not line.endswith(b"\n"):
                 return                  # a torn last line: its commit never happened
-            try:
-                tag, doc = json.loads(line)
-            except (ValueError, TypeError):
-                raise StoreError(f"{self.path}: line at byte {self._offset} is not a log entry; "
-                                 "restore the file from a backup") from None
+            tag, doc, doc_id = self._entry(line)
             if tag > committed:
                 return                  # appended by a commit that did not finish (or is under way)
-            doc_id = str(doc["id"])
             self._docs[doc_id] = doc
             for name, index in self._indexes.items():
                 index.setdefault(str(doc.get(name) or ""), []).append(doc_id)
             self.max_id = max(self.max_id, int(doc_id))
             self._offset += len(line)
+
+    def _entry(self, line: bytes) -> tuple[int, dict[str, Any], str]:
+        """`[TAG, DOC]` -> (tag, doc, doc id); any other shape is a damaged file."""
+        try:
+            tag, doc = json.loads(line)
+            if isinstance(tag, int) and isinstance(doc, dict):
+                return tag, doc, str(int(doc["id"]))
+        except (ValueError, TypeError, KeyError):
+            pass
+        raise StoreError(f"{self.path}: line at byte {self._offset} is not a log entry; "
+                         "restore the file from a backup")
 
     def append(self, docs: list[dict[str, Any]], tag: int, committed: int) -> None:
         """Step 1 of a commit (under the store lock): drop what a dead writer left, append, fsync."""

@@ -34,7 +34,7 @@ from tinydb.storages import Storage
 from . import schema
 from .applog import AppendLog
 from ..errors import StoreError
-from .privatefiles import ensure_private_dir, write_private_file
+from .privatefiles import ensure_private_dir, write_private_file, write_private_files
 from .records import LogMark
 from .schema import INBOUND, LOG_MARKS, Part, TableSpec
 from .tables import LogTable, Table
@@ -67,11 +67,33 @@ class GuardedStorage(Storage):
         except ValueError as exc:
             raise StoreError(f"{self.path}: the store is not valid JSON ({exc}); restore it from a backup") from None
         if not isinstance(data, dict):
-            raise StoreError(f"{self.path}: the store is not a TinyDB file")
+            raise StoreError(f"{self.path}: the store is not a TinyDB file (found {_kind(data)}); "
+                             "restore it from a backup")
+        for name, docs in data.items():
+            if not isinstance(docs, dict) or not all(isinstance(doc, dict) for doc in docs.values()):
+                raise StoreError(f"{self.path}: table {name!r} is not a table of records "
+                                 f"(found {_kind(docs)}); restore it from a backup")
         return data
 
+    @staticmethod
+    def encode(data: dict[str, Any]) -> bytes:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
     def write(self, data: dict[str, Any]) -> None:
-        write_private_file(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        write_private_file(self.path, self.encode(data))
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, in words, without quoting it (it may hold personal data)."""
+    if isinstance(value, dict):
+        return "an object of other values"
+    return {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+
+
+def write_error(path: Path, exc: OSError) -> StoreError:
+    """A failed write of the store (a full disk...): nothing of the transaction was saved."""
+    return StoreError(f"{path}: cannot write the store ({exc.strerror or exc}); "
+                      "nothing of this change was saved: free some space (or fix the folder) and try again")
 
 
 class _File:
@@ -164,15 +186,19 @@ class Transaction:
         self._file(Part.STATE).touch()
 
     def commit(self) -> None:
+        """The log's lines first, then every changed file written in full before any replaces its
+        old self, the state file (which holds the log's mark) last: a full disk saves nothing."""
         log = self._tables.get(INBOUND.name)
         appended = list(log.added.values()) if isinstance(log, LogTable) else []
-        if appended:
-            committed = self._committed()
-            self._store.log.append(appended, committed + 1, committed)
-            self.table(LOG_MARKS).upsert("name", INBOUND.name, lambda old: LogMark(INBOUND.name, committed + 1))
-        for part, file in self._files.items():
-            if file.dirty:
-                GuardedStorage(self._store.path_of(part)).write(file.data)
+        try:
+            if appended:
+                committed = self._committed()
+                self._store.log.append(appended, committed + 1, committed)
+                self.table(LOG_MARKS).upsert("name", INBOUND.name, lambda old: LogMark(INBOUND.name, committed + 1))
+            dirty = sorted((part for part, file in self._files.items() if file.dirty), key=lambda p: p is Part.STATE)
+            write_private_files([(self._store.path_of(p), GuardedStorage.encode(self._files[p].data)) for p in dirty])
+        except OSError as exc:
+            raise write_error(self._store.path, exc) from None
 
 
 class Snapshot:
@@ -264,12 +290,14 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """Exclusive read-modify-write; never hold it across network IO. Migrates an old store."""
-        ensure_private_dir(self.folder)
         try:
+            ensure_private_dir(self.folder)
             self.lock.acquire()
         except Timeout:
             raise StoreError(f"{self.path}: another process has held the store lock for "
                              f"{LOCK_TIMEOUT_SECONDS}s") from None
+        except OSError as exc:
+            raise write_error(self.path, exc) from None
         try:
             tx = Transaction(self)
             tx.migrate()
@@ -288,8 +316,13 @@ class Store:
             return key_path.read_bytes()
         except FileNotFoundError:
             pass
-        ensure_private_dir(self.folder)
-        with self.lock:
-            if not key_path.exists():
-                write_private_file(key_path, secrets.token_hex(32).encode("ascii"))
-            return key_path.read_bytes()
+        except OSError as exc:
+            raise StoreError(f"{key_path}: cannot read the token key ({exc.strerror or exc})") from None
+        try:
+            ensure_private_dir(self.folder)
+            with self.lock:
+                if not key_path.exists():
+                    write_private_file(key_path, secrets.token_hex(32).encode("ascii"))
+                return key_path.read_bytes()
+        except OSError as exc:
+            raise write_error(key_path, exc) from None
