@@ -53,7 +53,7 @@ from ..models import Recipient
 from ..store.privatefiles import ensure_private_dir, fsync_dir, write_private_lines
 
 SYNC_EVERY = 50
-RESERVE = 1 << 20           # ~3,000 outcome lines of the longest kind: far more than the batches in flight
+RESERVE = 128 << 10         # ~400 outcome lines of the longest kind: every thread's batch in flight (4 x 50), twice
 SYNC_SECONDS = 1.0
 FINAL = {"D": "sent", "F": "failed", "S": "suppressed"}
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
