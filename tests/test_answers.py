@@ -7,11 +7,14 @@ import hashlib
 from dataclasses import replace
 
 import jinja2
+import pytest
 from inbound_fixtures import Inbox, fr_dev, inbox_fixture  # noqa: F401  (fixture)
+from conftest import write_config
 from transports import MemoryTransport
 
 from mailer.errors import PermanentSendError, TemporarySendError
-from mailer.outbound.answers import AnswerSender
+from mailer.config import load_config
+from mailer.outbound.answers import AnswerSender, render_body
 from mailer.wording import CONSENT_WORDING, PACKAGED, template_folders, wording_version
 
 
@@ -61,3 +64,13 @@ def test_the_wording_version_hashes_the_template_found_first(inbox: Inbox, tmp_p
     assert wording_version(config) != wording_version(inbox.config)
     own_version = hashlib.sha256(("Répondez « oui ».\n" + CONSENT_WORDING).encode()).hexdigest()[:16]
     assert wording_version(config) == own_version
+
+
+def test_a_teams_own_answer_template_runs_in_the_sandbox(tmp_path) -> None:
+    """The team's `templates/inbound/` overrides are code a coordinator writes, like campaigns."""
+    (tmp_path / "templates" / "inbound").mkdir(parents=True)
+    (tmp_path / "templates" / "inbound" / "unsubscribed.txt").write_text(
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}\n", encoding="utf-8")
+    config = load_config(write_config(tmp_path, templates=tmp_path / "templates"))
+    with pytest.raises(jinja2.exceptions.SecurityError):
+        render_body(config, "unsubscribed", {"email": "x@example.org"})

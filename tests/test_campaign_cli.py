@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conftest import SmtpServer, free_port
 from ptyrun import run_with_answer
 from sending import audience_received, status, write_campaign
@@ -279,3 +281,16 @@ def test_a_server_refusing_at_the_greeting_pauses_the_campaign_without_a_traceba
     paused = status(cli, config, campaign)
     assert (paused["state"], paused["sent"], paused["failed"], paused["in_flight"]) == ("paused", 0, 0, 0)
     assert "554 5.7.1 Service refused" in paused["reason"] and len(greeted) >= 3
+
+
+@pytest.mark.parametrize("header", ["[]", '"x"', '{"a": 1}\n{"not": "a row"}'])
+def test_a_damaged_audience_file_is_a_clear_error(setup, cli, header: str) -> None:
+    """A frozen audience edited by hand (or torn) names its file; never a traceback (issue 8)."""
+    config, campaign = setup(3)
+    assert cli(config, "campaign", "send", str(campaign), "--yes").exit_code == 0
+    audience = next((config.parent / "var" / "campaigns").glob("*/audience.jsonl"))
+    audience.write_text(header + "\n", encoding="utf-8")
+    for command in (["campaign", "status", str(campaign)], ["campaign", "list"]):
+        result = cli(config, *command)          # an exception would escape: catch_exceptions=False
+        if result.exit_code:
+            assert "audience.jsonl" in result.output and "unreadable audience" in result.output, result.output

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from filelock import FileLock, Timeout
 
 from ..config import Config
@@ -57,8 +58,10 @@ SYNC_EVERY = 50
 
 @lru_cache(maxsize=4)
 def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader([str(f) for f in folders]),
-                              autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    """The team may override these templates (`templates/inbound/`): code a coordinator writes,
+    run in Jinja's sandbox like the campaigns' (issue 8)."""
+    return SandboxedEnvironment(loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+                                autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
 
 
 def render_body(config: Config, kind: AnswerKind | str, values: Mapping[str, Any]) -> str:

@@ -99,11 +99,18 @@ def read_audience_head(folder: Path, name: str = AUDIENCE) -> tuple[dict[str, An
         with (folder / name).open("r", encoding="utf-8") as handle:
             header = json.loads(handle.readline())
             first = handle.readline()
+        row = json.loads(first) if first else None
+        if not isinstance(header, dict) or not (row is None or _is_row(row)):
+            raise ValueError("not a frozen audience: a header object, then [email, name, kind, group] rows")
     except FileNotFoundError:
         return None
     except ValueError as exc:
         raise CampaignError(f"{folder / name}: unreadable audience ({exc})") from None
-    return header, Recipient(*json.loads(first)) if first else None
+    return header, Recipient(*row) if row else None
+
+
+def _is_row(row: Any) -> bool:
+    return isinstance(row, list) and 1 <= len(row) <= 4 and all(isinstance(v, str) for v in row)
 
 
 def read_audience(folder: Path, only: set[int] | None = None) -> FrozenAudience | None:
