@@ -21,7 +21,9 @@ from .sheets.importer import ImportKind, Problem
 from .models import Dossier, Group, Member, Subscriber, SubscriberStatus, code_key
 from .store.erasures import erased_check
 from .store.schema import SUPPRESSIONS
-from .store import Store
+from .store import Store, Transaction
+from .consent import IMPORT_WORDING, ConsentList, confirm_in, file_source, version_of
+from .store.records import Consent
 
 
 @dataclass(frozen=True)
@@ -51,17 +53,21 @@ class ImportReport:
 
 
 Adjust = Callable[[dict[str, Any] | None, dict[str, Any]], tuple[dict[str, Any], bool]]
+Vouch = Callable[[Transaction, Any], None]
 FOLD: dict[str, Callable[[str], str]] = {"email": str.lower, "code": code_key, "ref": code_key}
 
 
 def _upsert(store: Store, table_name: str, key: str, docs: Iterable[dict[str, Any]], address: str,
-            fields: Collection[str] | None = None, adjust: Adjust | None = None) -> UpsertResult:
+            fields: Collection[str] | None = None, adjust: Adjust | None = None,
+            vouch: Vouch | None = None) -> UpsertResult:
     """Add or update by key in one transaction; never deletes, never duplicates.
 
     A new record is stored whole. An existing one takes only `fields` (all when None): a column
     absent from the file leaves its stored value alone, a column present replaces it, empty or
     not (the file is the truth for its columns). Keys match in any case (`FOLD`). `adjust`
     (stored doc or None, doc) -> (doc, held) lets a kind keep a stored value on purpose.
+    `vouch(tx, record)` records the import as the consent of each person it stores who has not
+    withdrawn (a suppressed address keeps its withdrawal).
     """
     added = updated = unchanged = suppressed = erased = 0
     held: list[str] = []
@@ -86,17 +92,21 @@ def _upsert(store: Store, table_name: str, key: str, docs: Iterable[dict[str, An
                 if kept:
                     held.append(doc[key])
             if found is None or stored is None:
-                table.insert(spec.record.from_doc(doc))
+                record = spec.record.from_doc(doc)
+                table.insert(record)
                 added += 1
             else:
                 merged = {**stored, **doc}
+                record = spec.record.from_doc(merged)
                 if merged != stored:
-                    table.update(found[0], spec.record.from_doc(merged))
+                    table.update(found[0], record)
                     updated += 1
                 else:
                     unchanged += 1
             if doc.get(address) and doc[address].lower() in blocked:
                 suppressed += 1
+            elif vouch is not None:
+                vouch(tx, record)
     return UpsertResult(added, updated, unchanged, suppressed, tuple(held), erased)
 
 
@@ -109,8 +119,9 @@ def upsert_dossiers(store: Store, dossiers: Sequence[Dossier],
     return _upsert(store, ImportKind.DOSSIERS, "ref", (d.to_doc() for d in dossiers), "referent_email", fields)
 
 
-def upsert_members(store: Store, members: Sequence[Member], fields: Collection[str] | None = None) -> UpsertResult:
-    return _upsert(store, ImportKind.MEMBERS, "email", (m.to_doc() for m in members), "email", fields)
+def upsert_members(store: Store, members: Sequence[Member], fields: Collection[str] | None = None,
+                   vouch: Vouch | None = None) -> UpsertResult:
+    return _upsert(store, ImportKind.MEMBERS, "email", (m.to_doc() for m in members), "email", fields, vouch=vouch)
 
 
 def _subscriber_doc(stored: dict[str, Any] | None, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -126,13 +137,28 @@ def _subscriber_doc(stored: dict[str, Any] | None, doc: dict[str, Any]) -> tuple
 
 
 def upsert_subscribers(store: Store, subs: Sequence[Subscriber],
-                       fields: Collection[str] = ("email", "name")) -> UpsertResult:
+                       fields: Collection[str] = ("email", "name"), vouch: Vouch | None = None) -> UpsertResult:
     """Email and name, plus status and `since` when the file has those columns."""
     docs = ({k: v for k, v in s.to_doc().items() if k in fields or k == "email"} for s in subs)
-    return _upsert(store, ImportKind.SUBSCRIBERS, "email", docs, "email", fields, _subscriber_doc)
+    return _upsert(store, ImportKind.SUBSCRIBERS, "email", docs, "email", fields, _subscriber_doc, vouch)
 
 
-UPSERTS: dict[ImportKind, Callable[[Store, Any, Any], UpsertResult]] = {
+def import_vouch(kind: ImportKind, path: Path, data: bytes) -> Vouch | None:
+    """An import's consent for each person it stores (a pending subscriber has not confirmed)."""
+    lists = {ImportKind.MEMBERS: ConsentList.MEMBERS, ImportKind.SUBSCRIBERS: ConsentList.SUBSCRIBERS}
+    if kind not in lists:
+        return None
+    source, date = file_source(path.name, data), now_iso()
+
+    def vouch(tx: Transaction, record: Member | Subscriber) -> None:
+        if isinstance(record, Subscriber) and record.status != SubscriberStatus.ACTIVE:
+            return
+        confirm_in(tx, Consent(email=record.email.lower(), list=lists[kind], date=date, source=source, via="import",
+                               wording=IMPORT_WORDING, wording_version=version_of(IMPORT_WORDING)))
+    return vouch
+
+
+UPSERTS: dict[ImportKind, Callable[..., UpsertResult]] = {
     ImportKind.GROUPS: upsert_groups,
     ImportKind.DOSSIERS: upsert_dossiers,
     ImportKind.MEMBERS: upsert_members,
@@ -151,7 +177,9 @@ def import_file(store: Store, kind: ImportKind, path: Path, skip: Collection[str
     kind = ImportKind(kind)
     known = {code_key(g.code) for g in store.snapshot().table(schema.GROUPS)}
     parsed = importer.read_file(Path(path), kind, known, skip, tz)
-    result = UPSERTS[kind](store, parsed.records, parsed.fields) if parsed.records else UpsertResult()
+    vouch = import_vouch(kind, Path(path), Path(path).read_bytes())
+    extra = {"vouch": vouch} if vouch else {}
+    result = UPSERTS[kind](store, parsed.records, parsed.fields, **extra) if parsed.records else UpsertResult()
     held = [Problem(parsed.lines.get(key, 0), f"{key} waits for its double opt-in confirmation: the "
                                               "file's status 'active' is not applied (the person confirms "
                                               f"by mail, or: mailer subscribers add {key})")

@@ -24,7 +24,9 @@ from .errors import MailerError
 from .sheets.importer import RowError
 from .models import (Directory, Dossier, Group, Member, Subscriber, SubscriberStatus, Suppression,
                      SuppressionReason, SuppressionScope, code_key)
-from .store.records import Erasure, SuppressionAction, SuppressionEvent
+from .consent import (COMMAND_WORDING, WITHDRAWALS, ConsentList, confirm_in, reopened_lists, version_of,
+                      withdraw_in)
+from .store.records import Consent, Erasure, SuppressionAction, SuppressionEvent
 from .store.schema import DOSSIERS, ERASURES, GROUPS, MEMBERS, SUBSCRIBERS, SUPPRESSION_EVENTS, SUPPRESSIONS
 from .store import Snapshot, Store, Transaction
 from .store.personal import Person, StoreErasure, anonymise_inbound, erase_in, person_of
@@ -185,6 +187,8 @@ def suppress_in(tx: Transaction, key: str, reason: SuppressionReason | str, scop
             table.update(doc_id, record)
     tx.table(SUPPRESSION_EVENTS).insert(SuppressionEvent(email=key, action=action, reason=new.reason,
                                                          scope=new.scope, date=date, source=source))
+    if new.reason in WITHDRAWALS:
+        withdraw_in(tx, key, new.scope, source, date)
     return record
 
 
@@ -244,9 +248,13 @@ def unsuppress(store: Store, email: str, by: str) -> Suppression:
         if found is None:
             raise NotSuppressedError(f"{key} is not on the suppression list")
         lifted = table.delete(found[0])
+        date = now_iso()
         tx.table(SUPPRESSION_EVENTS).insert(SuppressionEvent(
             email=key, action=SuppressionAction.UNSUPPRESS, reason=lifted.reason, scope=lifted.scope,
-            date=now_iso(), by=by))
+            date=date, by=by))
+        for lst in reopened_lists(tx, key, SuppressionScope(lifted.scope)):   # the coordinator vouches again
+            confirm_in(tx, Consent(email=key, list=lst, date=date, via="cli", source=f"mailer suppressions remove --by {by}",
+                                   wording=COMMAND_WORDING, wording_version=version_of(COMMAND_WORDING)))
     return lifted
 
 
@@ -269,6 +277,10 @@ def add_subscriber(store: Store, email: str, name: str = "") -> Subscriber:
             doc_id, old = found
             record = replace(old, name=name or old.name, status=SubscriberStatus.ACTIVE)
             table.update(doc_id, record)
+        if tx.table(SUPPRESSIONS).first("email", key, str.lower) is None:
+            confirm_in(tx, Consent(email=key, list=ConsentList.SUBSCRIBERS, date=now_iso(), via="cli",
+                                   source="mailer subscribers add", wording=COMMAND_WORDING,
+                                   wording_version=version_of(COMMAND_WORDING)))
         return record
 
 

@@ -53,6 +53,10 @@ class Inbox:
     def docs(self, table: str) -> list[dict]:
         return self.store.snapshot().docs(table)
 
+    def mail_consents(self) -> list[dict]:
+        """The consents given by mail (the fixture's import vouched for fr-dev's members)."""
+        return [d for d in self.docs("consents") if d.get("via") != "import"]
+
 
 def import_corpus(store: Store, folder: Path) -> None:
     for kind in (ImportKind.GROUPS, ImportKind.DOSSIERS, ImportKind.MEMBERS):

@@ -29,7 +29,7 @@ def suppressed(project: Path) -> Store:
 
 def test_erase_asks_and_no_leaves_everything(project: Path, suppressed: Store) -> None:
     code, output = run_on_a_terminal(project, ["erase", "Anne@Example.org"], b"n\n")
-    assert "Erase anne@example.org: remove 3 record(s)" in output      # subscriber, suppression, its event
+    assert "Erase anne@example.org: remove 4 record(s)" in output   # subscriber and its consent, suppression, its event
     assert code == 1 and "Aborted!" in output
     assert [s.email for s in registry.subscribers(suppressed.snapshot())] == ["anne@example.org"]
     assert registry.suppression_map(suppressed.snapshot())["anne@example.org"].reason == "bounce"
@@ -37,7 +37,7 @@ def test_erase_asks_and_no_leaves_everything(project: Path, suppressed: Store) -
 
 def test_erase_asks_and_yes_erases(project: Path, suppressed: Store) -> None:
     code, output = run_on_a_terminal(project, ["erase", "anne@example.org", "--by", "dpo"], b"y\n")
-    assert code == 0 and "Erased anne@example.org: 3 record(s) deleted" in output
+    assert code == 0 and "Erased anne@example.org: 4 record(s) deleted" in output
     assert registry.subscribers(suppressed.snapshot()) == []
     assert registry.suppression_map(suppressed.snapshot())["anne@example.org"].reason == "erased"
 

@@ -108,7 +108,7 @@ def test_a_reply_in_the_confirmation_thread_from_another_sender_confirms_nobody(
     [outcome] = processor.process_batch([reply])
     assert (outcome.kind, outcome.disposition) == ("confirm", "triage")
     assert [p["status"] for p in inbox.docs("pending_people")] == ["pending"]
-    assert inbox.docs("consents") == []
+    assert inbox.mail_consents() == []
 
 
 # ------------------------------------------------------------------------------ unsubscribe by free text

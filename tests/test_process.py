@@ -169,7 +169,7 @@ def test_double_opt_in_end_to_end(inbox: Inbox) -> None:
                   message_id="<forged@example.com>")
     [outcome] = processor.process_batch([forged])
     assert (outcome.kind, outcome.disposition) == ("confirm", "triage")
-    assert inbox.docs("pending_people")[0]["status"] == "pending" and inbox.docs("consents") == []
+    assert inbox.docs("pending_people")[0]["status"] == "pending" and inbox.mail_consents() == []
 
     # the reply to the +c-TOKEN address activates, records consent, tells the référent
     inbox.clock.advance(1)
@@ -178,7 +178,7 @@ def test_double_opt_in_end_to_end(inbox: Inbox) -> None:
     [outcome] = processor.process_batch([confirm])
     assert (outcome.kind, outcome.disposition) == ("confirm", "apply")
     assert inbox.docs("pending_people")[0]["status"] == "active"
-    [consent] = inbox.docs("consents")
+    [consent] = inbox.mail_consents()
     assert consent["message_id"] == "<yes@example.com>" and consent["request_message_id"] == request["Message-ID"]
     assert "acceptez" in consent["wording"] and consent["wording_version"]
     assert any(m["email"] == "nouvelle@example.com" for m in inbox.store.snapshot().docs("members"))
@@ -188,7 +188,7 @@ def test_double_opt_in_end_to_end(inbox: Inbox) -> None:
     assert "Auto-Submitted" not in notice.message and "nouvelle@example.com" in notice.message.get_content()
     # confirming again changes nothing
     [outcome] = processor.process_batch([confirm.replace(b"<yes@", b"<yes2@")])
-    assert outcome.disposition == "ignore" and len(inbox.docs("consents")) == 1
+    assert outcome.disposition == "ignore" and len(inbox.mail_consents()) == 1
 
 
 def test_confirmation_in_the_thread_of_our_request(inbox: Inbox) -> None:
@@ -199,7 +199,7 @@ def test_confirmation_in_the_thread_of_our_request(inbox: Inbox) -> None:
                  extra=f"In-Reply-To: {request['message_id']}\nReferences: {request['message_id']}\n")
     [outcome] = processor.process_batch([reply])
     assert (outcome.kind, outcome.rule, outcome.disposition) == ("confirm", "confirm.thread", "apply")
-    assert inbox.docs("consents")[0]["via"] == "thread"
+    assert inbox.mail_consents()[0]["via"] == "thread"
 
 
 def test_acknowledgements_follow_rfc_3834(inbox: Inbox) -> None:

@@ -56,7 +56,7 @@ def _values(value: Any) -> Iterator[Any]:
 
 def _tables(store: Store) -> Iterator[tuple[str, Part, list[dict[str, Any]]]]:
     """Every table found in every file of the store, as written on disk."""
-    for part in (Part.STATE, Part.DIRECTORY, Part.SUBSCRIBERS):
+    for part in (p for p in Part if p is not Part.INBOUND_LOG):
         path = store.path_of(part)
         for name, docs in json.loads(path.read_text(encoding="utf-8")).items():
             yield name, part, list(docs.values())

@@ -1,4 +1,5 @@
-"""A person's rights (GDPR): `mailer person export EMAIL`, `mailer person erase EMAIL` (alias `mailer erase`)."""
+"""A person's rights (GDPR): `mailer person export EMAIL`, `mailer person erase EMAIL` (alias `mailer erase`),
+and the record of their consent, `mailer person consent EMAIL`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 
 import click
 
+from .. import consent
 from ..app import person as person_app
+from ..clock import for_people
 from ..registry import InvalidValueError, canonical_email
 from . import App, confirm_or_refuse, handle_errors, main, pass_app, yes_option
 from .suppressions import _who
@@ -44,6 +47,48 @@ def person_export(app: App, email: str, out: Path | None) -> None:
         from ..store.privatefiles import write_private_file
         write_private_file(out, text.encode("utf-8"))
         click.echo(f"exported {canonical_email(email)} to {out}", err=True)
+
+
+@person_group.command("consent")
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document: the person's lists and events.")
+@pass_app
+@handle_errors
+def person_consent(app: App, email: str, as_json: bool) -> None:
+    """How EMAIL came onto each list and whether it left: for a data-protection request or audit.
+
+    Per list (`members`: the action mailings; `subscribers`: the bulletin), the latest
+    confirmation (how: a reply to the confirmation request, an import and its file, a command;
+    the wording and its version) and the latest withdrawal (an unsubscribe or a complaint).
+
+    \b
+    Example:
+      mailer person consent anne.riviere@example.org --json
+    """
+    key = canonical_email(email)
+    if not key:
+        raise InvalidValueError("an address is required")
+    lists = consent.history(app.store.snapshot(), key)
+    if as_json:
+        events = lambda c: c.to_doc() if c else None     # noqa: E731
+        click.echo(json.dumps({"email": key, "lists": [{"list": h.list.value, "active": h.active,
+                                                        "confirmed": events(h.confirmed),
+                                                        "withdrawn": events(h.withdrawn)} for h in lists]},
+                              ensure_ascii=False, indent=2))
+        return
+    if not lists:
+        click.echo(f"{key}: no consent recorded (not on a list, or on it since before consent was recorded).")
+    tz = app.config.team.tz
+    for h in lists:
+        click.echo(f"{key}, list {h.list.value}: {'active' if h.active else 'withdrawn'}")
+        if h.confirmed:
+            c = h.confirmed
+            how = c.source or c.message_id or c.message_key
+            click.echo(f"  confirmed {for_people(c.date, tz)} via {c.via}" + (f" ({how})" if how else "")
+                       + (f", wording version {c.wording_version}" if c.wording_version else ""))
+        if h.withdrawn:
+            click.echo(f"  withdrawn {for_people(h.withdrawn.date, tz)}"
+                       + (f" ({h.withdrawn.source})" if h.withdrawn.source else ""))
 
 
 @person_group.command("erase")

@@ -19,11 +19,12 @@ from ..models import AnswerKind, Directory, Member
 from ..store.records import (Ack, BounceRecord, Consent, Inbound, InboundFailure, Outgoing, OutgoingStatus,
                        PendingPerson, PendingStatus, Report, SignupRequest, TriageItem)
 from ..registry import canonical_email, erased_check, suppress_in
-from ..store.schema import (ACK_LOG, BOUNCE_SCORES, CONSENTS, INBOUND, INBOUND_FAILURES, MEMBERS, OUTGOING,
+from ..store.schema import (ACK_LOG, BOUNCE_SCORES, INBOUND, INBOUND_FAILURES, MEMBERS, OUTGOING,
                       PENDING_PEOPLE, REPORTS, SIGNUP_REQUESTS, TRIAGE)
 from ..store import Snapshot, Transaction
 from ..tokens import CONFIRM, UNSUBSCRIBE, make_token, new_message_id, sub_address, unsubscribe_purpose
 from ..wording import CONSENT_WORDING, wording_version
+from ..consent import ConsentList, confirm_in
 from . import summaries
 from .understand.classify import Reading
 from .decide import BounceScore, Known, MessageFacts, crosses_threshold, score_bounce
@@ -53,7 +54,7 @@ class Ledger:
         t = source.table
         self.inbound, self.failures, self.reports = t(INBOUND), t(INBOUND_FAILURES), t(REPORTS)
         self.triage, self.scores, self.pending = t(TRIAGE), t(BOUNCE_SCORES), t(PENDING_PEOPLE)
-        self.consents, self.signups, self.outgoing, self.acks = t(CONSENTS), t(SIGNUP_REQUESTS), t(OUTGOING), t(ACK_LOG)
+        self.signups, self.outgoing, self.acks = t(SIGNUP_REQUESTS), t(OUTGOING), t(ACK_LOG)
         outgoing, pending = list(self.outgoing), list(self.pending)
         self.known = Known(
             team_address=config.team.address, directory=directory, today=now.date(),
@@ -160,8 +161,9 @@ class Ledger:
         self._know(self.known.pending, effect.email, ("active", person.dossier))
         request = next((o for _, o in reversed(self.outgoing.find("to", effect.email))
                         if o.kind == AnswerKind.CONFIRM_REQUEST), None)
-        self.consents.insert(Consent(
-            email=effect.email, date=self.stamp, message_id=env.message_id, message_key=key, via=effect.via,
+        confirm_in(self.tx, Consent(
+            email=effect.email, list=ConsentList.MEMBERS, date=self.stamp, message_id=env.message_id,
+            message_key=key, via=effect.via,
             request_message_id=request.message_id if request else "", signup_message_id=person.message_id or "",
             wording=CONSENT_WORDING, wording_version=wording_version(self.config)))
         members = self.tx.table(MEMBERS)

@@ -173,8 +173,17 @@ class Transaction:
         return mark[1].committed if mark else 0
 
     def migrate(self) -> None:
-        """A store written before the inbound log: its `inbound` table moves to the log (log first)."""
-        legacy = self._file(Part.STATE).data.get(INBOUND.name)
+        """A store written before a table had a file of its own: the table moves there (the
+        inbound log's lines first, the state file last, as every commit writes them)."""
+        state = self._file(Part.STATE)
+        for spec in schema.TABLES:
+            if spec.part not in (Part.STATE, Part.INBOUND_LOG) and spec.name in state.data:
+                moved = state.data.pop(spec.name)
+                target = self._file(spec.part)
+                target.data.setdefault(spec.name, {}).update(moved)
+                target.touch()
+                state.touch()
+        legacy = state.data.get(INBOUND.name)
         if legacy is None:
             return
         log = self.table(INBOUND)
@@ -208,9 +217,11 @@ class Snapshot:
         self._store = self.store = store
 
     def _docs(self, spec: TableSpec[Any]) -> dict[str, dict[str, Any]]:
-        if spec.part is not Part.INBOUND_LOG:
-            return self._store.cached(self._store.path_of(spec.part)).get(spec.name, {})
         state = self._store.cached(self._store.path)
+        if spec.part is not Part.INBOUND_LOG:
+            docs = self._store.cached(self._store.path_of(spec.part)).get(spec.name, {})
+            legacy = state.get(spec.name) if spec.part is not Part.STATE else None
+            return {**legacy, **docs} if legacy else docs      # not moved yet: no writer came by
         mark = Table(LOG_MARKS, state.get(LOG_MARKS.name, {})).first("name", INBOUND.name)
         docs = self._store.log.docs(mark[1].committed if mark else 0)
         legacy = state.get(INBOUND.name)           # not migrated yet: no writer came by
@@ -234,7 +245,7 @@ class Store:
         self.secret_env = secret_env        # `[security] secret_env`: the key of tokens and erasure hashes
         suffix = path.suffix or ".json"
         self.part_paths = {part: path.with_name(f"{path.stem}.{part}{suffix}")
-                           for part in (Part.DIRECTORY, Part.SUBSCRIBERS)}
+                           for part in (Part.DIRECTORY, Part.SUBSCRIBERS, Part.CONSENTS)}
         self.directory_path = self.part_paths[Part.DIRECTORY]
         self.log = AppendLog(path.with_name(f"{path.stem}.{Part.INBOUND_LOG}.jsonl"))
         self.lock = FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)

@@ -121,11 +121,22 @@ class PendingPerson(_Record):
     via: str = optional()
 
 
+class ConsentEvent(StrEnum):
+    CONFIRMED = "confirmed"     # the person confirmed (by mail), or a coordinator vouched (import, CLI)
+    WITHDRAWN = "withdrawn"     # they asked to stop (unsubscribe, complaint)
+
+
 @dataclass(frozen=True)
 class Consent(_Record):
+    """One event of a person's consent to one list (consent.py); a record written before lists
+    were named is a confirmation by mail for the members' mailings."""
+
     id: int = 0
     email: str = ""
+    list: str = "members"       # consent.ConsentList
+    event: ConsentEvent = ConsentEvent.CONFIRMED
     date: str = ""
+    source: str = ""            # an import's file and digest, a CLI command, a suppression's source
     message_id: str = ""
     message_key: str = ""
     via: str = ""

@@ -6,7 +6,8 @@ real flows and fails on any table or address-holding field not declared below.
 
 Files (`Part`): the hot state file (suppressions, campaign summaries, the inbox's tables) is small
 and rewritten often; the directory and the subscribers are bulky and rarely written, so they
-have files of their own under the same lock; the messages ever read grow without end, so they
+have files of their own under the same lock, and so do the consents (a record per imported
+person); the messages ever read grow without end, so they
 go to an append-only log (applog.py) instead of being rewritten with the state on every batch.
 """
 
@@ -29,6 +30,7 @@ class Part(StrEnum):
     STATE = "state"                 # NAME.json
     DIRECTORY = "directory"         # NAME.directory.json
     SUBSCRIBERS = "subscribers"     # NAME.subscribers.json
+    CONSENTS = "consents"           # NAME.consents.json: one record per person and list at least
     INBOUND_LOG = "inbound"         # NAME.inbound.jsonl, append-only
 
 
@@ -75,7 +77,7 @@ REPORTS = TableSpec("reports", Part.STATE, Report, {"sender": A, "actions": T}, 
 TRIAGE = TableSpec("triage", Part.STATE, TriageItem, {"sender": A, "subject": T, "note": T}, stored_id=True)
 BOUNCE_SCORES = TableSpec("bounce_scores", Part.STATE, BounceRecord, {"email": A}, stored_id=True)
 PENDING_PEOPLE = TableSpec("pending_people", Part.STATE, PendingPerson, {"email": A, "name": N}, stored_id=True)
-CONSENTS = TableSpec("consents", Part.STATE, Consent, {"email": A}, stored_id=True)
+CONSENTS = TableSpec("consents", Part.CONSENTS, Consent, {"email": A}, stored_id=True)
 SIGNUP_REQUESTS = TableSpec("signup_requests", Part.STATE, SignupRequest, {"email": A, "name": N},
                             stored_id=True)
 OUTGOING = TableSpec("outgoing", Part.STATE, Outgoing, {"to": A, "reply_to": A, "values": T}, stored_id=True)
