@@ -22,7 +22,7 @@ from .models import Dossier, Group, Member, Subscriber, SubscriberStatus, code_k
 from .store.erasures import erased_check
 from .store.schema import SUPPRESSIONS
 from .store import Store, Transaction
-from .consent import IMPORT_WORDING, ConsentList, confirm_in, file_source, version_of
+from .consent import IMPORT_WORDING, ConsentBook, ConsentList, file_source, version_of
 from .store.records import Consent
 
 
@@ -148,13 +148,15 @@ def import_vouch(kind: ImportKind, path: Path, data: bytes) -> Vouch | None:
     lists = {ImportKind.MEMBERS: ConsentList.MEMBERS, ImportKind.SUBSCRIBERS: ConsentList.SUBSCRIBERS}
     if kind not in lists:
         return None
-    source, date = file_source(path.name, data), now_iso()
+    source, date, version = file_source(path.name, data), now_iso(), version_of(IMPORT_WORDING)
+    books: dict[int, ConsentBook] = {}
 
     def vouch(tx: Transaction, record: Member | Subscriber) -> None:
         if isinstance(record, Subscriber) and record.status != SubscriberStatus.ACTIVE:
             return
-        confirm_in(tx, Consent(email=record.email.lower(), list=lists[kind], date=date, source=source, via="import",
-                               wording=IMPORT_WORDING, wording_version=version_of(IMPORT_WORDING)))
+        book = books.get(id(tx)) or books.setdefault(id(tx), ConsentBook(tx).bulk())
+        book.confirm(Consent(email=record.email.lower(), list=lists[kind], date=date, source=source, via="import",
+                             wording_version=version), IMPORT_WORDING)
     return vouch
 
 

@@ -24,8 +24,7 @@ from .errors import MailerError
 from .sheets.importer import RowError
 from .models import (Directory, Dossier, Group, Member, Subscriber, SubscriberStatus, Suppression,
                      SuppressionReason, SuppressionScope, code_key)
-from .consent import (COMMAND_WORDING, WITHDRAWALS, ConsentList, confirm_in, reopened_lists, version_of,
-                      withdraw_in)
+from .consent import COMMAND_WORDING, WITHDRAWALS, ConsentBook, ConsentList
 from .store.records import Consent, Erasure, SuppressionAction, SuppressionEvent
 from .store.schema import DOSSIERS, ERASURES, GROUPS, MEMBERS, SUBSCRIBERS, SUPPRESSION_EVENTS, SUPPRESSIONS
 from .store import Snapshot, Store, Transaction
@@ -188,7 +187,7 @@ def suppress_in(tx: Transaction, key: str, reason: SuppressionReason | str, scop
     tx.table(SUPPRESSION_EVENTS).insert(SuppressionEvent(email=key, action=action, reason=new.reason,
                                                          scope=new.scope, date=date, source=source))
     if new.reason in WITHDRAWALS:
-        withdraw_in(tx, key, new.scope, source, date)
+        ConsentBook(tx).withdraw(key, new.scope, source, date)
     return record
 
 
@@ -252,9 +251,10 @@ def unsuppress(store: Store, email: str, by: str) -> Suppression:
         tx.table(SUPPRESSION_EVENTS).insert(SuppressionEvent(
             email=key, action=SuppressionAction.UNSUPPRESS, reason=lifted.reason, scope=lifted.scope,
             date=date, by=by))
-        for lst in reopened_lists(tx, key, SuppressionScope(lifted.scope)):   # the coordinator vouches again
-            confirm_in(tx, Consent(email=key, list=lst, date=date, via="cli", source=f"mailer suppressions remove --by {by}",
-                                   wording=COMMAND_WORDING, wording_version=version_of(COMMAND_WORDING)))
+        book = ConsentBook(tx)
+        for lst in book.reopened(key, SuppressionScope(lifted.scope)):   # the coordinator vouches again
+            book.confirm(Consent(email=key, list=lst, date=date, via="cli",
+                                 source=f"mailer suppressions remove --by {by}"), COMMAND_WORDING)
     return lifted
 
 
@@ -278,9 +278,8 @@ def add_subscriber(store: Store, email: str, name: str = "") -> Subscriber:
             record = replace(old, name=name or old.name, status=SubscriberStatus.ACTIVE)
             table.update(doc_id, record)
         if tx.table(SUPPRESSIONS).first("email", key, str.lower) is None:
-            confirm_in(tx, Consent(email=key, list=ConsentList.SUBSCRIBERS, date=now_iso(), via="cli",
-                                   source="mailer subscribers add", wording=COMMAND_WORDING,
-                                   wording_version=version_of(COMMAND_WORDING)))
+            ConsentBook(tx).confirm(Consent(email=key, list=ConsentList.SUBSCRIBERS, date=now_iso(), via="cli",
+                                            source="mailer subscribers add"), COMMAND_WORDING)
         return record
 
 

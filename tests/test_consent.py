@@ -40,7 +40,11 @@ def test_an_import_is_recorded_consent_of_each_new_person(inbox: Inbox, tmp_path
     first = recorded[0]
     assert (first["list"], first["event"], first["via"]) == ("members", "confirmed", "import")
     assert "members.csv" in first["source"] and digest[:16] in first["source"]
-    assert first["date"] and first["wording"] and first["wording_version"]
+    assert first["date"] and first["wording_version"]
+    # the wording is kept once, by its version, not 50k times
+    [wording] = inbox.store.snapshot().docs("consent_wordings")
+    assert wording["version"] == first["wording_version"] and "import" in wording["text"]
+    assert "import" in history(inbox.store.snapshot(), first["email"])[0].confirmed.wording
     # the same file again, or a file that only updates names: no second consent
     registry.import_file(inbox.store, ImportKind.MEMBERS, members)
     assert len(_consents(inbox.store)) == len(rows)
@@ -77,7 +81,9 @@ def test_a_confirmation_by_mail_names_the_list_the_message_and_the_request(inbox
     [entry] = _consents(inbox.store, "louise@example.com")
     assert (entry["list"], entry["event"], entry["via"]) == ("members", "confirmed", "token")
     assert entry["message_id"] == "<yes@example.com>" and entry["signup_message_id"] == "<signup@example.com>"
-    assert entry["request_message_id"] and "acceptez" in entry["wording"]
+    [line] = history(inbox.store.snapshot(), "louise@example.com")
+    assert entry["request_message_id"] and "acceptez" in line.confirmed.wording
+    assert line.confirmed.wording_version == entry["wording_version"]
 
 
 def test_an_unsubscribe_is_recorded_as_withdrawal_of_the_lists_it_covers(inbox: Inbox) -> None:
@@ -123,6 +129,8 @@ def test_history_per_list_says_when_how_and_what(inbox: Inbox, cli: Callable[...
     assert doc["lists"][0]["withdrawn"]["source"] == "téléphone"
     text = cli(inbox.config_path, "person", "consent", "louise@example.com")
     assert text.exit_code == 0 and "members" in text.output and "withdrawn" in text.output
+    exported = json.loads(cli(inbox.config_path, "person", "export", "louise@example.com").output)
+    assert exported["consent"] == doc["lists"] and "acceptez" in exported["consent"][0]["confirmed"]["wording"]
     unknown = cli(inbox.config_path, "person", "consent", "personne@example.com")
     assert unknown.exit_code == 0 and "no consent recorded" in unknown.output
 

@@ -180,7 +180,8 @@ def test_double_opt_in_end_to_end(inbox: Inbox) -> None:
     assert inbox.docs("pending_people")[0]["status"] == "active"
     [consent] = inbox.mail_consents()
     assert consent["message_id"] == "<yes@example.com>" and consent["request_message_id"] == request["Message-ID"]
-    assert "acceptez" in consent["wording"] and consent["wording_version"]
+    wordings = {w["version"]: w["text"] for w in inbox.docs("consent_wordings")}
+    assert "acceptez" in wordings[consent["wording_version"]]
     assert any(m["email"] == "nouvelle@example.com" for m in inbox.store.snapshot().docs("members"))
     assert inbox.answers().send_pending() == 1
     notice = inbox.smtp.handler.deliveries[-1]

@@ -21,6 +21,7 @@ from typing import Any
 from filelock import Timeout
 
 from ..config import Config
+from ..consent import history_doc
 from ..errors import MailerError
 from ..outbound.answers import AnswerSender
 from ..outbound.runner import send_lock
@@ -134,6 +135,7 @@ def export(config: Config, store: Store, email: str) -> dict[str, Any]:
             imap.close()
     return {
         "email": key, "names": list(person.names), "exported": now_iso(), "store": tables,
+        "consent": history_doc(snapshot, key),
         "files": [{"path": str(h.path), "kind": "lines" if h.lines else ("message" if _is_mail(h.path) else "file"),
                    "content": [_line(x) for x in h.text.splitlines()] if h.lines else h.text} for h in hits]
                  + [{"path": f"imap:{folder}", "kind": "message", "content": raw.decode("utf-8", "replace")}

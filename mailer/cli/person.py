@@ -68,14 +68,11 @@ def person_consent(app: App, email: str, as_json: bool) -> None:
     key = canonical_email(email)
     if not key:
         raise InvalidValueError("an address is required")
-    lists = consent.history(app.store.snapshot(), key)
+    snapshot = app.store.snapshot()
     if as_json:
-        events = lambda c: c.to_doc() if c else None     # noqa: E731
-        click.echo(json.dumps({"email": key, "lists": [{"list": h.list.value, "active": h.active,
-                                                        "confirmed": events(h.confirmed),
-                                                        "withdrawn": events(h.withdrawn)} for h in lists]},
-                              ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"email": key, "lists": consent.history_doc(snapshot, key)}, ensure_ascii=False, indent=2))
         return
+    lists = consent.history(snapshot, key)
     if not lists:
         click.echo(f"{key}: no consent recorded (not on a list, or on it since before consent was recorded).")
     tz = app.config.team.tz

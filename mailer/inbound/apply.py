@@ -24,7 +24,7 @@ from ..store.schema import (ACK_LOG, BOUNCE_SCORES, INBOUND, INBOUND_FAILURES, M
 from ..store import Snapshot, Transaction
 from ..tokens import CONFIRM, UNSUBSCRIBE, make_token, new_message_id, sub_address, unsubscribe_purpose
 from ..wording import CONSENT_WORDING, wording_version
-from ..consent import ConsentList, confirm_in
+from ..consent import ConsentBook, ConsentList
 from . import summaries
 from .understand.classify import Reading
 from .decide import BounceScore, Known, MessageFacts, crosses_threshold, score_bounce
@@ -161,11 +161,11 @@ class Ledger:
         self._know(self.known.pending, effect.email, ("active", person.dossier))
         request = next((o for _, o in reversed(self.outgoing.find("to", effect.email))
                         if o.kind == AnswerKind.CONFIRM_REQUEST), None)
-        confirm_in(self.tx, Consent(
+        ConsentBook(self.tx).confirm(Consent(
             email=effect.email, list=ConsentList.MEMBERS, date=self.stamp, message_id=env.message_id,
             message_key=key, via=effect.via,
             request_message_id=request.message_id if request else "", signup_message_id=person.message_id or "",
-            wording=CONSENT_WORDING, wording_version=wording_version(self.config)))
+            wording_version=wording_version(self.config)), CONSENT_WORDING)
         members = self.tx.table(MEMBERS)
         if not members.find("email", effect.email, str.lower):
             group = person.group if person.group and self.directory.group(person.group) else ""

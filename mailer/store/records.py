@@ -136,14 +136,23 @@ class Consent(_Record):
     list: str = "members"       # consent.ConsentList
     event: ConsentEvent = ConsentEvent.CONFIRMED
     date: str = ""
-    source: str = ""            # an import's file and digest, a CLI command, a suppression's source
-    message_id: str = ""
-    message_key: str = ""
-    via: str = ""
-    request_message_id: str = ""
-    signup_message_id: str = ""
-    wording: str = ""
-    wording_version: str = ""
+    via: str = ""               # token | thread (by mail), import, cli; empty for a withdrawal
+    source: str = optional()    # an import's file and digest, a CLI command, a suppression's source
+    message_id: str = optional()
+    message_key: str = optional()
+    request_message_id: str = optional()
+    signup_message_id: str = optional()
+    wording: str = optional()   # records of before kept the text; today's keep it once, in consent_wordings
+    wording_version: str = optional()
+
+
+@dataclass(frozen=True)
+class ConsentWording(_Record):
+    """A text people consented to, kept once by its version (an import writes 50k consents)."""
+
+    version: str = ""
+    text: str = ""
+    first_used: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from ..models import Dossier, Group, Member, Subscriber, Suppression
-from .records import (Ack, BounceRecord, CampaignRecord, Consent, Erasure, Inbound, InboundFailure, LogMark, Notice,
-                      Outgoing, PendingPerson, Report, SignupRequest, SuppressionEvent, TriageItem)
+from .records import (Ack, BounceRecord, CampaignRecord, Consent, ConsentWording, Erasure, Inbound, InboundFailure,
+                      LogMark, Notice, Outgoing, PendingPerson, Report, SignupRequest, SuppressionEvent, TriageItem)
 
 R = TypeVar("R")
 
@@ -78,6 +78,7 @@ TRIAGE = TableSpec("triage", Part.STATE, TriageItem, {"sender": A, "subject": T,
 BOUNCE_SCORES = TableSpec("bounce_scores", Part.STATE, BounceRecord, {"email": A}, stored_id=True)
 PENDING_PEOPLE = TableSpec("pending_people", Part.STATE, PendingPerson, {"email": A, "name": N}, stored_id=True)
 CONSENTS = TableSpec("consents", Part.CONSENTS, Consent, {"email": A}, stored_id=True)
+CONSENT_WORDINGS = TableSpec("consent_wordings", Part.CONSENTS, ConsentWording)
 SIGNUP_REQUESTS = TableSpec("signup_requests", Part.STATE, SignupRequest, {"email": A, "name": N},
                             stored_id=True)
 OUTGOING = TableSpec("outgoing", Part.STATE, Outgoing, {"to": A, "reply_to": A, "values": T}, stored_id=True)
@@ -86,7 +87,7 @@ ACK_LOG = TableSpec("ack_log", Part.STATE, Ack, {"email": A}, stored_id=True)
 TABLES: tuple[TableSpec[Any], ...] = (
     GROUPS, DOSSIERS, MEMBERS, SUBSCRIBERS, SUPPRESSIONS, SUPPRESSION_EVENTS, ERASURES, CAMPAIGNS, NOTICES, LOG_MARKS,
     INBOUND, INBOUND_FAILURES, REPORTS, TRIAGE, BOUNCE_SCORES, PENDING_PEOPLE, CONSENTS, SIGNUP_REQUESTS,
-    OUTGOING, ACK_LOG,
+    OUTGOING, ACK_LOG, CONSENT_WORDINGS,
 )
 BY_NAME: dict[str, TableSpec[Any]] = {spec.name: spec for spec in TABLES}
 
