@@ -8,6 +8,14 @@ groups.csv, dossiers.csv, members.csv. Prints kind accuracy; for reports dossier
 type multiset and each action field (count, amount, date: actions paired by type); for sign-ups
 name, group, dossier; for unsubscribes scope; then messages per second, parse + read, end to end
 from bytes.
+
+Then what issue 9 asks of each corpus, from the disposition the service gives each message
+against a throwaway store holding the corpus's groups, dossiers and members (as `mailer parse
+--json` does): applied precision (an applied reading is right: a report in group, dossier,
+action types and counts; a sign-up in group and dossier; an unsubscribe in scope), action-type
+F1 and counts right over every report, applied or not, the triage rate, and real messages
+ignored (only auto-replies, bounces and our own mail may be ignored). `--parsed FILE` scores a
+saved `mailer parse --json` output instead (a first run kept from older code).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import argparse
 import csv
 import json
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -25,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mailer.inbound.understand.classify import ReadingContext, read_message  # noqa: E402
 from mailer.inbound.mime.parse import parse_message  # noqa: E402
 from mailer.models import Directory, Dossier, Group, Member  # noqa: E402
+
+TEAM = "protegeonslespersonnes@example.org"
 
 
 def load_directory(folder: Path) -> Directory:
@@ -119,6 +130,87 @@ def score(folder: Path, repeat: int = 1) -> tuple[Score, float, int]:
     return s, elapsed, len(raws) * repeat
 
 
+def _types_and_counts(actions: list[dict]) -> dict[str, list]:
+    by_type: dict[str, list] = {}
+    for action in actions:
+        by_type.setdefault(action["type"], []).append(action["count"])
+    return {t: sorted(v, key=lambda c: (c is None, c or 0)) for t, v in by_type.items()}
+
+
+def applied_right(exp: dict, got: dict) -> bool:
+    """Issue 9: what makes an applied reading right, by kind."""
+    if exp["kind"] != got["kind"]:
+        return False
+    if exp["kind"] == "report":
+        return (exp["group"], exp["dossier"], _types_and_counts(exp["actions"])) == \
+            (got.get("group"), got.get("dossier"), _types_and_counts(got.get("actions", [])))
+    if exp["kind"] == "signup":
+        return (exp["group"], exp["dossier"]) == (got.get("group"), got.get("dossier"))
+    if exp["kind"] == "unsubscribe":
+        return exp["scope"] == got.get("scope")
+    return True
+
+
+def decided(folder: Path) -> dict[str, dict]:
+    """`mailer parse --json` of every message, against a throwaway store with the corpus's CSVs."""
+    from mailer.config import load_config
+    from mailer.inbound.pipeline import read_files
+    from mailer.registry import import_file
+    from mailer.sheets.importer import ImportKind
+    from mailer.store import Store
+    with tempfile.TemporaryDirectory() as tmp:
+        config_path = Path(tmp) / "config.toml"
+        config_path.write_text(f'[team]\nname = "PLP"\naddress = "{TEAM}"\ncoordinators = ["coordination@example.org"]\n'
+                               '[storage]\npath = "var/mailer.json"\n', encoding="utf-8")
+        config = load_config(config_path)
+        store = Store(config.storage.path)
+        for kind in (ImportKind.GROUPS, ImportKind.DOSSIERS, ImportKind.MEMBERS):
+            import_file(store, kind, folder / f"{kind.value}.csv")
+        names = sorted(load_expected(folder))
+        out = {}
+        for name, result in zip(names, read_files(config, store, ((folder / n).read_bytes() for n in names))):
+            row = result.reading.to_json() if result.reading else {"kind": "error"}
+            out[name] = {**row, "disposition": result.disposition}
+        return out
+
+
+def outcomes(expected: dict[str, dict], got: dict[str, dict]) -> tuple[dict[str, float | int | None], list[str]]:
+    """Issue 9's figures, and the applied readings that were wrong."""
+    applied = right = triaged = ignored_real = tp = fp = fn = counts_ok = counts_total = 0
+    wrong: list[str] = []
+    for name, exp in expected.items():
+        row = got[name]
+        if row["disposition"] == "apply":
+            applied += 1
+            if applied_right(exp, row):
+                right += 1
+            else:
+                wrong.append(f"{name}: expected {exp}, applied {row}")
+        elif row["disposition"] == "triage":
+            triaged += 1
+        elif row["disposition"] == "ignore" and exp["kind"] not in ("auto_reply", "bounce"):
+            ignored_real += 1
+            wrong.append(f"{name}: a real message ({exp['kind']}) ignored")
+        if exp["kind"] == "report":
+            read = row.get("actions", []) if row["kind"] == "report" else []
+            want, have = Counter(a["type"] for a in exp["actions"]), Counter(a["type"] for a in read)
+            common = sum((want & have).values())
+            tp, fp, fn = tp + common, fp + sum(have.values()) - common, fn + sum(want.values()) - common
+            have_counts = _types_and_counts(read)
+            for kind, counts in _types_and_counts(exp["actions"]).items():
+                pool = list(have_counts.get(kind, []))
+                for count in counts:
+                    counts_total += 1
+                    if count in pool:
+                        counts_ok += 1
+                        pool.remove(count)
+    n = len(expected)
+    return {"applied": applied, "applied precision": right / applied if applied else None,
+            "action-type F1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None,
+            "counts right": counts_ok / counts_total if counts_total else None,
+            "triage rate": triaged / n, "real messages ignored": ignored_real}, wrong
+
+
 FIELDS = ("kind", "sender", "report.dossier", "report.group", "report.action_types", "report.action.count",
           "report.action.amount_eur", "report.action.date", "report.actions_exact", "signup.name", "signup.group",
           "signup.dossier", "unsubscribe.scope", "bounce.recipients")
@@ -129,6 +221,8 @@ def main() -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--repeat", type=int, default=5, help="read the corpus N times for the msg/s figure")
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--parsed", type=Path, default=None,
+                        help="score this saved `mailer parse --json` output's dispositions instead of today's")
     args = parser.parse_args()
     s, elapsed, count = score(args.folder, args.repeat)
     print(f"corpus: {args.folder}")
@@ -137,10 +231,21 @@ def main() -> int:
             print(s.line(field))
     print(f"{'speed':<26} {count / elapsed:,.0f} msg/s ({1000 * elapsed / count:.2f} ms/msg, parse + read,"
           f" first read included)")
+    expected = load_expected(args.folder)
+    if args.parsed:
+        got = {row["file"]: row for row in map(json.loads, filter(str.strip, args.parsed.open(encoding="utf-8")))}
+    else:
+        got = decided(args.folder)
+    figures, wrong = outcomes(expected, got)
+    for name, value in figures.items():
+        shown = "-" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
+        print(f"{name:<26} {shown:>9}")
     if args.show_misses:
         for field in FIELDS:
             for miss in s.misses.get(field, []):
                 print(f"  MISS {field}: {miss}")
+        for miss in wrong:
+            print(f"  WRONG {miss}")
     return 0
 
 
