@@ -96,6 +96,9 @@ def iter_subscribers(snapshot: Snapshot) -> Iterator[Subscriber]:
     return iter(snapshot.table(SUBSCRIBERS))
 
 
+HASHED = "hmac-sha256:"      # how a kept hash starts (store/erasures.py)
+
+
 class SuppressionMap(dict[str, Suppression]):
     """Lower-cased address -> its suppression; an erased address (known only by its keyed hash)
     answers too, as an `erased` suppression, so every check (`get`, `in`) also checks the hash."""
@@ -107,9 +110,10 @@ class SuppressionMap(dict[str, Suppression]):
 
     def get(self, email: str, default: Suppression | None = None) -> Suppression | None:  # type: ignore[override]
         found = super().get(email)
+        if found is None and email.startswith(HASHED):      # a scrubbed audience line: never an address to mail
+            return Suppression(email=email, reason=SuppressionReason.ERASED)
         if found is None and (self.erased or self.expired):
-            hashes = self.erased | self.expired
-            digest = email if email in hashes else erasure_hash(self.key, email)    # a scrubbed audience line
+            digest = erasure_hash(self.key, email)
             if digest in self.erased:
                 return Suppression(email=digest, reason=SuppressionReason.ERASED)
             if digest in self.expired:      # forgotten by retention and not signed up again since

@@ -14,8 +14,8 @@ keeps the record: the purge never guesses that something is old.
   older is erased as `expired` (by the edge, through the one eraser).
 - inbound_record_days: messages read (but the newest, which keeps the log's ids going, without its
   sender), resolved triage items (once the raw message period is over too), answers sent or
-  failed, bounce scores, suppression events but the one that explains a current suppression;
-  reports keep their counts and lose their sender.
+  failed, the answer log's "last answered" dates, bounce scores, suppression events but the one
+  that explains a current suppression; reports keep their counts and lose their sender.
 - raw_message_days: what the edge may delete in the mailbox (`raw_before`, `resolved_keys`).
 """
 
@@ -206,6 +206,10 @@ def _records(found: Plan, tables: Tables, cutoff: datetime, raw: datetime) -> No
         if (doc_id not in found.confirmations and out.status != OutgoingStatus.PENDING
                 and _before(out.sent or out.created, cutoff)):
             found._add("outgoing", doc_id)
+    acked = set(found.delete.get("ack_log", ()))
+    for doc_id, ack in tables.ack_log:      # it only serves "one automatic answer a day"
+        if doc_id not in acked and _before(ack.date, cutoff):
+            found._add("ack_log", doc_id)
     for doc_id, score in tables.bounce_scores:
         if _before(score.last or score.first, cutoff):
             found._add("bounce_scores", doc_id)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import textwrap
 import threading
 import time
 from collections.abc import Callable
@@ -182,7 +181,10 @@ def test_a_former_subscriber_is_erased_as_expired_then_may_sign_up_again_but_no_
     assert registry.suppression_map(inbox.store.snapshot()).get("ancienne@example.com") is not None  # not yet
     inbox.clock.advance(1)
     _confirm(inbox, "ancienne@example.com", "<yes@example.com>")
-    assert registry.suppression_map(inbox.store.snapshot()).get("ancienne@example.com") is None     # consented anew
+    blocked = registry.suppression_map(inbox.store.snapshot())
+    assert blocked.get("ancienne@example.com") is None                                  # consented anew
+    digest = inbox.docs("erasures")[0]["hash"]
+    assert blocked.get(digest) is not None          # an old audience's scrubbed line still sends nothing
     assert "ancienne@example.com" in _emails(inbox, "members")
 
 
@@ -215,7 +217,7 @@ def test_records_of_messages_read_are_compacted_after_the_period(inbox: Inbox) -
     assert len(items) >= 2
     queries.resolve_triage(inbox.store, items[0]["id"], "vu")
     reports = inbox.docs("reports")
-    assert reports and inbox.docs("bounce_scores") and inbox.docs("outgoing")
+    assert reports and inbox.docs("bounce_scores") and inbox.docs("outgoing") and inbox.docs("ack_log")
     lines_before = len(inbox.store.path_of(retention.INBOUND_PART).read_text().splitlines())
     assert lines_before == 4
 
@@ -224,7 +226,7 @@ def test_records_of_messages_read_are_compacted_after_the_period(inbox: Inbox) -
     assert done.counts["inbound_records"] == 3      # the newest line stays, without its sender (ids go on)
     log = [json.loads(line)[1] for line in inbox.store.path_of(retention.INBOUND_PART).read_text().splitlines()]
     assert len(log) == 1 and log[0]["sender"] == "" and log[0]["key"]
-    assert inbox.docs("bounce_scores") == [] and inbox.docs("outgoing") == []
+    assert inbox.docs("bounce_scores") == [] and inbox.docs("outgoing") == [] and inbox.docs("ack_log") == []
     assert [t["status"] for t in inbox.docs("triage")] == ["open"] * (len(items) - 1)     # open ones stay
     assert [r["sender"] for r in inbox.docs("reports")] == [""] * len(reports)
     assert [r["actions"] for r in inbox.docs("reports")] == [r["actions"] for r in reports]   # counts kept
@@ -277,15 +279,7 @@ def test_raw_mail_in_the_processed_folder_and_the_outbox_goes_after_the_period_o
 def test_raw_mail_on_imap_goes_by_internaldate_in_the_processed_folder_only(
         dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAILER_TEST_IMAP_PASSWORD", dovecot.password)
-    config = load_config(write_config(tmp_path, extra=textwrap.dedent(f"""
-        [inbox]
-        source = "imap"
-        host = "{dovecot.host}"
-        port = {dovecot.port}
-        security = "none"
-        username = "{dovecot.user}"
-        password_env = "MAILER_TEST_IMAP_PASSWORD"
-        """)))
+    config = load_config(write_config(tmp_path, extra=dovecot.inbox_section()))
     store = Store(config.storage.path, config.security.secret_env)
     now = datetime.now(UTC)
     with dovecot.client() as box:
