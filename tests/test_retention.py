@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from conftest import write_config
 from dovecot import Dovecot
-from inbound_fixtures import TEAM, Inbox, dsn, inbox_fixture, mail  # noqa: F401  (fixture)
+from inbound_fixtures import TEAM, Clock, Inbox, dsn, inbox_fixture, mail  # noqa: F401  (fixture)
 
 from mailer import registry, retention
 from mailer.app import retention as purging
@@ -25,6 +25,7 @@ from mailer.config import RetentionConfig, load_config
 from mailer.errors import ConfigError
 from mailer.inbound import queries
 from mailer.inbound.apply import confirm_address
+from mailer.inbound.pipeline import Processor
 from mailer.inbound.sources.maildir import MaildirSource
 from mailer.models import Subscriber, SubscriberStatus, SuppressionReason, SuppressionScope
 from mailer.outbound.runner import send_lock
@@ -282,6 +283,8 @@ def test_raw_mail_on_imap_goes_by_internaldate_in_the_processed_folder_only(
     config = load_config(write_config(tmp_path, extra=dovecot.inbox_section()))
     store = Store(config.storage.path, config.security.secret_env)
     now = datetime.now(UTC)
+    to_triage = mail("c@example.net", "à trier", message_id="<c1@example.net>").replace(b"\n", b"\r\n")
+    Processor(config, store, clock=Clock()).process_batch([to_triage])      # its triage item, open
     with dovecot.client() as box:
         for folder in ("Traités", "À trier", "Erreurs"):
             box.folder.create(folder)
@@ -289,8 +292,7 @@ def test_raw_mail_on_imap_goes_by_internaldate_in_the_processed_folder_only(
                    "Traités", dt=now - 100 * DAY)
         box.append(mail("b@example.net", "récent", message_id="<b1@example.net>").replace(b"\n", b"\r\n"),
                    "Traités", dt=now - 80 * DAY)
-        box.append(mail("c@example.net", "à trier", message_id="<c1@example.net>").replace(b"\n", b"\r\n"),
-                   "À trier", dt=now - 100 * DAY)
+        box.append(to_triage, "À trier", dt=now - 100 * DAY)
         box.append(mail("d@example.net", "en erreur", message_id="<d1@example.net>").replace(b"\n", b"\r\n"),
                    "Erreurs", dt=now - 100 * DAY)
         box.append(mail("e@example.net", "inbox", message_id="<e1@example.net>").replace(b"\n", b"\r\n"),
@@ -300,6 +302,12 @@ def test_raw_mail_on_imap_goes_by_internaldate_in_the_processed_folder_only(
     assert purging.purge(config, store, now).counts["raw_messages"] == 1
     assert [b"r\xc3\xa9cent" in m for m in dovecot.messages("Traités")] == [True]
     assert (dovecot.count("À trier"), dovecot.count("Erreurs"), dovecot.count("INBOX")) == (1, 1, 1)
+    item = queries.triage_items(store)[0]
+    queries.resolve_triage(store, item["id"], "vu")              # a person looked at it: it may go, later
+    assert purging.purge(config, store, now + 89 * DAY).counts["raw_messages"] == 1    # "récent", not the item
+    assert dovecot.count("À trier") == 1
+    assert purging.purge(config, store, now + 91 * DAY).counts["raw_messages"] == 1
+    assert (dovecot.count("Traités"), dovecot.count("À trier"), dovecot.count("Erreurs")) == (0, 0, 1)
 
 
 # -- the service and the command ------------------------------------------------------------
