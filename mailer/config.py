@@ -174,6 +174,27 @@ class CampaignsConfig:
     folder: Path = Path("campaigns")
 
 
+def _days(value: int) -> int:
+    if value == 0:
+        raise ValueError("a period of 0 days would purge everything")
+    if value < 0:
+        raise ValueError("a period is a number of days, 1 or more")
+    return value
+
+
+DAYS = rule(check=_days, what="a number of days (1 or more)")
+
+
+@dataclass(frozen=True)
+class RetentionConfig:
+    """How long each kind of record is kept (the daily purge, mailer/retention.py; README: Retention)."""
+
+    unconfirmed_days: int = field(default=30, metadata=DAYS)          # a sign-up left unconfirmed
+    raw_message_days: int = field(default=90, metadata=DAYS)          # raw mail in the mailbox, captured mail
+    former_subscriber_days: int = field(default=1095, metadata=DAYS)  # after the last contact (CNIL: 3 years)
+    inbound_record_days: int = field(default=365, metadata=DAYS)      # messages read, answers sent, events
+
+
 @dataclass(frozen=True)
 class Config:
     source: Path
@@ -184,6 +205,7 @@ class Config:
     security: SecurityConfig = field(default_factory=SecurityConfig)
     inbox: InboxConfig = field(default_factory=InboxConfig)
     campaigns: CampaignsConfig = field(default_factory=CampaignsConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
 
     @property
     def state_dir(self) -> Path:

@@ -60,6 +60,7 @@ class SuppressionReason(StrEnum):
     COMPLAINT = "complaint"
     ERASED = "erased"
     MANUAL = "manual"
+    EXPIRED = "expired"         # erased by retention (`[retention] former_subscriber_days`), not on request
 
 
 class SuppressionScope(StrEnum):

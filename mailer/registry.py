@@ -29,7 +29,8 @@ from .store.records import Consent, Erasure, SuppressionAction, SuppressionEvent
 from .store.schema import DOSSIERS, ERASURES, GROUPS, MEMBERS, SUBSCRIBERS, SUPPRESSION_EVENTS, SUPPRESSIONS
 from .store import Snapshot, Store, Transaction
 from .store.personal import Person, StoreErasure, anonymise_inbound, erase_in, person_of
-from .store.erasures import erased_check, erased_hashes, erasure_hash, erasure_key  # noqa: F401  (re-exported)
+from .store.erasures import (ERASED, EXPIRED, erased_check, erased_hashes, erasure_hash,  # noqa: F401  (re-exported)
+                             erasure_key, lapsed_hashes)
 
 
 class RegistryError(MailerError):
@@ -96,21 +97,28 @@ def iter_subscribers(snapshot: Snapshot) -> Iterator[Subscriber]:
     return iter(snapshot.table(SUBSCRIBERS))
 
 
+HASHED = "hmac-sha256:"      # how a kept hash starts (store/erasures.py)
+
+
 class SuppressionMap(dict[str, Suppression]):
     """Lower-cased address -> its suppression; an erased address (known only by its keyed hash)
     answers too, as an `erased` suppression, so every check (`get`, `in`) also checks the hash."""
 
     def __init__(self, found: Iterable[tuple[str, Suppression]], erased: frozenset[str] = frozenset(),
-                 key: bytes = b"") -> None:
+                 key: bytes = b"", expired: frozenset[str] = frozenset()) -> None:
         super().__init__(found)
-        self.erased, self.key = erased, key
+        self.erased, self.key, self.expired = erased, key, expired
 
     def get(self, email: str, default: Suppression | None = None) -> Suppression | None:  # type: ignore[override]
         found = super().get(email)
-        if found is None and self.erased:
-            digest = email if email in self.erased else erasure_hash(self.key, email)    # a scrubbed audience line
+        if found is None and email.startswith(HASHED):      # a scrubbed audience line: never an address to mail
+            return Suppression(email=email, reason=SuppressionReason.ERASED)
+        if found is None and (self.erased or self.expired):
+            digest = erasure_hash(self.key, email)
             if digest in self.erased:
                 return Suppression(email=digest, reason=SuppressionReason.ERASED)
+            if digest in self.expired:      # forgotten by retention and not signed up again since
+                return Suppression(email=digest, reason=SuppressionReason.EXPIRED)
         return found if found is not None else default
 
     def __getitem__(self, email: str) -> Suppression:
@@ -124,20 +132,24 @@ class SuppressionMap(dict[str, Suppression]):
 
     def only(self, campaign_kind: str) -> "SuppressionMap":
         """The suppressions that stop a campaign of this kind (an erasure stops every kind)."""
-        return SuppressionMap(((e, s) for e, s in self.items() if s.applies_to(campaign_kind)), self.erased, self.key)
+        return SuppressionMap(((e, s) for e, s in self.items() if s.applies_to(campaign_kind)), self.erased, self.key,
+                              self.expired)
 
 
 def erased_suppressions(snapshot: Snapshot) -> list[Suppression]:
-    """The erased people as `suppressions list` shows them: the hash in place of the address."""
-    return [Suppression(email=e.hash, reason=SuppressionReason.ERASED, date=e.date, source=f"erased by {e.by}")
+    """The erased people as `suppressions list` shows them: the hash in place of the address,
+    `erased` (they asked) or `expired` (the retention period)."""
+    return [Suppression(email=e.hash, reason=SuppressionReason.EXPIRED if e.reason == EXPIRED else SuppressionReason.ERASED,
+                        date=e.date, source=f"{'expired' if e.reason == EXPIRED else 'erased'} by {e.by}")
             for e in snapshot.table(ERASURES)]
 
 
 def suppression_map(snapshot: Snapshot | Transaction) -> SuppressionMap:
     """Lower-cased address -> its suppression, for O(1) checks at send time (erased ones by hash)."""
-    erased = erased_hashes(snapshot)
-    return SuppressionMap(((s.email.lower(), s) for s in snapshot.table(SUPPRESSIONS)), erased,
-                          erasure_key(snapshot) if erased else b"")
+    every = erased_hashes(snapshot)
+    key = erasure_key(snapshot) if every else b""
+    return SuppressionMap(((s.email.lower(), s) for s in snapshot.table(SUPPRESSIONS)),
+                          erased_hashes(snapshot, expired=False), key, lapsed_hashes(snapshot, key) if every else frozenset())
 
 
 def suppression_events(snapshot: Snapshot) -> list[dict[str, Any]]:
@@ -169,7 +181,7 @@ def suppress_in(tx: Transaction, key: str, reason: SuppressionReason | str, scop
     """
     new = Suppression(email=key, reason=SuppressionReason(reason), scope=SuppressionScope(scope), date=date,
                       source=source)
-    if erased_check(tx)(key):         # already stopped for good, by its hash: the address is not stored again
+    if erased_check(tx, expired=False)(key):    # stopped for good, by its hash: the address is not stored again
         return replace(new, email=erasure_hash(erasure_key(tx), key), reason=SuppressionReason.ERASED)
     table = tx.table(SUPPRESSIONS)
     found = table.first("email", key, str.lower)
@@ -198,16 +210,22 @@ def records_of(snapshot: Snapshot, email: str) -> dict[str, int]:
             for spec in (MEMBERS, SUBSCRIBERS)}
 
 
-def forget_in(tx: Transaction, key: str, by: str, date: str) -> str:
+def forget_in(tx: Transaction, key: str, by: str, date: str, reason: str = ERASED) -> str:
     """Keep only the keyed hash of an erased address: its suppressions and their events go, an
-    `erasures` row stays (`suppressions list` shows it as `erased`). Returns the hash."""
+    `erasures` row stays (`suppressions list` shows it as `erased`, or `expired` when the
+    retention purge forgot it: `reason`). An Art. 17 request replaces an expired row; an expiry
+    again renews one. Returns the hash."""
     digest = erasure_hash(erasure_key(tx), key)
     for spec in (SUPPRESSIONS, SUPPRESSION_EVENTS):
         table = tx.table(spec)
         for doc_id, _ in table.find("email", key, str.lower):
             table.delete(doc_id)
-    if tx.table(ERASURES).first("hash", digest) is None:
-        tx.table(ERASURES).insert(Erasure(hash=digest, date=date, by=by))
+    erasures = tx.table(ERASURES)
+    found = erasures.first("hash", digest)
+    if found is None:
+        erasures.insert(Erasure(hash=digest, date=date, by=by, reason=reason))
+    elif found[1].reason == EXPIRED:
+        erasures.update(found[0], Erasure(hash=digest, date=date, by=by, reason=reason))
     return digest
 
 
@@ -219,9 +237,10 @@ class StoreErased:
     log_lines: int                  # inbound log entries rewritten without the person
 
 
-def erase_from_store(store: Store, email: str, by: str) -> StoreErased:
+def erase_from_store(store: Store, email: str, by: str, reason: str = ERASED) -> StoreErased:
     """Right to erasure in the store (the files beside it are `mailer/app/person.py`'s): every
-    declared personal field walked (store/personal.py), one transaction, only the hash kept."""
+    declared personal field walked (store/personal.py), one transaction, only the hash kept
+    (`reason`: "erased" on request, "expired" by the retention purge)."""
     key = canonical_email(email)
     if not key:
         raise InvalidValueError("cannot erase an empty address")
@@ -229,7 +248,7 @@ def erase_from_store(store: Store, email: str, by: str) -> StoreErased:
     with store.transaction() as tx:
         done = erase_in(tx, who)
         log_lines = tx.rewrite_log(lambda doc: anonymise_inbound(doc, who))
-        digest = forget_in(tx, key, by, now_iso())
+        digest = forget_in(tx, key, by, now_iso(), reason)
     return StoreErased(who, digest, done, log_lines)
 
 

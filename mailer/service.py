@@ -17,7 +17,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from .config import Config
@@ -153,16 +153,39 @@ def _file_too_big(source: Source, batch: Sequence[Fetched], summary: Summary, se
     return bool(big)
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _purge_when_due(config: Config, store: Store, now: datetime) -> None:
+    """The daily retention purge; never fatal: a failure (a campaign being sent, a full disk, a
+    lost IMAP server) is logged by kind and the purge is tried again at the next poll."""
+    from .app.retention import purge_if_due
+    try:
+        done = purge_if_due(config, store, now)
+    except Exception as exc:        # noqa: BLE001  (the service outlives any purge failure)
+        why = str(exc) if isinstance(exc, (MailerError, OSError)) else ""
+        log.error("retention purge failed (%s%s); trying again at the next poll", type(exc).__name__,
+                  f": {why}" if why else "")
+        return
+    if done is not None:
+        log.info("retention purge: %s", done.summary())
+
+
 def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None,
           source_factory: Callable[[Config], Source] = open_source,
           processor_factory: Callable[[Config, Store], ProcessorLike] | None = None,
-          answers_factory: Callable[[Config, Store], AnswersLike] = AnswerSender) -> Summary:
+          answers_factory: Callable[[Config, Store], AnswersLike] = AnswerSender,
+          clock: Callable[[], datetime] | None = None) -> Summary:
     """Run until `stop` is set: the capture server (when `[smtp] embedded`) and the unsubscribe
     endpoint (when `[web] base_url`), then poll, wait, poll.
 
     A lost server, a refused login, a store error or a full disk is logged and retried with a
     growing pause (capped at 5 minutes); the service never dies of a server restart or a failed
     write, and a message stays in the inbox until its effects are stored.
+
+    After each poll, the retention purge runs if it has not yet today (`app/retention.py`); it
+    logs counts only, and a failure is logged and tried again at the next poll, never fatal.
     """
     from .app.web import WebEndpoint
     from .capture.devsmtp import CaptureServer
@@ -189,6 +212,7 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
                     log.info("poll: %s", " ".join(summary.lines()))
                 if send_digest(config, store):
                     log.info("triage digest sent to the coordinators")
+                _purge_when_due(config, store, (clock or _now)())
                 failures = 0
                 source.wait(config.inbox.poll_seconds, stop)
             except ConfigError:

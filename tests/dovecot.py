@@ -41,6 +41,11 @@ class Dovecot:
     tls_port: int = 0                      # implicit TLS listener (0: none)
     conf: Path = field(default=Path())
 
+    def inbox_section(self, password_env: str = "MAILER_TEST_IMAP_PASSWORD") -> str:
+        """An `[inbox]` section that reads this server (export `password_env` = `self.password`)."""
+        return (f'\n[inbox]\nsource = "imap"\nhost = "{self.host}"\nport = {self.port}\nsecurity = "none"\n'
+                f'username = "{self.user}"\npassword_env = "{password_env}"\n')
+
     @property
     def pid_file(self) -> Path:
         return self.root / "run" / "master.pid"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 from collections.abc import Callable
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -173,15 +172,7 @@ def test_an_imap_mailbox_is_searched_and_erased_on_the_server(dovecot: Dovecot, 
                                                                cli: Callable[..., Any],
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAILER_TEST_IMAP_PASSWORD", dovecot.password)
-    config_path = write_config(tmp_path, extra=textwrap.dedent(f"""
-        [inbox]
-        source = "imap"
-        host = "{dovecot.host}"
-        port = {dovecot.port}
-        security = "none"
-        username = "{dovecot.user}"
-        password_env = "MAILER_TEST_IMAP_PASSWORD"
-        """))
+    config_path = write_config(tmp_path, extra=dovecot.inbox_section())
     registry.add_subscriber(Store(load_config(config_path).storage.path), PERSON, "Abonné zéro")
     dovecot.append([mail(PERSON, "Bonjour", message_id="<i1@example.net>"),
                     mail("autre@example.org", "Signé : Abonné zéro", message_id="<i2@example.org>"),

@@ -26,7 +26,7 @@ from ..errors import MailerError
 from ..outbound.answers import AnswerSender
 from ..outbound.runner import send_lock
 from ..inbound.sources.imap import ImapSource
-from ..registry import InvalidValueError, canonical_email, erase_from_store, now_iso
+from ..registry import ERASED, EXPIRED, InvalidValueError, canonical_email, erase_from_store, now_iso
 from ..store import Store
 from ..store.personal import Person, StoreErasure, held, person_of
 from ..store.privatefiles import write_private_lines
@@ -197,8 +197,18 @@ def erase(config: Config, store: Store, email: str, by: str) -> Erased:
         return _erase(config, store, _key(email), by)
 
 
-def _erase(config: Config, store: Store, key: str, by: str) -> Erased:
-    done = erase_from_store(store, key, by)
+def erase_expired(config: Config, store: Store, emails: list[str], by: str) -> int:
+    """The retention purge's erasure of former subscribers (`[retention] former_subscriber_days`):
+    the same removal everywhere, under the senders' locks held once, the hash marked `expired`
+    (imports never re-add them; their own new sign-up may: store/erasures.py). How many."""
+    with _senders_stopped(config, store):
+        for email in emails:
+            _erase(config, store, _key(email), by, EXPIRED)
+    return len(emails)
+
+
+def _erase(config: Config, store: Store, key: str, by: str, reason: str = ERASED) -> Erased:
+    done = erase_from_store(store, key, by, reason)
     searched, hits = file_hits(config, store, done.person)
     deleted, rewritten = [], []
     for hit in hits:

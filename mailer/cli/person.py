@@ -4,6 +4,7 @@ and the record of their consent, `mailer person consent EMAIL`."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -136,3 +137,30 @@ def erase_alias(ctx: click.Context, email: str, by: str | None, yes: bool) -> No
       mailer erase anne.riviere@example.org --by dpo
     """
     ctx.invoke(person_erase, email=email, by=by, yes=yes)
+
+
+@main.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (as_of, dry_run, counts) for scripts.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
+              help="Purge as if it were this day (midnight in the team's zone), e.g. to preview a date.")
+@pass_app
+@handle_errors
+def purge(app: App, dry_run: bool, as_json: bool, as_of: datetime | None) -> None:
+    """The retention purge now, as `mailer serve` runs it once a day ([retention] in config.toml):
+    unconfirmed sign-ups, old raw mail, former subscribers (erased as expired), old records of
+    messages read. Prints how many records went per category, never an address.
+
+    \b
+    Example:
+      mailer purge --dry-run
+    """
+    from ..app import retention
+    when = as_of.replace(tzinfo=app.config.team.tz) if as_of else None
+    done = retention.purge(app.config, app.store, when, dry_run)
+    if as_json:
+        click.echo(json.dumps(done.to_json()))
+        return
+    click.echo(f"{'Would remove' if dry_run else 'Removed'} (as of {done.as_of.isoformat(timespec='seconds')}):")
+    for name, count in done.counts.items():
+        click.echo(f"  {name:<22} {count}")

@@ -66,7 +66,7 @@ class Ledger:
             confirm_tokens={make_token(secret, CONFIRM, p.email): p.email for p in pending},
             unsubscribe_address=unsubscribe_address,
             sent={o.message_id: o.to for o in outgoing}, secret=secret,
-            erased=erased_check(source, secret),
+            erased=erased_check(source, secret, expired=False),   # an expired address may sign up again
         )
 
     @property

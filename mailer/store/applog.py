@@ -115,9 +115,11 @@ class AppendLog:
         finally:
             os.close(fd)
 
-    def rewrite(self, change: Callable[[dict[str, Any]], dict[str, Any] | None], committed: int) -> int:
-        """Replace the docs `change` alters (None: unchanged), keeping every tag: the one exception
-        to append-only, for an erasure (under the store lock). Returns how many lines changed."""
+    def rewrite(self, change: Callable[[dict[str, Any]], dict[str, Any] | None], committed: int,
+                drop: Callable[[dict[str, Any]], bool] | None = None) -> int:
+        """Replace the docs `change` alters (None: unchanged), keeping every tag, and leave out those
+        `drop` names: the one exception to append-only, for an erasure or the retention purge's
+        compaction (under the store lock). Returns how many lines changed or went."""
         self.docs(committed)
         lines, changed = [], 0
         try:
@@ -126,6 +128,9 @@ class AppendLog:
             return 0
         for line in data.splitlines(keepends=True):
             tag, doc = json.loads(line)
+            if drop is not None and drop(doc):
+                changed += 1
+                continue
             new = change(doc)
             if new is not None:
                 changed += 1

@@ -164,9 +164,11 @@ class Transaction:
         if self._undo is not None:
             self._undo.append(step)
 
-    def rewrite_log(self, change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> int:
-        """Rewrite the inbound log's docs `change` alters (an erasure: see applog.AppendLog.rewrite)."""
-        return self._store.log.rewrite(change, self._committed())
+    def rewrite_log(self, change: Callable[[dict[str, Any]], dict[str, Any] | None],
+                    drop: Callable[[dict[str, Any]], bool] | None = None) -> int:
+        """Rewrite the inbound log's docs `change` alters, without those `drop` names (an erasure,
+        the retention purge: see applog.AppendLog.rewrite)."""
+        return self._store.log.rewrite(change, self._committed(), drop)
 
     def _committed(self) -> int:
         mark = Table(LOG_MARKS, self._file(Part.STATE).data.get(LOG_MARKS.name, {})).first("name", INBOUND.name)

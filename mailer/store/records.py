@@ -201,6 +201,7 @@ class Erasure(_Record):
     hash: str = ""              # HMAC-SHA256 of the canonical address under the store's secret
     date: str = ""
     by: str = ""
+    reason: str = "erased"      # "erased": an Art. 17 request; "expired": the retention period (erasures.py)
 
 
 @dataclass(frozen=True)

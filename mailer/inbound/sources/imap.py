@@ -20,9 +20,10 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
 from typing import TypeVar
 
-from imap_tools import OR, MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools import AND, OR, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import ImapToolsError, MailboxCopyError, MailboxLoginError, MailboxMoveError
 from imap_tools.mailbox import BaseMailBox
 from imap_tools.message import MailMessage
@@ -252,6 +253,26 @@ class ImapSource:
                     deleted += len(uids)
             return deleted
         return self._run("delete", op) if needles else 0
+
+    def delete_before(self, role: str, before: datetime, may_go: Callable[[bytes], bool] | None = None,
+                      dry_run: bool = False) -> int:
+        """Delete (\\Deleted, then EXPUNGE) the messages of one role's folder that arrived before
+        `before` (SEARCH BEFORE: by INTERNALDATE, whole days) and, with `may_go`, whose bytes it
+        accepts; that folder only (the retention purge). How many (would have) gone."""
+        def op(box: BaseMailBox) -> int:
+            name = folder_name(self.inbox, role)
+            if not box.folder.exists(name):
+                return 0
+            box.folder.set(name)
+            uids = box.uids(AND(date_lt=before.date()))
+            if uids and may_go is not None:
+                box.email_message_class = _RawMessage
+                uids = [m.uid or "" for m in box.fetch(uid_list=uids, mark_seen=False, bulk=FETCH_CHUNK)
+                        if may_go(m.raw)]  # type: ignore[attr-defined]
+            if uids and not dry_run:
+                box.delete(uids)
+            return len(uids)
+        return self._run(f"purge of {role}", op)
 
     def wait(self, timeout: float, stop: threading.Event) -> None:
         """IDLE (RFC 2177) when `[inbox] idle`, else sleep; either way return at once on `stop`."""
