@@ -72,7 +72,8 @@ class PermanentSendError(SendError):
 
 
 class JournalError(MailerError):
-    """A campaign's delivery journal cannot be written (a full disk): the send stops at once.
+    """A delivery journal (a campaign's, or the inbox answers') cannot be written (a full disk):
+    the send stops at once, before any message it could not record.
 
     Not an OSError on purpose: the sender treats an OSError as a lost connection.
     """

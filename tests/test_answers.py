@@ -14,7 +14,7 @@ from transports import MemoryTransport
 
 from mailer.errors import PermanentSendError, TemporarySendError
 from mailer.config import load_config
-from mailer.outbound.answers import AnswerSender, render_body
+from mailer.outbound.answers import JOURNAL, AnswerSender, render_body
 from mailer.wording import CONSENT_WORDING, PACKAGED, template_folders, wording_version
 
 
@@ -74,3 +74,40 @@ def test_a_teams_own_answer_template_runs_in_the_sandbox(tmp_path) -> None:
     config = load_config(write_config(tmp_path, templates=tmp_path / "templates"))
     with pytest.raises(jinja2.exceptions.SecurityError):
         render_body(config, "unsubscribed", {"email": "x@example.org"})
+
+
+def test_only_an_answer_whose_result_is_unknown_is_sent_again(inbox: Inbox, caplog: pytest.LogCaptureFixture) -> None:
+    """A crash between an answer's SMTP transaction and its outcome line leaves `sending` alone:
+    that answer, and no other, goes out again (the one duplicate allowed, as for campaigns)."""
+    inbox.processor().process_batch([fr_dev("001.eml"), fr_dev("035.eml")])
+    first, second = inbox.docs("outgoing")
+    journal = inbox.config.state_dir / JOURNAL
+    journal.write_text(f"{first['id']} sending 2026-03-20T09:00:00+00:00\n"
+                       f"{second['id']} sending 2026-03-20T09:00:01+00:00\n"
+                       f"{second['id']} sent 2026-03-20T09:00:01+00:00\n", encoding="utf-8")
+    transport = MemoryTransport()
+    assert sender(inbox, transport).send_pending() == 1
+    assert [str(m["To"]) for m in transport.sent] == [first["to"]]
+    assert [d["status"] for d in inbox.docs("outgoing")] == ["sent", "sent"]
+    assert f"answer {first['id']}: its result is unknown" in caplog.text
+    assert journal.read_bytes() == b""
+
+
+def test_each_answer_is_journaled_before_and_after_its_transaction(inbox: Inbox) -> None:
+    """`sending` first, then the outcome, each line on disk when the next step begins."""
+    inbox.processor().process_batch([fr_dev("001.eml"), fr_dev("035.eml")])
+    first, second = inbox.docs("outgoing")
+    journal = inbox.config.state_dir / JOURNAL
+    seen: list[str] = []
+
+    class Watching(MemoryTransport):
+        def send_message(self, message) -> None:          # what the journal holds as the message leaves
+            seen.append(journal.read_text(encoding="utf-8"))
+            super().send_message(message)
+
+    busy = Watching(refuse={second["to"]: TemporarySendError("451 4.3.0 try later", 451)})
+    assert sender(inbox, busy).send_pending() == 1
+    marks = [[line.split()[:2] for line in text.splitlines()] for text in seen]
+    assert marks == [[[str(first["id"]), "sending"]],
+                     [[str(first["id"]), "sending"], [str(first["id"]), "sent"], [str(second["id"]), "sending"]]]
+    assert [d["status"] for d in inbox.docs("outgoing")] == ["sent", "pending"]      # retried next time

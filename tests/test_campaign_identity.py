@@ -11,7 +11,8 @@ from conftest import SmtpServer
 from sending import audience_received, send_in_background, status, wait_for
 
 from mailer.config import load_config
-from mailer.outbound.journal import AUDIENCE, campaign_folder
+from mailer.outbound.audience import AUDIENCE
+from mailer.outbound.journal import campaign_folder
 
 
 def _copy_with(campaign: Path, name: str, old: str, new: str) -> Path:

@@ -15,7 +15,8 @@ from conftest import SmtpServer
 from sending import audience_received, status, write_campaign
 
 from mailer.config import load_config
-from mailer.outbound.journal import campaign_folder, read_audience, read_journals
+from mailer.outbound.audience import read_audience
+from mailer.outbound.journal import campaign_folder, read_journals
 
 VICTIM = "abonne3@example.net"
 

@@ -24,7 +24,8 @@ from sending import COORDINATOR, status, write_campaign
 
 from mailer.config import load_config
 from mailer.models import Subscriber
-from mailer.outbound.journal import campaign_folder, read_audience, read_journals
+from mailer.outbound.audience import read_audience
+from mailer.outbound.journal import campaign_folder, read_journals
 from mailer.registry import upsert_subscribers
 from mailer.store import Store
 

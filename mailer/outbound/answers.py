@@ -7,11 +7,20 @@ answers carry RFC 3834's `Auto-Submitted: auto-replied` and thread under the mes
 a référent notice is a message from the team, not an answer, so it carries neither.
 
 Why a journal: marking each answer sent in the store costs one rewrite of the state file per
-message (measured here: 500 answers took 32 s with a 2 MB state file). Instead, right after the
-server's 250 one line `ID STATUS DATE` is appended to `inbox-answers.log` with a single write;
-the lines are folded into the store in one transaction at the end of the run (and at the start of
-the next one, after a crash). A crash between the 250 and the line sends that one answer twice,
-as the campaigns' journal allows; nothing else is sent twice or lost.
+message (measured here: 500 answers took 32 s with a 2 MB state file). Instead each answer gets
+lines `ID STATUS DATE` appended to `inbox-answers.log`, each with a single write, as the campaigns'
+journal does (journal.py): `ID sending DATE` before its SMTP transaction, then its outcome (`sent`
+right after the server's 250, `refused`, or `pending`: it did not leave, retried next time). The
+lines are folded into the store in one transaction at the end of the run (and at the start of the
+next one, after a crash).
+
+Only an answer whose result is unknown (a `sending` line with nothing after it: the process died,
+or the journal could not be written, between the transaction and its outcome) is sent again, the
+one duplicate the campaigns' journal allows too. A `sending` line that cannot be written means no
+send; before it, room for the lines that follow is reserved beyond the journal's end
+(diskroom.py), so a disk that fills meanwhile stops the answers with a `JournalError` naming the
+file, never one sent and forgotten. Lines are fsynced every `SYNC_EVERY` answers, which bounds
+what a power loss can resend.
 """
 
 from __future__ import annotations
@@ -33,13 +42,14 @@ from jinja2.sandbox import SandboxedEnvironment
 from filelock import FileLock, Timeout
 
 from ..config import Config
-from ..errors import MailerError, PermanentSendError
+from ..errors import JournalError, MailerError, PermanentSendError
 from ..models import AnswerKind
 from ..store.records import OutgoingStatus
 from ..registry import SuppressionMap, suppression_map
 from ..store.schema import OUTGOING
 from ..store import Store
 from ..wording import template_folders
+from . import diskroom
 from .send import Connect, SmtpTransport, Transport
 
 log = logging.getLogger(__name__)
@@ -54,6 +64,9 @@ SUBJECTS = {
 JOURNAL = "inbox-answers.log"
 NOT_TO = ("bounce", "complaint", "erased")      # suppressions that also stop an answer
 SYNC_EVERY = 50
+SENDING = "sending"         # written before the SMTP transaction; alone, the answer's result is unknown
+FINAL = {OutgoingStatus.SENT, OutgoingStatus.SKIPPED, OutgoingStatus.REFUSED, OutgoingStatus.ERROR}
+RESERVE = 4096              # room kept beyond the journal's end: ~60 lines
 
 
 @lru_cache(maxsize=4)
@@ -120,8 +133,13 @@ class AnswerSender:
                 outgoing = tx.table(OUTGOING)
                 for doc_id, (status, stamp) in marks.items():
                     answer = outgoing.get(int(doc_id)) if doc_id.isdigit() else None
-                    if answer is not None and answer.status == OutgoingStatus.PENDING:
+                    if answer is None or answer.status != OutgoingStatus.PENDING:
+                        continue
+                    if status in FINAL:
                         outgoing.update(int(doc_id), replace(answer, status=status, sent=stamp))
+                    elif status == SENDING:
+                        log.warning("answer %s: its result is unknown (it may have left at %s before its "
+                                    "outcome was journaled): it stays pending and is sent again", doc_id, stamp)
         if self.path.exists():
             os.truncate(self.path, 0)
 
@@ -143,40 +161,80 @@ class AnswerSender:
         if not pending:
             return 0
         blocked = suppression_map(snapshot)         # an erased address answers by its keyed hash
-        transport = self.connect(self.config.smtp)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        journal = _Journal(self.path, self.clock)
         sent = 0
         try:
-            for n, doc in enumerate(pending, 1):
-                status = self._send_one(transport, doc, blocked)
-                if status is None:
-                    break                         # the relay is down or busy: the rest waits
-                os.write(fd, f"{doc['id']} {status} {self.clock().isoformat(timespec='seconds')}\n".encode())
-                sent += status == "sent"
-                if n % SYNC_EVERY == 0:
-                    os.fsync(fd)
-            os.fsync(fd)
+            transport = self.connect(self.config.smtp)
+            try:
+                for n, doc in enumerate(pending, 1):
+                    status = self._send_one(transport, doc, blocked, journal)
+                    journal.mark(doc["id"], status or OutgoingStatus.PENDING, sync=n % SYNC_EVERY == 0)
+                    if status is None:
+                        break                     # the relay is down or busy: the rest waits
+                    sent += status == OutgoingStatus.SENT
+                journal.sync()
+            finally:
+                transport.close()
         finally:
-            os.close(fd)
-            transport.close()
+            journal.close()
         self.fold()
         return sent
 
-    def _send_one(self, transport: Transport, doc: dict, blocked: SuppressionMap) -> str | None:
+    def _send_one(self, transport: Transport, doc: dict, blocked: SuppressionMap, journal: _Journal) -> str | None:
         found = blocked.get(str(doc["to"]).lower())
         if found is not None and found.reason in NOT_TO:
-            return "skipped"
+            return OutgoingStatus.SKIPPED
         try:
             message = build_message(self.config, doc)
         except Exception as exc:  # noqa: BLE001 - a broken template must not block the other answers
             log.error("answer %s (%s) cannot be built: %s", doc["id"], doc["kind"], type(exc).__name__)
-            return "error"
+            return OutgoingStatus.ERROR
+        journal.mark(doc["id"], SENDING)           # raises if it cannot be written: then nothing is sent
         try:
             transport.send_message(message)
         except PermanentSendError as exc:
             log.warning("answer %s refused: %s", doc["id"], exc)
-            return "refused"
+            return OutgoingStatus.REFUSED
         except (MailerError, OSError) as exc:     # temporary, or the relay is down: next time
             log.warning("answer %s will be retried: %s", doc["id"], exc)
             return None
-        return "sent"
+        return OutgoingStatus.SENT
+
+
+class _Journal:
+    """`inbox-answers.log` open for appending, with room reserved beyond its end; every failure
+    is a `JournalError` naming it (not an OSError, which the sender reads as a lost relay)."""
+
+    def __init__(self, path: Path, clock: Callable[[], datetime]) -> None:
+        self.path, self.clock, self.reserved = path, clock, 0
+        try:
+            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: OSError) -> JournalError:
+        return JournalError(f"cannot write the answers' journal {self.path}: {exc.strerror or exc}; no answer "
+                            "is sent until it can be (a full disk: free some space); they stay pending")
+
+    def mark(self, doc_id: int, status: str, sync: bool = False) -> None:
+        try:
+            self.reserved = diskroom.reserve(self.fd, self.reserved, RESERVE)
+            os.write(self.fd, f"{doc_id} {status} {self.clock().isoformat(timespec='seconds')}\n".encode())
+            if sync:
+                os.fsync(self.fd)
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def sync(self) -> None:
+        try:
+            os.fsync(self.fd)
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def close(self) -> None:
+        try:
+            diskroom.give_back(self.fd, self.reserved)
+        except OSError:
+            pass                                  # the room stays taken until the fold empties the file
+        finally:
+            os.close(self.fd)

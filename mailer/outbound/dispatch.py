@@ -25,7 +25,8 @@ from ..errors import (JournalError, PermanentSendError, RecipientDataError, Send
 from ..models import Recipient
 from ..store import Store
 from .files import load_campaign
-from .journal import JournalWriter, campaign_folder, read_audience
+from .audience import read_audience
+from .journal import JournalWriter, campaign_folder
 from .render import Outgoing
 from .runner import CampaignService
 from .send import Pacer, SmtpSetupError, SmtpTransport

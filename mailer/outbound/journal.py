@@ -1,7 +1,6 @@
 """Per-campaign delivery state on disk, beside the TinyDB file (which only keeps summaries).
 
-    STATE/campaigns/NAME/audience.jsonl   frozen at the first send: a header line, then one
-                                           recipient per line; its line number is its index
+    STATE/campaigns/NAME/audience.jsonl   the frozen audience (audience.py): line number = index
     STATE/campaigns/NAME/journal-W.log    append-only, one per sending worker:
                                            A i  attempt (written, and fsynced, a batch at a time,
                                                 before sending: what a power cut may have sent)
@@ -23,7 +22,7 @@ cannot prove, the only case where a recipient may get a second copy (at most one
 connection per crash). An `A` never followed by a `W` never reached the server.
 
 Disk space: before each batch a worker reserves room in its journal beyond its end (fallocate
-with KEEP_SIZE, `RESERVE` bytes), so the W and outcome lines of a message that left always fit: a
+with KEEP_SIZE, `RESERVE` bytes: diskroom.py), so the W and outcome lines of a message that left always fit: a
 full disk stops the send between batches, with nothing sent that the journal cannot record. Any
 failed write raises `JournalError`, never an OSError (which the sender reads as a lost connection).
 
@@ -35,10 +34,6 @@ survives the process being killed; only a message accepted but not yet journaled
 
 from __future__ import annotations
 
-import ctypes
-import errno
-import itertools
-import json
 import os
 import re
 import threading
@@ -46,11 +41,10 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from ..errors import CampaignError, JournalError
-from ..models import Recipient
-from ..store.privatefiles import ensure_private_dir, fsync_dir, write_private_lines
+from ..errors import JournalError
+from ..store.privatefiles import ensure_private_dir, fsync_dir
+from . import diskroom
 
 SYNC_EVERY = 50
 RESERVE = 128 << 10         # ~400 outcome lines of the longest kind: every thread's batch in flight (4 x 50), twice
@@ -61,78 +55,6 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
 
 def campaign_folder(state_dir: Path, name: str) -> Path:
     return state_dir / "campaigns" / name
-
-
-@dataclass(frozen=True)
-class FrozenAudience:
-    header: dict[str, Any]
-    recipients: list[Recipient]
-    by_index: dict[int, Recipient] = field(default_factory=dict)   # filled when read with `only`
-
-    @property
-    def salt(self) -> str:
-        return str(self.header["salt"])
-
-
-AUDIENCE = "audience.jsonl"
-PREPARED_AUDIENCE = "audience.jsonl.prepared"      # resolved, shown to the coordinator, not yet frozen
-
-
-def write_audience(folder: Path, header: dict[str, Any], recipients: Iterable[Recipient],
-                   name: str = AUDIENCE) -> None:
-    """Atomically: either the whole audience is frozen or none of it is (streamed, not built in memory)."""
-    lines = itertools.chain([json.dumps(header, ensure_ascii=False) + "\n"],
-                            (json.dumps([r.email, r.name, r.kind, r.group], ensure_ascii=False) + "\n"
-                             for r in recipients))
-    write_private_lines(folder / name, lines)
-
-
-def freeze_prepared_audience(folder: Path) -> None:
-    """The first `send` fixes the audience: the prepared file becomes the frozen one, atomically."""
-    os.replace(folder / PREPARED_AUDIENCE, folder / AUDIENCE)
-    fsync_dir(folder)
-
-
-def read_audience_head(folder: Path, name: str = AUDIENCE) -> tuple[dict[str, Any], Recipient | None] | None:
-    """The header and the first recipient, without reading the rest."""
-    try:
-        with (folder / name).open("r", encoding="utf-8") as handle:
-            header = json.loads(handle.readline())
-            first = handle.readline()
-        row = json.loads(first) if first else None
-        if not isinstance(header, dict) or not (row is None or _is_row(row)):
-            raise ValueError("not a frozen audience: a header object, then [email, name, kind, group] rows")
-    except FileNotFoundError:
-        return None
-    except ValueError as exc:
-        raise CampaignError(f"{folder / name}: unreadable audience ({exc})") from None
-    return header, Recipient(*row) if row else None
-
-
-def _is_row(row: Any) -> bool:
-    return isinstance(row, list) and 1 <= len(row) <= 4 and all(isinstance(v, str) for v in row)
-
-
-def read_audience(folder: Path, only: set[int] | None = None) -> FrozenAudience | None:
-    """The frozen audience; with `only`, just those indices (a worker's share), in `by_index`."""
-    path = folder / AUDIENCE
-    try:
-        handle = path.open("r", encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    recipients: list[Recipient] = []
-    by_index: dict[int, Recipient] = {}
-    try:
-        with handle:
-            header = json.loads(handle.readline())
-            for index, line in enumerate(handle):
-                if only is None:
-                    recipients.append(Recipient(*json.loads(line)))
-                elif index in only:
-                    by_index[index] = Recipient(*json.loads(line))
-    except (ValueError, TypeError) as exc:
-        raise CampaignError(f"{path}: unreadable frozen audience ({exc})") from None
-    return FrozenAudience(header, recipients, by_index)
 
 
 @dataclass
@@ -204,19 +126,6 @@ def _clean(text: str) -> str:
     return _UNSAFE.sub(" ", text)[:300]
 
 
-def _fallocate() -> Any:
-    """libc's fallocate(fd, mode, offset, length), or None where there is none."""
-    try:
-        function = ctypes.CDLL(None, use_errno=True).fallocate
-    except (OSError, AttributeError):
-        return None
-    function.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
-    return function
-
-
-_FALLOCATE, _KEEP_SIZE, _PUNCH_HOLE, _UNLIMITED = _fallocate(), 1, 2, 1 << 62
-
-
 class JournalWriter:
     """Appends to one worker's journal; shared by that worker's threads."""
 
@@ -253,22 +162,11 @@ class JournalWriter:
 
     def reserve(self) -> None:
         """Before a batch: room for its lines, so a message that leaves always gets its outcome line."""
-        if _FALLOCATE is None:
-            return
         with self._lock:
             try:
-                size = os.fstat(self._fd).st_size
+                self._reserved = diskroom.reserve(self._fd, self._reserved, RESERVE)
             except OSError as exc:
                 raise self._error(exc) from None
-            if self._reserved - size >= RESERVE // 2:
-                return
-            if _FALLOCATE(self._fd, _KEEP_SIZE, size, RESERVE) != 0:
-                code = ctypes.get_errno()
-                if code in (errno.EOPNOTSUPP, errno.ENOSYS):    # a file system without it: write as before
-                    self._reserved = _UNLIMITED
-                    return
-                raise self._error(OSError(code, os.strerror(code)))
-            self._reserved = size + RESERVE
 
     def attempts(self, indices: Iterable[int]) -> None:
         text = "".join(f"A {i}\n" for i in indices)
@@ -303,9 +201,7 @@ class JournalWriter:
                 return
             fd, self._fd = self._fd, -1
             try:
-                size = os.fstat(fd).st_size
-                if _FALLOCATE is not None and size < self._reserved < _UNLIMITED:
-                    _FALLOCATE(fd, _KEEP_SIZE | _PUNCH_HOLE, size, self._reserved - size)
+                diskroom.give_back(fd, self._reserved)
                 os.fsync(fd)
             except OSError as exc:
                 raise self._error(exc) from None

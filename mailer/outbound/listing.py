@@ -17,7 +17,7 @@ from ..store.schema import CAMPAIGNS
 from .campaigns import Campaign
 from .files import load_campaign, read_attachments
 from .identity import campaign_identity, differences
-from .journal import AUDIENCE, read_audience_head
+from .audience import AUDIENCE, read_audience_head
 from .runner import CampaignService
 from .status import CampaignStatus
 

@@ -17,7 +17,8 @@ from ..store.privatefiles import write_private_output
 from ..models import Recipient, RecipientKind
 from ..registry import suppression_map
 from .campaigns import Campaign
-from .journal import FrozenAudience, read_journals
+from .audience import FrozenAudience
+from .journal import read_journals
 from .runner import CampaignService
 from .status import CampaignStatus
 from .send import SmtpTransport

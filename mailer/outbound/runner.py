@@ -28,7 +28,8 @@ from ..store import Store
 from .campaigns import Campaign, audience_gaps, resolve_audience
 from .files import campaign_attachments, read_attachments, read_contacts, template_loader
 from .identity import campaign_identity, differences
-from .journal import FrozenAudience, JournalState, campaign_folder, read_audience, read_audience_head, read_journals
+from .audience import FrozenAudience, read_audience, read_audience_head
+from .journal import JournalState, campaign_folder, read_journals
 from .render import CampaignRenderer, RenderOptions
 from .status import CampaignStatus, draft_status, frozen_status
 

@@ -30,8 +30,9 @@ from .files import load_campaign
 from .dispatch import COUNTERS, Shared, get_text, totals
 from .files import read_attachments
 from .identity import campaign_identity
-from .journal import (PREPARED_AUDIENCE, FrozenAudience, freeze_prepared_audience, read_audience_head,
-                      read_journals, write_audience)
+from .audience import (PREPARED_AUDIENCE, FrozenAudience, freeze_prepared_audience, read_audience_head,
+                       write_audience)
+from .journal import read_journals
 from .notices import notify_coordinators
 from .runner import CampaignService, now, send_lock
 from .workers import start_workers
