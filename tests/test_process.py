@@ -357,3 +357,13 @@ def test_answers_journaled_before_a_crash_are_not_sent_again(inbox: Inbox) -> No
     assert [d["status"] for d in inbox.docs("outgoing")] == ["sent", "sent"]
     assert (inbox.config.state_dir / JOURNAL).read_text() == ""
     assert inbox.answers().send_pending() == 0
+
+
+def test_a_triaged_message_keeps_its_best_reading_for_the_human_who_finishes_it(inbox: Inbox) -> None:
+    report = mail("inconnu@example.net", "Bonjour,\n\nPour le dossier DI-2024-031, nous avons recueilli 120 signatures "
+                  "le 12 mars.\n\nUn bénévole\n", subject="Bilan", message_id="<unknown-report@example.net>")
+    [outcome] = inbox.processor().process_batch([report])
+    assert outcome.disposition == "triage"
+    [item] = inbox.docs("triage")
+    assert item["reading"]["kind"] == "report" and item["reading"]["dossier"] == "DI-2024-031"
+    assert [(a["type"], a["count"]) for a in item["reading"]["actions"]] == [("petition", 120)]

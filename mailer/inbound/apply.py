@@ -132,7 +132,8 @@ class Ledger:
         elif isinstance(effect, ToTriage):
             self.triage.insert(TriageItem(key=key, message_id=env.message_id, sender=reading.sender,
                                           subject=subject[:200], kind=reading.kind.value, rule=reading.rule,
-                                          reason=effect.reason, link=effect.link, date=self.stamp))
+                                          reason=effect.reason, link=effect.link, date=self.stamp,
+                                          reading=reading.to_json()))
 
     def _bounce(self, effect: RecordBounce, env: MessageFacts) -> None:
         email = canonical_email(effect.email)

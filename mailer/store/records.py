@@ -93,6 +93,7 @@ class TriageItem(_Record):
     status: TriageStatus = TriageStatus.OPEN
     note: str = ""
     resolved: str = optional()
+    reading: dict[str, Any] = optional(None)    # the best reading (`Reading.to_json()`), for a human to finish
 
 
 @dataclass(frozen=True)
