@@ -163,6 +163,7 @@ class InboxConfig:
     poll_seconds: float = field(default=60.0, metadata=rule(above=0))
     idle: bool = False
     authserv_id: str = field(default="", metadata=rule(empty=True))   # "": no Authentication-Results trusted
+    apply_confidence: float = field(default=0.8, metadata=rule(minimum=0, maximum=1))  # below: triage (issue 9)
 
     def password(self) -> str:
         return os.environ.get(self.password_env, "")

@@ -29,6 +29,7 @@ class TriageReason(StrEnum):
     SIGNUP_ALREADY_CONFIRMED = "sign-up from a volunteer already confirmed"
     REPORT_UNKNOWN_SENDER = "report from an unknown sender: not applied"
     REPLY_TO_ACKNOWLEDGEMENT = "reply to an acknowledgement"
+    UNSURE = "reading not sure enough to apply (see its checks): nothing done"
     NO_RULE = "other.no_rule"
     NOTHING_DONE = "other.nothing_done"
 
@@ -70,6 +71,7 @@ FRENCH: dict[str, str] = {   # keyed by TriageReason: a test checks every one is
     TriageReason.UNSUBSCRIBE_UNKNOWN_TOKEN:
         "lien de désinscription émis pour aucune adresse connue (celui d'un message de test ?) : rien n'a été fait",
     TriageReason.REPLY_TO_ACKNOWLEDGEMENT: "réponse à un accusé de réception (peut-être une correction)",
+    TriageReason.UNSURE: "lecture trop incertaine pour être appliquée (voir ses vérifications) : rien n'a été fait",
     TriageReason.NO_RULE: "message qu'aucune règle ne reconnaît",
     TriageReason.NOTHING_DONE: "message qui annonce des actions prévues, pas encore faites",
 }

@@ -156,7 +156,8 @@ def test_confirm_token_address() -> None:
 def test_to_json_shape() -> None:
     reading = read("fr-dev", "022.eml")
     data = reading.to_json()
-    assert list(data) == ["kind", "sender", "rule", "group", "dossier", "actions"]
+    assert list(data) == ["kind", "sender", "rule", "group", "dossier", "actions", "confidence", "checks"]
+    assert data["confidence"] == 0.95 and data["checks"] == []       # issue 9: a clean report
     assert {"type": "fund", "count": None, "amount_eur": 520, "date": None} in data["actions"]
     assert all(set(a) == {"type", "count", "amount_eur", "date"} for a in data["actions"])
     json.dumps(data)   # plain JSON types only

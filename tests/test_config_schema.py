@@ -98,8 +98,10 @@ FLOATS = [(s, k) for s, k, hint, _ in schema() if float in (hint, *get_args(hint
 @pytest.mark.parametrize("section,key", FLOATS)
 def test_an_integer_is_fine_where_a_number_of_seconds_is_expected(tmp_path: Path, section: str, key: str) -> None:
     hint = get_type_hints(sections()[section])[key]
-    value = getattr(getattr(load_config(write(tmp_path, section, key, [7] if get_args(hint) else 7)), section), key)
-    assert value == ((7.0,) if get_args(hint) else 7.0)
+    bound = next(f for f in dataclasses.fields(sections()[section]) if f.name == key).metadata.get("rule", NO_RULE)
+    n = 7 if bound.maximum is None or bound.maximum >= 7 else int(bound.maximum)   # apply_confidence: 0 to 1
+    value = getattr(getattr(load_config(write(tmp_path, section, key, [n] if get_args(hint) else n)), section), key)
+    assert value == ((float(n),) if get_args(hint) else float(n))
     assert all(isinstance(v, float) for v in (value if get_args(hint) else [value]))
 
 

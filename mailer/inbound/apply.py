@@ -67,6 +67,7 @@ class Ledger:
             unsubscribe_address=unsubscribe_address,
             sent={o.message_id: o.to for o in outgoing}, secret=secret,
             erased=erased_check(source, secret, expired=False),   # an expired address may sign up again
+            apply_confidence=config.inbox.apply_confidence,
         )
 
     @property

@@ -22,6 +22,8 @@ its transaction, calls `decide` for each message, and `apply.py` carries out the
 - report: known sender (member or group) -> applied and acknowledged with a summary; unknown
   sender -> triage. A reply to one of our acknowledgements -> triage, linked to its report.
 - other: triage.
+- issue 9: a report, a sign-up or a free-text unsubscribe whose confidence (understand/confidence.py:
+  the checks that fired) is below `[inbox] apply_confidence` is triaged, the reading pre-filled.
 
 Answers follow RFC 3834: never to automatic or list mail (or a MAILER-DAEMON's), bounces,
 complaints, our own mail or an empty return path, and at most one per address per day.
@@ -100,6 +102,7 @@ class Known:
     sent: Mapping[str, str] = field(default_factory=dict)            # Message-ID of an answer -> its address
     secret: bytes = b""                                              # the key campaign Message-IDs carry
     erased: Callable[[str], bool] = lambda email: False     # the person asked to be forgotten (issue 8)
+    apply_confidence: float = 0.8                            # `[inbox] apply_confidence` (issue 9)
 
     def is_known_sender(self, email: str) -> bool:
         """Members' and groups' addresses: their word is applied (issue 3)."""
@@ -289,7 +292,7 @@ def decide(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     if known.is_ours(reading.sender):
         return Decision(Disposition.IGNORE, note="our own mail")
     if kind is Kind.UNSUBSCRIBE:
-        return _unsubscribe(reading, facts, known)
+        return _unless_unsure(_unsubscribe(reading, facts, known), reading, known)
     if kind is Kind.CONFIRM:
         return _confirm(reading, facts, known)
     link = _reply_to_ack(facts, known)
@@ -297,8 +300,17 @@ def decide(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
         # A human answering "voici ce que nous avons compris": a correction, never a second report.
         return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.REPLY_TO_ACKNOWLEDGEMENT, link),))
     if kind is Kind.SIGNUP:
-        return _signup(reading, facts, known)
+        return _unless_unsure(_signup(reading, facts, known), reading, known)
     if kind is Kind.REPORT:
-        return _report(reading, facts, known)
+        return _unless_unsure(_report(reading, facts, known), reading, known)
     return Decision(Disposition.TRIAGE, (ToTriage(reading.rule),))
+
+
+def _unless_unsure(decision: Decision, reading: Reading, known: Known) -> Decision:
+    """Free text the checks doubt (understand/confidence.py) is not applied: a person finishes it,
+    the reading pre-filled. Other reasons for triage (an unknown sender...) keep their own."""
+    if decision.disposition is not Disposition.APPLY or reading.confidence >= known.apply_confidence:
+        return decision
+    return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.UNSURE),),
+                    f"confidence {reading.confidence:.2f}: {', '.join(reading.checks)}")
 

@@ -206,8 +206,19 @@ def _when(seg: Segment, pos: int, next_pos: int, last_event: date | None) -> dat
     return last_event if _anaphora_end(seg) else None
 
 
-def find_actions(segs: list[Segment], person_tokens: Iterable[str] = ()) -> tuple[list[Action], bool]:
-    """The actions done, and whether action wording was seen only as planned or hypothetical."""
+@dataclass(frozen=True)
+class SegmentReading:
+    """What one segment gave: the confidence checks read it (confidence.py)."""
+
+    segment: Segment
+    actions: tuple[Action, ...]
+    planned: bool            # action wording read as planned or hypothetical
+
+
+def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
+                 trace: list[SegmentReading] | None = None) -> tuple[list[Action], bool]:
+    """The actions done, and whether action wording was seen only as planned or hypothetical.
+    `trace` receives what each segment gave."""
     actions: list[Action] = []
     planned = False
     last_amount: float | None = None
@@ -215,13 +226,14 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = ()) -> tupl
     person_tokens = tuple(person_tokens)
     for seg in segs:
         merged: dict[tuple[ActionType, date | None], _Found] = {}
+        seg_planned = False
         skip_before = _anaphora_end(seg)
         found = sorted(_candidates(seg, person_tokens, last_amount), key=lambda f: f.pos)
         for i, f in enumerate(found):
             if f.type is ActionType.AWARENESS and f.pos < skip_before:
                 continue               # "a l'issue du concert": the concert already reported
             if not _done(seg, f.pos):
-                planned = True
+                planned = seg_planned = True
                 continue
             later = [g.pos for g in found[i + 1:] if g.pos > f.pos]
             when = _when(seg, f.pos, later[0] if later else len(seg.norm), last_event)
@@ -233,9 +245,11 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = ()) -> tupl
                     prev.count = f.count
                 elif f.count is not None and f.type in _LETTERS:
                     prev.count += f.count
-        for (kind, when), f in merged.items():
-            count = None if kind in (ActionType.COLLABORATION, ActionType.FUND) else f.count
-            actions.append(Action(kind, count, f.amount if kind is ActionType.FUND else None, when))
+        mine = [Action(kind, None if kind in (ActionType.COLLABORATION, ActionType.FUND) else f.count,
+                       f.amount if kind is ActionType.FUND else None, when) for (kind, when), f in merged.items()]
+        actions.extend(mine)
+        if trace is not None:
+            trace.append(SegmentReading(seg, tuple(mine), seg_planned))
         amounts = parse_amounts(seg.norm)
         if amounts:
             last_amount = amounts[-1][1]

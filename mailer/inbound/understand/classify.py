@@ -22,7 +22,12 @@ from .autoreply import detect_auto_reply
 from .bounces import detect_bounce
 from .complaints import detect_complaint
 from .dsn import detect_delivery_notice, returned_message_ids
-from .extract import Action, Mail, Report, read_confirm, read_report, read_signup, read_unsubscribe
+from .actions import SegmentReading
+from .confidence import assess, report_checks, signup_checks, unsubscribe_checks
+from .extract import (Action, Mail, Report, group_mentions, read_confirm, read_report, read_signup,
+                      read_unsubscribe)
+from .french import fold, to_digits
+from .lookup import index_for
 from ..mime.parse import ParsedMessage
 
 
@@ -72,6 +77,8 @@ class Reading:
     verified: bool = False                      # confirm: token or thread is one we issued
     by_token: bool = False                      # bounce, complaint: recipients named by our +b- token
     returned_ids: tuple[str, ...] = ()          # bounce, complaint: the returned message's ids
+    confidence: float = 1.0                     # report, signup, unsubscribe: see confidence.py
+    checks: tuple[str, ...] = ()                # ... the checks that lowered it
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind.value, "sender": self.sender, "rule": self.rule}
@@ -85,6 +92,8 @@ class Reading:
             out |= {"recipients": list(self.recipients), "permanent": self.permanent}
         elif self.kind is Kind.COMPLAINT:
             out["recipients"] = list(self.recipients)
+        if self.kind in (Kind.SIGNUP, Kind.REPORT, Kind.UNSUBSCRIBE):
+            out |= {"confidence": self.confidence, "checks": list(self.checks)}
         return out
 
 
@@ -100,7 +109,11 @@ class _Input:
 
     @cached_property
     def report(self) -> tuple[Report | None, bool]:
-        return read_report(self.mail, self.directory)
+        return read_report(self.mail, self.directory, self.trace)
+
+    @cached_property
+    def trace(self) -> list[SegmentReading]:
+        return []
 
 
 def _detail(kind: str, rule: str) -> str:
@@ -149,24 +162,34 @@ def _unsubscribe(x: _Input) -> Reading | None:
     found = read_unsubscribe(x.mail, x.context.team_address, x.context.unsubscribe_scope)
     if found is None:
         return None
-    return Reading(Kind.UNSUBSCRIBE, f"unsubscribe.{found.via}", x.parsed.sender, scope=found.scope,
-                   token=found.token)
+    rule = f"unsubscribe.{found.via}"
+    sure = assess(rule, unsubscribe_checks(x.mail.own_folded, found.via))
+    return Reading(Kind.UNSUBSCRIBE, rule, x.parsed.sender, scope=found.scope, token=found.token,
+                   confidence=sure.confidence, checks=sure.checks)
 
 
 def _signup(x: _Input) -> Reading | None:
     found = read_signup(x.mail, x.directory)
     if found is None:
         return None
+    index = index_for(x.directory)
+    folded = to_digits(fold(f"{x.parsed.subject}\n{x.mail.body.own}"))
+    sure = assess("signup.volunteer", signup_checks(index, folded, x.parsed.sender.lower(), found.group,
+                                                    group_mentions(x.directory, x.mail, signup=True)))
     return Reading(Kind.SIGNUP, "signup.volunteer", x.parsed.sender, name=found.name, group=found.group,
-                   dossier=found.dossier)
+                   dossier=found.dossier, confidence=sure.confidence, checks=sure.checks)
 
 
 def _report(x: _Input) -> Reading | None:
     found, _ = x.report
     if found is None:
         return None
+    index = index_for(x.directory)
+    checks = report_checks(x.trace, found.actions, index, x.mail.all_folded, x.parsed.sender.lower(), found.group,
+                           found.dossier, group_mentions(x.directory, x.mail), x.mail.body.author)
+    sure = assess("report.actions", checks)
     return Reading(Kind.REPORT, "report.actions", x.parsed.sender, group=found.group, dossier=found.dossier,
-                   actions=found.actions)
+                   actions=found.actions, confidence=sure.confidence, checks=sure.checks)
 
 
 @dataclass(frozen=True)

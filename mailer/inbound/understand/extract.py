@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ...models import Directory
 from ...tokens import parse_sub_address
-from .actions import Action, ActionType, find_actions
+from .actions import Action, ActionType, SegmentReading, find_actions
 from .countries import find_countries
 from .french import TITLES, fold, looks_like_name, to_digits
 from .lookup import REF, DirectoryIndex, index_for
@@ -149,6 +149,14 @@ _SIGNUP = re.compile(
     r"|suivre (?:un|le|ce|son) dossier|(?:m'|nous )inscrire comme benevoles?|prendre en charge (?:un|le|ce) dossier"
     r"|me mettre a (?:votre )?disposition|donner (?:un coup de main|de mon temps)|aider sur (?:un|son|le|ce) dossier"
     r"|(?:je|nous) (?:souhaite|voudrais|aimerais|souhaiterais|souhaitons|voudrions|aimerions) (?:vous )?aider\b)")
+def group_mentions(directory: Directory, mail: Mail, signup: bool = False) -> list[str]:
+    """The groups the text names as acting (a partner's or a contact's group is left out)."""
+    index = index_for(directory)
+    if signup:
+        return index.group_mentions(to_digits(fold(f"{mail.parsed.subject}\n{mail.body.own}")), _NOT_MEMBER)
+    return index.group_mentions(mail.all_folded, _PARTNER)
+
+
 _NOT_MEMBER = re.compile(r"(?:\bpas|\bplus|\baucun|\bni|\bpres de|\bcontacter|\bavec|\bpour)\s+(?:\w+\s+){0,2}$")
 _PARTNER = re.compile(r"\b(?:avec|aupres de|et)\s+(?:le |la |les |l')?$")
 _ORG_WORD = re.compile(r"^(?:le |la |les |l')?(?:groupe|cercle|antenne|equipe|section|association|collectif"
@@ -224,11 +232,13 @@ def _report_group(index: DirectoryIndex, mail: Mail) -> str | None:
     return cities[0] if len(cities) == 1 else None
 
 
-def read_report(mail: Mail, directory: Directory) -> tuple[Report | None, bool]:
-    """An action report: (Report or None, whether only planned actions were seen)."""
+def read_report(mail: Mail, directory: Directory,
+                trace: list[SegmentReading] | None = None) -> tuple[Report | None, bool]:
+    """An action report: (Report or None, whether only planned actions were seen). `trace`
+    receives what each segment gave (for the confidence checks)."""
     index = index_for(directory)
     tokens = {t for d in index.dossiers for t in d.tokens}
-    actions, planned_only = find_actions(mail.own_segments(index), tokens)
+    actions, planned_only = find_actions(mail.own_segments(index), tokens, trace)
     if not actions:
         return None, planned_only
     group = _report_group(index, mail)

@@ -1,0 +1,206 @@
+"""How sure a reading of human mail is: the checks that fired, and a confidence from them.   [pure]
+
+New phrasings keep arriving, so the rules will keep misreading some mail; what the service
+applies (records, acknowledges) must still be right. Each reading of a report, a sign-up or a
+free-text unsubscribe starts from its rule's confidence and loses `PENALTY` for each check
+below that fires; `decide` applies it only at `[inbox] apply_confidence` or above and sends the
+rest to triage with the reading pre-filled and the checks named. A check is a reason a careful
+reader would hesitate, explained in a word a coordinator can read in `triage show`:
+
+- unused_number: a number next to an action noun that no action took as its count or amount
+  ("12 lettres" when no letters were read): an action was lost or miscounted;
+- undetermined: a sentence with action words that gave no action, done or planned (no verb, a
+  result line, a phrasing the rules do not know), or a hedge ("je crois", "sauf erreur");
+- duplicate: two actions of one type on one date, or one payment read twice;
+- fund_without_amount: money for the fund with no amount read;
+- third_party: someone else (a mayor, a senator, a partner) is the subject of an action verb in a
+  sentence that gave an action: it may be theirs, not the group's;
+- several_dossiers, several_groups: more than one named;
+- no_dossier: a report no dossier could be given to;
+- group_contradicts_sender: the sender's known group is not the group the report names;
+- mixed_intents: the text also reads as another kind (a sign-up inside a report...);
+- partner_unread, event_unread: a partner (an association, an acronym) or an event is named in a
+  sentence of the report, and no collaboration or event was read;
+- on_behalf, negated, long_unsubscribe: an unsubscribe asked for someone else, refused ("je ne
+  veux pas me désabonner"), or buried in a long message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .actions import Action, ActionType, SegmentReading
+from .lookup import DirectoryIndex
+
+PENALTY = 0.3
+
+# A rule's own confidence, before any check: tokens we minted are certain, free text is not.
+BASE: dict[str, float] = {
+    "report.actions": 0.95,
+    "signup.volunteer": 0.9,
+    "unsubscribe.token": 1.0,
+    "unsubscribe.text": 0.9,
+    "unsubscribe.subject": 0.85,
+}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    confidence: float
+    checks: tuple[str, ...] = ()
+
+
+def assess(rule: str, checks: Sequence[str]) -> Assessment:
+    fired = tuple(dict.fromkeys(checks))
+    return Assessment(round(max(0.0, BASE.get(rule, 1.0) - PENALTY * len(fired)), 2), fired)
+
+
+# ------------------------------------------------------------------------------ the words
+
+# Nouns an action count or amount belongs to (folded): broader than the extractor's own lists on
+# purpose, a check only makes the service ask.
+ACTION_NOUN = re.compile(
+    r"\b(?:lettres?|courriers?|courriels?|mails?|e-?mails?|cartes?(?: postales?)?|messages?|missives?|fax"
+    r"|signatures?|signataires?|petitions?|paraphes?|noms"
+    r"|deputee?s?|senat\w*|elue?s?|maires?|conseill\w*|parlementaires?|ministres?|prefete?s?|rendez-vous|rdv"
+    r"|stands?|evenements?|manifestations?|rassemblements?|conferences?|projections?|concerts?|expositions?"
+    r"|marches?|veillees?|ateliers?|reunions? publiques?|tables? rondes?|debats?|articles?|emissions?"
+    r"|tracts?|affiches?|eur(?:os?)?|dons?|versements?|cheques?|virements?)\b")
+NUMBER = re.compile(r"(?<![\w.,/-])(\d{1,3}(?:[ .]\d{3})+|\d+)(?:,(\d{1,2}))?(?![\w/:-]|[.,]\d)")
+ACTION_WORD = re.compile(
+    r"\b(?:lettres?|courriers?|cartes?|signatures?|petitions?|signe\w*|ecrit\w*|envoye\w*|expedie\w*"
+    r"|rencontr\w*|recu\w*|rendez-vous|stands?|evenements?|manifestations?|rassemblements?|conferences?"
+    r"|projections?|concerts?|expositions?|veillees?|collecte\w*|recolte\w*|verse\w*|dons?|fonds|cagnotte"
+    r"|partenariat|en partenariat|avec l'association|avec amnesty|ong)\b")
+DONE_VERB = re.compile(r"\b(?:ecrit|envoye|expedie|signe|recueilli|collecte|recolte|rencontre|recu|organise|tenu"
+                       r"|anime|verse|participe|adresse|remis|depose|poste|obtenu|publie|lance|monte)(?:e?s?)\b")
+PARTNER = re.compile(r"\bavec (?:l'|le |la |les |nos amis de |nos amies de )?(?:[A-Z][A-Z0-9&-]{1,}\b|[Aa]ssociation"
+                     r"|[Cc]ollectif|[Cc]omit[ée]|[Pp]lanning|[Ll]igue|[Ss]ecours|[Ff][ée]d[ée]ration|[Ss]yndicat"
+                     r"|[Mm]ouvement|[Rr][ée]seau|[Oo]bservatoire|[Cc]ercle (?!d'action))")
+EVENT_WORD = re.compile(r"\b(?:soirees?|fetes?|forums?|salons?|journees?|tables? d'information|stands?|marches?"
+                        r"|ventes?|braderies?|tournois?|quiz|projections?|lectures?|debats?|cine-debats?|concerts?"
+                        r"|expositions?|conferences?|rassemblements?|veillees?|interventions?|ateliers?|emissions?"
+                        r"|articles?|interviews?)\b")
+HEDGE = re.compile(r"\b(?:je crois|je pense|il me semble|peut-etre|sauf erreur|a confirmer|a verifier"
+                   r"|normalement|probablement|si je ne me trompe|de memoire|je ne suis pas sur|environ)\b")
+THIRD_PARTY = re.compile(
+    r"\b(?:le|la|les|l'|notre|votre|son|sa|leur|un|une|m\.|mme|monsieur|madame)\s*"
+    r"(?:maire|depute|deputee|senateur|senatrice|prefet|prefete|ministre|ambassade\w*|ambassadeur\w*|consul\w*"
+    r"|elue?s?|conseill\w*|president\w*|journalistes?|redaction|mairie|prefecture|association|ong|syndicat"
+    r"|paroisse|cabinet|collectif|partenaires?|eglise|comite)\b[^.;:!?]{0,40}?"
+    r"\b(?:a|ont|nous a|nous ont|m'a|leur a|vous a|s'est|se sont)\s+(?:\w+\s+)?"
+    r"(?:ecrit|envoye|signe|recu|rencontre|organise|collecte|verse|transmis|promis|adresse|relaye|publie)\w*")
+ON_BEHALF = re.compile(r"\b(?:mon mari|ma femme|mon epouse|mon epoux|mon conjoint|ma conjointe|mon compagnon"
+                       r"|ma compagne|ma mere|mon pere|mon fils|ma fille|ma soeur|mon frere|mes parents"
+                       r"|de la part de|au nom de|pour le compte de|son adresse|sa boite|ses coordonnees"
+                       r"|cette personne|il ne souhaite|elle ne souhaite|ils ne souhaitent)\b")
+NEGATED = re.compile(r"\b(?:ne|n')\s*(?:\w+\s+){0,2}(?:pas|surtout pas|nullement)\s+(?:\w+\s+){0,3}"
+                     r"(?:me desinscrire|me desabonner|etre (?:retire|desinscrit|desabonne)\w*|quitter)")
+SIGNUP_INTENT = re.compile(r"\b(?:rejoindre|devenir benevole|m'inscrire|m'engager|me porter volontaire"
+                           r"|donner (?:un coup de main|de mon temps)|proposer mon aide|comptez sur moi"
+                           r"|je suis partante?)\b")
+DATE_OR_TIME = re.compile(r"\b\d{1,2}\s*h(?:\s*\d{2})?\b|\b(?:19|20)\d{2}\b|\b\d{5}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"
+                          r"|\b\d{1,2}(?:er)?\s+(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre"
+                          r"|octobre|novembre|decembre)\b")
+PHONE_FOOTER = re.compile(r"\b(?:envoye|envoyee) (?:de|depuis) (?:mon|ma)\b")
+
+
+# ------------------------------------------------------------------------------ the checks
+
+def _numbers(norm: str) -> list[tuple[int, float]]:
+    """Numbers followed closely by an action noun, with their positions (dates, times, years, postal
+    codes and refs are not counts)."""
+    masked = DATE_OR_TIME.sub(lambda m: " " * len(m.group(0)), re.sub(r"\bdi-\d{4}-\d{3}\b", lambda m: " " * len(
+        m.group(0)), norm))
+    found = []
+    for m in NUMBER.finditer(masked):
+        after = masked[m.end():m.end() + 40]
+        if ACTION_NOUN.match(after.lstrip()) or re.match(r"\s*(?:\w+\s+){0,2}(?:de |d')?" + ACTION_NOUN.pattern,
+                                                         after):
+            value = float(re.sub(r"[ .]", "", m.group(1)) + ("." + m.group(2) if m.group(2) else ""))
+            found.append((m.start(), value))
+    return found
+
+
+def _used(value: float, actions: Sequence[Action]) -> bool:
+    return any(value == a.count or (a.amount_eur is not None and abs(value - a.amount_eur) < 0.005)
+               for a in actions)
+
+
+def _dated_twice(actions: Sequence[Action]) -> bool:
+    seen = Counter((a.type, a.date) for a in actions if a.date is not None)
+    payments = Counter(a.amount_eur for a in actions if a.type is ActionType.FUND and a.amount_eur is not None)
+    return any(n > 1 for n in seen.values()) or any(n > 1 for n in payments.values())
+
+
+def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], index: DirectoryIndex,
+                  folded: str, sender: str, group: str | None, dossier: str | None,
+                  group_mentions: Sequence[str], author: str = "") -> list[str]:
+    """The checks of a report reading; `trace` is what each of the writer's segments gave."""
+    checks: list[str] = []
+    for part in trace:
+        norm = part.segment.norm
+        unused = [v for _, v in _numbers(norm) if not _used(v, actions)]
+        if unused and (part.actions or ACTION_WORD.search(norm)):
+            checks.append("unused_number")
+        if not part.actions and not part.planned and not PHONE_FOOTER.search(norm) and (
+                DONE_VERB.search(norm) or (_numbers(norm) and ACTION_WORD.search(norm))):
+            checks.append("undetermined")
+        if part.actions and HEDGE.search(norm):
+            checks.append("undetermined")
+        if part.actions and THIRD_PARTY.search(norm):
+            checks.append("third_party")
+    kinds = {a.type for a in actions}
+    for part in trace:
+        if part.planned:
+            continue
+        if ActionType.COLLABORATION not in kinds and PARTNER.search(part.segment.text):
+            checks.append("partner_unread")          # a partner named, no collaboration read
+        if part.actions and ActionType.AWARENESS not in kinds and EVENT_WORD.search(part.segment.norm):
+            checks.append("event_unread")            # an event named beside actions, none read
+    if _dated_twice(actions):
+        checks.append("duplicate")
+    if any(a.type is ActionType.FUND and a.amount_eur is None for a in actions):
+        checks.append("fund_without_amount")
+    refs = set(index.refs_in(folded))
+    if len(refs) > 1:
+        checks.append("several_dossiers")
+    if dossier is None:
+        checks.append("no_dossier")
+    if len(set(group_mentions)) > 1:
+        checks.append("several_groups")
+    known = index.member_group.get(author or sender) or index.group_by_email.get(author or sender)
+    if known and group and known != group:
+        checks.append("group_contradicts_sender")
+    if SIGNUP_INTENT.search(folded):
+        checks.append("mixed_intents")
+    return checks
+
+
+def signup_checks(index: DirectoryIndex, folded: str, sender: str, group: str | None,
+                  group_mentions: Sequence[str]) -> list[str]:
+    checks: list[str] = []
+    if len(set(index.refs_in(folded))) > 1:
+        checks.append("several_dossiers")
+    if len(set(group_mentions)) > 1:
+        checks.append("several_groups")
+    known = index.member_group.get(sender) or index.group_by_email.get(sender)
+    if known and group and known != group:
+        checks.append("group_contradicts_sender")
+    return checks
+
+
+def unsubscribe_checks(own_folded: str, via: str) -> list[str]:
+    if via == "token":
+        return []
+    checks = []
+    if ON_BEHALF.search(own_folded):
+        checks.append("on_behalf")
+    if NEGATED.search(own_folded):
+        checks.append("negated")
+    if len(own_folded.split()) > 120:
+        checks.append("long_unsubscribe")
+    return checks
