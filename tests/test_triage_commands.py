@@ -8,6 +8,7 @@ aiosmtpd server.
 from __future__ import annotations
 
 import csv
+import shlex
 import json
 from pathlib import Path
 
@@ -278,3 +279,16 @@ def test_person_export_and_erase_find_what_the_triage_commands_store(inbox: Inbo
     assert UNKNOWN not in text and "Mathilde Roussel" not in text
     [report] = inbox.docs("reports")
     assert [a["count"] for a in report["actions"] if a["type"] == "petition"] == [1300]   # the dossier keeps counts
+
+
+def test_the_prefilled_answer_pasted_back_records_the_reading_as_it_is(inbox: Inbox, cli) -> None:  # type: ignore[no-untyped-def]
+    _poll(inbox, cli, fr_dev("010.eml"))       # a report from an unknown sender: four actions, one a fund
+    item = _item(inbox, "m.roussel@example.net")
+    out = cli(inbox.config_path, "triage", "show", str(item["id"])).output
+    line = next(x for x in out.splitlines() if x.strip().startswith("answer:")).split("answer:", 1)[1]
+    words = shlex.split(line)
+    assert words[:4] == ["mailer", "triage", "apply", str(item["id"])] and "fund=80@" not in line
+    assert cli(inbox.config_path, *words[1:]).exit_code == 0
+    [report] = inbox.docs("reports")
+    assert (report["group"], report["dossier"]) == (item["reading"]["group"], item["reading"]["dossier"])
+    assert sorted(map(json.dumps, report["actions"])) == sorted(map(json.dumps, item["reading"]["actions"]))
