@@ -170,7 +170,7 @@ def suppress(store: Store, email: str, reason: SuppressionReason,
 
 
 def suppress_in(tx: Transaction, key: str, reason: SuppressionReason | str, scope: SuppressionScope | str,
-                source: str, date: str) -> Suppression:
+                source: str, date: str, by: str | None = None) -> Suppression:
     """The suppression rules, for every caller (the CLI, erasure, the inbox's applier).
 
     Suppressing again keeps the record; an `all` suppression replaces a `bulletin` one, and then
@@ -197,7 +197,7 @@ def suppress_in(tx: Transaction, key: str, reason: SuppressionReason | str, scop
         if widen:
             table.update(doc_id, record)
     tx.table(SUPPRESSION_EVENTS).insert(SuppressionEvent(email=key, action=action, reason=new.reason,
-                                                         scope=new.scope, date=date, source=source))
+                                                         scope=new.scope, date=date, source=source, by=by))
     if new.reason in WITHDRAWALS:
         ConsentBook(tx).withdraw(key, new.scope, source, date)
     return record

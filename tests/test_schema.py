@@ -118,6 +118,13 @@ def _fill(tmp_path: Path, setup: Callable[..., tuple[Path, Path]], cli: Callable
     registry.erase(store, "anne@example.org", "claire")
     for item in queries.triage_items(store)[:1]:
         queries.resolve_triage(store, item["id"], "vu")
+    # issue 9: a person finishes a report from an unknown sender, then corrects and deletes reports
+    unknown = next(t for t in queries.triage_items(store) if t["sender"] == "m.roussel@example.net")
+    for args in (["triage", "member", str(unknown["id"]), "--group", "G019", "--by", "claire"],
+                 ["triage", "apply", str(unknown["id"]), "--action", "petition=300", "--note", "vu avec Mathilde"],
+                 ["reports", "edit", "1", "--action", "fund=62.50@2026-03-12", "--note", "correction"],
+                 ["reports", "delete", "2", "--note", "compté deux fois"]):
+        assert cli(config_path, *args).exit_code == 0, args
     assert cli(config_path, "triage", "digest").exit_code in (0, 1)
     return store
 

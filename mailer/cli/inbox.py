@@ -16,10 +16,11 @@ from ..sheets import exporter
 from ..clock import for_people
 from ..inbound import queries
 from ..inbound.pipeline import read_files
-from . import App, handle_errors, main, pass_app
+from . import App, handle_errors, main, pass_app, triage_view
 from ..sheets.spreadsheet import to_bytes
 from .data import _show, json_option
 from .exports import refuse_sheet_options, sheet_options, write_sheet
+from .suppressions import by_option, who
 
 
 @main.command("parse")
@@ -85,40 +86,53 @@ def triage_list(app: App, show_all: bool, as_json: bool) -> None:
 
 @triage_group.command("show")
 @click.argument("item_id", type=int)
+@click.option("--full", is_flag=True, help="Show the quoted parts too (folded by default).")
 @pass_app
 @handle_errors
-def triage_show(app: App, item_id: int) -> None:
-    """Show one item: why it waits, and the Message-ID to find it in the mailbox.
+def triage_show(app: App, item_id: int, full: bool) -> None:
+    """Show one item: why it waits, the message (from the triage folder) and the reading.
+
+    The reading is printed as the command that would apply it as read: correct what is wrong
+    and run it (`triage apply`, `triage accept`), or `triage resolve` with a note.
 
     \b
     Example:
-      mailer triage show 12
+      mailer triage show 12 --full
     """
     item = queries.triage_item(app.store, item_id)
-    shown = {**item, **{k: for_people(item.get(k), app.config.team.tz) for k in ("date", "resolved") if item.get(k)}}
+    tz = app.config.team.tz
+    shown = {**item, **{k: for_people(item.get(k), tz) for k in ("date", "resolved") if item.get(k)}}
     for key in ("id", "status", "date", "sender", "subject", "message_id", "kind", "rule", "reason", "link", "note",
-                "resolved"):
+                "resolved", "by", "outcome"):
         if shown.get(key) not in (None, ""):
             click.echo(f"{key:>10}: {shown[key]}")
+    for step in item.get("history") or []:
+        click.echo(f"{'done':>10}: {for_people(step.get('date'), tz)} {step.get('by', '')}: {step.get('change', '')} "
+                   f"{step.get('detail', '')}".rstrip())
     if item.get("link", "").startswith("report:"):
         report = queries.report(app.store, int(item["link"].split(":")[1]))
         if report:
             click.echo(f"{'report':>10}: {json.dumps(report, ensure_ascii=False)}")
+    for line in triage_view.message_lines(app.config, item, full):
+        click.echo(line)
+    for line in triage_view.reading_lines(item):
+        click.echo(line)
 
 
 @triage_group.command("resolve")
 @click.argument("item_id", type=int)
 @click.option("--note", default="", help="What was done about it (kept with the item).")
+@by_option
 @pass_app
 @handle_errors
-def triage_resolve(app: App, item_id: int, note: str) -> None:
+def triage_resolve(app: App, item_id: int, note: str, by: str | None) -> None:
     """Mark an item resolved (the message itself stays in the mailbox folder).
 
     \b
     Example:
       mailer triage resolve 12 --note "ajouté comme membre"
     """
-    item = queries.resolve_triage(app.store, item_id, note)
+    item = queries.resolve_triage(app.store, item_id, note, by or who())
     click.echo(f"Resolved triage item {item['id']} ({item['sender']}).")
 
 
@@ -151,6 +165,7 @@ def reports_group() -> None:
 @reports_group.command("list")
 @click.option("--dossier", default=None, help="Only this dossier ref (any case).")
 @click.option("--group", "group_code", default=None, help="Only this group code (any case).")
+@click.option("--all", "show_all", is_flag=True, help="Include deleted reports (in no total, nor in the CSV).")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write one row per action to this CSV file ('-' for standard output).")
 @sheet_options
@@ -158,9 +173,12 @@ def reports_group() -> None:
 @pass_app
 @handle_errors
 @click.pass_context
-def reports_list(ctx: click.Context, app: App, dossier: str | None, group_code: str | None, csv_file: Path | None,
-                 delimiter: str, labels: str, as_json: bool) -> None:
+def reports_list(ctx: click.Context, app: App, dossier: str | None, group_code: str | None, show_all: bool,
+                 csv_file: Path | None, delimiter: str, labels: str, as_json: bool) -> None:
     """List recorded reports, optionally for one dossier or group, or export them as CSV.
+
+    State says how each was recorded: applied (as read), corrected (by a person: `triage
+    apply`, `reports edit`) or deleted (`reports delete`: listed with --all only, counted nowhere).
 
     The CSV opens in French Excel and LibreOffice with a double-click (UTF-8 with BOM, ';');
     --labels fr gives French titles, action names (Pétition, Lettre aux autorités...), dates
@@ -175,7 +193,9 @@ def reports_list(ctx: click.Context, app: App, dossier: str | None, group_code: 
     elif as_json:
         raise click.UsageError("--json and --csv are two different outputs: choose one")
     directory = registry.load_directory(app.store.snapshot())
-    found = queries.reports(app.store, dossier=dossier, group=group_code, directory=directory)
+    found = queries.reports(app.store, dossier=dossier, group=group_code, directory=directory,
+                            include_deleted=show_all and csv_file is None)
+    found = [{**r, "state": queries.state(r)} for r in found]
     if csv_file is not None:
         rows = queries.report_rows(found)
         header, cells = exporter.reports_table(rows, labels, app.config.team.tz)
@@ -186,4 +206,4 @@ def reports_list(ctx: click.Context, app: App, dossier: str | None, group_code: 
     shown = found if as_json else [{**r, "actions": [queries.action_text(a) for a in r.get("actions", [])]}
                                    for r in found]
     _show(shown, [("id", "Id"), ("date", "Date"), ("dossier", "Dossier"), ("group", "Group"), ("sender", "Sender"),
-                  ("actions", "Actions")], "Reports", as_json, app.config.team.tz, ("date",))
+                  ("actions", "Actions"), ("state", "State")], "Reports", as_json, app.config.team.tz, ("date",))

@@ -16,11 +16,18 @@ from . import App, confirm_or_refuse, handle_errors, main, pass_app, yes_option
 from .data import _show, json_option
 
 
-def _who() -> str:
+def who() -> str:
+    """Who a command's change is recorded as when no `--by` is given: `cli:<login>`."""
     try:
         return f"cli:{getpass.getuser()}"
     except (OSError, KeyError):     # no login name in some containers
         return "cli"
+
+
+_who = who
+
+
+by_option = click.option("--by", default=None, help="Who makes the change (default: cli:<login>).")
 
 
 @main.group("suppressions")
@@ -73,6 +80,6 @@ def suppressions_remove(app: App, email: str, by: str | None, yes: bool) -> None
     tz = app.config.team.tz
     confirm_or_refuse(f"{key} is suppressed ({found.reason}, {found.scope}, since {for_people(found.date, tz)}). "
                       "Re-enable it, so that it may be mailed again?", yes, f"re-enable {key}")
-    lifted = registry.unsuppress(app.store, email, by or _who())
+    lifted = registry.unsuppress(app.store, email, by or who())
     click.echo(f"Re-enabled {lifted.email} (was suppressed: {lifted.reason}, {lifted.scope}, "
                f"since {for_people(lifted.date, tz)}).")

@@ -96,6 +96,16 @@ class Ledger:
                                     disposition=decision.disposition.value, folder=folder, received=self.stamp,
                                     detail=detail))
 
+    def carry_out(self, effects: tuple[Effect, ...], key: str, reading: Reading, facts: MessageFacts,
+                  subject: str) -> str | None:
+        """Apply a person's effects for a message already recorded (the triage commands), all or
+        none of them; the link of the report recorded, if any."""
+        self._last_report = None
+        with self.tx.savepoint():
+            for effect in effects:
+                self._apply(effect, key, reading, facts, subject)
+        return self._last_report
+
     def fail(self, key: str, error: str) -> int:
         def failed(old: InboundFailure | None) -> InboundFailure:
             old = old or InboundFailure(key=key)

@@ -8,7 +8,7 @@ from typing import Any
 from ..errors import MailerError
 from ..sheets.exporter import REPORT_COLUMNS
 from ..models import Directory, code_key
-from ..store.records import TriageStatus
+from ..store.records import ReportState, TriageStatus
 from ..store.schema import REPORTS, TRIAGE
 from ..store import Store
 from .summaries import action_line
@@ -33,7 +33,7 @@ def triage_item(store: Store, item_id: int) -> dict[str, Any]:
     return found.to_doc()
 
 
-def resolve_triage(store: Store, item_id: int, note: str = "") -> dict[str, Any]:
+def resolve_triage(store: Store, item_id: int, note: str = "", by: str = "") -> dict[str, Any]:
     from ..registry import now_iso
 
     with store.transaction() as tx:
@@ -41,7 +41,8 @@ def resolve_triage(store: Store, item_id: int, note: str = "") -> dict[str, Any]
         item = table.get(item_id)
         if item is None:
             raise RecordNotFound(f"no triage item {item_id} (see `mailer triage list --all`)")
-        item = replace(item, status=TriageStatus.RESOLVED, resolved=now_iso(), note=note or item.note)
+        item = replace(item, status=TriageStatus.RESOLVED, resolved=now_iso(), note=note or item.note,
+                       by=by or item.by, outcome=item.outcome or "resolved by hand")
         table.update(item_id, item)
         return item.to_doc()
 
@@ -51,14 +52,21 @@ def report(store: Store, report_id: int) -> dict[str, Any] | None:
     return found.to_doc() if found else None
 
 
+def state(doc: dict[str, Any]) -> str:
+    """A report's state for people: applied (as read), corrected (by a person) or deleted."""
+    return str(doc.get("state") or "applied")
+
+
 def reports(store: Store, dossier: str | None = None, group: str | None = None,
-            directory: Directory | None = None) -> list[dict[str, Any]]:
-    """Reports, oldest first, for one dossier and/or group (in any case).
+            directory: Directory | None = None, include_deleted: bool = False) -> list[dict[str, Any]]:
+    """Reports, oldest first, for one dossier and/or group (in any case); a deleted report counts
+    in no total, so only `include_deleted` lists it.
 
     With a `directory`, a ref or code that is neither known there nor in any report is an
     error: `--dossier DI-2025-41` listing nothing would read as "no report yet".
     """
-    docs = [r.to_doc() for r in store.snapshot().table(REPORTS)]
+    docs = [r.to_doc() for r in store.snapshot().table(REPORTS)
+            if include_deleted or r.state != ReportState.DELETED]
     checks = (("dossier", dossier, "mailer dossiers list"), ("group", group, "mailer groups list"))
     for name, wanted, hint in checks:
         if wanted is None or directory is None:

@@ -99,7 +99,11 @@ def erase_in(tx: Transaction, person: Person) -> StoreErasure:
                 table.update(doc_id, record.__class__.from_doc({**doc, "email": ""}))
             elif spec is REPORTS:
                 # actions are counts, amounts and dates: what the dossier keeps
-                table.update(doc_id, record.__class__.from_doc({**doc, "sender": "", "message_id": ""}))
+                # its history keeps what changed, not the notes that may name the person
+                history = [{**h, "note": ""} if person.mentioned_in(h.get("note")) else h
+                           for h in doc.get("history") or []]
+                table.update(doc_id, record.__class__.from_doc({**doc, "sender": "", "message_id": "",
+                                                                **({"history": history} if history else {})}))
             else:
                 table.delete(doc_id)
                 done.removed[spec.name] = done.removed.get(spec.name, 0) + 1

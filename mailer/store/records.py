@@ -66,6 +66,11 @@ class InboundFailure(_Record):
     date: str = optional()
 
 
+class ReportState(StrEnum):
+    CORRECTED = "corrected"     # recorded or changed by a person (`triage apply`, `reports edit`)
+    DELETED = "deleted"         # `reports delete`: kept with its history, counted nowhere
+
+
 @dataclass(frozen=True)
 class Report(_Record):
     id: int = 0
@@ -76,6 +81,11 @@ class Report(_Record):
     group: str | None = None
     dossier: str | None = None
     actions: list[dict[str, Any]] = field(default_factory=list)
+    # A person's corrections (issue 9, inbound/corrections.py). No state: recorded as read.
+    state: ReportState | str = optional()
+    triage: int = optional(0)                   # the triage item a coordinator applied it from
+    by: str = optional()                        # who recorded it, when a person did (`--by`)
+    history: list[dict[str, Any]] = optional(None)  # each change: date, by, change, note, was (before it)
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,9 @@ class TriageItem(_Record):
     note: str = ""
     resolved: str = optional()
     reading: dict[str, Any] = optional(None)    # the best reading (`Reading.to_json()`), for a human to finish
+    by: str = optional()                        # who resolved it
+    outcome: str = optional()                   # what resolving it did: "report:7", "pending person", ...
+    history: list[dict[str, Any]] = optional(None)  # what people did about it: date, by, change, detail
 
 
 @dataclass(frozen=True)

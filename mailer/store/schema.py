@@ -73,8 +73,9 @@ LOG_MARKS = TableSpec("_logs", Part.STATE, LogMark)
 
 INBOUND = TableSpec("inbound", Part.INBOUND_LOG, Inbound, {"sender": A}, stored_id=True)
 INBOUND_FAILURES = TableSpec("inbound_failures", Part.STATE, InboundFailure, stored_id=True)
-REPORTS = TableSpec("reports", Part.STATE, Report, {"sender": A, "actions": T}, stored_id=True)
-TRIAGE = TableSpec("triage", Part.STATE, TriageItem, {"sender": A, "subject": T, "note": T, "reading": T},
+REPORTS = TableSpec("reports", Part.STATE, Report, {"sender": A, "actions": T, "history": T}, stored_id=True)
+TRIAGE = TableSpec("triage", Part.STATE, TriageItem, {"sender": A, "subject": T, "note": T, "reading": T,
+                                               "history": T},
                    stored_id=True)
 BOUNCE_SCORES = TableSpec("bounce_scores", Part.STATE, BounceRecord, {"email": A}, stored_id=True)
 PENDING_PEOPLE = TableSpec("pending_people", Part.STATE, PendingPerson, {"email": A, "name": N}, stored_id=True)

@@ -13,6 +13,7 @@ shared types live in maildir.py and source.py; this module re-exports them.
 
 from __future__ import annotations
 
+import hashlib
 import imaplib
 import logging
 import re
@@ -23,7 +24,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from imap_tools import AND, OR, MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools import AND, H, OR, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import ImapToolsError, MailboxCopyError, MailboxLoginError, MailboxMoveError
 from imap_tools.mailbox import BaseMailBox
 from imap_tools.message import MailMessage
@@ -273,6 +274,23 @@ class ImapSource:
                 box.delete(uids)
             return len(uids)
         return self._run(f"purge of {role}", op)
+
+    def find(self, role: str, key: str, message_id: str) -> bytes | None:
+        """The raw message of one role's folder whose sha256 is `key` (SEARCH HEADER Message-ID,
+        then every message when it has none), else one with that Message-ID; None when gone."""
+        def op(box: BaseMailBox) -> bytes | None:
+            name = folder_name(self.inbox, role)
+            if not box.folder.exists(name):
+                return None
+            box.folder.set(name)
+            uids = box.uids(AND(header=H("Message-ID", message_id))) if message_id else box.uids("ALL")
+            if not uids:
+                return None
+            box.email_message_class = _RawMessage
+            raws = [m.raw for m in box.fetch(uid_list=uids, mark_seen=False, bulk=FETCH_CHUNK)]  # type: ignore[attr-defined]
+            exact = [r for r in raws if hashlib.sha256(r).hexdigest() == key]
+            return exact[0] if exact else (raws[0] if raws and message_id else None)
+        return self._run(f"search of {role}", op)
 
     def wait(self, timeout: float, stop: threading.Event) -> None:
         """IDLE (RFC 2177) when `[inbox] idle`, else sleep; either way return at once on `stop`."""
