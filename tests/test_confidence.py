@@ -48,7 +48,7 @@ CASES = {
     "unused_number": "Bonjour,\n\nDI-2025-033 : 12 lettres envoyées, 85 signatures, 1 rendez-vous avec notre "
                      "députée\n",
     "undetermined": "Bonjour,\n\nLe 7 mars, nous avons recueilli 214 signatures pour DI-2025-033.\n"
-                    "J'ai aussi écrit le 9 mars au procureur de la région.\n",
+                    "Nous avons aussi animé une permanence au marché le 9 mars.\n",
     "duplicate": "Bonjour,\n\nPour DI-2025-033 : le 7 mars nous avons tenu un stand.\n"
                  "Le 7 mars nous avons aussi organisé une projection-débat.\n",
     "fund_without_amount": "Bonjour,\n\nPour DI-2025-033, nous avons versé la recette de la soirée au fonds d'aide "

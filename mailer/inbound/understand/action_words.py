@@ -26,14 +26,16 @@ RECIPIENT = re.compile(r"\b(?:(?P<off>" + _OFFICIAL + r")|(?P<aut>" + _AUTHORITY
 LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?|e-?mails?|telegrammes?|fax"
                     r"|appels? urgents?|messages? de (?:soutien|solidarite))\b(?! d'information)")
 LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|lettre d'information)$")
-WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye) (?:a|au|aux)\b")
+WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye)(?: (?!a\b|au\b|aux\b)[a-z0-9'-]+){0,3}? (?:a|au|aux)\b")
 MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|ministres?|consule?s?"
                          r"|conseillere? diplomatique|cabinet d[ue] )\b")
 MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|audiences?|recue?s? (?:par|en|a|au)"
+                     r"|(?:nous|m'|les|vous) (?:a|ont) (?:\w+ )?recue?s?"
                      r"|reunion avec|interpelle\w*|plaidoyer|echange\w* avec)\b")
 EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
                    r"|lectures? publiques?|expositions?|rassemblements?|manifestations?|veillees?|vigiles?"
-                   r"|marches? (?:silencieuse|solidaire|blanche)s?|interviews?|emissions?|radio|reportages?"
+                   r"|marches? (?:silencieuse|solidaire|blanche)s?|interviews?|emissions?|reportages?"
+                   r"|(?:passage|intervention|chronique|duplex|invitee?s?) (?:[a-z'-]+ ){0,3}?(?:a la |sur (?:la )?)radio"
                    r"|articles?(?! \d)|tables? rondes?|tractages?|distributions? de tracts|spectacles?|flash-?mobs?"
                    r"|soirees?(?:-debat| debat| de soutien| publique)|ateliers? publics?|communiques? de presse"
                    r"|actions? de sensibilisation|distribu\w* (?:[a-z'-]+ ){0,3}?(?:tracts?|flyers?)"
@@ -43,7 +45,7 @@ COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?
                     r"avec la participation d|coordonne\w* avec|en lien avec|avec (?:l'|la |le |les |des |nos |notre )"
                     r"(?:association|collectif|section|ong\b|federation|ligue|syndicat|comite|coordination|amis"
                     r"|club|paroisse|mjc|maison des|centre social|groupes?\b|cercles?\b|antennes?\b))\w*")
-FUND = re.compile(r"\b(?:versee?s?|versons|versement|verser|reverse\w*|dons? de|fait un don|virement|cheque|"
+FUND = re.compile(r"\b(?:versee?s?|versons|versements?|verser|reverse\w*|dons? de|fait un don|virement|cheque|"
                   r"collecte de fonds)\b")
 AMOUNT_ANAPHORA = re.compile(r"\b(?:cette somme|ce montant|l'integralite|la recette|le produit|le benefice"
                              r"|ces fonds)\b")
@@ -61,9 +63,11 @@ _PAST = (r"(?:avons|avez|ai|as|a|ont|avions|aviez|avait|avaient)\s+(?:(?:aussi|e
          r"|(?:ete|sommes|suis|est|sont|etions|etait|etaient)\s+(?:\w+\s+)?(?:recu|alle|venu|parti|passe|intervenu"
          r"|reste|rendu|mobilise|envoye|organise|adresse|publie|paru|diffuse|remis|signe|ecrit|recueilli|collecte"
          r"|verse|tenu|realise)\w*"
-         r"|collectee?s?|recueillie?s?|envoyee?s?|adressees?|co-?organise\w*|tenue?s?|versee?s?|signees?|ecrites?"
+         r"|(?<!\bla )(?<!\bune )(?<!\bnotre )(?<!\bcette )(?<!\bvotre )(?<!\bleur )(?<!\bde )"
+         r"(?:collectee?s?|recueillie?s?|envoyee?s?|adressees?|co-?organise\w*|tenue?s?|versee?s?|signees?|ecrites?"
          r"|redigee?s?|remise?s?|publiee?s?|parue?s?|diffusee?s?|recoltee?s?|realisee?s?|effectuee?s?|expediee?s?"
-         r"|obtenue?s?|recue?s?")
+         r"|obtenue?s?|recue?s?)")
+RESULT_LINE = re.compile(r"^\W*(?:au total|en tout|total|bilan|resultats?|au final)\b[^:.]{0,40}:")
 MARKER = re.compile(r"\b(?:(?P<planned>" + _PLANNED + r")|(?P<past>" + _PAST + r"))\b")
 NEGATED = re.compile(r"\b(?:n'(?:avons|ai|a|ont) pas|n'(?:avons|ai|a|ont) (?:encore )?(?:rien|jamais)|pas encore"
                      r"|sans (?:pouvoir|avoir)|faute de|annulee?s?|reportee?s?)\b")

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, LETTER,
                            LETTER_NOT, MARKER, MEETING, MEET_TARGET, NEGATED, NUMBER_BEFORE, OFFICIAL,
-                           OFFICIALS_END, PETITION, PETITION_COUNT, RECIPIENT, SAME_DAY, WROTE_TO)
+                           OFFICIALS_END, PETITION, PETITION_COUNT, RECIPIENT, RESULT_LINE, SAME_DAY, WROTE_TO)
 from .french import parse_amounts, small_number
 from .segments import Segment
 
@@ -119,8 +119,12 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
     if not any(f.type is ActionType.ADVOCACY for f in found):
         meeting = MEETING.search(norm)
         if meeting and MEET_TARGET.search(norm, max(0, meeting.start() - 60)):
-            found.append(_Found(ActionType.ADVOCACY, meeting.start(),
-                                _advocacy_count(norm[meeting.start():], MEET_TARGET)))
+            count = _advocacy_count(norm[meeting.start():], MEET_TARGET)
+            if count is None:          # the official as the subject: "le depute nous a recus"
+                before = norm[max(0, meeting.start() - 60):meeting.start()]
+                cuts = list(OFFICIALS_END.finditer(before))
+                count = _advocacy_count(before[cuts[-1].end():] if cuts else before, MEET_TARGET)
+            found.append(_Found(ActionType.ADVOCACY, meeting.start(), count))
     for m in EVENT.finditer(norm):
         noun = m.group(0).split()[0].split("-")[0]
         found.append(_Found(ActionType.AWARENESS, m.start(), _count_before(norm, m.start(), noun)))
@@ -135,8 +139,13 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
     fund = FUND.search(norm)
     if fund:
         amounts = parse_amounts(norm)
-        after = [a for p, a in amounts if p >= fund.start()]
-        amount = after[0] if after else amounts[-1][1] if amounts else None
+        after = [(p, a) for p, a in amounts if p >= fund.start()]
+        if len(after) >= 2 and abs(after[0][1] - sum(a for _, a in after[1:])) >= 0.005:
+            # "deux versements : 30 EUR le 2 mai et 45 EUR le 9 mai": one payment each (not a total
+            # followed by its breakdown, "150 EUR (100 EUR de la vente et 50 EUR de dons)")
+            found.extend(_Found(ActionType.FUND, p, None, a) for p, a in after)
+            return found
+        amount = after[0][1] if after else amounts[-1][1] if amounts else None
         if amount is None and AMOUNT_ANAPHORA.search(norm):
             amount = last_amount       # "la recette de 520 EUR ... a verse l'integralite de cette somme"
         found.append(_Found(ActionType.FUND, fund.start(), None, amount))
@@ -155,8 +164,12 @@ def _done(seg: Segment, pos: int) -> bool:
     start, end = _clause(seg, pos)
     if seg.text.rstrip().endswith("?") or NEGATED.search(seg.norm, start, end):
         return False
+    if RESULT_LINE.match(seg.norm):
+        return True                 # "Total : 2300 signatures", "Bilan : ..." need no verb
     before = after = None
     for m in MARKER.finditer(seg.norm):
+        if m.group("past") and m.start() in seg.grave_a:
+            continue                # "habite a rennes": the preposition, not the auxiliary
         if m.start() < pos:
             before = m
         elif after is None:

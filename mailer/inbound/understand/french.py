@@ -37,6 +37,29 @@ def to_digits(folded: str) -> str:
         return folded
 
 
+_THOUSANDS = re.compile(r"(?<![\d,.])(\d{1,3})((?: \d{3})+|(?:\.\d{3})+)(?![\d,]|\.\d)")
+
+
+def join_thousands(folded: str) -> str:
+    """'2 300 signatures' -> '2300 signatures', '1.200 eur' -> '1200 eur' (French thousands
+    separators; groups of three only, so a phone number's pairs stay apart)."""
+    return _THOUSANDS.sub(lambda m: m.group(1) + re.sub(r"[ .]", "", m.group(2)), folded)
+
+
+_GRAVE = re.compile(r"(?<![\w'])[aà](?![\w'-])", re.I)
+_BARE_A = re.compile(r"(?<![\w'])a(?![\w'-])")
+
+
+def grave_a(original: str, norm: str) -> frozenset[int]:
+    """Positions in `norm` of an 'a' that was 'à' as written: folding made the preposition look
+    like the auxiliary ('elle habite à Rennes' is no past tense). Empty when the two disagree."""
+    written = [m.group(0).lower() for m in _GRAVE.finditer(original.translate(_PRE))]
+    folded = [m.start() for m in _BARE_A.finditer(norm)]
+    if len(written) != len(folded):
+        return frozenset()
+    return frozenset(pos for pos, token in zip(folded, written, strict=True) if token == "à")
+
+
 _SMALL = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
           "huit": 8, "neuf": 9, "dix": 10, "seul": 1, "seule": 1}
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .french import find_dates, fold, to_digits
+from .french import find_dates, fold, grave_a, join_thousands, to_digits
 from ..mime.parse import ParsedMessage
 
 if TYPE_CHECKING:
@@ -119,6 +119,7 @@ class Segment:
     bullet: bool = False
     intro: str = ""             # folded text of the line that introduced this list ('' if none)
     dates: list[tuple[int, date]] = field(default_factory=list)
+    grave_a: frozenset[int] = frozenset()   # positions of an 'a' that was 'à' (french.grave_a)
 
 
 def _items(paragraph: str) -> list[tuple[str, bool]]:
@@ -145,8 +146,9 @@ def segments(text: str, sent: datetime | None) -> list[Segment]:
                 intro = fold(item) if item.rstrip().endswith(":") else ""
             pieces = [item] if is_bullet else _SENTENCE_END.split(item)
             for piece in pieces:
-                norm = to_digits(fold(piece))
-                out.append(Segment(piece, norm, p, is_bullet, intro if is_bullet else "", find_dates(norm, sent)))
+                norm = join_thousands(to_digits(fold(piece)))
+                out.append(Segment(piece, norm, p, is_bullet, intro if is_bullet else "", find_dates(norm, sent),
+                                   grave_a(piece, norm)))
     return out
 
 

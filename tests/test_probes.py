@@ -1,0 +1,61 @@
+"""Issue 9 §3: the probes that failed on the rules of before, and the classes they stand for."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from inbound_fixtures import DATA, import_corpus, mail
+
+from mailer.inbound.mime.parse import parse_message
+from mailer.inbound.understand.classify import read_message
+from mailer.registry import load_directory
+from mailer.store import Store
+
+MEMBER = "jean-luc.dumont@example.com"          # G019 in fr-dev, which holds DI-2025-033
+
+
+@pytest.fixture(scope="module")
+def directory(tmp_path_factory: pytest.TempPathFactory):
+    store = Store(Path(tmp_path_factory.mktemp("probes")) / "var" / "mailer.json")
+    import_corpus(store, DATA / "fr-dev")
+    return load_directory(store.snapshot())
+
+
+def _actions(directory, text: str) -> list[tuple[str, int | None, float | None, date | None]]:
+    body = f"Bonjour,\n\nPour le dossier DI-2025-033 : {text}\n\nJean-Luc\n"
+    raw = mail(MEMBER, body, subject="Nouvelles").replace(b"Date: Fri, 20 Mar 2026", b"Date: Sun, 10 May 2026")
+    reading = read_message(parse_message(raw), directory)
+    return [(a.type.value, a.count, a.amount_eur, a.date) for a in reading.actions] if reading.kind.value == "report" \
+        else []
+
+
+def test_an_official_as_the_subject_who_received_us(directory) -> None:
+    assert _actions(directory, "le député nous a reçus le 4 mai.") == [("advocacy", 1, None, date(2026, 5, 4))]
+
+
+def test_a_word_between_the_verb_and_its_complement(directory) -> None:
+    assert _actions(directory, "nous avons écrit hier au préfet.") == [("advocacy", 1, None, None)]
+
+
+def test_a_verbless_result_line_with_thousands_written_with_a_space(directory) -> None:
+    assert _actions(directory, "bilan du mois.\nTotal : 2 300 signatures.") == [("petition", 2300, None, None)]
+
+
+def test_several_payments_in_one_sentence(directory) -> None:
+    found = _actions(directory, "nous avons fait deux versements au fonds : 30 € le 2 mai et 45 € le 9 mai.")
+    assert found == [("fund", None, 30, date(2026, 5, 2)), ("fund", None, 45, date(2026, 5, 9))]
+
+
+def test_a_payment_with_its_breakdown_is_one_payment(directory) -> None:
+    found = _actions(directory, "nous avons versé 150 € au fonds d'aide (100 € de la vente et 50 € de dons).")
+    assert found == [("fund", None, 150, None)]
+
+
+def test_the_preposition_a_is_not_the_auxiliary(directory) -> None:
+    assert _actions(directory, "elle habite à Rennes et travaille à la radio.") == []
+
+
+def test_a_collection_is_a_noun_before_it_is_a_participle(directory) -> None:
+    assert _actions(directory, "la collecte de signatures continue au marché.") == []
