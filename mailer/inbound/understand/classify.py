@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from ...models import Directory
+from ...tokens import is_team_address
 from .autoreply import detect_auto_reply
 from .bounces import detect_bounce
 from .complaints import detect_complaint
@@ -108,7 +109,9 @@ def _detail(kind: str, rule: str) -> str:
 
 
 def _bounce(x: _Input) -> Reading | None:
-    found = detect_bounce(x.parsed, x.context.resolve_bounce_token)
+    team = x.context.team_address
+    found = detect_bounce(x.parsed, x.context.resolve_bounce_token,
+                          (lambda a: is_team_address(a, team)) if team else None)
     if found is None:
         return None
     return Reading(Kind.BOUNCE, _detail("bounce", found.rule), x.parsed.sender,
