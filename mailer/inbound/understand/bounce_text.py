@@ -199,6 +199,33 @@ _AOL_RE = re.compile(r"following recipients could not be delivered[^\n]*:\n((?:[
 class TextBounce(NamedTuple):
     recipients: tuple[str, ...]     # failed recipient addresses, lower-cased
     permanent: bool | None
+    status: str = ""                # the notice's code, else one its words imply (bouncing.py counts 5.1.x)
+    reason: str = ""                # the notice's line that says why
+
+
+# What a notice without a code says, as the status it would have given (RFC 3463).
+_IMPLIED_STATUS = ((re.compile(r"mailbox (?:is )?full|over quota|quota exceeded|exceed(?:s|ing) (?:the |their )?"
+                               r"(?:quota|storage)|bo[îi]te (?:aux lettres )?pleine"), "5.2.2"),
+                   (re.compile(r"host unknown|unknown host|domain does not exist|no such domain"), "5.1.2"),
+                   (_HARD_RE, "5.1.1"))
+
+
+def _status_and_reason(notice: str) -> tuple[str, str]:
+    clean = _PHONE_RE.sub(" ", notice)
+    m = STATUS_RE.search(clean) or re.search(r"(?:^|[\s(:\[])([45]\d\d)(?=[\s\-:.\])]|$)", clean, re.MULTILINE)
+    low = clean.lower()
+    status = (m.group(0) if m.re is STATUS_RE else m.group(1)) if m else ""
+    at = m.start() if m else -1
+    for pattern, implied in _IMPLIED_STATUS:
+        said = pattern.search(low)
+        if said and (not status or status in ("550", "554", "553", "551")):
+            status, at = implied, said.start()
+            break
+    if at < 0:
+        said = _FAILURE_RE.search(low)
+        at = said.start() if said else -1
+    line = clean[clean.rfind("\n", 0, at) + 1:].split("\n", 1)[0] if at >= 0 else ""
+    return status, " ".join(line.split())[:200]
 
 
 def read_text_bounce(parsed: ParsedMessage) -> TextBounce | None:
@@ -234,4 +261,4 @@ def read_text_bounce(parsed: ParsedMessage) -> TextBounce | None:
         addresses = [a.lower() for a in EMAIL_RE.findall(returned_to)]
         if len(addresses) == 1:
             recipients = addresses
-    return TextBounce(tuple(recipients), _heuristic_permanence(notice, parsed.subject))
+    return TextBounce(tuple(recipients), _heuristic_permanence(notice, parsed.subject), *_status_and_reason(notice))

@@ -66,8 +66,10 @@ def _detect(parsed: ParsedMessage, resolve_token: TokenResolver | None) -> Bounc
     if found is None or not found.recipients:
         text_found = read_text_bounce(parsed)
         if text_found is not None and (found is None or text_found.recipients):
-            found = Bounce(text_found.recipients, found.permanent if found else text_found.permanent,
-                           "text" if found is None else "dsn+text", found.failures if found else ())
+            permanent = found.permanent if found else text_found.permanent
+            failures = found.failures if found else tuple(
+                Failure(r, permanent, text_found.status, "", text_found.reason) for r in text_found.recipients)
+            found = Bounce(text_found.recipients, permanent, "text" if found is None else "dsn+text", failures)
     if verp:
         if found is None:
             # Mail to our envelope sender that no rule reads: a bounce if an MTA wrote it. People and

@@ -22,7 +22,7 @@ from ...tokens import is_team_address
 from .autoreply import detect_auto_reply
 from .bounces import detect_bounce
 from .complaints import detect_complaint
-from .dsn import detect_delivery_notice, returned_message_ids
+from .dsn import Failure, detect_delivery_notice, returned_message_ids
 from .extract import Action, Mail, Report, read_confirm, read_report, read_signup, read_unsubscribe
 from ..mime.parse import ParsedMessage
 
@@ -73,6 +73,7 @@ class Reading:
     verified: bool = False                      # confirm: token or thread is one we issued
     by_token: bool = False                      # bounce, complaint: recipients named by our +b- token
     returned_ids: tuple[str, ...] = ()          # bounce, complaint: the returned message's ids
+    failures: tuple[Failure, ...] = ()          # bounce: per recipient, its status and diagnostic
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind.value, "sender": self.sender, "rule": self.rule}
@@ -116,7 +117,7 @@ def _bounce(x: _Input) -> Reading | None:
         return None
     return Reading(Kind.BOUNCE, _detail("bounce", found.rule), x.parsed.sender,
                    recipients=found.recipients, permanent=found.permanent, by_token=found.rule.startswith("verp"),
-                   returned_ids=returned_message_ids(x.parsed))
+                   returned_ids=returned_message_ids(x.parsed), failures=found.failures)
 
 
 def _complaint(x: _Input) -> Reading | None:

@@ -28,6 +28,7 @@ class Failure:
     permanent: bool | None
     status: str = ""                # "5.1.1", or an SMTP reply code "550" when that is all there is
     action: str = ""                # RFC 3464 Action ("failed", "delayed"), "" for non-standard bounces
+    reason: str = ""                # the Diagnostic-Code (or the notice's line), for `mailer bounces list`
 
 
 _FIELD_RE = re.compile(r"^([A-Za-z][\w-]*)[ \t]*:[ \t]*(.*(?:\n[ \t]+.*)*)", re.MULTILINE)
@@ -95,7 +96,8 @@ def dsn_records(text: str) -> list[Failure | str]:
             out.append(action or "delivered")
             continue
         recipient = address_of(rec.get("original-recipient", "")) or address_of(rec.get("final-recipient", ""))
-        out.append(Failure(recipient, _permanence(action, status), status, action))
+        out.append(Failure(recipient, _permanence(action, status), status, action,
+                           rec.get("diagnostic-code", "")[:200]))
     return out
 
 
