@@ -197,6 +197,15 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True)
+class BouncesConfig:
+    """What failed deliveries do (mailer/bouncing.py; README: Bounces)."""
+
+    # hard failures (5.1.x: no such user or domain, proven ours) that suppress an address, counted
+    # across campaigns with no reset: a bulletin sent three times a year stops at the second
+    hard_limit: int = field(default=2, metadata=rule(minimum=1))
+
+
+@dataclass(frozen=True)
 class Config:
     source: Path
     team: TeamConfig
@@ -207,6 +216,7 @@ class Config:
     inbox: InboxConfig = field(default_factory=InboxConfig)
     campaigns: CampaignsConfig = field(default_factory=CampaignsConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    bounces: BouncesConfig = field(default_factory=BouncesConfig)
 
     @property
     def state_dir(self) -> Path:

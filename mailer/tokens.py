@@ -83,6 +83,14 @@ def sent_campaign_to(secret: bytes, message_id: str, address: str) -> bool:
     return bool(label) and hmac.compare_digest(mark.lower(), _campaign_mark(secret, label, address))
 
 
+def campaign_of(secret: bytes, message_id: str, address: str) -> str | None:
+    """The campaign name of a copy we minted for `address` (label `NAME.INDEX.SALT`), else None."""
+    if not sent_campaign_to(secret, message_id, address):
+        return None
+    label = message_id.strip().strip("<>").rpartition("@")[0][2:].rpartition(".")[0]
+    return label.rsplit(".", 2)[0]
+
+
 def unsubscribe_purpose(scope: SuppressionScope | str) -> str:
     """Unsubscribe tokens carry their scope: the bulletin's footer stops only the bulletin."""
     return f"{UNSUBSCRIBE}:{SuppressionScope(scope).value}"

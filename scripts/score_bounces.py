@@ -3,7 +3,8 @@
 
     python scripts/score_bounces.py [CORPUS_DIR] [--source-only] [--brief] [--flufl]
 
-Prints, per field the corpus states: kind (bounce / auto_reply / other; complaints, success
+Prints recall (bounce rows read as bounces), exact recipients, permanence and false bounces
+(non-bounce rows read as bounces: the issue-9 targets), then, per field the corpus states: kind (bounce / auto_reply / other; complaints, success
 notices and unsubscribe requests count as `other`, as the corpus README says), recipients (set
 equality where the expectation lists addresses, count equality where it only gives
 `recipient_count`) and permanence (where non-null; "mixed" expects None); then the confusion of
@@ -144,6 +145,16 @@ def main() -> int:
     for row, raw in zip(rows, raws):
         score.add(row, parse(raw))
     print(f"corpus: {corpus} ({len(rows)} messages{', source labels only' if args.source_only else ''})")
+    bounces = sum(n for (want, _), n in score.confusion.items() if want == "bounce")
+    found = score.confusion[("bounce", "bounce")]
+    others = len(rows) - bounces
+    false = sum(n for (want, got), n in score.confusion.items() if want != "bounce" and got == "bounce")
+    exact, stating = score.right["recipients"], score.stating["recipients"]
+    print(f"{'recall:':<21}{found}/{bounces} = {found / max(bounces, 1):.1%}   (bounces read as bounces)")
+    print(f"{'exact recipients:':<21}{exact}/{stating} = {exact / max(stating, 1):.1%}")
+    print(f"{'permanence:':<21}{score.right['permanent']}/{score.stating['permanent']} = "
+          f"{score.right['permanent'] / max(score.stating['permanent'], 1):.1%}")
+    print(f"{'false bounces:':<21}{false}/{others}   (other mail read as bounces)")
     for name in FIELDS:
         n, good = score.stating[name], score.right[name]
         print(f"{LABELS[name] + ' accuracy:':<21}{good}/{n} = {good / max(n, 1):.1%}")

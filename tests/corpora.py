@@ -10,3 +10,5 @@ BOUNCES = DATA / "bounces-dev"
 INBOUND = DATA / "inbound"
 FR_DEV = DATA / "fr-dev"
 ROWS = [json.loads(line) for line in (BOUNCES / "expectations.jsonl").open(encoding="utf-8")]
+SEEN = DATA / "bounces-seen"          # issue 9: notices of servers the rules were not written on
+SEEN_ROWS = [json.loads(line) for line in (SEEN / "expectations.jsonl").open(encoding="utf-8")]

@@ -108,6 +108,24 @@ def test_rule(subject: str, body: str, headers: str, rule: str | None) -> None:
     assert detect_auto_reply(mail(subject, body, headers)) == rule
 
 
+# issue 9: auto-reply subjects in Polish, Dutch, Portuguese, Swedish and Finnish (our own examples)
+@pytest.mark.parametrize("subject, body, headers", [
+    ("Odpowiedź automatyczna: Biuletyn nr 12", "Jestem na urlopie do 15 maja.", ""),
+    ("Automatyczna odpowiedź", "Dziękuję za wiadomość.", ""),
+    ("Nieobecność", "Wracam w poniedziałek.", "Precedence: bulk\n"),
+    ("Automatisch antwoord: Nieuwsbrief", "Ik ben afwezig tot 3 juni.", ""),
+    ("Afwezig", "Ik ben terug op maandag.", "Precedence: bulk\n"),
+    ("Resposta automática: Boletim", "Estou de férias até dia 10.", ""),
+    ("Ausente do escritório", "Volto na segunda-feira.", ""),
+    ("Automatiskt svar: Nyhetsbrev", "Jag är på semester till den 4 augusti.", ""),
+    ("Frånvarande", "Åter den 4 augusti.", "Precedence: junk\n"),
+    ("Automaattinen vastaus: Tiedote", "Olen lomalla 20.7. asti.", ""),
+    ("Poissa toimistolta", "Palaan maanantaina.", ""),
+])
+def test_auto_reply_subjects_in_other_languages(subject: str, body: str, headers: str) -> None:
+    assert detect_auto_reply(mail(subject, body, headers)) in ("subject", "precedence-bulk-subject")
+
+
 def test_long_text_is_never_an_out_of_office_notice() -> None:
     body = ("Je suis absente du 2 au 16 mars. Votre message ne sera pas transféré.\n\n"
             + "Voici le compte rendu détaillé de notre réunion publique. " * 30)

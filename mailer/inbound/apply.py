@@ -16,7 +16,7 @@ from typing import Any
 
 from ..config import Config
 from ..models import AnswerKind, Directory, Member
-from ..store.records import (Ack, BounceRecord, Consent, Inbound, InboundFailure, Outgoing, OutgoingStatus,
+from ..store.records import (Ack, Consent, Inbound, InboundFailure, Outgoing, OutgoingStatus,
                        PendingPerson, PendingStatus, Report, SignupRequest, TriageItem)
 from ..registry import canonical_email, erased_check, suppress_in
 from ..store.schema import (ACK_LOG, BOUNCE_SCORES, INBOUND, INBOUND_FAILURES, MEMBERS, OUTGOING,
@@ -27,7 +27,8 @@ from ..wording import CONSENT_WORDING, wording_version
 from ..consent import ConsentBook, ConsentList
 from . import summaries
 from .understand.classify import Reading
-from .decide import BounceScore, Known, MessageFacts, crosses_threshold, score_bounce
+from ..bouncing import Failed, record_failure
+from .decide import Known, MessageFacts
 from .effects import (Activate, CreatePendingPerson, Decision, Effect, RecordBounce, RecordReport,
                       RecordSignupRequest, SendAnswer, Suppress, ToTriage)
 
@@ -147,22 +148,9 @@ class Ledger:
                                           reading=reading.to_json()))
 
     def _bounce(self, effect: RecordBounce, env: MessageFacts) -> None:
-        email = canonical_email(effect.email)
-        found = self.scores.first("email", email)
-        doc = found[1] if found else None
-        previous = BounceScore(doc.score, doc.last, doc.count or 0) if doc else None  # type: ignore[arg-type]
-        if effect.permanent is False:
-            if found and doc:
-                self.scores.update(found[0], replace(doc, delays=doc.delays + 1))
-            return
-        scored = score_bounce(previous, effect.permanent, self.now.date())
-        if scored is None:
-            return
-        self.scores.upsert("email", email, lambda old: replace(old or BounceRecord(email=email, first=self.stamp),
-                                                                score=scored.score, last=scored.last,
-                                                                count=scored.count))
-        if crosses_threshold(scored):
-            suppress_in(self.tx, email, "bounce", "all", env.message_id, self.stamp)
+        """The core's policy (bouncing.py), which a refusal at send time reaches too."""
+        record_failure(self.tx, Failed(effect.email, effect.permanent, effect.status, effect.reason,
+                                       effect.campaign, env.message_id), self.stamp, self.config.bounces.hard_limit)
 
     def _activate(self, effect: Activate, key: str, env: MessageFacts) -> None:
         found = self.pending.first("email", effect.email)

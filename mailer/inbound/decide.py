@@ -5,7 +5,9 @@ its transaction, calls `decide` for each message, and `apply.py` carries out the
 (`effects.py`) and records them. The rules
 (issue 3), in one place so that "why did this happen?" has a short answer:
 
-- bounce: scored with decay (`score_bounce`, Mailman 3's defaults); a delay warning never suppresses.
+- bounce: scored with decay (`score_bounce`, Mailman 3's defaults), and a hard failure (5.1.x) counted
+  across campaigns, suppressing at `[bounces] hard_limit` (the core's `bouncing.py`); a delay
+  warning never suppresses.
 - complaint: the complaining address is suppressed at once (reason `complaint`).
   Both only for an address the report proves we wrote to (issue 8): our `+b-` token, or a returned
   Message-ID/References we sent to that address; anyone can write a DSN or an ARF report, so
@@ -33,10 +35,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from ..models import AnswerKind, Directory
-from ..tokens import is_team_address, sent_campaign_to
+from ..tokens import campaign_of, is_team_address, sent_campaign_to
 from ..triage import NotAnswered, TriageReason, signup_unconfirmed
 from .understand.classify import Kind, Reading
 from .mime.headers import aligned, authenticated_domain
@@ -45,12 +47,10 @@ from .understand.bounce_text import machine_sender
 from .effects import (Activate, CreatePendingPerson, Decision, Disposition, Effect, RecordBounce,
                       RecordReport, RecordSignupRequest, SendAnswer, Suppress, ToTriage)
 
-# Mailman 3's defaults (bounce_score_threshold, bounce_info_stale_after) and Mailman's weights:
-# a hard bounce scores 1.0, a soft one 0.5; a member is scored at most once a day.
-BOUNCE_SCORE_THRESHOLD = 5.0
-BOUNCE_INFO_STALE_AFTER = timedelta(days=7)
-HARD_BOUNCE_SCORE = 1.0
-SOFT_BOUNCE_SCORE = 0.5
+# Bounce scoring (Mailman's, and the hard failures of issue 9) lives in the core, where a refusal
+# at send time reaches the same count: re-exported here for the rule and its tests.
+from ..bouncing import (BOUNCE_INFO_STALE_AFTER, BOUNCE_SCORE_THRESHOLD, HARD_BOUNCE_SCORE,  # noqa: F401, E402
+                        SOFT_BOUNCE_SCORE, BounceScore, crosses_threshold, score_bounce)
 
 
 # ------------------------------------------------------------------------------- the inputs
@@ -128,33 +128,6 @@ class Known:
 
 # ------------------------------------------------------------------------------ the rules
 
-@dataclass(frozen=True)
-class BounceScore:
-    score: float
-    last: str            # ISO date of the last scored bounce
-    count: int = 0       # permanent or unknown bounces scored
-
-
-def score_bounce(previous: BounceScore | None, permanent: bool | None, today: date) -> BounceScore | None:
-    """Mailman's scoring: stale information (older than 7 days) restarts at zero; a second bounce
-    the same day does not count (a bounce storm after one bulletin is one event). A delay warning
-    (permanent False) is no failure yet: it never scores. Returns None when nothing changes."""
-    if permanent is False:
-        return None
-    weight = HARD_BOUNCE_SCORE if permanent else SOFT_BOUNCE_SCORE
-    if previous is not None:
-        last = date.fromisoformat(previous.last)
-        if last == today:
-            return None
-        if today - last <= BOUNCE_INFO_STALE_AFTER:
-            return BounceScore(previous.score + weight, today.isoformat(), previous.count + 1)
-    return BounceScore(weight, today.isoformat(), 1)
-
-
-def crosses_threshold(score: BounceScore) -> bool:
-    return score.score >= BOUNCE_SCORE_THRESHOLD
-
-
 def why_not_answer(to: str, facts: MessageFacts, reading: Reading, known: Known) -> NotAnswered | None:
     """RFC 3834 section 2: the reason not to send an automatic answer, or None to send it."""
     if reading.kind in (Kind.BOUNCE, Kind.COMPLAINT, Kind.AUTO_REPLY):
@@ -196,8 +169,20 @@ def _bounce(reading: Reading, known: Known) -> Decision:
     proven = _proven(reading, known)
     if not proven:
         return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.BOUNCE_NOT_PROVEN),))
-    effects = tuple(RecordBounce(r, reading.permanent) for r in proven)
+    effects = tuple(_record_bounce(r, reading, known) for r in proven)
     return Decision(Disposition.APPLY, effects, "delay: never suppresses" if reading.permanent is False else "")
+
+
+def _record_bounce(recipient: str, reading: Reading, known: Known) -> RecordBounce:
+    """The recipient's own line of the report (else the report's one status, when VERP named the
+    recipient), and the campaign our returned Message-ID names: a hard failure counts once a campaign."""
+    mine = [f for f in reading.failures if f.recipient == recipient]
+    statuses = {f.status for f in reading.failures}
+    detail = mine[0] if mine else (reading.failures[0] if len(statuses) == 1 else None)
+    campaign = next((c for m in reading.returned_ids
+                     if (c := campaign_of(known.secret, m, recipient)) is not None), "") if known.secret else ""
+    return RecordBounce(recipient, reading.permanent, detail.status if detail else "",
+                        detail.reason if detail else "", campaign)
 
 
 def _complaint(reading: Reading, known: Known) -> Decision:

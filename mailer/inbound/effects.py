@@ -25,6 +25,9 @@ class Disposition(StrEnum):
 class RecordBounce:
     email: str
     permanent: bool | None
+    status: str = ""         # the report's status for this recipient ("5.1.1"), or ""
+    reason: str = ""         # its diagnostic
+    campaign: str = ""       # the campaign our returned Message-ID names, or ""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any
 
 from filelock import Timeout
 
+from ..bouncing import record_refusals
 from ..config import load_config
 from ..errors import CampaignBusyError, CampaignError, StoreError
 from ..models import CampaignState
@@ -30,7 +31,7 @@ from .files import load_campaign
 from .dispatch import COUNTERS, Shared, get_text, totals
 from .files import read_attachments
 from .identity import campaign_identity
-from .audience import (PREPARED_AUDIENCE, FrozenAudience, freeze_prepared_audience, read_audience_head,
+from .audience import (PREPARED_AUDIENCE, FrozenAudience, freeze_prepared_audience, read_audience, read_audience_head,
                        write_audience)
 from .journal import read_journals
 from .notices import notify_coordinators
@@ -176,6 +177,23 @@ class SendSession:
             signal.signal(signal.SIGINT, previous)
         return interrupts > 0
 
+    def _record_refusals(self, reason: str) -> str:
+        """The journal's 5xx refusals (RCPT 550 5.1.1) through the core's bounce policy, each once
+        (bouncing.py): a dead address refused at send time counts as a hard bounce does."""
+        failures = self.journal.failures
+        if not failures:
+            return reason
+        audience = read_audience(self.folder, only=set(failures))
+        if audience is None:
+            return reason
+        refusals = {audience.by_index[i].email: text for i, text in failures.items() if i in audience.by_index}
+        try:
+            with self.service.store.transaction() as tx:
+                record_refusals(tx, self.campaign.name, refusals, now(), self.service.config.bounces.hard_limit)
+        except (StoreError, OSError) as exc:    # recorded at the next send or status: the journal keeps them
+            return (f"{reason}; " if reason else "") + f"its refusals could not be recorded as bounces ({exc})"
+        return reason
+
     def _finish(self, outcome: RunOutcome) -> CampaignStatus:
         service = self.service
         record = service.record(self.campaign.name) or {}
@@ -194,6 +212,7 @@ class SendSession:
                       f"{pending} recipients deferred after temporary errors: send again to retry"
                       + (f" (last: {outcome.last_error})" if outcome.last_error else ""))
         journal = self.journal
+        reason = self._record_refusals(reason)
         summary = dict(total=self.total, sent=journal.count("D"), failed=journal.count("F"),
                        suppressed=journal.count("S"), pending=pending)
         finished = now() if state == CampaignState.DONE else None

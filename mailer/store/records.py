@@ -118,6 +118,12 @@ class BounceRecord(_Record):
     score: float = optional(None)
     last: str = optional()
     count: int = optional(None)
+    hard: int = optional(0)              # hard failures (5.1.x) counted, once per campaign (bouncing.py)
+    hard_keys: list[str] = optional(None)   # "campaign:NAME" / "day:DATE" each counted once
+    refused: list[str] = optional(None)     # campaigns whose send-time refusal is recorded (once each)
+    last_bounce: str = optional()        # when the last failure (of any kind) was recorded
+    status: str = optional()             # its status ("5.1.1", "550", "4.2.2")
+    reason: str = optional()             # its diagnostic, as the server wrote it
 
 
 @dataclass(frozen=True)

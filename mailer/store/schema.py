@@ -77,7 +77,7 @@ REPORTS = TableSpec("reports", Part.STATE, Report, {"sender": A, "actions": T, "
 TRIAGE = TableSpec("triage", Part.STATE, TriageItem, {"sender": A, "subject": T, "note": T, "reading": T,
                                                "history": T},
                    stored_id=True)
-BOUNCE_SCORES = TableSpec("bounce_scores", Part.STATE, BounceRecord, {"email": A}, stored_id=True)
+BOUNCE_SCORES = TableSpec("bounce_scores", Part.STATE, BounceRecord, {"email": A, "reason": T}, stored_id=True)
 PENDING_PEOPLE = TableSpec("pending_people", Part.STATE, PendingPerson, {"email": A, "name": N}, stored_id=True)
 CONSENTS = TableSpec("consents", Part.CONSENTS, Consent, {"email": A}, stored_id=True)
 CONSENT_WORDINGS = TableSpec("consent_wordings", Part.CONSENTS, ConsentWording)

@@ -25,13 +25,21 @@ _STRONG_SUBJECT = re.compile(
     r"automatic response|automated (?:reply|response)|out of (?:the )?office|absence du bureau|"
     r"absent\(?e?\)? du bureau|hors du bureau|^\s*auto\s*:|^\s*absence\s*:|^\s*\[?abwesenheit|"
     r"abwesenheitsnotiz|automatische antwort|respuesta autom[áa]tica|risposta automatica|"
-    r"fuera de la oficina|fuori (?:sede|ufficio)|accus[ée] de r[ée]ception automatique|(?:^|\W)ooo(?:\W|$)",
+    r"fuera de la oficina|fuori (?:sede|ufficio)|accus[ée] de r[ée]ception automatique|(?:^|\W)ooo(?:\W|$)|"
+    # issue 9: Polish, Dutch, Portuguese, Swedish, Finnish
+    r"odpowied[źz] automatyczna|automatyczna odpowied[źz]|poza biurem|"
+    r"automatisch(?:e)? (?:antwoord|reactie|bericht)|buiten (?:het )?kantoor|"
+    r"resposta autom[áa]tica|mensagem autom[áa]tica|(?:fora|ausente) d[oa] (?:escrit[óo]rio|gabinete)|"
+    r"automatiskt svar|^\s*autosvar\b|fr[åa]nvaro(?:meddelande)?\s*:|inte p[åa] kontoret|"
+    r"automaattinen vastaus|poissa toimistolta|lomavastaaja|poissaoloilmoitus",
     re.IGNORECASE)
 # Subjects that need a second sign: people do write "Absente samedi" or "Vacances".
 _WEAK_SUBJECT = re.compile(
     r"\babsente?s?\b|\babsence\b|\bvacation\b|\bholidays?\b|\bcong[ée]s?\b|\bvacances\b|\baway\b|"
     r"thank you for your (?:e-?mail|message)|merci (?:pour|de) votre (?:message|courriel|mail)|"
-    r"\bnot available\b|\bindisponible\b|\bon leave\b|\bout of office\b",
+    r"\bnot available\b|\bindisponible\b|\bon leave\b|\bout of office\b|"
+    r"\bnieobecno[śs][ćc]\b|\bafwezig(?:heid)?\b|\bausente\b|\bf[ée]rias\b|\bfr[åa]nvarande\b|"
+    r"\bsemester\b|\bpoissa(?:olo)?\b|\bloma(?:lla)?\b|\burlop\b|\bvakantie\b",
     re.IGNORECASE)
 # One of these near the top of a text says it outright.
 _DECLARED = re.compile(

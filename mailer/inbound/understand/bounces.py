@@ -15,6 +15,7 @@ read in `complaints.py`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .autoreply import detect_auto_reply
@@ -32,28 +33,43 @@ class Bounce:
     failures: tuple[Failure, ...] = ()   # per-recipient details, as the report gives them
 
 
-def detect_bounce(parsed: ParsedMessage, resolve_token: TokenResolver | None = None) -> Bounce | None:
-    """A failure report (permanent or not) for one or more recipients, or None."""
+def detect_bounce(parsed: ParsedMessage, resolve_token: TokenResolver | None = None,
+                  is_ours: Callable[[str], bool] | None = None) -> Bounce | None:
+    """A failure report (permanent or not) for one or more recipients, or None. Our own addresses
+    (`is_ours`: the team address and its sub-addresses) are never failed recipients (issue 9)."""
+    found = _detect(parsed, resolve_token)
+    if found is None or is_ours is None:
+        return found
+    return Bounce(tuple(r for r in found.recipients if not is_ours(r)), found.permanent, found.rule,
+                  tuple(f for f in found.failures if not is_ours(f.recipient)))
+
+
+def _detect(parsed: ParsedMessage, resolve_token: TokenResolver | None) -> Bounce | None:
     if parsed.report_type == "feedback-report":
         return None
     verp = verp_recipients(parsed, resolve_token)
-    texts = report_texts(parsed)
+    texts = report_texts(parsed, wrapped=machine_sender(parsed) == "mta")
     found: Bounce | None = None
     if texts:
         records = [r for t in texts for r in dsn_records(t)]
         failures = [r for r in records if isinstance(r, Failure)]
         if records and not failures:
             return None                      # every recipient delivered / relayed / expanded
+        # Failed for some, delayed for others (issue 9): the failed ones are the bounce; the delayed
+        # mail is still on its way (their records stay in `failures`, for the detail).
+        final = [f for f in failures if f.permanent is not False] or failures
         if failures:
-            perms = {f.permanent for f in failures}
+            perms = {f.permanent for f in final}
             permanent = perms.pop() if len(perms) == 1 else None
-            recipients = tuple(dict.fromkeys(f.recipient for f in failures if f.recipient))
+            recipients = tuple(dict.fromkeys(f.recipient for f in final if f.recipient))
             found = Bounce(recipients, permanent, "dsn", tuple(failures))
     if found is None or not found.recipients:
         text_found = read_text_bounce(parsed)
         if text_found is not None and (found is None or text_found.recipients):
-            found = Bounce(text_found.recipients, found.permanent if found else text_found.permanent,
-                           "text" if found is None else "dsn+text", found.failures if found else ())
+            permanent = found.permanent if found else text_found.permanent
+            failures = found.failures if found else tuple(
+                Failure(r, permanent, text_found.status, "", text_found.reason) for r in text_found.recipients)
+            found = Bounce(text_found.recipients, permanent, "text" if found is None else "dsn+text", failures)
     if verp:
         if found is None:
             # Mail to our envelope sender that no rule reads: a bounce if an MTA wrote it. People and

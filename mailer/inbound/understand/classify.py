@@ -18,10 +18,11 @@ from functools import cached_property
 from typing import Any
 
 from ...models import Directory
+from ...tokens import is_team_address
 from .autoreply import detect_auto_reply
 from .bounces import detect_bounce
 from .complaints import detect_complaint
-from .dsn import detect_delivery_notice, returned_message_ids
+from .dsn import Failure, detect_delivery_notice, returned_message_ids
 from .actions import SegmentReading
 from .confidence import assess, report_checks, signup_checks, unsubscribe_checks
 from .extract import (Action, Mail, Report, group_mentions, read_confirm, read_report, read_signup,
@@ -79,6 +80,7 @@ class Reading:
     returned_ids: tuple[str, ...] = ()          # bounce, complaint: the returned message's ids
     confidence: float = 1.0                     # report, signup, unsubscribe: see confidence.py
     checks: tuple[str, ...] = ()                # ... the checks that lowered it
+    failures: tuple[Failure, ...] = ()          # bounce: per recipient, its status and diagnostic
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind.value, "sender": self.sender, "rule": self.rule}
@@ -121,12 +123,14 @@ def _detail(kind: str, rule: str) -> str:
 
 
 def _bounce(x: _Input) -> Reading | None:
-    found = detect_bounce(x.parsed, x.context.resolve_bounce_token)
+    team = x.context.team_address
+    found = detect_bounce(x.parsed, x.context.resolve_bounce_token,
+                          (lambda a: is_team_address(a, team)) if team else None)
     if found is None:
         return None
     return Reading(Kind.BOUNCE, _detail("bounce", found.rule), x.parsed.sender,
                    recipients=found.recipients, permanent=found.permanent, by_token=found.rule.startswith("verp"),
-                   returned_ids=returned_message_ids(x.parsed))
+                   returned_ids=returned_message_ids(x.parsed), failures=found.failures)
 
 
 def _complaint(x: _Input) -> Reading | None:

@@ -28,6 +28,7 @@ class Failure:
     permanent: bool | None
     status: str = ""                # "5.1.1", or an SMTP reply code "550" when that is all there is
     action: str = ""                # RFC 3464 Action ("failed", "delayed"), "" for non-standard bounces
+    reason: str = ""                # the Diagnostic-Code (or the notice's line), for `mailer bounces list`
 
 
 _FIELD_RE = re.compile(r"^([A-Za-z][\w-]*)[ \t]*:[ \t]*(.*(?:\n[ \t]+.*)*)", re.MULTILINE)
@@ -54,8 +55,11 @@ def _status_of(status: str, diagnostic: str) -> str:
         m = STATUS_RE.search(text)
         if m:
             return m.group(0)
-    m = _REPLY_RE.search(diagnostic)
-    return m.group(0) if m else ""
+    for text in (status, diagnostic):       # a reply code where the Status should be ("Status: 550")
+        m = _REPLY_RE.search(text)
+        if m:
+            return m.group(0)
+    return ""
 
 
 def _permanence(action: str, status: str) -> bool | None:
@@ -92,14 +96,20 @@ def dsn_records(text: str) -> list[Failure | str]:
             out.append(action or "delivered")
             continue
         recipient = address_of(rec.get("original-recipient", "")) or address_of(rec.get("final-recipient", ""))
-        out.append(Failure(recipient, _permanence(action, status), status, action))
+        out.append(Failure(recipient, _permanence(action, status), status, action,
+                           rec.get("diagnostic-code", "")[:200]))
     return out
 
 
-def report_texts(parsed: ParsedMessage) -> list[str]:
-    """The delivery-status texts of the mail itself (not of a bounce quoted inside it)."""
+def report_texts(parsed: ParsedMessage, wrapped: bool = False) -> list[str]:
+    """The delivery-status texts of the mail itself (not of a bounce quoted inside it); with
+    `wrapped` (an MTA wrote this mail), also those of a whole report a gateway wrapped as its
+    message/rfc822 attachment."""
     texts = [p.text[:REPORT_CHARS] for p in parsed.parts
              if p.in_message == 0 and p.content_type.endswith("delivery-status")]
+    if not texts and wrapped:
+        texts = [p.text[:REPORT_CHARS] for p in parsed.parts
+                 if p.in_message == 1 and p.content_type.endswith("delivery-status")]
     if not texts and _INLINE_REPORT_RE.search(parsed.text[:REPORT_CHARS]):
         texts = [parsed.text[:REPORT_CHARS]]    # the fields pasted into the body (broken MIME, AWS WorkMail)
     return texts
