@@ -59,3 +59,37 @@ def test_the_preposition_a_is_not_the_auxiliary(directory) -> None:
 
 def test_a_collection_is_a_noun_before_it_is_a_participle(directory) -> None:
     assert _actions(directory, "la collecte de signatures continue au marché.") == []
+
+
+def _kind(directory, body: str, sender: str = "inconnue@example.net") -> tuple[str, str]:
+    reading = read_message(parse_message(mail(sender, body, subject="Bonjour")), directory)
+    return reading.kind.value, reading.rule
+
+
+@pytest.mark.parametrize("body", [
+    "Je suis traductrice (russe, kazakh) : si vous avez besoin de traductions, je suis disponible.\n\nDinara",
+    "Je suis graphiste et je peux mettre mes compétences au service de vos campagnes.\n\nSofiane",
+    "Vous pouvez compter sur moi pour les prochaines actions : lettres, stands, je suis partant.\n\nQuentin",
+    "J'aimerais vraiment bosser sur le dossier de Nadejda Kouznetsova. Dites-moi comment je peux aider !\n\nJade",
+    "Je souhaiterais recevoir par courriel vos appels à l'action.\n\nBernadette",
+])
+def test_an_offer_of_help_in_other_words_is_a_sign_up(directory, body: str) -> None:
+    assert _kind(directory, body) == ("signup", "signup.offer")
+
+
+@pytest.mark.parametrize("body, sender", [
+    ("Je change d'adresse : je souhaite bien sûr continuer à recevoir le bulletin.\n\nFrançoise",
+     "francoise.chabert@example.net"),
+    ("Je suis journaliste au Progrès et j'aimerais recevoir vos informations pour un article.\n\nE. Martin",
+     "e.martin@redaction.example.com"),
+])
+def test_going_on_receiving_or_a_journalists_request_is_no_applied_sign_up(directory, body: str,
+                                                                          sender: str) -> None:
+    reading = read_message(parse_message(mail(sender, body, subject="Bonjour")), directory)
+    assert reading.kind.value != "signup" or reading.confidence < 0.8
+
+
+def test_a_report_that_also_plans_to_take_part_stays_a_report(directory) -> None:
+    body = ("Pour DI-2025-033 : le 7 mars nous avons recueilli 214 signatures. Nous aimerions aussi participer "
+            "à la marche du 21 mars.\n\nJean-Luc")
+    assert _kind(directory, body, MEMBER)[0] == "report"

@@ -172,16 +172,22 @@ def _unsubscribe(x: _Input) -> Reading | None:
                    confidence=sure.confidence, checks=sure.checks)
 
 
-def _signup(x: _Input) -> Reading | None:
-    found = read_signup(x.mail, x.directory)
+def _signup(x: _Input, broad: bool = False) -> Reading | None:
+    found = read_signup(x.mail, x.directory, broad)
     if found is None:
         return None
+    rule = "signup.offer" if broad else "signup.volunteer"
     index = index_for(x.directory)
     folded = to_digits(fold(f"{x.parsed.subject}\n{x.mail.body.own}"))
-    sure = assess("signup.volunteer", signup_checks(index, folded, x.parsed.sender.lower(), found.group,
-                                                    group_mentions(x.directory, x.mail, signup=True)))
-    return Reading(Kind.SIGNUP, "signup.volunteer", x.parsed.sender, name=found.name, group=found.group,
+    sure = assess(rule, signup_checks(index, folded, x.parsed.sender.lower(), found.group,
+                                      group_mentions(x.directory, x.mail, signup=True)))
+    return Reading(Kind.SIGNUP, rule, x.parsed.sender, name=found.name, group=found.group,
                    dossier=found.dossier, confidence=sure.confidence, checks=sure.checks)
+
+
+def _offer(x: _Input) -> Reading | None:
+    """An offer of help in words the sign-up rule does not know, once no report was read."""
+    return _signup(x, broad=True)
 
 
 def _report(x: _Input) -> Reading | None:
@@ -211,6 +217,7 @@ RULES: tuple[Rule, ...] = (
     Rule("unsubscribe", _unsubscribe),
     Rule("signup", _signup),
     Rule("report", _report),
+    Rule("offer", _offer),
 )
 
 

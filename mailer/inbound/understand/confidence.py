@@ -21,6 +21,7 @@ reader would hesitate, explained in a word a coordinator can read in `triage sho
 - mixed_intents: the text also reads as another kind (a sign-up inside a report...);
 - partner_unread, event_unread: a partner (an association, an acronym) or an event is named in a
   sentence of the report, and no collaboration or event was read;
+- outsider: a sign-up in a journalist's or a vendor's words;
 - on_behalf, negated, long_unsubscribe: an unsubscribe asked for someone else, refused ("je ne
   veux pas me désabonner"), or buried in a long message.
 """
@@ -41,6 +42,7 @@ PENALTY = 0.3
 BASE: dict[str, float] = {
     "report.actions": 0.95,
     "signup.volunteer": 0.9,
+    "signup.offer": 0.85,          # an offer of help in other words (read after the report rule)
     "unsubscribe.token": 1.0,
     "unsubscribe.text": 0.9,
     "unsubscribe.subject": 0.85,
@@ -180,9 +182,17 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
     return checks
 
 
+OUTSIDER = re.compile(r"\b(?:je suis journaliste|en tant que journaliste|journaliste (?:a|au|pour|chez)"
+                      r"|pour (?:un|notre|mon) (?:article|reportage|sujet)|notre redaction|notre (?:journal|magazine"
+                      r"|media|agence|societe|entreprise|cabinet)|devis|tarifs?|offre (?:speciale|commerciale)|promotion"
+                      r"|nos services|partenariat commercial|webinaire|formation payante)\b")
+
+
 def signup_checks(index: DirectoryIndex, folded: str, sender: str, group: str | None,
                   group_mentions: Sequence[str]) -> list[str]:
     checks: list[str] = []
+    if OUTSIDER.search(folded):
+        checks.append("outsider")            # a journalist's or a vendor's words, not a volunteer's
     if len(set(index.refs_in(folded))) > 1:
         checks.append("several_dossiers")
     if len(set(group_mentions)) > 1:

@@ -28,7 +28,7 @@ from ..mime.parse import ParsedMessage
 from .segments import MAX_CHARS, Body, Mail, Segment, segments, signature_lines, split_body, strip_reply
 
 __all__ = ["MAX_CHARS", "REF", "Action", "ActionType", "Body", "Confirm", "DirectoryIndex", "Mail", "Report",
-           "Segment", "Signup", "Unsubscribe", "find_actions", "index_for", "person_name", "read_confirm",
+           "Segment", "Signup", "Unsubscribe", "find_actions", "index_for", "offers_help", "person_name", "read_confirm",
            "read_report", "read_signup", "read_unsubscribe", "segments", "signature_lines", "signature_name",
            "split_body", "strip_reply", "sub_address_token"]
 
@@ -194,9 +194,42 @@ def _ignored_people(index: DirectoryIndex, mail: Mail) -> set[tuple[str, str]]:
     return pairs
 
 
-def read_signup(mail: Mail, directory: Directory) -> Signup | None:
-    """Someone volunteers: their name, the structure they say they belong to, a dossier they name."""
-    if not _SIGNUP.search(re.sub(r"\s+", " ", mail.own_folded)):
+# Someone offering to help, in whatever words: a first-person wish, offer or availability, and
+# something to contribute or to receive, in one sentence ("j'aimerais bosser sur le dossier",
+# "si vous avez besoin de traductions, je suis disponible", "comptez sur moi pour les stands").
+_OFFER = re.compile(
+    r"\b(?:(?:je|j'|nous)\s*(?:[a-z']+\s+){0,2}?(?:aimerai[st]?|aimerions|voudrai[st]?|voudrions|souhaite\w*"
+    r"|desire\w*|veux|voulons|serai[st]? (?:heureu\w*|ravie?s?|contente?s?|prete?s?)|suis (?:prete?|partante?"
+    r"|dispo\w*|volontaire|motivee?|pret a)|sommes (?:prete?s|partante?s|dispo\w*)|me propose|nous proposons"
+    r"|propose|peux|pouvons|pourrai[st]?|cherche a|tiens a)"
+    r"|je me porte|me porter volontaire|comptez sur (?:moi|nous)|compter sur (?:moi|nous)|je suis dispo\w*"
+    r"|dites-moi (?:comment|ou|quoi)|n'hesitez pas a (?:me|nous) (?:solliciter|recontacter|contacter))")
+_CONTRIB = re.compile(
+    r"\b(?:aider|participer|contribuer|rejoindre|m'inscrire|nous inscrire|m'engager|nous engager|m'investir"
+    r"|faire partie|bosser|travailler|donner (?:de|du|un peu)|consacrer|au service|traduire|traductions?"
+    r"|rediger|redaction de|relire|preparer|(?:tenir|faire) des stands|pour les stands|ecrire des lettres"
+    r"|benevol\w*|volontaire|coup de main|prochaines actions|les actions|aux actions|mes competences"
+    r"|recevoir (?:[a-z'-]+ ){0,5}?(?:appels?|infos?|informations?|actions?|alertes?|bulletins?|lettres?"
+    r"|newsletters?|nouvelles)|(?:etre|rester) tenue? au courant|m'ajouter a|m'abonner|m'inscrire a"
+    r"|partante?|ce que vous voulez|je suis disponible|suis dispo\w*|aider)\b")
+
+
+_ALREADY = re.compile(r"\b(?:continuer|continue|toujours|encore|nouvelle adresse|changement d'adresse|au lieu de"
+                      r"|ne plus|plus jamais)\b")
+
+
+def offers_help(folded: str) -> bool:
+    """Whether one sentence of the text offers help or asks to receive the mailings (not someone
+    already receiving them who asks to go on, or to stop)."""
+    return any(_OFFER.search(s) and _CONTRIB.search(s) and not _ALREADY.search(s)
+               for s in re.split(r"(?<=[.!?;])\s+|\n", folded))
+
+
+def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup | None:
+    """Someone volunteers: their name, the structure they say they belong to, a dossier they name.
+    `broad`: any offer of help (`offers_help`), for mail no other rule read."""
+    own = re.sub(r"\s+", " ", mail.own_folded)
+    if not _SIGNUP.search(own) and not (broad and offers_help(mail.own_folded)):
         return None
     index = index_for(directory)
     own = to_digits(fold(f"{mail.parsed.subject}\n{mail.body.own}"))
