@@ -32,6 +32,7 @@ class TriageReason(StrEnum):
     UNSURE = "reading not sure enough to apply (see its checks): nothing done"
     NO_RULE = "other.no_rule"
     NOTHING_DONE = "other.nothing_done"
+    NEWSLETTER = "other.newsletter"
 
 
 class NotAnswered(StrEnum):
@@ -74,6 +75,7 @@ FRENCH: dict[str, str] = {   # keyed by TriageReason: a test checks every one is
     TriageReason.UNSURE: "lecture trop incertaine pour être appliquée (voir ses vérifications) : rien n'a été fait",
     TriageReason.NO_RULE: "message qu'aucune règle ne reconnaît",
     TriageReason.NOTHING_DONE: "message qui annonce des actions prévues, pas encore faites",
+    TriageReason.NEWSLETTER: "lettre d'information ou envoi en nombre d'un tiers : rien n'a été lu comme action",
 }
 NEVER = "on ne répond jamais à ce type de message"
 NOT_ANSWERED_FRENCH: dict[str, str] = {   # keyed by NotAnswered

@@ -53,7 +53,8 @@ CASES = {
                  "Le 7 mars nous avons aussi organisé une projection-débat.\n",
     "fund_without_amount": "Bonjour,\n\nPour DI-2025-033, nous avons versé la recette de la soirée au fonds d'aide "
                            "aux victimes.\n",
-    "third_party": "Bonjour,\n\nPour DI-2025-033 : le maire a écrit une lettre à l'ambassade le 7 mars.\n",
+    "third_party": "Bonjour,\n\nPour DI-2025-033, nous avons recueilli 214 signatures le 7 mars, puis le maire a "
+                   "écrit une lettre à l'ambassade.\n",
     "several_dossiers": "Bonjour,\n\nLe 7 mars, nous avons recueilli 214 signatures pour DI-2025-033 et "
                         "DI-2024-031.\n",
     "group_contradicts_sender": "Bonjour,\n\nLe groupe 58 a recueilli 214 signatures le 7 mars pour DI-2025-033.\n",

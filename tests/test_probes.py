@@ -93,3 +93,68 @@ def test_a_report_that_also_plans_to_take_part_stays_a_report(directory) -> None
     body = ("Pour DI-2025-033 : le 7 mars nous avons recueilli 214 signatures. Nous aimerions aussi participer "
             "à la marche du 21 mars.\n\nJean-Luc")
     assert _kind(directory, body, MEMBER)[0] == "report"
+
+
+@pytest.mark.parametrize("body", [
+    "Madame, Monsieur,\n\nM. le député a bien reçu votre courrier du 26 janvier ainsi que la pétition qui "
+    "l'accompagnait, signée par 300 personnes.\n\nLe secrétariat parlementaire",
+    "Bonjour,\n\nJe suis le frère de Dawit Tesfaye. Ma mère a reçu plus de deux cents cartes depuis Noël.\n\nMerci",
+    "Madame, Monsieur,\n\nMonsieur le Maire a écrit le 12 mars à l'ambassade pour demander sa libération.\n\n"
+    "La directrice de cabinet",
+])
+def test_an_outsiders_mail_about_actions_is_not_a_report(directory, body: str) -> None:
+    assert _kind(directory, body, "cabinet@mairie.example.fr")[0] != "report"
+
+
+def test_the_group_acting_beside_an_official_is_still_a_report(directory) -> None:
+    body = ("Pour DI-2025-033 : le groupe a envoyé 40 lettres le 3 mars ; le maire a écrit aussi à "
+            "l'ambassade.\n\nJean-Luc")
+    assert _kind(directory, body, MEMBER)[0] == "report"
+
+
+def _unsub(directory, body: str, subject: str = "Bonjour"):
+    reading = read_message(parse_message(mail("lectrice@example.net", body, subject=subject)), directory)
+    return reading.kind.value, reading.scope, reading.checks
+
+
+def test_an_unsubscribe_for_someone_else_is_read_and_not_applied(directory) -> None:
+    kind, scope, checks = _unsub(directory, "Mon père nous a quittés. Pourriez-vous le retirer de toutes vos "
+                                            "listes ?\n\nCatherine")
+    assert (kind, scope) == ("unsubscribe", "all") and "on_behalf" in checks
+
+
+@pytest.mark.parametrize("body, subject", [
+    ("Merci de désinscrire mon adresse de votre lettre d'information mensuelle. Je reste adhérent.", "Bonjour"),
+    ("Merci d'arrêter de m'envoyer la newsletter. Je garde les autres envois, bien sûr.", "Newsletter"),
+    ("Je souhaite continuer à recevoir les appels urgents, mais plus le bulletin. Merci de me retirer de cette "
+     "liste-là seulement.", "bulletin mensuel"),
+])
+def test_stopping_only_the_bulletin_in_other_words(directory, body: str, subject: str) -> None:
+    assert _unsub(directory, body, subject)[:2] == ("unsubscribe", "bulletin")
+
+
+def test_i_do_not_want_to_unsubscribe_is_no_unsubscribe(directory) -> None:
+    body = "Je ne veux pas me désabonner, mais je reçois vos messages en trois exemplaires."
+    assert _unsub(directory, body, "Trop de mails")[0] != "unsubscribe"
+
+
+def test_a_partners_newsletter_full_of_figures_is_no_report(directory) -> None:
+    body = ("2025 en chiffres :\n- 12 400 signatures recueillies\n- 36 lettres remises à l'ambassade\n"
+            "- 18 500 € collectés pour notre fonds d'urgence\n")
+    raw = mail("lettre@partenaire.example.org", body, subject="La Lettre n°47",
+               extra="Precedence: bulk\nList-Unsubscribe: <https://partenaire.example.org/u>\n")
+    reading = read_message(parse_message(raw), directory)
+    assert (reading.kind.value, reading.rule) == ("other", "other.newsletter")
+    # the same figures from one of our groups' list address are a report
+    own = mail("groupe37.lyon@example.org", "Pour DI-2024-031, nous avons recueilli 120 signatures le 3 mars.",
+               extra="List-Id: <groupe37.lists.example.org>\n")
+    assert read_message(parse_message(own), directory).kind.value == "report"
+
+
+@pytest.mark.parametrize("body", [
+    "Bonjour, j'ai vu votre stand au marché dimanche et j'aimerais aider pour Dawit Tesfaye.\n\nNathan",
+    "Si vous avez besoin de traductions (lettres à sa famille, courriers aux autorités), je suis disponible.\n\nDinara",
+    "Pourriez-vous m'ajouter à votre liste ? J'aimerais être tenue au courant de vos actions urgentes.\n\nArmelle",
+])
+def test_the_teams_own_actions_or_a_hypothetical_are_no_report(directory, body: str) -> None:
+    assert _kind(directory, body)[0] == "signup"

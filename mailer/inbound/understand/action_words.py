@@ -54,7 +54,7 @@ _PLANNED = (r"allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|po
             r"|a venir"
             r"|devons|devrons|doivent|devrait|devraient|devrions|doit|souhait\w*|aimeri\w*|aimerai\w*|voudri\w*"
             r"|voudrai\w*|pourr\w*|peux|pouvons|peut|pouvez|nous (?:\w+ )?\w+rons|on \w+ra|j'\w+rai|je \w+rai"
-            r"|d'ici|bientot|essayer|tenter")
+            r"|d'ici|bientot|essayer|tenter|si (?:vous|besoin|necessaire|possible)|au cas ou")
 _PAST = (r"(?:avons|avez|ai|as|a|ont|avions|aviez|avait|avaient)\s+(?:(?:aussi|egalement|deja|enfin|bien|tous|toutes"
          r"|ensemble|notamment|encore|donc|ainsi|alors|finalement|meme|pu|su|du|ete)\s+)*(?!une\b|cette\b|notre\b|votre"
          r"\b|leur\b|toute\b|quelque|plusieurs\b|besoin\b|lieu\b|envie\b|une?\b|\d|plus\b|pas\b|jamais\b|rien\b"
@@ -63,10 +63,11 @@ _PAST = (r"(?:avons|avez|ai|as|a|ont|avions|aviez|avait|avaient)\s+(?:(?:aussi|e
          r"|(?:ete|sommes|suis|est|sont|etions|etait|etaient)\s+(?:\w+\s+)?(?:recu|alle|venu|parti|passe|intervenu"
          r"|reste|rendu|mobilise|envoye|organise|adresse|publie|paru|diffuse|remis|signe|ecrit|recueilli|collecte"
          r"|verse|tenu|realise)\w*"
-         r"|(?<!\bla )(?<!\bune )(?<!\bnotre )(?<!\bcette )(?<!\bvotre )(?<!\bleur )(?<!\bde )"
+         r"|(?<!\bla )(?<!\bune )(?<!\bnotre )(?<!\bcette )(?<!\bvotre )(?<!\bleur )(?<!\bde )(?<!\betre )"
          r"(?:collectee?s?|recueillie?s?|envoyee?s?|adressees?|co-?organise\w*|tenue?s?|versee?s?|signees?|ecrites?"
          r"|redigee?s?|remise?s?|publiee?s?|parue?s?|diffusee?s?|recoltee?s?|realisee?s?|effectuee?s?|expediee?s?"
          r"|obtenue?s?|recue?s?)")
+YOURS = re.compile(r"\b(?:votre|vos)\s+(?:[a-z'-]+\s+)?$")   # "votre stand", "vos actions": the team's, not theirs
 RESULT_LINE = re.compile(r"^\W*(?:au total|en tout|total|bilan|resultats?|au final)\b[^:.]{0,40}:")
 MARKER = re.compile(r"\b(?:(?P<planned>" + _PLANNED + r")|(?P<past>" + _PAST + r"))\b")
 NEGATED = re.compile(r"\b(?:n'(?:avons|ai|a|ont) pas|n'(?:avons|ai|a|ont) (?:encore )?(?:rien|jamais)|pas encore"

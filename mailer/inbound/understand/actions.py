@@ -16,7 +16,8 @@ from enum import StrEnum
 
 from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, LETTER,
                            LETTER_NOT, MARKER, MEETING, MEET_TARGET, NEGATED, NUMBER_BEFORE, OFFICIAL,
-                           OFFICIALS_END, PETITION, PETITION_COUNT, RECIPIENT, RESULT_LINE, SAME_DAY, WROTE_TO)
+                           OFFICIALS_END, PETITION, PETITION_COUNT, RECIPIENT, RESULT_LINE, SAME_DAY, WROTE_TO,
+                           YOURS)
 from .french import parse_amounts, small_number
 from .segments import Segment
 
@@ -245,6 +246,8 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
         for i, f in enumerate(found):
             if f.type is ActionType.AWARENESS and f.pos < skip_before:
                 continue               # "a l'issue du concert": the concert already reported
+            if YOURS.search(seg.norm[max(0, f.pos - 30):f.pos]):
+                continue               # "j'ai vu votre stand": the team's action, told back to it
             if not _done(seg, f.pos):
                 planned = seg_planned = True
                 continue

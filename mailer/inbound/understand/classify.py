@@ -24,7 +24,7 @@ from .bounces import detect_bounce
 from .complaints import detect_complaint
 from .dsn import Failure, detect_delivery_notice, returned_message_ids
 from .actions import SegmentReading
-from .confidence import assess, report_checks, signup_checks, unsubscribe_checks
+from .confidence import acted_by_others, assess, report_checks, signup_checks, unsubscribe_checks
 from .extract import (Action, Mail, Report, group_mentions, read_confirm, read_report, read_signup,
                       read_unsubscribe)
 from .french import fold, to_digits
@@ -192,7 +192,7 @@ def _offer(x: _Input) -> Reading | None:
 
 def _report(x: _Input) -> Reading | None:
     found, _ = x.report
-    if found is None:
+    if found is None or acted_by_others(x.trace):
         return None
     index = index_for(x.directory)
     checks = report_checks(x.trace, found.actions, index, x.mail.all_folded, x.parsed.sender.lower(), found.group,
@@ -200,6 +200,19 @@ def _report(x: _Input) -> Reading | None:
     sure = assess("report.actions", checks)
     return Reading(Kind.REPORT, "report.actions", x.parsed.sender, group=found.group, dossier=found.dossier,
                    actions=found.actions, confidence=sure.confidence, checks=sure.checks)
+
+
+def _newsletter(x: _Input) -> Reading | None:
+    """A mailing list's or a bulk sender's mail (List-Id, List-Unsubscribe, Precedence bulk/list)
+    from an address that is none of our members or groups: a partner's newsletter full of figures
+    is no report of ours and no sign-up."""
+    headers = x.parsed.headers
+    bulk = headers.get("precedence", "").strip().lower() in ("bulk", "list", "junk") \
+        or "list-id" in headers or "list-unsubscribe" in headers
+    sender = x.parsed.sender.lower()
+    if not bulk or x.directory.member(sender) is not None or x.directory.group_by_email(sender) is not None:
+        return None
+    return Reading(Kind.OTHER, "other.newsletter", x.parsed.sender)
 
 
 @dataclass(frozen=True)
@@ -215,6 +228,7 @@ RULES: tuple[Rule, ...] = (
     Rule("auto_reply", _auto_reply),
     Rule("confirm", _confirm),
     Rule("unsubscribe", _unsubscribe),
+    Rule("newsletter", _newsletter),
     Rule("signup", _signup),
     Rule("report", _report),
     Rule("offer", _offer),

@@ -110,6 +110,25 @@ DATE_OR_TIME = re.compile(r"\b\d{1,2}\s*h(?:\s*\d{2})?\b|\b(?:19|20)\d{2}\b|\b\d
 PHONE_FOOTER = re.compile(r"\b(?:envoye|envoyee) (?:de|depuis) (?:mon|ma)\b")
 
 
+FIRST_SUBJECT = re.compile(
+    r"\b(?:nous|on|j'|je)\s+(?:[a-z'-]+\s+){0,3}?(?:avons|ai|a|sommes|suis|etions|etais|etait|avions|avais)\b"
+    r"|\b(?:le|notre|l'|la|mon|ce) (?:groupe|cercle|antenne|equipe|section)\b[^.;]{0,60}?\b(?:a|ont|avait)\b")
+OTHERS_ACTED = re.compile(
+    r"\ba bien recu (?:votre|vos|la|le|les)\b|\bavons bien recu (?:votre|vos)\b"
+    r"|\b(?:ma|mon|sa|son|leur|notre) (?:mere|pere|frere|soeur|famille|fils|fille|mari|femme|epoux|epouse|cousine?)"
+    r" (?:[a-z'-]+ ){0,2}?a recu\b")
+
+
+def acted_by_others(trace: Sequence[SegmentReading]) -> bool:
+    """The actions read are someone else's: an official acknowledging our letter, a family
+    thanking us for cards, a partner telling what it did, with no first-person subject in any
+    sentence an action came from (the mail is theirs, not a report of ours)."""
+    acting = [p.segment for p in trace if p.actions]
+    if not acting or any(FIRST_SUBJECT.search(seg.norm) or seg.bullet for seg in acting):
+        return False
+    return any(OTHERS_ACTED.search(seg.norm) or THIRD_PARTY.search(seg.norm) for seg in acting)
+
+
 # ------------------------------------------------------------------------------ the checks
 
 def _numbers(norm: str) -> list[tuple[int, float]]:

@@ -79,10 +79,21 @@ _UNSUB = re.compile(
     r"|\b(?:merci de |merci d'|veuillez |pouvez-vous |pourriez-vous |pourrais-tu |peux-tu |je vous (?:demande|prie) de "
     r"|je vous remercie de )(?:bien vouloir )?"
     r"(?:me (?:retirer|desinscrire|desabonner|supprimer|rayer|enlever)|m'(?:enlever|oter)|ne plus m'envoyer"
-    r"|(?:retirer|supprimer|enlever|rayer) (?:mon adresse|mon nom|mon courriel|mon e-?mail))"
+    r"|(?:retirer|supprimer|enlever|rayer|desinscrire|desabonner) (?:mon adresse|mon nom|mon courriel|mon e-?mail)"
+    r"|(?:arreter|cesser) de m'envoyer)"
     r"|\b(?:desinscrivez|desabonnez|retirez|supprimez|enlevez|rayez)-moi"
     r"|\b(?:je|j'|nous) ne (?:souhaite|veux|desire|voudrais|souhaitons|voulons)\w* plus (?:rien )?recevoir"
-    r"|\bretirer mon adresse|\bne plus m'envoyer|\bne plus (?:rien )?recevoir (?:de votre part|vos)", re.M)
+    r"|\bretirer mon adresse|\bne plus m'envoyer|\bne plus (?:rien )?recevoir (?:de votre part|vos)"
+    r"|\b(?:arreter|cesser) de m'envoyer"
+    # on someone else's behalf ("le retirer de vos listes", "elle ne souhaite plus recevoir"): an
+    # unsubscribe all the same, which the confidence check `on_behalf` keeps from being applied
+    r"|\b(?:le|la|les) (?:retirer|desinscrire|desabonner|supprimer|rayer)\b"
+    r"|\b(?:supprimer|retirer|enlever|rayer) (?:son|sa|leur|ses) (?:adresse|nom|courriel|e-?mail)"
+    r"|\b(?:il|elle|ils|elles) ne (?:souhaite|veut|desire)\w* plus (?:rien )?recevoir", re.M)
+_REFUSED = re.compile(r"\bne\s+(?:[a-z']+\s+){0,2}pas\s+(?:[a-z']+\s+){0,2}(?:me desinscrire|me desabonner"
+                      r"|etre (?:retiree?|desinscrite?|desabonnee?))")
+_KEEP = re.compile(r"\b(?:continuer a recevoir|je reste|je garde|les autres envois|seulement|uniquement"
+                   r"|mais (?:pas|plus) (?:le|la|les)|cette liste-la)\b")
 _SCOPE_ALL = re.compile(r"\b(?:tou(?:te)?s|tout|aucune?|rien|l'ensemble|definitivement|toute communication"
                         r"|vos fichiers|de votre part)\b")
 _BULLETIN = re.compile(r"\b(?:bulletins?|newsletters?|lettres? d'information|lettre mensuelle|infolettres?)\b")
@@ -98,10 +109,14 @@ def read_unsubscribe(mail: Mail, team_address: str = "",
                      token_scope: Callable[[str], str | None] | None = None) -> Unsubscribe | None:
     """'STOP', 'merci de me retirer de la liste', a mail to team+u-TOKEN@... -> scope all | bulletin."""
     own = mail.own_folded
-    sentences = [s for s in re.split(r"(?<=[.!?:;])\s+|\n", own) if _UNSUB.search(s.strip())]
+    sentences = [s for s in re.split(r"(?<=[.!?:;])\s+|\n", own) if _UNSUB.search(s.strip())
+                 and not _REFUSED.search(s)]
     subject = fold(mail.parsed.subject or "").strip()
     by_subject = _UNSUB_SUBJECT.match(subject) is not None
     text_scope = _scope(" ".join(sentences + ([subject] if by_subject else [])))
+    if text_scope == "all" and not _SCOPE_ALL.search(" ".join(sentences)) and _KEEP.search(own) \
+            and _BULLETIN.search(f"{subject} {own}"):
+        text_scope = "bulletin"     # "merci de me retirer de cette liste-la seulement" under a bulletin subject
     token = sub_address_token(mail.parsed, team_address, "u") if team_address else None
     if token:
         scope = token_scope(token) if token_scope else None
