@@ -58,7 +58,6 @@ CASES = {
     "several_dossiers": "Bonjour,\n\nLe 7 mars, nous avons recueilli 214 signatures pour DI-2025-033 et "
                         "DI-2024-031.\n",
     "group_contradicts_sender": "Bonjour,\n\nLe groupe 58 a recueilli 214 signatures le 7 mars pour DI-2025-033.\n",
-    "partner_unread": "Bonjour,\n\nLe 7 mars, nous avons recueilli 214 signatures pour DI-2025-033 avec la LDH.\n",
 }
 
 

@@ -158,3 +158,31 @@ def test_a_partners_newsletter_full_of_figures_is_no_report(directory) -> None:
 ])
 def test_the_teams_own_actions_or_a_hypothetical_are_no_report(directory, body: str) -> None:
     assert _kind(directory, body)[0] == "signup"
+
+
+@pytest.mark.parametrize("text", [
+    "le 7 mars, nous avons tenu un stand place de la Liberté avec le Planning familial du Finistère.",
+    "le 7 mars, nous avons rencontré le sénateur, avec la LDH de Clermont.",
+    "le 7 mars, nous avons tenu un stand qu'on partageait avec Artisans du Monde.",
+])
+def test_a_partner_named_only_by_its_name_or_acronym(directory, text: str) -> None:
+    assert "collaboration" in [a[0] for a in _actions(directory, text)]
+
+
+def test_a_person_met_is_no_partner(directory) -> None:
+    found = _actions(directory, "le 7 mars, nous avons rencontré le sénateur avec Mme Lebrun, son assistante.")
+    assert "collaboration" not in [a[0] for a in found]
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("\n- quête lors de notre réunion du 3 mai : 230 € pour le fonds d'aide ;\n- 45 signatures.", 230),
+    ("le groupe a aussi remis 150 euros au fonds d'aide.", 150),
+    ("collecte de 85,50 € pour le fonds d'aide.", 85.5),
+])
+def test_money_for_the_fund_in_other_words(directory, text: str, amount: float) -> None:
+    assert [(a[0], a[2]) for a in _actions(directory, text) if a[0] == "fund"] == [("fund", amount)]
+
+
+def test_a_letter_written_to_one_addressee_counts_one(directory) -> None:
+    assert _actions(directory, "j'ai aussi écrit le 2 mai au procureur de la région.") == \
+        [("letter_authorities", 1, None, date(2026, 5, 2))]

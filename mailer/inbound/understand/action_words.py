@@ -45,6 +45,14 @@ COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?
                     r"avec la participation d|coordonne\w* avec|en lien avec|avec (?:l'|la |le |les |des |nos |notre )"
                     r"(?:association|collectif|section|ong\b|federation|ligue|syndicat|comite|coordination|amis"
                     r"|club|paroisse|mjc|maison des|centre social|groupes?\b|cercles?\b|antennes?\b))\w*")
+# A partner named only by its name or acronym, in the words as written: "avec la LDH de Clermont",
+# "avec Artisans du Monde", "avec deux membres de la section locale de la Ligue des droits de l'Homme".
+PARTNER_NAME = re.compile(
+    r"\bavec (?:(?:deux|trois|quatre|des|plusieurs|quelques) (?:membres|militant\w*|bénévoles|amis|amies) )?"
+    r"(?:(?:de |d'|du |des )?(?:l'|la |le |les |l’)?(?:section|antenne|délégation|groupe) [a-zé]+ (?:de |d'|du |des )"
+    r"(?:la |le |l'|l’)?)?(?:l'|la |le |les |l’)?(?!M\.|Mme|Mlle|Monsieur|Madame|Me\b|Maître|Dr\b|Docteur)"
+    r"(?P<org>[A-ZÉÈ][A-ZÉÈ0-9&-]{1,}\b|[A-ZÉÈ][a-zéèêëàâîïôûüç'’-]+(?: (?:[a-zéèàô'’]+ ){0,3}[A-ZÉÈ][\w'’-]+)*)")
+FUND_NOUN = re.compile(r"\b(?:fonds d'aide|fonds d'urgence|au fonds|pour le fonds|du fonds|quete|cagnotte)\b")
 FUND = re.compile(r"\b(?:versee?s?|versons|versements?|verser|reverse\w*|dons? de|fait un don|virement|cheque|"
                   r"collecte de fonds)\b")
 AMOUNT_ANAPHORA = re.compile(r"\b(?:cette somme|ce montant|l'integralite|la recette|le produit|le benefice"

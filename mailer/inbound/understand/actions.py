@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, LETTER,
+from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, FUND_NOUN, LETTER,
                            LETTER_NOT, MARKER, MEETING, MEET_TARGET, NEGATED, NUMBER_BEFORE, OFFICIAL,
-                           OFFICIALS_END, PETITION, PETITION_COUNT, RECIPIENT, RESULT_LINE, SAME_DAY, WROTE_TO,
-                           YOURS)
+                           OFFICIALS_END, PARTNER_NAME, PETITION, PETITION_COUNT, RECIPIENT, RESULT_LINE, SAME_DAY,
+                           WROTE_TO, YOURS)
 from .french import parse_amounts, small_number
 from .segments import Segment
 
@@ -110,7 +110,10 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
                 found.append(_Found(ActionType.ADVOCACY, m.start(), _advocacy_count(norm[m.end():])))
             elif who is not None:
                 kind = ActionType.LETTER_SUPPORT if who == "sup" else ActionType.LETTER_AUTHORITIES
-                found.append(_Found(kind, m.start(), None))
+                # "j'ai ecrit au procureur": one letter to one addressee; "aux autorites": how many is unsaid
+                single = not m.group(0).endswith("aux") and not re.match(r"\s*(?:les|des|ses|leurs)\b",
+                                                                            norm[m.end():])
+                found.append(_Found(kind, m.start(), 1 if single else None))
     return found
 
 
@@ -137,7 +140,11 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
     collab = COLLAB.search(norm)
     if collab:
         found.append(_Found(ActionType.COLLABORATION, collab.start()))
-    fund = FUND.search(norm)
+    else:
+        named = _partner_named(seg, person_tokens)
+        if named is not None:
+            found.append(_Found(ActionType.COLLABORATION, named))
+    fund = FUND.search(norm) or (FUND_NOUN.search(norm) if parse_amounts(norm) else None)
     if fund:
         amounts = parse_amounts(norm)
         after = [(p, a) for p, a in amounts if p >= fund.start()]
@@ -151,6 +158,25 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
             amount = last_amount       # "la recette de 520 EUR ... a verse l'integralite de cette somme"
         found.append(_Found(ActionType.FUND, fund.start(), None, amount))
     return found
+
+
+_AVEC = re.compile(r"\bavec\b")
+
+
+def _partner_named(seg: Segment, person_tokens: Iterable[str]) -> int | None:
+    """Where a partner named by its name or acronym is ("avec la LDH"): the position, in the folded
+    text, of the "avec" that introduces it; not a person (a title, the dossier's person)."""
+    written = list(_AVEC.finditer(seg.text))
+    folded = list(_AVEC.finditer(seg.norm))
+    for n, m in enumerate(written):
+        name = PARTNER_NAME.match(seg.text, m.start())
+        if name is None or n >= len(folded):
+            continue
+        org = name.group("org").lower()
+        if any(t and t in org for t in person_tokens) or OFFICIAL.search(org):
+            continue
+        return folded[n].start()
+    return None
 
 
 def _clause(seg: Segment, pos: int) -> tuple[int, int]:

@@ -19,8 +19,7 @@ reader would hesitate, explained in a word a coordinator can read in `triage sho
 - no_dossier: a report no dossier could be given to;
 - group_contradicts_sender: the sender's known group is not the group the report names;
 - mixed_intents: the text also reads as another kind (a sign-up inside a report...);
-- partner_unread, event_unread: a partner (an association, an acronym) or an event is named in a
-  sentence of the report, and no collaboration or event was read;
+- event_unread: an event is named in a sentence that gave other actions, and no event was read;
 - outsider: a sign-up in a journalist's or a vendor's words;
 - on_behalf, negated, long_unsubscribe: an unsubscribe asked for someone else, refused ("je ne
   veux pas me désabonner"), or buried in a long message.
@@ -79,9 +78,6 @@ ACTION_WORD = re.compile(
     r"|partenariat|en partenariat|avec l'association|avec amnesty|ong)\b")
 DONE_VERB = re.compile(r"\b(?:ecrit|envoye|expedie|signe|recueilli|collecte|recolte|rencontre|recu|organise|tenu"
                        r"|anime|verse|participe|adresse|remis|depose|poste|obtenu|publie|lance|monte)(?:e?s?)\b")
-PARTNER = re.compile(r"\bavec (?:l'|le |la |les |nos amis de |nos amies de )?(?:[A-Z][A-Z0-9&-]{1,}\b|[Aa]ssociation"
-                     r"|[Cc]ollectif|[Cc]omit[ée]|[Pp]lanning|[Ll]igue|[Ss]ecours|[Ff][ée]d[ée]ration|[Ss]yndicat"
-                     r"|[Mm]ouvement|[Rr][ée]seau|[Oo]bservatoire|[Cc]ercle (?!d'action))")
 EVENT_WORD = re.compile(r"\b(?:soirees?|fetes?|forums?|salons?|journees?|tables? d'information|stands?|marches?"
                         r"|ventes?|braderies?|tournois?|quiz|projections?|lectures?|debats?|cine-debats?|concerts?"
                         r"|expositions?|conferences?|rassemblements?|veillees?|interventions?|ateliers?|emissions?"
@@ -178,8 +174,6 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
     for part in trace:
         if part.planned:
             continue
-        if ActionType.COLLABORATION not in kinds and PARTNER.search(part.segment.text):
-            checks.append("partner_unread")          # a partner named, no collaboration read
         if part.actions and ActionType.AWARENESS not in kinds and EVENT_WORD.search(part.segment.norm):
             checks.append("event_unread")            # an event named beside actions, none read
     if _dated_twice(actions):
