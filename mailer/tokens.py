@@ -1,4 +1,5 @@
-"""Per-address tokens for sub-addresses: `+b-` (VERP bounces), `+u-` (unsubscribe), `+c-` (confirm).
+"""Per-address tokens for sub-addresses: `+b-` (VERP bounces), `+u-` (unsubscribe), `+c-` (confirm),
+`+r-` (replies to an action alert or a reminder).
 
 A token is an HMAC of (purpose, address) under the team's secret: unguessable without the key,
 bound to one address, and short enough for a local part (RFC 5321 caps it at 64 octets).
@@ -24,6 +25,7 @@ from .models import SuppressionScope
 BOUNCE = "b"
 UNSUBSCRIBE = "u"
 CONFIRM = "c"
+REPLY = "r"
 TOKEN_HEX = 20            # 80 bits as lower-case hex: case-proof, and `team+u-` + 20 fits a local part
 
 
@@ -96,6 +98,13 @@ def unsubscribe_purpose(scope: SuppressionScope | str) -> str:
     return f"{UNSUBSCRIBE}:{SuppressionScope(scope).value}"
 
 
+def reply_purpose(campaign: str, dossier: str | None) -> str:
+    """A `+r-` token is bound to the recipient, the campaign and its dossier: the HMAC covers all
+    three, so a reply to it names that recipient's group and that dossier with certainty. No table:
+    the inbound side recomputes the tokens from the frozen audiences (`ReplyIndex`)."""
+    return f"{REPLY}:{campaign}:{dossier or ''}"
+
+
 def sub_address(team_address: str, prefix: str, token: str) -> str:
     local, _, domain = team_address.rpartition("@")
     return f"{local}+{prefix}-{token}@{domain}"
@@ -118,7 +127,7 @@ def parse_sub_address(team_address: str, address: str) -> tuple[str, str] | None
     if a_domain != domain or not a_local.startswith(local + "+"):
         return None
     prefix, sep, token = a_local[len(local) + 1:].partition("-")
-    if not sep or prefix not in (BOUNCE, UNSUBSCRIBE, CONFIRM) or not token.isalnum():
+    if not sep or prefix not in (BOUNCE, UNSUBSCRIBE, CONFIRM, REPLY) or not token.isalnum():
         return None
     return prefix, token
 
@@ -158,3 +167,22 @@ class TokenIndex:
         """`all` or `bulletin` for an unsubscribe token, None for anything else."""
         found = self.resolve(token)
         return found[0].split(":")[1] if found and found[0].startswith(UNSUBSCRIBE + ":") else None
+
+
+class ReplyIndex:
+    """`+r-` token -> (address, group, dossier, campaign), over the frozen audiences of the
+    campaigns that set one (one HMAC per recipient, once per audience file and process)."""
+
+    def __init__(self, secret: bytes) -> None:
+        self.secret = secret
+        self._map: dict[str, tuple[str, str | None, str | None, str]] = {}
+
+    def add(self, campaign: str, dossier: str | None, rows: Iterable[tuple[str, str | None]]) -> None:
+        purpose = reply_purpose(campaign, dossier)
+        for address, group in rows:
+            address = address.strip().lower()
+            if address:
+                self._map[make_token(self.secret, purpose, address)] = (address, group or None, dossier, campaign)
+
+    def resolve(self, token: str) -> tuple[str, str | None, str | None, str] | None:
+        return self._map.get(token.lower())

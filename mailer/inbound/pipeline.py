@@ -21,13 +21,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ..config import Config
 from ..models import AnswerKind, Directory
 from ..registry import load_directory
 from ..store.schema import INBOUND, OUTGOING, PENDING_PEOPLE, SUBSCRIBERS, SUPPRESSIONS
 from ..store import Store, Transaction
-from ..tokens import BOUNCE, CONFIRM, UNSUBSCRIBE, TokenIndex, make_token
+from ..tokens import BOUNCE, CONFIRM, UNSUBSCRIBE, ReplyIndex, TokenIndex, make_token
 from .understand.classify import Reading, ReadingContext, read_message
 from .decide import MessageFacts, decide
 from .effects import Decision, Disposition
@@ -55,15 +56,36 @@ def message_key(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+def _rows(lines: Iterable[str]) -> Iterable[list[Any]]:
+    """A frozen audience's recipient rows ([email, name, kind, group]); other lines are skipped."""
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, list) and row and isinstance(row[0], str):
+            yield row
+
+
 def _audience_addresses(path: Path) -> Iterable[str]:
     with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                row = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(row, list) and row and isinstance(row[0], str):
-                yield row[0]
+        for row in _rows(handle):
+            yield row[0]
+
+
+def _reply_rows(path: Path, replies: ReplyIndex) -> None:
+    """An alert's or a reminder's frozen audience -> its `+r-` tokens (see `outbound.mime.replies_by_token`)."""
+    with path.open(encoding="utf-8") as handle:
+        try:
+            header = json.loads(handle.readline())
+        except ValueError:
+            return
+        identity = header.get("identity") if isinstance(header, dict) else None
+        if not isinstance(identity, dict) or identity.get("kind") not in ("alert", "reminder") \
+                or identity.get("reply_to") or not isinstance(header.get("campaign"), str):
+            return
+        rows = [(row[0], row[3] if len(row) > 3 and isinstance(row[3], str) else None) for row in _rows(handle)]
+    replies.add(header["campaign"], identity.get("dossier") or None, rows)
 
 
 def _readonly_secret(config: Config, store: Store) -> bytes:
@@ -94,6 +116,7 @@ class Reader:
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.config, self.store, self.clock = config, store, clock
         self.tokens = TokenIndex(secret)
+        self.replies = ReplyIndex(secret)
         self._signatures: dict[Path, object] = {}
         self._directory: tuple[object, Directory] | None = None
 
@@ -120,6 +143,7 @@ class Reader:
         for path in sorted(self.config.state_dir.glob(AUDIENCE_GLOB)):
             if self._changed(path):
                 self.tokens.add(_audience_addresses(path))
+                _reply_rows(path, self.replies)
 
     def _changed(self, path: Path) -> bool:
         """Whether a file of addresses changed since we last added its addresses (a stat)."""
@@ -139,7 +163,12 @@ class Reader:
             unsubscribe_scope=self.tokens.scope,
             confirm_token=lambda token: token.lower() in pending,
             confirmation_ids=lambda mid: mid in requests,
+            reply_token=self._reply_token,
         )
+
+    def _reply_token(self, token: str) -> tuple[str | None, str | None] | None:
+        found = self.replies.resolve(token)
+        return None if found is None else (found[1], found[2])
 
     def read(self, key: str, raw: bytes, context: ReadingContext, directory: Directory) -> _Item:
         item = _Item(key)

@@ -26,12 +26,19 @@ class Attachment:
     data: bytes
 
 
+def replies_by_token(campaign: Campaign) -> bool:
+    """Alerts and reminders without a `reply_to` of their own get a per-recipient Reply-To,
+    `team+r-TOKEN@domain` (tokens.reply_purpose): a reply to it names the group and the dossier."""
+    return campaign.kind in (CampaignKind.ALERT, CampaignKind.REMINDER) and not campaign.reply_to
+
+
 def static_headers(config: Config, campaign: Campaign) -> bytes:
     """The headers every message of the campaign shares, encoded once."""
     team = config.team
     label = KIND_LABELS[campaign.kind]
+    reply_to = [] if replies_by_token(campaign) else [f"Reply-To: {check_address(campaign.reply_to or team.address)}"]
     lines = [f"From: {format_address(team.name, team.address)}",
-             f"Reply-To: {check_address(campaign.reply_to or team.address)}",
+             *reply_to,
              f"List-Id: {encode_unstructured(team.name + ' - ' + label)} <{label}.{team.domain}>",
              f"X-Mailer-Campaign: {campaign.name}",
              "MIME-Version: 1.0"]

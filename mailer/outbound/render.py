@@ -27,10 +27,11 @@ from ..config import Config
 from ..errors import TemplateError
 from ..htmltext import text_version
 from ..models import CampaignKind, Directory, Dossier, DossierStatus, Group, Recipient
-from ..tokens import BOUNCE, UNSUBSCRIBE, campaign_message_id, make_token, sub_address, unsubscribe_purpose
+from ..tokens import (BOUNCE, REPLY, UNSUBSCRIBE, campaign_message_id, make_token, reply_purpose, sub_address,
+                      unsubscribe_purpose)
 from .campaigns import Campaign
 from .encoding import check_address, check_header_value, encode_unstructured, format_address
-from .mime import Attachment, Frame, list_unsubscribe, static_headers
+from .mime import Attachment, Frame, list_unsubscribe, replies_by_token, static_headers
 from .splice import Parts, SlotMisuse, Variant, same_markers, slots
 
 
@@ -105,6 +106,7 @@ class CampaignRenderer:
         self.per_recipient = False          # set when a template uses values beyond printing them
         self._date_cache = (0, "")
         self._static_headers = static_headers(config, campaign)
+        self._reply_purpose = reply_purpose(campaign.name, campaign.dossier) if replies_by_token(campaign) else None
         self._frame = Frame(attachments)
 
     # -- context ---------------------------------------------------------------------------
@@ -230,6 +232,12 @@ class CampaignRenderer:
         """VERP: a bounce to this address names the recipient it was for."""
         return sub_address(self.config.team.address, BOUNCE, make_token(self.secret, BOUNCE, email))
 
+    def reply_to(self, email: str) -> str | None:
+        """`team+r-TOKEN@domain` for an alert's or a reminder's recipient, else None (static Reply-To)."""
+        if self._reply_purpose is None:
+            return None
+        return sub_address(self.config.team.address, REPLY, make_token(self.secret, self._reply_purpose, email))
+
     def build(self, recipient: Recipient, index: int | None = None, deliver_to: str | None = None) -> Outgoing:
         """The message `recipient` gets; `deliver_to` sends that same variant to a proof-reader."""
         values, token = self._personal(recipient)
@@ -244,6 +252,9 @@ class CampaignRenderer:
             f"Message-ID: {self.message_id(index, recipient.email)}",
             self._list_unsubscribe(token),
         ]
+        reply_to = self.reply_to(recipient.email)
+        if reply_to is not None:
+            header_lines.append(f"Reply-To: {reply_to}")
         body = self._frame.body(text, html_body)
         if deliver_to is not None:
             header_lines.append(f"X-Mailer-Test-As: {check_address(recipient.email)}")

@@ -3,7 +3,8 @@
 Like Mailman 3's chains (`chains/builtin.py`), each rule is a named predicate tried in order; the
 first that matches decides, and its name is kept with the message so "why was this a report?" has
 an answer. Machines first (bounces, complaints, delivery notices, auto-replies: cheap header checks,
-never answered), then the people: confirm -> unsubscribe -> signup -> report; anything else is `other`.
+never answered), then the people: confirm -> unsubscribe -> a filled reply form (`report.form`,
+replyform.py) -> signup -> report; anything else is `other`.
 
 `read_message(parsed, directory, context)` is the whole reading; `Reading.to_json()` is the object
 `mailer parse --json` prints (the caller adds `file` and `disposition`).
@@ -29,6 +30,7 @@ from .extract import (Action, Mail, Report, group_mentions, read_confirm, read_r
                       read_unsubscribe)
 from .french import fold, to_digits
 from .lookup import index_for
+from .replyform import read_reply_form
 from ..mime.parse import ParsedMessage
 
 
@@ -53,6 +55,7 @@ class ReadingContext:
     confirm_token: Callable[[str], bool] | None = None               # +c-TOKEN -> issued by us?
     confirmation_ids: Collection[str] | Callable[[str], bool] = ()   # Message-IDs of our confirmation requests
     confirm_subjects: tuple[str, ...] = ("Confirmez votre inscription",)
+    reply_token: Callable[[str], tuple[str | None, str | None] | None] | None = None  # +r-TOKEN -> (group, dossier)
 
     def sent_confirmation(self, message_id: str) -> bool:
         ids = self.confirmation_ids
@@ -202,6 +205,15 @@ def _report(x: _Input) -> Reading | None:
                    actions=found.actions, confidence=sure.confidence, checks=sure.checks)
 
 
+def _form(x: _Input) -> Reading | None:
+    """A reply to an alert's `+r-` address with its fill-in block filled: see replyform.py."""
+    found = read_reply_form(x.parsed, x.directory, x.context.team_address, x.context.reply_token)
+    if found is None:
+        return None
+    return Reading(Kind.REPORT, "report.form", x.parsed.sender, group=found.group, dossier=found.dossier,
+                   actions=found.actions, confidence=found.confidence, checks=found.checks)
+
+
 def _newsletter(x: _Input) -> Reading | None:
     """A mailing list's or a bulk sender's mail (List-Id, List-Unsubscribe, Precedence bulk/list)
     from an address that is none of our members or groups: a partner's newsletter full of figures
@@ -229,6 +241,7 @@ RULES: tuple[Rule, ...] = (
     Rule("confirm", _confirm),
     Rule("unsubscribe", _unsubscribe),
     Rule("newsletter", _newsletter),
+    Rule("form", _form),
     Rule("signup", _signup),
     Rule("report", _report),
     Rule("offer", _offer),
