@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 from conftest import SmtpServer
+from dovecot import Dovecot
 from inbound_fixtures import Inbox, inbox_fixture  # noqa: F401  (fixture)
 
 from mailer.capture.devsmtp import MaildirWriter
-from mailer.config import parse_config
+from mailer.config import InboxConfig, parse_config
 from mailer.inbound.mime.htmlscan import readable_text as html_to_text
 from mailer.inbound.mime.parse import parse_message
 from mailer.inbound.pipeline import Processor
-from mailer.inbound.sources.imap import MaildirSource
+from mailer.inbound.sources.imap import ImapSource, MaildirSource
 from mailer.inbound.understand.classify import ReadingContext, read_message
 from mailer.inbound.understand.replyform import LABELS, read_form, without_form
 from mailer.models import Directory, Dossier, Group, Recipient
@@ -262,7 +263,9 @@ def test_inbound_answer_templates_show_no_example_to_read_back() -> None:
 
 # --- end to end: send, reply, process --------------------------------------------------------
 
-def test_an_alert_sent_replied_to_and_applied(inbox: Inbox, smtp_server: SmtpServer, cli) -> None:
+def _send_alert_and_reply(inbox: Inbox, smtp_server: SmtpServer, cli) -> bytes:
+    """Send an alert through the capture server; the group's reply to its Reply-To, the block
+    filled inside the quoted alert as a mail client quotes it."""
     campaign = inbox.config_path.parent / "alerte.toml"
     campaign.write_text(textwrap.dedent("""\
         name = "alerte-mai"
@@ -283,17 +286,38 @@ def test_an_alert_sent_replied_to_and_applied(inbox: Inbox, smtp_server: SmtpSer
     quoted = "".join(f"> {line}\n" for line in alert.get_body(("plain",)).get_content().splitlines())
     for label, value in [("Lettres aux autorités", "12"), ("Signatures", "85"), ("Fonds € et date", "150 € le 3 mars")]:
         quoted = quoted.replace(f"> {label} :\n", f"> {label} : {value}\n")
-    reply = (f"From: Groupe 37 <groupe37.lyon@example.org>\nTo: {reply_to}\nSubject: Re: {alert['Subject']}\n"
-             f"Date: Fri, 20 Mar 2026 08:00:00 +0100\nMessage-ID: <reply-g37@example.org>\n"
-             f"In-Reply-To: {alert['Message-ID']}\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
-             "Content-Transfer-Encoding: 8bit\n\nBonjour, voici nos chiffres dans le formulaire.\n\nLe groupe 37\n\n"
-             + quoted).encode()
-    MaildirWriter(inbox.config.inbox.maildir).deliver(reply)
-    processor = Processor(inbox.config, inbox.store, clock=inbox.clock)
-    summary = poll_once(inbox.config, inbox.store, MaildirSource(inbox.config.inbox), processor)
+    return (f"From: Groupe 37 <groupe37.lyon@example.org>\nTo: {reply_to}\nSubject: Re: {alert['Subject']}\n"
+            f"Date: Fri, 20 Mar 2026 08:00:00 +0100\nMessage-ID: <reply-g37@example.org>\n"
+            f"In-Reply-To: {alert['Message-ID']}\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+            "Content-Transfer-Encoding: 8bit\n\nBonjour, voici nos chiffres dans le formulaire.\n\nLe groupe 37\n\n"
+            + quoted).encode()
+
+
+def _assert_applied(inbox: Inbox, summary) -> None:
     assert summary.fetched == 1 and summary.folders["processed"] == 1 and summary.kinds["report"] == 1
     [report] = inbox.docs("reports")
     assert (report["group"], report["dossier"]) == ("G037", "DI-2024-031")
     assert sorted((a["type"], a.get("count"), a.get("amount_eur"), a.get("date")) for a in report["actions"]) == [
         ("fund", None, 150, "2026-03-03"), ("letter_authorities", 12, None, None), ("petition", 85, None, None)]
     assert inbox.docs("triage") == []
+
+
+def test_an_alert_sent_replied_to_and_applied(inbox: Inbox, smtp_server: SmtpServer, cli) -> None:
+    MaildirWriter(inbox.config.inbox.maildir).deliver(_send_alert_and_reply(inbox, smtp_server, cli))
+    processor = Processor(inbox.config, inbox.store, clock=inbox.clock)
+    _assert_applied(inbox, poll_once(inbox.config, inbox.store, MaildirSource(inbox.config.inbox), processor))
+
+
+def test_an_alert_reply_over_real_imap(inbox: Inbox, smtp_server: SmtpServer, cli, dovecot: Dovecot,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    dovecot.append(_send_alert_and_reply(inbox, smtp_server, cli))
+    monkeypatch.setenv("MAILER_TEST_IMAP_PASSWORD", dovecot.password)
+    imap = InboxConfig(source="imap", host=dovecot.host, port=dovecot.port, security="none",
+                       username=dovecot.user, password_env="MAILER_TEST_IMAP_PASSWORD")
+    source = ImapSource(imap, timeout=5, backoff=(0.1, 0.2, 0.4))
+    processor = Processor(inbox.config, inbox.store, clock=inbox.clock)
+    try:
+        _assert_applied(inbox, poll_once(inbox.config, inbox.store, source, processor))
+    finally:
+        source.close()
+    assert dovecot.count("INBOX") == 0
