@@ -186,3 +186,7 @@ def test_money_for_the_fund_in_other_words(directory, text: str, amount: float) 
 def test_a_letter_written_to_one_addressee_counts_one(directory) -> None:
     assert _actions(directory, "j'ai aussi écrit le 2 mai au procureur de la région.") == \
         [("letter_authorities", 1, None, date(2026, 5, 2))]
+
+
+def test_a_result_line_that_announces_a_plan_is_no_result(directory) -> None:
+    assert _actions(directory, "bilan du mois.\nBilan : nous prévoyons trois stands et 500 signatures en juin.") == []

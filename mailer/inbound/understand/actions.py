@@ -191,8 +191,8 @@ def _done(seg: Segment, pos: int) -> bool:
     start, end = _clause(seg, pos)
     if seg.text.rstrip().endswith("?") or NEGATED.search(seg.norm, start, end):
         return False
-    if RESULT_LINE.match(seg.norm):
-        return True                 # "Total : 2300 signatures", "Bilan : ..." need no verb
+    if RESULT_LINE.match(seg.norm) and not any(m.group("planned") for m in MARKER.finditer(seg.norm)):
+        return True                 # "Total : 2300 signatures", "Bilan : ..." need no verb (a plan is no result)
     before = after = None
     for m in MARKER.finditer(seg.norm):
         if m.group("past") and m.start() in seg.grave_a:
