@@ -123,7 +123,9 @@ class Dovecot:
             return ""
 
     def client(self) -> MailBoxUnencrypted:
-        return MailBoxUnencrypted(self.host, self.port, timeout=10).login(self.user, self.password, None)
+        # 30 s: right after a restart, under a loaded suite, Dovecot has been seen taking over 10 s to
+        # answer the test's own APPEND (the code under test has its own timeouts)
+        return MailBoxUnencrypted(self.host, self.port, timeout=30).login(self.user, self.password, None)
 
     def append(self, messages: list[bytes] | bytes, folder: str = "INBOX") -> None:
         """APPEND messages (CRLF line ends, as IMAP wants) to a folder, creating it if needed."""
