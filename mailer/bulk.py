@@ -149,13 +149,14 @@ def import_vouch(kind: ImportKind, path: Path, data: bytes) -> Vouch | None:
     if kind not in lists:
         return None
     source, date, version = file_source(path.name, data), now_iso(), version_of(IMPORT_WORDING)
-    books: dict[int, ConsentBook] = {}
+    books: list[ConsentBook] = []          # one per import: its transaction's standings, read once
 
     def vouch(tx: Transaction, record: Member | Subscriber) -> None:
         if isinstance(record, Subscriber) and record.status != SubscriberStatus.ACTIVE:
             return
-        book = books.get(id(tx)) or books.setdefault(id(tx), ConsentBook(tx).bulk())
-        book.confirm(Consent(email=record.email.lower(), list=lists[kind], date=date, source=source, via="import",
+        if not books:
+            books.append(ConsentBook(tx).bulk())
+        books[0].confirm(Consent(email=record.email.lower(), list=lists[kind], date=date, source=source, via="import",
                              wording_version=version), IMPORT_WORDING)
     return vouch
 

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .actions import Action, ActionType, SegmentReading
+from .extract import REFUSED
 from .lookup import DirectoryIndex
 
 PENALTY = 0.3
@@ -95,8 +96,6 @@ ON_BEHALF = re.compile(r"\b(?:mon mari|ma femme|mon epouse|mon epoux|mon conjoin
                        r"|ma compagne|ma mere|mon pere|mon fils|ma fille|ma soeur|mon frere|mes parents"
                        r"|de la part de|au nom de|pour le compte de|son adresse|sa boite|ses coordonnees"
                        r"|cette personne|il ne souhaite|elle ne souhaite|ils ne souhaitent)\b")
-NEGATED = re.compile(r"\b(?:ne|n')\s*(?:\w+\s+){0,2}(?:pas|surtout pas|nullement)\s+(?:\w+\s+){0,3}"
-                     r"(?:me desinscrire|me desabonner|etre (?:retire|desinscrit|desabonne)\w*|quitter)")
 SIGNUP_INTENT = re.compile(r"\b(?:rejoindre|devenir benevole|m'inscrire|m'engager|me porter volontaire"
                            r"|donner (?:un coup de main|de mon temps)|proposer mon aide|comptez sur moi"
                            r"|je suis partante?)\b")
@@ -158,40 +157,44 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
                   group_mentions: Sequence[str], author: str = "") -> list[str]:
     """The checks of a report reading; `trace` is what each of the writer's segments gave."""
     checks: list[str] = []
+    kinds = {a.type for a in actions}
     for part in trace:
         norm = part.segment.norm
-        unused = [v for _, v in _numbers(norm) if not _used(v, actions)]
-        if unused and (part.actions or ACTION_WORD.search(norm)):
+        numbers = _numbers(norm)
+        if any(not _used(v, actions) for _, v in numbers) and (part.actions or ACTION_WORD.search(norm)):
             checks.append("unused_number")
         if not part.actions and not part.planned and not PHONE_FOOTER.search(norm) and (
-                DONE_VERB.search(norm) or (_numbers(norm) and ACTION_WORD.search(norm))):
+                DONE_VERB.search(norm) or (numbers and ACTION_WORD.search(norm))):
             checks.append("undetermined")
         if part.actions and HEDGE.search(norm):
             checks.append("undetermined")
         if part.actions and THIRD_PARTY.search(norm):
             checks.append("third_party")
-    kinds = {a.type for a in actions}
-    for part in trace:
-        if part.planned:
-            continue
-        if part.actions and ActionType.AWARENESS not in kinds and EVENT_WORD.search(part.segment.norm):
+        if part.actions and not part.planned and ActionType.AWARENESS not in kinds and EVENT_WORD.search(norm):
             checks.append("event_unread")            # an event named beside actions, none read
     if _dated_twice(actions):
         checks.append("duplicate")
     if any(a.type is ActionType.FUND and a.amount_eur is None for a in actions):
         checks.append("fund_without_amount")
-    refs = set(index.refs_in(folded))
-    if len(refs) > 1:
-        checks.append("several_dossiers")
     if dossier is None:
         checks.append("no_dossier")
-    if len(set(group_mentions)) > 1:
-        checks.append("several_groups")
-    known = index.member_group.get(author or sender) or index.group_by_email.get(author or sender)
-    if known and group and known != group:
-        checks.append("group_contradicts_sender")
+    checks += _attribution(index, folded, author or sender, group, group_mentions)
     if SIGNUP_INTENT.search(folded):
         checks.append("mixed_intents")
+    return checks
+
+
+def _attribution(index: DirectoryIndex, folded: str, writer: str, group: str | None,
+                 group_mentions: Sequence[str]) -> list[str]:
+    """Whose it is: more than one dossier or group named, or the writer's known group not the one read."""
+    checks = []
+    if len(set(index.refs_in(folded))) > 1:
+        checks.append("several_dossiers")
+    if len(set(group_mentions)) > 1:
+        checks.append("several_groups")
+    known = index.member_group.get(writer) or index.group_by_email.get(writer)
+    if known and group and known != group:
+        checks.append("group_contradicts_sender")
     return checks
 
 
@@ -203,17 +206,8 @@ OUTSIDER = re.compile(r"\b(?:je suis journaliste|en tant que journaliste|journal
 
 def signup_checks(index: DirectoryIndex, folded: str, sender: str, group: str | None,
                   group_mentions: Sequence[str]) -> list[str]:
-    checks: list[str] = []
-    if OUTSIDER.search(folded):
-        checks.append("outsider")            # a journalist's or a vendor's words, not a volunteer's
-    if len(set(index.refs_in(folded))) > 1:
-        checks.append("several_dossiers")
-    if len(set(group_mentions)) > 1:
-        checks.append("several_groups")
-    known = index.member_group.get(sender) or index.group_by_email.get(sender)
-    if known and group and known != group:
-        checks.append("group_contradicts_sender")
-    return checks
+    checks = ["outsider"] if OUTSIDER.search(folded) else []   # a journalist's or a vendor's words
+    return checks + _attribution(index, folded, sender, group, group_mentions)
 
 
 def unsubscribe_checks(own_folded: str, via: str) -> list[str]:
@@ -222,7 +216,7 @@ def unsubscribe_checks(own_folded: str, via: str) -> list[str]:
     checks = []
     if ON_BEHALF.search(own_folded):
         checks.append("on_behalf")
-    if NEGATED.search(own_folded):
+    if REFUSED.search(own_folded):
         checks.append("negated")
     if len(own_folded.split()) > 120:
         checks.append("long_unsubscribe")

@@ -28,7 +28,7 @@ from ..mime.parse import ParsedMessage
 from .segments import MAX_CHARS, Body, Mail, Segment, segments, signature_lines, split_body, strip_reply
 
 __all__ = ["MAX_CHARS", "REF", "Action", "ActionType", "Body", "Confirm", "DirectoryIndex", "Mail", "Report",
-           "Segment", "Signup", "Unsubscribe", "find_actions", "index_for", "offers_help", "person_name", "read_confirm",
+           "REFUSED", "Segment", "Signup", "Unsubscribe", "find_actions", "index_for", "offers_help", "person_name", "read_confirm",
            "read_report", "read_signup", "read_unsubscribe", "segments", "signature_lines", "signature_name",
            "split_body", "strip_reply", "sub_address_token"]
 
@@ -90,8 +90,9 @@ _UNSUB = re.compile(
     r"|\b(?:le|la|les) (?:retirer|desinscrire|desabonner|supprimer|rayer)\b"
     r"|\b(?:supprimer|retirer|enlever|rayer) (?:son|sa|leur|ses) (?:adresse|nom|courriel|e-?mail)"
     r"|\b(?:il|elle|ils|elles) ne (?:souhaite|veut|desire)\w* plus (?:rien )?recevoir", re.M)
-_REFUSED = re.compile(r"\bne\s+(?:[a-z']+\s+){0,2}pas\s+(?:[a-z']+\s+){0,2}(?:me desinscrire|me desabonner"
-                      r"|etre (?:retiree?|desinscrite?|desabonnee?))")
+# "Je ne veux pas me désabonner": a refusal, read by the unsubscribe reader and by confidence.py
+REFUSED = re.compile(r"\b(?:ne|n')\s*(?:[a-z']+\s+){0,2}(?:pas|surtout pas|nullement)\s+(?:[a-z']+\s+){0,3}"
+                     r"(?:me desinscrire|me desabonner|etre (?:retiree?|desinscrite?|desabonnee?)|quitter)")
 _KEEP = re.compile(r"\b(?:continuer a recevoir|je reste|je garde|les autres envois|seulement|uniquement"
                    r"|mais (?:pas|plus) (?:le|la|les)|cette liste-la)\b")
 _SCOPE_ALL = re.compile(r"\b(?:tou(?:te)?s|tout|aucune?|rien|l'ensemble|definitivement|toute communication"
@@ -110,7 +111,7 @@ def read_unsubscribe(mail: Mail, team_address: str = "",
     """'STOP', 'merci de me retirer de la liste', a mail to team+u-TOKEN@... -> scope all | bulletin."""
     own = mail.own_folded
     sentences = [s for s in re.split(r"(?<=[.!?:;])\s+|\n", own) if _UNSUB.search(s.strip())
-                 and not _REFUSED.search(s)]
+                 and not REFUSED.search(s)]
     subject = fold(mail.parsed.subject or "").strip()
     by_subject = _UNSUB_SUBJECT.match(subject) is not None
     text_scope = _scope(" ".join(sentences + ([subject] if by_subject else [])))
