@@ -10,6 +10,7 @@ The fixtures `dovecot` and `dovecot_factory` are registered for every test by co
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -27,6 +28,49 @@ from imap_tools import MailBoxUnencrypted
 
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
 MAIL_UID = 65534   # nobody: the mail files' owner, as in FACTS.md
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _adopt_orphans() -> None:
+    """Make this process the reaper of the servers it starts (Linux prctl), so `stop` can reap them.
+
+    Dovecot's master daemonizes; killed, it and its children are orphans, and where PID 1 never
+    reaps (this machine's and CI's init) they stay zombies. A zombie passes `kill(pid, 0)`, so the
+    next server takes a dead `imap`'s `dovecot-uidlist.lock` for a live one and waits up to two
+    minutes for it: the APPEND right after a restart timed out.
+    """
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _group_members(group: int) -> list[int]:
+    members = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if os.getpgid(int(proc.name)) == group:
+                    members.append(int(proc.name))
+            except (OSError, ProcessLookupError):
+                continue
+    return members
+
+
+def _reap(pids: list[int], timeout: float = 20) -> None:
+    """Wait until every killed pid is gone from /proc, reaping those that were reparented to us."""
+    deadline = time.monotonic() + timeout
+    left = set(pids)
+    while left and time.monotonic() < deadline:
+        for pid in list(left):
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:      # not (yet) our child: its parent has not died yet
+                pass
+            if not os.path.exists(f"/proc/{pid}"):
+                left.discard(pid)
+        if left:
+            time.sleep(0.01)
 
 
 @dataclass
@@ -55,6 +99,7 @@ class Dovecot:
         return self.root / "mail" / self.user
 
     def start(self) -> None:
+        _adopt_orphans()
         # The master forks into the background: no pipes, or they would stay open forever.
         deadline = time.monotonic() + 60          # generous: a loaded machine
         while subprocess.run([DOVECOT, "-c", str(self.conf)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -80,11 +125,13 @@ class Dovecot:
         A SIGTERM takes the master ~2.5 s here; the tests need a dead server, not a polite one.
         """
         try:
-            pid = int(self.pid_file.read_text().strip())
-            os.killpg(os.getpgid(pid), signal.SIGKILL)
+            group = os.getpgid(int(self.pid_file.read_text().strip()))
+            members = _group_members(group)
+            os.killpg(group, signal.SIGKILL)
         except (FileNotFoundError, ValueError, ProcessLookupError):
             return
-        # Not os.kill(pid, 0): the master is reparented and may stay a zombie where nobody reaps.
+        _reap(members)
+        # Not os.kill(pid, 0): a zombie passes it; the closed listener is what a client sees.
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:     # the listeners die with the imap-login processes
             with socket.socket() as sock:
