@@ -32,7 +32,7 @@ def test_parse_json_reproduces_fr_dev_expectations(inbox: Inbox, cli) -> None:  
             assert mine[field] == row[field], (row["file"], field)
         if row["kind"] == "report":
             assert _actions(mine["actions"]) == _actions(row["actions"]), row["file"]
-    assert Counter(r["disposition"] for r in got.values()) == {"apply": 24, "triage": 12, "ignore": 4}
+    assert Counter(r["disposition"] for r in got.values()) == {"apply": 23, "triage": 13, "ignore": 4}
     assert inbox.docs("inbound") == []                 # read-only
 
 

@@ -5,6 +5,7 @@ goes to triage with its reading pre-filled."""
 from __future__ import annotations
 
 import textwrap
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,126 @@ def test_the_threshold_is_a_config_key(tmp_path: Path) -> None:
     assert load_config(write_config(tmp_path, extra="[inbox]\n")).inbox.apply_confidence == 0.8
     with pytest.raises(ConfigError, match="apply_confidence"):
         load_config(write_config(tmp_path, extra=textwrap.dedent("[inbox]\napply_confidence = 1.5\n")))
+
+
+# ------------------------------------------------------------------ issue 9: checks on more shapes
+# Each body below was misread on a set of unseen mail in a way no check caught (a number after its
+# noun, a verbless list item, two deeds in one sentence, a second dossier named by person or
+# country); the property tested is the safe one: read right, or not applied.
+
+def _safe(reading, wanted: dict[str, int | None]) -> bool:
+    got = {a.type.value: a.count for a in reading.actions}
+    return all(got.get(t, "missing") == c for t, c in wanted.items()) or reading.confidence < 0.8
+
+
+@pytest.mark.parametrize("body, wanted", [
+    ("Pour DI-2025-033 :\n- lettres au président érythréen : 35, envoyées le 10 mars ;\n"
+     "- stand le 7 mars : 214 signatures.\n", {"letter_authorities": 35, "petition": 214}),
+    ("Pour DI-2025-033, le stand du 7 mars : on a eu genre 150 signatures... 152 exactement.\n",
+     {"petition": 152}),
+    ("Pour DI-2025-033 :\n- 3 interventions en lycée (Baudelaire, Faidherbe, Pasteur)\n"
+     "- 30 cartes pour Dawit\n", {"awareness": 3, "letter_support": 30}),
+    ("Pour Dawit : j'ai écrit le 3 avril au président de l'Érythrée, et j'ai envoyé 4 cartes de soutien "
+     "à sa mère.\n", {"letter_authorities": 1, "letter_support": 4}),
+])
+def test_a_count_or_an_action_the_reading_missed_is_not_applied(body: str, wanted: dict) -> None:
+    reading = _read(body)
+    assert reading.kind.value == "report", reading
+    assert _safe(reading, wanted), (reading.actions, reading.checks)
+
+
+def test_a_second_dossier_named_by_its_person_or_country_is_several_dossiers() -> None:
+    reading = _read("Bonjour,\n\nLe 7 mars, nous avons recueilli 214 signatures pour notre dossier érythréen, "
+                    "et 12 lettres pour les défenseurs de Mbandaka.\n")
+    assert reading.kind.value == "report"
+    assert "several_dossiers" in reading.checks and reading.confidence < 0.8
+    aside = _read("Bonjour,\n\nPour notre dossier érythréen, nous avons recueilli 214 signatures le 7 mars.\n"
+                  "Pour les défenseurs de Mbandaka, nous commencerons en avril.\n")
+    assert aside.dossier == "DI-2025-033", aside     # the dossier the deeds are told about, not the aside's
+    one = _read("Bonjour,\n\nPour notre dossier érythréen, nous avons recueilli 214 signatures le 7 mars "
+                "pour Dawit Tesfaye.\n")
+    assert "several_dossiers" not in one.checks and one.dossier == "DI-2025-033"
+
+
+def test_a_plans_heading_after_a_done_list_makes_its_items_planned() -> None:
+    reading = _read("Bonjour,\n\nDI-2025-033\nActions réalisées :\n* 7 mars : stand au marché, 214 signatures\n"
+                    "Actions prévues :\n* lettre collective au ministre de la Justice en avril\n")
+    assert {a.type.value for a in reading.actions} == {"awareness", "petition"}, reading.actions
+
+
+def test_a_detail_still_missing_does_not_negate_the_deed() -> None:
+    reading = _read("Bonjour,\n\nPour DI-2025-033, nous avons aussi écrit à la députée de la 1re circonscription, "
+                    "pas encore de réponse.\n")
+    assert [a.type.value for a in reading.actions] == ["advocacy"], reading.actions
+    refused = _read("Bonjour,\n\nPour DI-2025-033, nous n'avons pas encore écrit à la députée.\n")
+    assert not refused.actions
+
+
+@pytest.mark.parametrize("body, check", [
+    # a list item negated by a detail of its count, with a noun and no action read
+    ("Pour DI-2025-033 :\n- une cinquantaine de lettres à l'ambassade (on n'a pas compté précisément) ;\n"
+     "- stand le 7 mars : 214 signatures.\n", "undetermined"),
+    # news about the person: the cards are everyone's, told by someone else
+    ("Des nouvelles de Dawit Tesfaye (DI-2025-033) : il a pu recevoir une partie des 1 500 cartes envoyées "
+     "depuis l'automne.\n", "third_party"),
+    # an event told with a verb the rules do not take as a deed, beside what it raised
+    ("Pour DI-2025-033, on a fait une soirée quiz le 20 mars au bar associatif. On a récolté 64 signatures.\n",
+     "event_unread"),
+    # two letters, one to a French elected official: advocacy, not the authorities
+    ("Pour DI-2025-033, on a aussi écrit deux lettres : une au président de l'Érythrée et une à "
+     "l'eurodéputée Kessler.\n", "addressee"),
+    # the same stand told twice: once in a total, once by name
+    ("Bilan 2025 pour DI-2025-033 :\nTotal : 612 signatures, 48 lettres à l'ambassade, 3 stands.\n"
+     "Le marché de Noël a été notre stand le plus réussi.\n", "duplicate"),
+])
+def test_more_shapes_of_doubt(body: str, check: str) -> None:
+    reading = _read(body)
+    assert reading.kind.value in ("report", "other"), reading
+    if reading.kind.value == "report":
+        assert check in reading.checks and reading.confidence < 0.8, (reading.actions, reading.checks)
+
+
+def test_a_report_without_a_group_from_an_address_we_do_not_know_is_unsure() -> None:
+    body = "Bonjour,\n\nPour DI-2025-033, nous avons recueilli 214 signatures le 7 mars.\n"
+    reading = _read(body, sender="inconnu@example.net")
+    assert reading.kind.value == "report" and reading.group is None
+    assert "no_group" in reading.checks and reading.confidence < 0.8
+    individual = _read(body, sender="claire.vasseur@example.org")     # a membre individuel in fr-dev
+    assert individual.group is None and "no_group" not in individual.checks
+
+
+def test_a_deed_dated_most_of_a_year_before_the_mail_is_unsure() -> None:
+    reading = _read("Bonjour,\n\nPour DI-2025-033 :\n- préparation du rassemblement régional du 16 mai\n"
+                    "- 214 signatures le 7 mars\n")
+    sent = date(2026, 3, 20)                          # the fixture mail's Date
+    assert any((sent - a.date).days > 180 for a in reading.actions if a.date), reading.actions
+    assert "date_far" in reading.checks and reading.confidence < 0.8
+
+
+def test_a_group_named_only_in_a_question_is_no_membership() -> None:
+    reading = _read("Bonsoir,\n\nJ'aimerais adhérer à votre association et participer aux actions près de chez "
+                    "moi. Je peux me libérer certains samedis.\n\nStéphane Wagner\n",
+                    sender="s.wagner@example.com", subject="Adhésion et groupe à Lille ?")
+    assert reading.kind.value == "signup"
+    assert reading.group is None or reading.confidence < 0.8, reading
+
+
+def test_a_journalists_request_is_no_offer_of_help() -> None:
+    reading = _read("Bonjour,\n\nJe suis animateur à Radio Nord. Nous préparons une émission sur les bénévoles et "
+                    "j'aimerais inviter un membre du groupe 19 pour parler de Dawit.\n\nGaël\n",
+                    sender="gael@radio-exemple.fr", subject="Interview radio")
+    assert reading.kind.value != "signup" or reading.confidence < 0.8, reading
+
+
+def test_a_letter_noun_inside_a_name_is_no_letter_sent() -> None:
+    reading = _read("Pour DI-2025-033 :\n- 21 février, stand à la fac de lettres : 77 signatures\n"
+                    "- article dans le Courrier du Nord du 15 avril sur notre mobilisation\n")
+    letters = [a for a in reading.actions if a.type.value.startswith("letter")]
+    assert not letters or reading.confidence < 0.8, (reading.actions, reading.checks)
+
+
+def test_an_intro_that_counts_what_its_dated_list_details_is_unsure() -> None:
+    reading = _read("Bonjour,\n\nLe groupe 19 a tenu deux stands pour DI-2025-033 :\n- le 7 mars au marché (171 "
+                    "signatures) ;\n- le 14 mars à la fête du quartier (218 signatures).\n")
+    awareness = sorted(a.count for a in reading.actions if a.type.value == "awareness")
+    assert awareness == [1, 1] or reading.confidence < 0.8, (reading.actions, reading.checks)

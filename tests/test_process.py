@@ -30,7 +30,7 @@ def test_fr_dev_batch_is_applied_once(inbox: Inbox) -> None:
     assert all(o.folder == {"apply": "processed", "ignore": "processed", "triage": "triage"}[o.disposition]
                for o in first)
     tables = {t: len(inbox.docs(t)) for t in ("inbound", "reports", "triage", "outgoing", "pending_people")}
-    assert tables["inbound"] == 40 and tables["reports"] == 11
+    assert tables["inbound"] == 40 and tables["reports"] == 10      # 009 has a number nothing read: triage
     # the same batch again (the source could not move it before a crash): nothing applied twice
     again = inbox.processor().process_batch(raws)
     assert [(o.key, o.kind, o.disposition, o.folder) for o in again] == \

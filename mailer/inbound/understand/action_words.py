@@ -57,7 +57,7 @@ FUND = re.compile(r"\b(?:versee?s?|versons|versements?|verser|reverse\w*|dons? d
                   r"collecte de fonds)\b")
 AMOUNT_ANAPHORA = re.compile(r"\b(?:cette somme|ce montant|l'integralite|la recette|le produit|le benefice"
                              r"|ces fonds)\b")
-_PLANNED = (r"allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|pour)|(?:est|sont) prevue?s?|envisag\w*"
+_PLANNED = (r"allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|pour)|prevue?s?(?=\s*:)|(?:est|sont) prevue?s?|envisag\w*"
             r"|compt(?:ons|e|ent) (?!rendu)\w+er\b|projets?|projet(?:ons|te|tent|ez)|prochaine?s?|prochainement"
             r"|a venir"
             r"|devons|devrons|doivent|devrait|devraient|devrions|doit|souhait\w*|aimeri\w*|aimerai\w*|voudri\w*"
@@ -78,7 +78,7 @@ _PAST = (r"(?:avons|avez|ai|as|a|ont|avions|aviez|avait|avaient)\s+(?:(?:aussi|e
 YOURS = re.compile(r"\b(?:votre|vos)\s+(?:[a-z'-]+\s+)?$")   # "votre stand", "vos actions": the team's, not theirs
 RESULT_LINE = re.compile(r"^\W*(?:au total|en tout|total|bilan|resultats?|au final)\b[^:.]{0,40}:")
 MARKER = re.compile(r"\b(?:(?P<planned>" + _PLANNED + r")|(?P<past>" + _PAST + r"))\b")
-NEGATED = re.compile(r"\b(?:n'(?:avons|ai|a|ont) pas|n'(?:avons|ai|a|ont) (?:encore )?(?:rien|jamais)|pas encore"
+NEGATED = re.compile(r"\b(?:n'(?:avons|ai|a|ont) pas|n'(?:avons|ai|a|ont) (?:encore )?(?:rien|jamais)|pas encore(?! d[e'])"
                      r"|sans (?:pouvoir|avoir)|faute de|annulee?s?|reportee?s?)\b")
 ANAPHORA = re.compile(r"^(?:pendant (?:l'|la |le |les |cette |ce |cet )|a l'issue (?:de la |du |de l'|des )"
                       r"|au cours de (?:cette |ce |cet |la |l')|lors de (?:cette |ce |cet )|a cette occasion|sur place"

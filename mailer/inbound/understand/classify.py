@@ -199,7 +199,8 @@ def _report(x: _Input) -> Reading | None:
         return None
     index = index_for(x.directory)
     checks = report_checks(x.trace, found.actions, index, x.mail.all_folded, x.parsed.sender.lower(), found.group,
-                           found.dossier, group_mentions(x.directory, x.mail), x.mail.body.author)
+                           found.dossier, group_mentions(x.directory, x.mail), x.mail.body.author, found.named,
+                           x.parsed.date.date() if x.parsed.date else None)
     sure = assess("report.actions", checks)
     return Reading(Kind.REPORT, "report.actions", x.parsed.sender, group=found.group, dossier=found.dossier,
                    actions=found.actions, confidence=sure.confidence, checks=sure.checks)

@@ -18,6 +18,14 @@ reader would hesitate, explained in a word a coordinator can read in `triage sho
 - several_dossiers, several_groups: more than one named;
 - no_dossier: a report no dossier could be given to;
 - group_contradicts_sender: the sender's known group is not the group the report names;
+- no_group: a report no group was given to, from an address we do not know as a member (a member
+  of no group, a membre individuel, reports for themselves);
+- addressee: a letter read as written to the authorities in a sentence naming a French elected
+  official (that is advocacy);
+- list_details: a list's intro gave actions and its items carry their own dates ("deux stands :"
+  then each stand): one deed counted in the intro and again in the items, or lost between them;
+- date_far: an action dated more than `FAR_DAYS` before the mail (a plan whose date rolled back a year);
+- group_asked (sign-up): the group is named only in a question ("un groupe à Metz ?");
 - mixed_intents: the text also reads as another kind (a sign-up inside a report...);
 - event_unread: an event is named in a sentence that gave other actions, and no event was read;
 - outsider: a sign-up in a journalist's or a vendor's words;
@@ -31,7 +39,9 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
+from .action_words import NEGATED
 from .actions import Action, ActionType, SegmentReading
 from .extract import REFUSED
 from .lookup import DirectoryIndex
@@ -102,6 +112,19 @@ SIGNUP_INTENT = re.compile(r"\b(?:rejoindre|devenir benevole|m'inscrire|m'engage
 DATE_OR_TIME = re.compile(r"\b\d{1,2}\s*h(?:\s*\d{2})?\b|\b(?:19|20)\d{2}\b|\b\d{5}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"
                           r"|\b\d{1,2}(?:er)?\s+(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre"
                           r"|octobre|novembre|decembre)\b")
+THIRD_PERSON = re.compile(r"\b(?:il|elle|ils|elles)\s+(?:a|ont|avait|avaient|est|sont)\b")
+ELECTED = re.compile(r"\b(?:euro-?)?deputee?s?\b|\bsenat(?:eur|rice)s?\b|\bmaires?\b|\belue?s?\b"
+                     r"|\bparlementaires?\b")
+FAR_DAYS = 180
+# A deed with its own first-person auxiliary ("j'ai écrit", "nous avons envoyé"): participles used as
+# adjectives ("une lettre signée par tous") are not deeds of their own.
+OWN_DEED = re.compile(r"\b(?:j'ai|nous avons|on a|avons)\s+(?:\w+\s+)?" + DONE_VERB.pattern[2:])
+PEOPLE = re.compile(r"\s*(?:personnes|participante?s|spectat\w*|visiteu\w*|eleves|jeunes|inscrite?s|benevoles"
+                    r"|membres|enfants|etudiante?s)\b")
+LETTERS = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT)
+SENT = re.compile(r"\b(?:envo\w*|ecri\w*|redig\w*|post\w*|adress\w*|expedi\w*|parti\w*|signe\w*|remis\w*"
+                  r"|depos\w*|transmis\w*|fait\w*|lettres? (?:a|au|aux|pour)|cartes? (?:a|au|aux|pour)|courriers? "
+                  r"(?:a|au|aux)|\d+ (?:lettres?|cartes?|courriers?))")
 PHONE_FOOTER = re.compile(r"\b(?:envoye|envoyee) (?:de|depuis) (?:mon|ma)\b")
 
 
@@ -141,31 +164,75 @@ def _numbers(norm: str) -> list[tuple[int, float]]:
     return found
 
 
+# Numbers that count nothing: a group's number, an ordinal, a percentage, a duration or an age.
+NOT_A_COUNT = re.compile(r"\b(?:groupes?|gl|cercles?|antennes?|n°|no|numero)\s*\d+\b|\b[gcj]\d{2,3}\b"
+                         r"|\b\d+\s*(?:er|re|ere|e|eme|nd|nde)\b|\b\d+(?:[.,]\d+)?\s*%"
+                         r"|\b\d+\s*(?:ans|heures?|minutes?|min|km|jours?|semaines?|mois|annees?)\b")
+
+
+def _counts(norm: str, people: bool = True) -> list[float]:
+    """Every number of a sentence that could be a count or an amount (dates, times, refs, a group's
+    number... are not); `people=False` leaves out head counts ("140 personnes")."""
+    masked = NOT_A_COUNT.sub(" ", DATE_OR_TIME.sub(" ", re.sub(r"\bdi-\d{4}-\d{3}\b", " ", norm)))
+    return [float(re.sub(r"[ .]", "", m.group(1)) + ("." + m.group(2) if m.group(2) else ""))
+            for m in NUMBER.finditer(masked) if people or not PEOPLE.match(masked, m.end())]
+
+
 def _used(value: float, actions: Sequence[Action]) -> bool:
     return any(value == a.count or (a.amount_eur is not None and abs(value - a.amount_eur) < 0.005)
                for a in actions)
 
 
 def _dated_twice(actions: Sequence[Action]) -> bool:
+    """Two actions of one type on one date, one payment read twice, or one type twice with one of them
+    undated (a total, then one of its events by name)."""
     seen = Counter((a.type, a.date) for a in actions if a.date is not None)
     payments = Counter(a.amount_eur for a in actions if a.type is ActionType.FUND and a.amount_eur is not None)
-    return any(n > 1 for n in seen.values()) or any(n > 1 for n in payments.values())
+    per_type = Counter(a.type for a in actions if a.type is not ActionType.FUND)
+    undated = {a.type for a in actions if a.date is None}
+    return any(n > 1 for n in seen.values()) or any(n > 1 for n in payments.values()) \
+        or any(per_type[t] > 1 for t in undated)
 
 
 def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], index: DirectoryIndex,
                   folded: str, sender: str, group: str | None, dossier: str | None,
-                  group_mentions: Sequence[str], author: str = "") -> list[str]:
+                  group_mentions: Sequence[str], author: str = "", named: Sequence[str] = (),
+                  sent: date | None = None) -> list[str]:
     """The checks of a report reading; `trace` is what each of the writer's segments gave."""
     checks: list[str] = []
     kinds = {a.type for a in actions}
-    for part in trace:
+    acting = {part.segment.para for part in trace if part.actions}
+    for i, part in enumerate(trace):
+        if part.actions and part.segment.text.rstrip().endswith(":") and any(
+                q.segment.bullet and q.segment.dates for q in trace[i + 1:] if q.segment.para == part.segment.para):
+            checks.append("list_details")            # "deux stands :" then each stand, dated: counted twice?
         norm = part.segment.norm
         numbers = _numbers(norm)
+        # a head count is a count only where an action of the sentence has none ("signer 340 personnes")
+        uncounted = any(a.count is None and a.type not in (ActionType.FUND, ActionType.COLLABORATION)
+                        for a in part.actions)
+        counts = _counts(norm, people=uncounted or not part.actions) \
+            if part.segment.bullet or part.segment.para in acting else []
         if any(not _used(v, actions) for _, v in numbers) and (part.actions or ACTION_WORD.search(norm)):
             checks.append("unused_number")
+        if part.actions and any(not _used(v, actions) for v in counts):
+            checks.append("unused_number")           # "lettres : 35", "152 exactement": whose number?
         if not part.actions and not part.planned and not PHONE_FOOTER.search(norm) and (
-                DONE_VERB.search(norm) or (numbers and ACTION_WORD.search(norm))):
-            checks.append("undetermined")
+                DONE_VERB.search(norm) or (numbers and ACTION_WORD.search(norm)) or counts):
+            checks.append("undetermined")            # a verbless list item with a count gave nothing
+        if part.actions and len(OWN_DEED.findall(norm)) > len(part.actions):
+            checks.append("undetermined")            # "j'ai écrit..., et j'ai envoyé 4 cartes": a deed lost
+        if not part.actions and NEGATED.search(norm) and ACTION_NOUN.search(norm):
+            checks.append("undetermined")            # "(on n'a pas compté)": a detail, or the deed, negated?
+        if part.actions and THIRD_PERSON.search(norm) and not FIRST_SUBJECT.search(norm):
+            checks.append("third_party")             # "elle a pu recevoir les cartes envoyées"
+        if not part.actions and not part.planned and ActionType.AWARENESS not in kinds \
+                and EVENT_WORD.search(norm) and FIRST_SUBJECT.search(norm):
+            checks.append("event_unread")            # "on a fait une soirée quiz": an event no rule took
+        if ELECTED.search(norm) and any(a.type is ActionType.LETTER_AUTHORITIES for a in part.actions):
+            checks.append("addressee")
+        if not SENT.search(norm) and any(a.type in LETTERS and (a.count or 1) == 1 for a in part.actions):
+            checks.append("undetermined")            # "la fac de lettres", "le Courrier de l'Ouest": a name
         if part.actions and HEDGE.search(norm):
             checks.append("undetermined")
         if part.actions and THIRD_PARTY.search(norm):
@@ -178,17 +245,23 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
         checks.append("fund_without_amount")
     if dossier is None:
         checks.append("no_dossier")
-    checks += _attribution(index, folded, author or sender, group, group_mentions)
+    writer = author or sender
+    if group is None and writer not in index.member_group:
+        checks.append("no_group")
+    if sent is not None and any(a.date is not None and (sent - a.date).days > FAR_DAYS for a in actions):
+        checks.append("date_far")
+    checks += _attribution(index, folded, writer, group, group_mentions, named)
     if SIGNUP_INTENT.search(folded):
         checks.append("mixed_intents")
     return checks
 
 
 def _attribution(index: DirectoryIndex, folded: str, writer: str, group: str | None,
-                 group_mentions: Sequence[str]) -> list[str]:
-    """Whose it is: more than one dossier or group named, or the writer's known group not the one read."""
+                 group_mentions: Sequence[str], named: Sequence[str] = ()) -> list[str]:
+    """Whose it is: more than one dossier (by ref, person or country: `named`) or group named, or the
+    writer's known group not the one read."""
     checks = []
-    if len(set(index.refs_in(folded))) > 1:
+    if len({*index.refs_in(folded), *named}) > 1:
         checks.append("several_dossiers")
     if len(set(group_mentions)) > 1:
         checks.append("several_groups")
@@ -199,6 +272,7 @@ def _attribution(index: DirectoryIndex, folded: str, writer: str, group: str | N
 
 
 OUTSIDER = re.compile(r"\b(?:je suis journaliste|en tant que journaliste|journaliste (?:a|au|pour|chez)"
+                      r"|radio|emissions?|interview\w*|podcasts?|animat(?:eur|rice) (?:a|de|sur|chez)"
                       r"|pour (?:un|notre|mon) (?:article|reportage|sujet)|notre redaction|notre (?:journal|magazine"
                       r"|media|agence|societe|entreprise|cabinet)|devis|tarifs?|offre (?:speciale|commerciale)|promotion"
                       r"|nos services|partenariat commercial|webinaire|formation payante)\b")
@@ -207,6 +281,10 @@ OUTSIDER = re.compile(r"\b(?:je suis journaliste|en tant que journaliste|journal
 def signup_checks(index: DirectoryIndex, folded: str, sender: str, group: str | None,
                   group_mentions: Sequence[str]) -> list[str]:
     checks = ["outsider"] if OUTSIDER.search(folded) else []   # a journalist's or a vendor's words
+    if group is not None:
+        naming = [s for s in re.split(r"(?<=[.!?])\s+|\n", folded) if group in index.group_mentions(s)]
+        if naming and all(s.rstrip().endswith("?") for s in naming):
+            checks.append("group_asked")
     return checks + _attribution(index, folded, sender, group, group_mentions)
 
 

@@ -59,6 +59,7 @@ class Report:
     group: str | None
     dossier: str | None
     actions: tuple[Action, ...]
+    named: tuple[str, ...] = ()      # every dossier the text points at (ref, person, country): a check
 
 
 def sub_address_token(parsed: ParsedMessage, team_address: str, prefix: str) -> str | None:
@@ -287,6 +288,7 @@ def read_report(mail: Mail, directory: Directory,
     receives what each segment gave (for the confidence checks)."""
     index = index_for(directory)
     tokens = {t for d in index.dossiers for t in d.tokens}
+    trace = [] if trace is None else trace
     actions, planned_only = find_actions(mail.own_segments(index), tokens, trace)
     if not actions:
         return None, planned_only
@@ -294,11 +296,34 @@ def read_report(mail: Mail, directory: Directory,
     folded = mail.all_folded
     countries = find_countries(folded, index.extra_countries)
     refs = Counter(index.refs_in(folded))
+    scores = index.person_scores(f"{mail.parsed.subject}\n{mail.body.text}", _ignored_people(index, mail))
     if refs:
         dossier: str | None = refs.most_common(1)[0][0]
     else:
-        scores = index.person_scores(f"{mail.parsed.subject}\n{mail.body.text}", _ignored_people(index, mail))
         dossier = index.choose_dossier(scores, countries, group, allow_closed=True)
         if dossier is None and countries:
             dossier = index.dossier_by_country(countries, group)
-    return Report(group, dossier, tuple(actions)), False
+    ignored = _ignored_people(index, mail)
+    named = _named(index, folded, scores, countries, group)
+    # The dossier the deeds are told about: the subject, the sentences that gave actions and their
+    # lists' intros. One there wins over a dossier named in an aside ("Pour X, nous commencerons en avril").
+    told = [mail.parsed.subject or ""] + [t for p in trace if p.actions for t in (p.segment.text, p.segment.intro)]
+    told_text = "\n".join(told)
+    told_folded = fold(told_text)
+    near = _named(index, told_folded, index.person_scores(told_text, ignored),
+                  find_countries(told_folded, index.extra_countries), group)
+    if not refs and len(near) == 1:
+        dossier, named = next(iter(near)), near
+    return Report(group, dossier, tuple(actions), tuple(sorted(named))), False
+
+
+def _named(index: DirectoryIndex, folded: str, scores: dict[str, float], countries: set[str],
+           group: str | None) -> set[str]:
+    """Every dossier a text points at: by ref, by its person's name read well, by its country."""
+    named = {*index.refs_in(folded), *(ref for ref, score in scores.items() if score >= NAMED_SCORE)}
+    named.update(filter(None, (index.dossier_by_country({c}, group) or index.dossier_by_country({c}, None)
+                               for c in countries)))
+    return named
+
+
+NAMED_SCORE = 0.9     # a person's name read this well names their dossier (choose_dossier takes 0.8)

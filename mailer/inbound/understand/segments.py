@@ -129,7 +129,8 @@ def _items(paragraph: str) -> list[tuple[str, bool]]:
             continue
         if _BULLET.match(line):
             items.append((_BULLET.sub("", line, count=1).strip(), True))
-        elif items and not items[-1][0].rstrip().endswith(":"):
+        elif items and not items[-1][0].rstrip().endswith(":") and not (items[-1][1] and line.rstrip().endswith(":")):
+            # a wrapped line continues its item; a heading after a list ('Actions prévues :') starts the next
             items[-1] = (items[-1][0] + " " + line.strip(), items[-1][1])
         else:
             items.append((line.strip(), False))
