@@ -190,3 +190,36 @@ def test_a_letter_written_to_one_addressee_counts_one(directory) -> None:
 
 def test_a_result_line_that_announces_a_plan_is_no_result(directory) -> None:
     assert _actions(directory, "bilan du mois.\nBilan : nous prévoyons trois stands et 500 signatures en juin.") == []
+
+
+@pytest.mark.parametrize("body", [
+    "Suite à mon déménagement, je vous remercie de ne plus m'adresser aucun courrier et de supprimer mes "
+    "coordonnées de vos fichiers.",
+    "Notre ancienne animatrice avait inscrit cette adresse ; merci de retirer contact@mjc-exemple.fr de toutes vos "
+    "listes, nous ne souhaitons plus rien recevoir.",
+    "Mon mari Robert ne souhaite plus recevoir la lettre d'info mensuelle.",
+])
+def test_an_unsubscribe_is_a_removal_asked_from_a_list_in_any_words(directory, body: str) -> None:
+    reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n\nMerci\n",
+                                              subject="Nos envois")), directory)
+    assert reading.kind.value == "unsubscribe", reading
+
+
+@pytest.mark.parametrize("body", [
+    "Si vous ne souhaitez plus recevoir cette lettre, cliquez ici. Pour être retiré de nos listes, répondez STOP.",
+    "Je ne reçois plus vos mails depuis mars, pouvez-vous vérifier mon adresse ?",
+])
+def test_a_footer_or_a_missing_mail_is_no_unsubscribe(directory, body: str) -> None:
+    reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n", subject="Info")), directory)
+    assert reading.kind.value != "unsubscribe", reading
+
+
+def test_a_request_wrapped_by_the_mail_client_is_read_whole(directory) -> None:
+    body = "Bonjour,\n\nJe gère la boîte contact de la MJC. Merci de retirer\ncontact@mjc-exemple.fr de toutes vos " \
+           "listes.\n\nLina\n"
+    reading = read_message(parse_message(mail("contact@mjc-exemple.fr", body, subject="Retrait")), directory)
+    assert reading.kind.value == "unsubscribe" and reading.scope == "all", reading
+    info = read_message(parse_message(mail("x.y@example.net", "Bonjour,\n\nJe ne souhaite plus recevoir la lettre "
+                                           "d'info mensuelle, je garde les appels urgents.\n", subject="Info")),
+                        directory)
+    assert info.kind.value == "unsubscribe" and info.scope == "bulletin", info

@@ -73,6 +73,8 @@ def sub_address_token(parsed: ParsedMessage, team_address: str, prefix: str) -> 
 
 _UNSUB_SUBJECT = re.compile(r"^(?:(?:re|tr|fwd?|aw)\s*:\s*)*(?:stop|desinscription|desabonnement|unsubscribe"
                             r"|(?:se |me )?desinscri\w*|(?:se |me )?desabonne\w*)\b")
+_ASK = (r"(?:merci de|merci d'|veuillez|pouvez-vous|pourriez-vous|je vous (?:demande|prie|remercie) de"
+        r"|je (?:souhaite|voudrais|souhaiterais|veux)|j'aimerais|nous (?:souhaitons|voudrions|vous demandons de))")
 _UNSUB = re.compile(
     r"^\W*stop\W*$"
     r"|\b(?:je|j'|nous)\s*(?:[a-z']+\s+){0,3}?(?:me desinscrire|me desabonner|nous desinscrire|nous desabonner"
@@ -90,7 +92,15 @@ _UNSUB = re.compile(
     # unsubscribe all the same, which the confidence check `on_behalf` keeps from being applied
     r"|\b(?:le|la|les) (?:retirer|desinscrire|desabonner|supprimer|rayer)\b"
     r"|\b(?:supprimer|retirer|enlever|rayer) (?:son|sa|leur|ses) (?:adresse|nom|courriel|e-?mail)"
-    r"|\b(?:il|elle|ils|elles) ne (?:souhaite|veut|desire)\w* plus (?:rien )?recevoir", re.M)
+    r"|\b(?:il|elle|ils|elles) ne (?:souhaite|veut|desire)\w* plus (?:rien )?recevoir"
+    # a removal asked from our lists in any words: an ask, a removal verb, a list ("merci de retirer
+    # cette adresse de toutes vos listes", "de supprimer mes coordonnees de vos fichiers"), or an ask
+    # that we stop writing; a third person's wish ("mon mari ne souhaite plus recevoir") but never the
+    # "vous" of a footer ("si vous ne souhaitez plus recevoir")
+    r"|" + _ASK + r"[^\n]{0,40}?\b(?:retir|supprim|enlev|ray|radi|eff?ac|desinscri|desabonn)\w*[^\n]{0,80}?"
+    r"\b(?:de|des|du) (?:[a-z']+ ){0,2}(?:listes?|fichiers?|envois|diffusions?|mailings?|bases? de donnees)\b"
+    r"|" + _ASK + r"[^\n]{0,20}?\bne plus (?:[a-z']+ ){0,2}?(?:m'|nous )(?:adresser|envoyer|ecrire)\b"
+    r"|(?<!vous )\bne (?:souhaite|veut|desire)(?:s|nt)? plus (?:rien )?recevoir", re.M)
 # "Je ne veux pas me désabonner": a refusal, read by the unsubscribe reader and by confidence.py
 REFUSED = re.compile(r"\b(?:ne|n')\s*(?:[a-z']+\s+){0,2}(?:pas|surtout pas|nullement)\s+(?:[a-z']+\s+){0,3}"
                      r"(?:me desinscrire|me desabonner|etre (?:retiree?|desinscrite?|desabonnee?)|quitter)")
@@ -98,7 +108,7 @@ _KEEP = re.compile(r"\b(?:continuer a recevoir|je reste|je garde|les autres envo
                    r"|mais (?:pas|plus) (?:le|la|les)|cette liste-la)\b")
 _SCOPE_ALL = re.compile(r"\b(?:tou(?:te)?s|tout|aucune?|rien|l'ensemble|definitivement|toute communication"
                         r"|vos fichiers|de votre part)\b")
-_BULLETIN = re.compile(r"\b(?:bulletins?|newsletters?|lettres? d'information|lettre mensuelle|infolettres?)\b")
+_BULLETIN = re.compile(r"\b(?:bulletins?|newsletters?|lettres? d'info(?:rmation)?s?|lettre mensuelle|infolettres?)\b")
 
 
 def _scope(text: str) -> str:
@@ -111,8 +121,10 @@ def read_unsubscribe(mail: Mail, team_address: str = "",
                      token_scope: Callable[[str], str | None] | None = None) -> Unsubscribe | None:
     """'STOP', 'merci de me retirer de la liste', a mail to team+u-TOKEN@... -> scope all | bulletin."""
     own = mail.own_folded
-    sentences = [s for s in re.split(r"(?<=[.!?:;])\s+|\n", own) if _UNSUB.search(s.strip())
-                 and not REFUSED.search(s)]
+    # lines ("STOP" alone) and sentences whose lines a mail client wrapped ("merci de retirer\nX de vos listes")
+    pieces = dict.fromkeys([*re.split(r"(?<=[.!?:;])\s+|\n", own),
+                            *(re.sub(r"\s*\n\s*", " ", s) for s in re.split(r"(?<=[.!?:;])\s+|\n\s*\n", own))])
+    sentences = [s for s in pieces if _UNSUB.search(s.strip()) and not REFUSED.search(s)]
     subject = fold(mail.parsed.subject or "").strip()
     by_subject = _UNSUB_SUBJECT.match(subject) is not None
     text_scope = _scope(" ".join(sentences + ([subject] if by_subject else [])))
