@@ -223,3 +223,13 @@ def test_a_request_wrapped_by_the_mail_client_is_read_whole(directory) -> None:
                                            "d'info mensuelle, je garde les appels urgents.\n", subject="Info")),
                         directory)
     assert info.kind.value == "unsubscribe" and info.scope == "bulletin", info
+
+
+def test_a_table_with_dot_leaders_is_a_list(directory) -> None:
+    body = ("Bonsoir,\n\nBilan de la campagne de mars du groupe 19 pour DI-2025-033 :\n"
+            "Pétition ........................ 1.200 signatures au total\n"
+            "Lettres au procureur général .... 45\n"
+            "Fonds d'aide .................... 320 €\n\nMerci à tous.\n")
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Bilan de mars")), directory)
+    got = {(a.type.value, a.count, a.amount_eur) for a in reading.actions}
+    assert {("petition", 1200, None), ("letter_authorities", 45, None), ("fund", None, 320)} <= got, reading

@@ -157,6 +157,22 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
         if amount is None and AMOUNT_ANAPHORA.search(norm):
             amount = last_amount       # "la recette de 520 EUR ... a verse l'integralite de cette somme"
         found.append(_Found(ActionType.FUND, fund.start(), None, amount))
+    return _label_count(norm, found)
+
+
+# A verbless row "Lettres au procureur général : 45", "lettres au ministère : 2300 !": the number
+# after the colon is the count of the one action its label named without one.
+LABEL_COUNT = re.compile(r"^[^:\d]{2,80}:\s*(\d+)(?![\d,.]|\s*(?:eur\b|€|%|h\b))")
+_COUNTED = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT, ActionType.PETITION, ActionType.ADVOCACY)
+
+
+def _label_count(norm: str, found: list[_Found]) -> list[_Found]:
+    label = LABEL_COUNT.match(norm)
+    if label:
+        open_ = [f for f in found if f.count in (None, 1) and f.type in _COUNTED and f.pos < label.start(1)]
+        counted = [f for f in found if f.count not in (None, 1)]
+        if len(open_) == 1 and not counted:
+            open_[0].count = int(label.group(1))
     return found
 
 

@@ -99,6 +99,7 @@ def split_body(parsed: ParsedMessage) -> Body:
 
 
 # --------------------------------------------------------------------------------- segments
+_LEADER = re.compile(r"(?<=\S)\s*(?:\.{4,}|…{2,}|_{4,}|\t+)\s*(?=\S)")
 _BULLET = re.compile(r"^\s*(?:[-*•–—·▪►✓]|\d{1,2}[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<!\bM\.)(?<!\bMM\.)(?<!\bMe\.)(?<!\bMme\.)(?<!\bMlle\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bPr\.)"
                            r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"0-9])")
@@ -129,6 +130,8 @@ def _items(paragraph: str) -> list[tuple[str, bool]]:
             continue
         if _BULLET.match(line):
             items.append((_BULLET.sub("", line, count=1).strip(), True))
+        elif _LEADER.search(line):            # a table row, "Pétition ........ 1.200 signatures": an item
+            items.append((_LEADER.sub(" : ", line).strip(), True))
         elif items and not items[-1][0].rstrip().endswith(":") and not (items[-1][1] and line.rstrip().endswith(":")):
             # a wrapped line continues its item; a heading after a list ('Actions prévues :') starts the next
             items[-1] = (items[-1][0] + " " + line.strip(), items[-1][1])
