@@ -120,7 +120,8 @@ def test_a_request_for_the_bulletin_is_a_bulletin_sign_up(body: str) -> None:
 
 
 @pytest.mark.parametrize("body", ["Je ne veux plus recevoir le bulletin.", "Merci pour le bulletin, très intéressant !",
-                                  "Je voudrais devenir bénévole au groupe 37."])
+                                  "Je voudrais devenir bénévole au groupe 37.",
+                                  "Je souhaite bien sûr continuer à recevoir le bulletin."])
 def test_other_words_about_the_bulletin_are_no_bulletin_sign_up(body: str) -> None:
     assert read_message(parse_message(mail("marie@example.com", body)), DIRECTORY).rule != "signup.bulletin"
 

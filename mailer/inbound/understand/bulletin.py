@@ -26,7 +26,9 @@ _ASK = re.compile(
     r"|\b(?:abonnez|inscrivez|ajoutez|abonne|inscris|ajoute)[- ]moi"
     r"|\bje m'(?:abonne|inscris)\b)"
     r"[^.!?\n]{0,60}?\b" + _BULLETIN + r"\b")
-_REFUSAL = re.compile(r"\b(?:ne|n')\s*(?:[a-z']+\s+){0,2}(?:plus|pas)\b|\bdesabonn\w*|\bdesinscri\w*")
+# Not asking: a refusal, an unsubscribe, or someone who already receives it ("continuer à recevoir").
+_REFUSAL = re.compile(r"\b(?:ne|n')\s*(?:[a-z']+\s+){0,2}(?:plus|pas)\b|\bdesabonn\w*|\bdesinscri\w*"
+                      r"|\b(?:continu\w*|toujours|encore|rester?)\b[^.!?\n]{0,12}\brecevoir\b")
 
 
 def asks_for_bulletin(parsed: ParsedMessage) -> bool:
