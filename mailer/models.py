@@ -73,6 +73,7 @@ class CampaignKind(StrEnum):
     REMINDER = "reminder"
     BULLETIN = "bulletin"
     CUSTOM = "custom"
+    CALL = "call"               # a call for volunteers on a dossier: replies to its `+v-` address sign up
 
 
 class AnswerKind(StrEnum):

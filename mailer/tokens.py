@@ -1,5 +1,5 @@
 """Per-address tokens for sub-addresses: `+b-` (VERP bounces), `+u-` (unsubscribe), `+c-` (confirm),
-`+r-` (replies to an action alert or a reminder).
+`+r-` (replies to an action alert or a reminder), `+v-` (replies to a call for volunteers).
 
 A token is an HMAC of (purpose, address) under the team's secret: unguessable without the key,
 bound to one address, and short enough for a local part (RFC 5321 caps it at 64 octets).
@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from .models import SuppressionScope
@@ -26,6 +26,7 @@ BOUNCE = "b"
 UNSUBSCRIBE = "u"
 CONFIRM = "c"
 REPLY = "r"
+VOLUNTEER = "v"
 TOKEN_HEX = 20            # 80 bits as lower-case hex: case-proof, and `team+u-` + 20 fits a local part
 
 
@@ -105,6 +106,13 @@ def reply_purpose(campaign: str, dossier: str | None) -> str:
     return f"{REPLY}:{campaign}:{dossier or ''}"
 
 
+def call_purpose(campaign: str, dossier: str | None) -> str:
+    """A `+v-` token (a call for volunteers, issue 9 §2) is bound like `+r-` to the recipient, the
+    campaign and its dossier, under a prefix of its own: the address alone says "a reply to a
+    call", so a short "je suis partant·e" to it is a sign-up for that dossier and nothing else."""
+    return f"{VOLUNTEER}:{campaign}:{dossier or ''}"
+
+
 def sub_address(team_address: str, prefix: str, token: str) -> str:
     local, _, domain = team_address.rpartition("@")
     return f"{local}+{prefix}-{token}@{domain}"
@@ -127,7 +135,7 @@ def parse_sub_address(team_address: str, address: str) -> tuple[str, str] | None
     if a_domain != domain or not a_local.startswith(local + "+"):
         return None
     prefix, sep, token = a_local[len(local) + 1:].partition("-")
-    if not sep or prefix not in (BOUNCE, UNSUBSCRIBE, CONFIRM, REPLY) or not token.isalnum():
+    if not sep or prefix not in (BOUNCE, UNSUBSCRIBE, CONFIRM, REPLY, VOLUNTEER) or not token.isalnum():
         return None
     return prefix, token
 
@@ -170,15 +178,16 @@ class TokenIndex:
 
 
 class ReplyIndex:
-    """`+r-` token -> (address, group, dossier, campaign), over the frozen audiences of the
-    campaigns that set one (one HMAC per recipient, once per audience file and process)."""
+    """`+r-` (or, with `call_purpose`, `+v-`) token -> (address, group, dossier, campaign), over the
+    frozen audiences of the campaigns that set one (one HMAC per recipient, once per audience file
+    and process)."""
 
-    def __init__(self, secret: bytes) -> None:
-        self.secret = secret
+    def __init__(self, secret: bytes, purpose: Callable[[str, str | None], str] = reply_purpose) -> None:
+        self.secret, self.purpose = secret, purpose
         self._map: dict[str, tuple[str, str | None, str | None, str]] = {}
 
     def add(self, campaign: str, dossier: str | None, rows: Iterable[tuple[str, str | None]]) -> None:
-        purpose = reply_purpose(campaign, dossier)
+        purpose = self.purpose(campaign, dossier)
         for address, group in rows:
             address = address.strip().lower()
             if address:

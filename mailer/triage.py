@@ -33,6 +33,7 @@ class TriageReason(StrEnum):
     NO_RULE = "other.no_rule"
     NOTHING_DONE = "other.nothing_done"
     NEWSLETTER = "other.newsletter"
+    CALL_DECLINED = "other.call_declined"       # a refusal sent to a call's +v- address (issue 9 §2)
 
 
 class NotAnswered(StrEnum):
@@ -76,6 +77,7 @@ FRENCH: dict[str, str] = {   # keyed by TriageReason: a test checks every one is
     TriageReason.NO_RULE: "message qu'aucune règle ne reconnaît",
     TriageReason.NOTHING_DONE: "message qui annonce des actions prévues, pas encore faites",
     TriageReason.NEWSLETTER: "lettre d'information ou envoi en nombre d'un tiers : rien n'a été lu comme action",
+    TriageReason.CALL_DECLINED: "réponse négative à un appel à bénévoles : personne n'a été inscrit",
 }
 NEVER = "on ne répond jamais à ce type de message"
 NOT_ANSWERED_FRENCH: dict[str, str] = {   # keyed by NotAnswered

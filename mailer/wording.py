@@ -19,6 +19,16 @@ CONFIRM_REQUEST_TEMPLATE = "confirm_request.txt"
 CONSENT_WORDING = ("En répondant à ce message, vous acceptez que l'équipe « Protégeons les personnes » "
                    "conserve votre nom et votre adresse pour vous écrire au sujet des actions bénévoles "
                    "que vous suivez. Vous pourrez vous désinscrire à tout moment en répondant « STOP ».")
+# The same for a request to receive the bulletin (issue 9 §2): the bulletin only, no group.
+BULLETIN_CONSENT_WORDING = ("En répondant à ce message, vous acceptez que l'équipe « Protégeons les personnes » "
+                            "conserve votre nom et votre adresse pour vous envoyer son bulletin par courriel. "
+                            "Vous pourrez vous désabonner à tout moment, d'un clic en bas de chaque bulletin "
+                            "ou en répondant « STOP ».")
+
+
+def consent_wording(scope: str = "") -> str:
+    """The sentence a confirmation request shows, by the sign-up's scope ("bulletin" or "")."""
+    return BULLETIN_CONSENT_WORDING if scope == "bulletin" else CONSENT_WORDING
 
 
 def template_folders(config: Config) -> list[Path]:
@@ -35,7 +45,8 @@ def template_source(config: Config, name: str) -> str:
     raise FileNotFoundError(f"no answer template {name} in {', '.join(map(str, template_folders(config)))}")
 
 
-def wording_version(config: Config) -> str:
-    """Which text a person consented to: a hash of the request template and the consent sentence."""
+def wording_version(config: Config, scope: str = "") -> str:
+    """Which text a person consented to: a hash of the request template and the consent sentence
+    (the bulletin's for a bulletin sign-up)."""
     source = template_source(config, CONFIRM_REQUEST_TEMPLATE)
-    return hashlib.sha256((source + CONSENT_WORDING).encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256((source + consent_wording(scope)).encode("utf-8")).hexdigest()[:16]

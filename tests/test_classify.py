@@ -84,7 +84,7 @@ def test_own_corpus_is_about_other_names() -> None:
 
 def test_rules_are_an_ordered_table() -> None:
     assert [r.name for r in RULES] == ["bounce", "complaint", "delivery_notice", "auto_reply", "confirm",
-                                       "unsubscribe", "newsletter", "form", "signup", "report", "offer"]
+                                       "unsubscribe", "newsletter", "form", "call", "bulletin", "signup", "report", "offer"]
 
 
 def test_success_dsn_is_a_delivery_notice_not_an_auto_reply() -> None:

@@ -15,15 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from ..config import Config
-from ..models import AnswerKind, Directory, Member
+from ..models import AnswerKind, Directory, Member, Subscriber, SubscriberStatus
 from ..store.records import (Ack, Consent, Inbound, InboundFailure, Outgoing, OutgoingStatus,
                        PendingPerson, PendingStatus, Report, SignupRequest, TriageItem)
 from ..registry import canonical_email, erased_check, suppress_in
 from ..store.schema import (ACK_LOG, BOUNCE_SCORES, INBOUND, INBOUND_FAILURES, MEMBERS, OUTGOING,
-                      PENDING_PEOPLE, REPORTS, SIGNUP_REQUESTS, TRIAGE)
+                      PENDING_PEOPLE, REPORTS, SIGNUP_REQUESTS, SUBSCRIBERS, TRIAGE)
 from ..store import Snapshot, Transaction
 from ..tokens import CONFIRM, UNSUBSCRIBE, make_token, new_message_id, sub_address, unsubscribe_purpose
-from ..wording import CONSENT_WORDING, wording_version
+from ..wording import consent_wording, wording_version
 from ..consent import ConsentBook, ConsentList
 from . import summaries
 from .understand.classify import Reading
@@ -69,6 +69,8 @@ class Ledger:
             sent={o.message_id: o.to for o in outgoing}, secret=secret,
             erased=erased_check(source, secret, expired=False),   # an expired address may sign up again
             apply_confidence=config.inbox.apply_confidence,
+            subscribers={s.email.lower(): s.status for s in t(SUBSCRIBERS)},
+            pending_scope={p.email: p.scope for p in pending if p.scope},
         )
 
     @property
@@ -131,8 +133,11 @@ class Ledger:
         elif isinstance(effect, CreatePendingPerson):
             self.pending.insert(PendingPerson(email=effect.email, name=effect.name, group=effect.group,
                                               dossier=effect.dossier, status=PendingStatus.PENDING,
-                                              requested=self.stamp, message_id=env.message_id, message_key=key))
+                                              requested=self.stamp, message_id=env.message_id, message_key=key,
+                                              scope=effect.scope))
             self._know(self.known.pending, effect.email, ("pending", effect.dossier))
+            if effect.scope == "bulletin":
+                self._pending_subscriber(effect)
             self._know(self.known.confirm_tokens, make_token(self.secret, CONFIRM, effect.email), effect.email)
         elif isinstance(effect, Activate):
             self._activate(effect, key, env)
@@ -152,6 +157,25 @@ class Ledger:
         record_failure(self.tx, Failed(effect.email, effect.permanent, effect.status, effect.reason,
                                        effect.campaign, env.message_id), self.stamp, self.config.bounces.hard_limit)
 
+    def _pending_subscriber(self, effect: CreatePendingPerson) -> None:
+        """A bulletin sign-up waiting for its confirmation: a subscriber never mailed until then."""
+        self._know(self.known.pending_scope, effect.email, "bulletin")
+        subscribers = self.tx.table(SUBSCRIBERS)
+        if subscribers.first("email", effect.email, str.lower) is None:
+            subscribers.insert(Subscriber(email=effect.email, name=effect.name or "", status=SubscriberStatus.PENDING,
+                                          since=self.stamp))
+            self._know(self.known.subscribers, effect.email.lower(), SubscriberStatus.PENDING.value)
+
+    def _activate_subscriber(self, person: PendingPerson) -> None:
+        subscribers = self.tx.table(SUBSCRIBERS)
+        found = subscribers.first("email", person.email, str.lower)
+        if found is None:
+            subscribers.insert(Subscriber(email=person.email, name=person.name or "", since=self.stamp))
+        else:
+            doc_id, old = found
+            subscribers.update(doc_id, replace(old, name=old.name or person.name or "", status=SubscriberStatus.ACTIVE))
+        self._know(self.known.subscribers, person.email.lower(), SubscriberStatus.ACTIVE.value)
+
     def _activate(self, effect: Activate, key: str, env: MessageFacts) -> None:
         found = self.pending.first("email", effect.email)
         assert found is not None
@@ -161,11 +185,15 @@ class Ledger:
         self._know(self.known.pending, effect.email, ("active", person.dossier))
         request = next((o for _, o in reversed(self.outgoing.find("to", effect.email))
                         if o.kind == AnswerKind.CONFIRM_REQUEST), None)
+        bulletin = person.scope == "bulletin"
         ConsentBook(self.tx).confirm(Consent(
-            email=effect.email, list=ConsentList.MEMBERS, date=self.stamp, message_id=env.message_id,
-            message_key=key, via=effect.via,
+            email=effect.email, list=ConsentList.SUBSCRIBERS if bulletin else ConsentList.MEMBERS, date=self.stamp,
+            message_id=env.message_id, message_key=key, via=effect.via,
             request_message_id=request.message_id if request else "", signup_message_id=person.message_id or "",
-            wording_version=wording_version(self.config)), CONSENT_WORDING)
+            wording_version=wording_version(self.config, person.scope)), consent_wording(person.scope))
+        if bulletin:                # the bulletin only: a subscriber, a member of no group
+            self._activate_subscriber(person)
+            return
         members = self.tx.table(MEMBERS)
         if not members.find("email", effect.email, str.lower):
             group = person.group if person.group and self.directory.group(person.group) else ""
@@ -185,8 +213,8 @@ class Ledger:
         elif effect.kind is AnswerKind.CONFIRM_REQUEST:
             person = self._person(effect.to)
             reply_to = confirm_address(self.config, self.secret, effect.to)
-            values.update(name=person.name or "", email=effect.to, wording=CONSENT_WORDING,
-                          confirm_address=reply_to)
+            values.update(name=person.name or "", email=effect.to, wording=consent_wording(person.scope),
+                          confirm_address=reply_to, scope=person.scope)
         elif effect.kind is AnswerKind.UNSUBSCRIBED:
             values.update(email=effect.to)
         elif effect.kind is AnswerKind.UNSUBSCRIBE_CONFIRM:

@@ -196,6 +196,12 @@ def accept_item(config: Config, store: Store, item_id: int, by: str, note: str =
 def _signup(work: _Work, read: Reading) -> str:
     known, sender = work.ledger.known, work.item.sender
     status = known.pending.get(sender, (None, None))[0]
+    if read.scope == "bulletin":        # a request for the bulletin: its own double opt-in, no référent
+        if known.subscribers.get(sender.lower()) == "active":
+            return "already a bulletin subscriber: nothing sent"
+        bulletin: list[Effect] = [] if status else [CreatePendingPerson(sender, read.name, None, None, scope="bulletin")]
+        work.carry_out([*bulletin, SendAnswer(AnswerKind.CONFIRM_REQUEST, sender, values={"scope": "bulletin"})], read)
+        return "pending bulletin subscriber, confirmation request sent"
     if known.is_known_sender(sender) or status == "active":
         notices = [SendAnswer(AnswerKind.REFERENT_NOTICE, to, threaded=False, about=sender)
                    for to in known.referents(read.dossier)]

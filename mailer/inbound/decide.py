@@ -20,7 +20,10 @@ its transaction, calls `decide` for each message, and `apply.py` carries out the
   token, a reply to our mail to that address, or our server's DMARC/aligned SPF/DKIM pass for the
   From domain); a free-text "STOP" from a From anyone could write gets a one-click `+u-` mail.
 - signup: unknown address -> pending person + confirmation request (double opt-in); a member's or
-  group's address -> a request to take on a dossier, passed to the référent.
+  group's address -> a request to take on a dossier, passed to the référent. A short yes to a
+  call's `+v-` address (`signup.call`) is that request whoever the recipient is, never a pending
+  person. A request for the bulletin (`scope = "bulletin"`) -> a pending subscriber and the
+  confirmation request worded for the bulletin; an existing subscriber gets no second request.
 - report: known sender (member or group) -> applied and acknowledged with a summary; unknown
   sender -> triage. A reply to one of our acknowledgements -> triage, linked to its report.
 - other: triage.
@@ -103,6 +106,8 @@ class Known:
     secret: bytes = b""                                              # the key campaign Message-IDs carry
     erased: Callable[[str], bool] = lambda email: False     # the person asked to be forgotten (issue 8)
     apply_confidence: float = 0.8                            # `[inbox] apply_confidence` (issue 9)
+    subscribers: Mapping[str, str] = field(default_factory=dict)     # address -> subscriber status
+    pending_scope: Mapping[str, str] = field(default_factory=dict)   # pending address -> "bulletin"
 
     def is_known_sender(self, email: str) -> bool:
         """Members' and groups' addresses: their word is applied (issue 3)."""
@@ -208,6 +213,8 @@ def _confirm(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     status, dossier = known.pending.get(address, ("", None))
     if status != "pending":
         return Decision(Disposition.IGNORE, note="already confirmed")
+    if known.pending_scope.get(address) == "bulletin":      # a bulletin reader: no référent to tell
+        return Decision(Disposition.APPLY, (Activate(address, via),), "bulletin subscriber confirmed")
     return Decision(Disposition.APPLY, (Activate(address, via), *_notices(known, address, dossier)))
 
 
@@ -239,10 +246,24 @@ def _signup(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     sender = reading.sender
     if known.erased(sender):        # never re-added, never answered: nothing about them is stored again
         return Decision(Disposition.IGNORE, note="erased address: sign-up not recorded")
-    if known.is_known_sender(sender):
+    if reading.scope == "bulletin":
+        if known.subscribers.get(sender.lower()) == "active":
+            return Decision(Disposition.IGNORE, note="already a bulletin subscriber: no second request")
+        return _opt_in(reading, facts, known, "bulletin")
+    if reading.rule == "signup.call" or known.is_known_sender(sender):
+        # A reply to a call's +v- token we minted is certain whoever the recipient is (a subscriber,
+        # a csv contact): the référent hears of it, and no opt-in is asked of someone we wrote to.
         request = RecordSignupRequest(sender, reading.name, reading.group, reading.dossier)
         notices = _notices(known, sender, reading.dossier)
-        return Decision(Disposition.APPLY, (request, *notices), "known sender: no opt-in")
+        why = "reply to a call: no opt-in" if reading.rule == "signup.call" else "known sender: no opt-in"
+        return Decision(Disposition.APPLY, (request, *notices), why)
+    return _opt_in(reading, facts, known)
+
+
+def _opt_in(reading: Reading, facts: MessageFacts, known: Known, scope: str = "") -> Decision:
+    """Double opt-in: a pending person (a volunteer, or with scope "bulletin" a bulletin subscriber
+    of no group) and the confirmation request worded for it."""
+    sender = reading.sender
     state = known.pending.get(sender, (None, None))[0]
     if state == "active":
         return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.SIGNUP_ALREADY_CONFIRMED),))
@@ -251,9 +272,10 @@ def _signup(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
         return Decision(Disposition.TRIAGE, (ToTriage(signup_unconfirmed(reason)),))
     effects: list[Effect] = []
     if state is None:
-        effects.append(CreatePendingPerson(sender, reading.name, reading.group, reading.dossier))
+        effects.append(CreatePendingPerson(sender, reading.name, None, None, scope=scope) if scope else
+                       CreatePendingPerson(sender, reading.name, reading.group, reading.dossier))
     if reason is None:
-        effects.append(SendAnswer(AnswerKind.CONFIRM_REQUEST, sender))
+        effects.append(SendAnswer(AnswerKind.CONFIRM_REQUEST, sender, values={"scope": scope} if scope else {}))
     return Decision(Disposition.APPLY, tuple(effects), reason or "")
 
 

@@ -51,6 +51,7 @@ class CreatePendingPerson:
     name: str | None
     group: str | None
     dossier: str | None
+    scope: str = ""      # "bulletin": a pending bulletin subscriber (no group), else a volunteer
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from ..models import AnswerKind, Directory
 from ..registry import load_directory
 from ..store.schema import INBOUND, OUTGOING, PENDING_PEOPLE, SUBSCRIBERS, SUPPRESSIONS
 from ..store import Store, Transaction
-from ..tokens import BOUNCE, CONFIRM, UNSUBSCRIBE, ReplyIndex, TokenIndex, make_token
+from ..tokens import BOUNCE, CONFIRM, UNSUBSCRIBE, ReplyIndex, TokenIndex, call_purpose, make_token
 from .understand.classify import Reading, ReadingContext, read_message
 from .decide import MessageFacts, decide
 from .effects import Decision, Disposition
@@ -73,19 +73,20 @@ def _audience_addresses(path: Path) -> Iterable[str]:
             yield row[0]
 
 
-def _reply_rows(path: Path, replies: ReplyIndex) -> None:
-    """An alert's or a reminder's frozen audience -> its `+r-` tokens (see `outbound.mime.replies_by_token`)."""
+def _reply_rows(path: Path, replies: ReplyIndex, calls: ReplyIndex) -> None:
+    """An alert's or a reminder's frozen audience -> its `+r-` tokens, a call's -> its `+v-` tokens
+    (see `outbound.mime.reply_prefix`)."""
     with path.open(encoding="utf-8") as handle:
         try:
             header = json.loads(handle.readline())
         except ValueError:
             return
         identity = header.get("identity") if isinstance(header, dict) else None
-        if not isinstance(identity, dict) or identity.get("kind") not in ("alert", "reminder") \
+        if not isinstance(identity, dict) or identity.get("kind") not in ("alert", "reminder", "call") \
                 or identity.get("reply_to") or not isinstance(header.get("campaign"), str):
             return
         rows = [(row[0], row[3] if len(row) > 3 and isinstance(row[3], str) else None) for row in _rows(handle)]
-    replies.add(header["campaign"], identity.get("dossier") or None, rows)
+    (calls if identity["kind"] == "call" else replies).add(header["campaign"], identity.get("dossier") or None, rows)
 
 
 def _readonly_secret(config: Config, store: Store) -> bytes:
@@ -117,6 +118,7 @@ class Reader:
         self.config, self.store, self.clock = config, store, clock
         self.tokens = TokenIndex(secret)
         self.replies = ReplyIndex(secret)
+        self.calls = ReplyIndex(secret, call_purpose)
         self._signatures: dict[Path, object] = {}
         self._directory: tuple[object, Directory] | None = None
 
@@ -143,7 +145,7 @@ class Reader:
         for path in sorted(self.config.state_dir.glob(AUDIENCE_GLOB)):
             if self._changed(path):
                 self.tokens.add(_audience_addresses(path))
-                _reply_rows(path, self.replies)
+                _reply_rows(path, self.replies, self.calls)
 
     def _changed(self, path: Path) -> bool:
         """Whether a file of addresses changed since we last added its addresses (a stat)."""
@@ -164,11 +166,16 @@ class Reader:
             confirm_token=lambda token: token.lower() in pending,
             confirmation_ids=lambda mid: mid in requests,
             reply_token=self._reply_token,
+            call_token=self._call_token,
         )
 
     def _reply_token(self, token: str) -> tuple[str | None, str | None] | None:
         found = self.replies.resolve(token)
         return None if found is None else (found[1], found[2])
+
+    def _call_token(self, token: str) -> tuple[str, str | None, str | None] | None:
+        found = self.calls.resolve(token)
+        return None if found is None else found[:3]
 
     def read(self, key: str, raw: bytes, context: ReadingContext, directory: Directory) -> _Item:
         item = _Item(key)

@@ -78,6 +78,9 @@ def parse_campaign(raw: dict[str, Any], source: Path) -> Campaign:
         raise fail("vars", "must be a table")
     subject = text("subject")
     assert subject is not None
+    if kind == CampaignKind.CALL and text("dossier", required=False) is None:
+        # A reply to a call signs its writer up for the call's dossier: the token needs one.
+        raise fail("dossier", "is required for a call (kind = \"call\"): the dossier volunteers sign up for")
     return Campaign(name=name, kind=kind, subject=subject, template=template,  # type: ignore[arg-type]
                     audience=tuple(a.strip() for a in audience), source=source,
                     dossier=text("dossier", required=False), attachments=files, vars=variables,

@@ -14,10 +14,11 @@ from email.message import EmailMessage
 
 from ..config import Config
 from ..models import CampaignKind
+from ..tokens import REPLY, VOLUNTEER
 from .campaigns import Campaign
 from .encoding import check_address, encode_body, encode_unstructured, format_address
 
-KIND_LABELS = {"alert": "alertes", "reminder": "rappels", "bulletin": "bulletin", "custom": "envois"}
+KIND_LABELS = {"alert": "alertes", "reminder": "rappels", "bulletin": "bulletin", "custom": "envois", "call": "appels"}
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,20 @@ class Attachment:
     data: bytes
 
 
-def replies_by_token(campaign: Campaign) -> bool:
+def reply_prefix(campaign: Campaign) -> str | None:
     """Alerts and reminders without a `reply_to` of their own get a per-recipient Reply-To,
-    `team+r-TOKEN@domain` (tokens.reply_purpose): a reply to it names the group and the dossier."""
-    return campaign.kind in (CampaignKind.ALERT, CampaignKind.REMINDER) and not campaign.reply_to
+    `team+r-TOKEN@domain` (tokens.reply_purpose): a reply to it names the group and the dossier.
+    A call for volunteers gets `team+v-TOKEN@domain` (tokens.call_purpose): a reply to it is a
+    sign-up for its dossier. None: the static Reply-To."""
+    if campaign.reply_to:
+        return None
+    if campaign.kind in (CampaignKind.ALERT, CampaignKind.REMINDER):
+        return REPLY
+    return VOLUNTEER if campaign.kind == CampaignKind.CALL else None
+
+
+def replies_by_token(campaign: Campaign) -> bool:
+    return reply_prefix(campaign) is not None
 
 
 def static_headers(config: Config, campaign: Campaign) -> bytes:

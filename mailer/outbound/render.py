@@ -27,11 +27,11 @@ from ..config import Config
 from ..errors import TemplateError
 from ..htmltext import text_version
 from ..models import CampaignKind, Directory, Dossier, DossierStatus, Group, Recipient
-from ..tokens import (BOUNCE, REPLY, UNSUBSCRIBE, campaign_message_id, make_token, reply_purpose, sub_address,
-                      unsubscribe_purpose)
+from ..tokens import (BOUNCE, REPLY, UNSUBSCRIBE, call_purpose, campaign_message_id, make_token, reply_purpose,
+                      sub_address, unsubscribe_purpose)
 from .campaigns import Campaign
 from .encoding import check_address, check_header_value, encode_unstructured, format_address
-from .mime import Attachment, Frame, list_unsubscribe, replies_by_token, static_headers
+from .mime import Attachment, Frame, list_unsubscribe, reply_prefix, static_headers
 from .splice import Parts, SlotMisuse, Variant, same_markers, slots
 
 
@@ -106,7 +106,9 @@ class CampaignRenderer:
         self.per_recipient = False          # set when a template uses values beyond printing them
         self._date_cache = (0, "")
         self._static_headers = static_headers(config, campaign)
-        self._reply_purpose = reply_purpose(campaign.name, campaign.dossier) if replies_by_token(campaign) else None
+        self._reply_prefix = reply_prefix(campaign)
+        purpose = call_purpose if self._reply_prefix != REPLY else reply_purpose
+        self._reply_purpose = purpose(campaign.name, campaign.dossier) if self._reply_prefix else None
         self._frame = Frame(attachments)
 
     # -- context ---------------------------------------------------------------------------
@@ -233,10 +235,12 @@ class CampaignRenderer:
         return sub_address(self.config.team.address, BOUNCE, make_token(self.secret, BOUNCE, email))
 
     def reply_to(self, email: str) -> str | None:
-        """`team+r-TOKEN@domain` for an alert's or a reminder's recipient, else None (static Reply-To)."""
-        if self._reply_purpose is None:
+        """`team+r-TOKEN@domain` for an alert's or a reminder's recipient, `team+v-TOKEN@domain` for a
+        call's, else None (static Reply-To)."""
+        if self._reply_purpose is None or self._reply_prefix is None:
             return None
-        return sub_address(self.config.team.address, REPLY, make_token(self.secret, self._reply_purpose, email))
+        return sub_address(self.config.team.address, self._reply_prefix,
+                           make_token(self.secret, self._reply_purpose, email))
 
     def build(self, recipient: Recipient, index: int | None = None, deliver_to: str | None = None) -> Outgoing:
         """The message `recipient` gets; `deliver_to` sends that same variant to a proof-reader."""

@@ -139,6 +139,7 @@ class PendingPerson(_Record):
     message_key: str = ""
     activated: str = optional()
     via: str = optional()
+    scope: str = optional()       # "bulletin": the confirmation makes a bulletin subscriber, not a member
 
 
 class ConsentEvent(StrEnum):

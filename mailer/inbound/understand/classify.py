@@ -4,7 +4,8 @@ Like Mailman 3's chains (`chains/builtin.py`), each rule is a named predicate tr
 first that matches decides, and its name is kept with the message so "why was this a report?" has
 an answer. Machines first (bounces, complaints, delivery notices, auto-replies: cheap header checks,
 never answered), then the people: confirm -> unsubscribe -> a filled reply form (`report.form`,
-replyform.py) -> signup -> report; anything else is `other`.
+replyform.py) -> a short answer to a call's `+v-` address (`signup.call`, callreply.py) -> a request
+for the bulletin (`signup.bulletin`, bulletin.py) -> signup -> report; anything else is `other`.
 
 `read_message(parsed, directory, context)` is the whole reading; `Reading.to_json()` is the object
 `mailer parse --json` prints (the caller adds `file` and `disposition`).
@@ -13,7 +14,7 @@ replyform.py) -> signup -> report; anything else is `other`.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -30,6 +31,8 @@ from .extract import (Action, Mail, Report, group_mentions, read_confirm, read_r
                       read_unsubscribe)
 from .french import fold, to_digits
 from .lookup import index_for
+from .bulletin import asks_for_bulletin
+from .callreply import CallAnswer, CallReply, declines, read_call_reply
 from .replyform import read_reply_form
 from ..mime.parse import ParsedMessage
 
@@ -56,6 +59,7 @@ class ReadingContext:
     confirmation_ids: Collection[str] | Callable[[str], bool] = ()   # Message-IDs of our confirmation requests
     confirm_subjects: tuple[str, ...] = ("Confirmez votre inscription",)
     reply_token: Callable[[str], tuple[str | None, str | None] | None] | None = None  # +r-TOKEN -> (group, dossier)
+    call_token: Callable[[str], tuple[str, str | None, str | None] | None] | None = None  # +v-TOKEN -> (address, group, dossier)
 
     def sent_confirmation(self, message_id: str) -> bool:
         ids = self.confirmation_ids
@@ -73,7 +77,7 @@ class Reading:
     group: str | None = None                    # signup, report: a group code from the Directory
     dossier: str | None = None                  # signup, report: a dossier ref from the Directory
     actions: tuple[Action, ...] = ()            # report
-    scope: str | None = None                    # unsubscribe: "all" | "bulletin"
+    scope: str | None = None                    # unsubscribe: "all" | "bulletin"; signup: "bulletin" or None
     recipients: tuple[str, ...] = ()            # bounce, complaint
     permanent: bool | None = None               # bounce
     feedback_type: str | None = None            # complaint
@@ -89,6 +93,8 @@ class Reading:
         out: dict[str, Any] = {"kind": self.kind.value, "sender": self.sender, "rule": self.rule}
         if self.kind is Kind.SIGNUP:
             out |= {"name": self.name, "group": self.group, "dossier": self.dossier}
+            if self.scope:
+                out["scope"] = self.scope
         elif self.kind is Kind.REPORT:
             out |= {"group": self.group, "dossier": self.dossier, "actions": [a.to_json() for a in self.actions]}
         elif self.kind is Kind.UNSUBSCRIBE:
@@ -97,6 +103,8 @@ class Reading:
             out |= {"recipients": list(self.recipients), "permanent": self.permanent}
         elif self.kind is Kind.COMPLAINT:
             out["recipients"] = list(self.recipients)
+        elif self.kind is Kind.OTHER and (self.group or self.dossier):
+            out |= {"group": self.group, "dossier": self.dossier}     # a reply to a call's +v- address
         if self.kind in (Kind.SIGNUP, Kind.REPORT, Kind.UNSUBSCRIBE):
             out |= {"confidence": self.confidence, "checks": list(self.checks)}
         return out
@@ -119,6 +127,11 @@ class _Input:
     @cached_property
     def trace(self) -> list[SegmentReading]:
         return []
+
+    @cached_property
+    def call(self) -> CallReply | None:
+        c = self.context
+        return read_call_reply(self.parsed, self.directory, c.team_address, c.call_token)
 
 
 def _detail(kind: str, rule: str) -> str:
@@ -215,6 +228,31 @@ def _form(x: _Input) -> Reading | None:
                    actions=found.actions, confidence=found.confidence, checks=found.checks)
 
 
+def _call(x: _Input) -> Reading | None:
+    """A short answer to a call's `+v-` address (callreply.py): a yes is a certain sign-up of the
+    writer for the call's dossier, unless the writer is neither the recipient nor of their group
+    (a forwarded call: check `call_other_writer`); a short refusal is no sign-up. Anything else
+    is left to the rules below (`read_message` fills in the call's group and dossier)."""
+    call = x.call
+    if call is None or call.answer is CallAnswer.TEXT:
+        return None
+    if call.answer is CallAnswer.DECLINED:
+        return Reading(Kind.OTHER, "other.call_declined", x.parsed.sender, group=call.group, dossier=call.dossier)
+    member = x.directory.member(x.parsed.sender)
+    name = (member.name if member else "") or (x.parsed.sender_name or "").strip().strip('"') or None
+    sure = assess("signup.call", () if call.writer_is_recipient else ("call_other_writer",))
+    return Reading(Kind.SIGNUP, "signup.call", x.parsed.sender, name=name, group=call.group, dossier=call.dossier,
+                   confidence=sure.confidence, checks=sure.checks)
+
+
+def _bulletin(x: _Input) -> Reading | None:
+    """A request to receive the bulletin by mail (bulletin.py): a sign-up for the bulletin only."""
+    if not asks_for_bulletin(x.parsed):
+        return None
+    name = (x.parsed.sender_name or "").strip().strip('"') or None
+    return Reading(Kind.SIGNUP, "signup.bulletin", x.parsed.sender, name=name, scope="bulletin")
+
+
 def _newsletter(x: _Input) -> Reading | None:
     """A mailing list's or a bulk sender's mail (List-Id, List-Unsubscribe, Precedence bulk/list)
     from an address that is none of our members or groups: a partner's newsletter full of figures
@@ -243,6 +281,8 @@ RULES: tuple[Rule, ...] = (
     Rule("unsubscribe", _unsubscribe),
     Rule("newsletter", _newsletter),
     Rule("form", _form),
+    Rule("call", _call),
+    Rule("bulletin", _bulletin),
     Rule("signup", _signup),
     Rule("report", _report),
     Rule("offer", _offer),
@@ -255,9 +295,22 @@ def read_message(parsed: ParsedMessage, directory: Directory, context: ReadingCo
     for rule in RULES:
         reading = rule.read(x)
         if reading is not None:
-            return reading
+            return _of_call(reading, x)
     _, planned_only = x.report
-    return Reading(Kind.OTHER, "other.nothing_done" if planned_only else "other.no_rule", parsed.sender)
+    return _of_call(Reading(Kind.OTHER, "other.nothing_done" if planned_only else "other.no_rule", parsed.sender), x)
+
+
+def _of_call(reading: Reading, x: _Input) -> Reading:
+    """A reply to a call's `+v-` address read by the usual rules: the call's group and dossier
+    where the reading names none, and a refusal is never a sign-up."""
+    call = x.call
+    if call is None or reading.rule in ("signup.call", "other.call_declined"):
+        return reading
+    if reading.kind is Kind.SIGNUP and reading.scope is None and declines(x.parsed.new_text):
+        return Reading(Kind.OTHER, "other.call_declined", reading.sender, group=call.group, dossier=call.dossier)
+    if reading.kind in (Kind.SIGNUP, Kind.REPORT, Kind.OTHER):
+        return replace(reading, group=reading.group or call.group, dossier=reading.dossier or call.dossier)
+    return reading
 
 
 def classify(parsed: ParsedMessage, directory: Directory, context: ReadingContext | None = None) -> tuple[Kind, str]:
