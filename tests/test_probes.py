@@ -233,3 +233,39 @@ def test_a_table_with_dot_leaders_is_a_list(directory) -> None:
     reading = read_message(parse_message(mail(MEMBER, body, subject="Bilan de mars")), directory)
     got = {(a.type.value, a.count, a.amount_eur) for a in reading.actions}
     assert {("petition", 1200, None), ("letter_authorities", 45, None), ("fund", None, 320)} <= got, reading
+
+
+def test_label_rows_without_bullets_are_a_list(directory) -> None:
+    body = ("Bonjour,\n\nLe groupe 19 s'est mobilisé ce mois-ci pour DI-2025-033.\n"
+            "Pétition : 1.200 signatures (papier + en ligne).\n"
+            "Courriers aux autorités érythréennes : 9 (un par membre).\n"
+            "À venir : réunion publique en juin.\n\nJean\n")
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Mars")), directory)
+    got = {(a.type.value, a.count) for a in reading.actions}
+    assert reading.kind.value == "report" and {("petition", 1200), ("letter_authorities", 9)} <= got, reading
+    assert "awareness" not in {t for t, _ in got}              # the meeting to come is a plan
+
+
+def test_a_list_of_questions_is_no_report(directory) -> None:
+    body = ("Bonjour,\n\nAprès notre article du 17 mars sur Dawit Tesfaye, nous souhaitons faire un point.\n"
+            "Pourriez-vous me communiquer :\n- le nombre total de signatures recueillies en France ;\n"
+            "- le nombre de lettres envoyées par le groupe de Lille ;\n- le montant collecté pour sa famille ?\n\n"
+            "Thomas Gerber\nJournaliste\n")
+    reading = read_message(parse_message(mail("t.gerber@journal-exemple.fr", body, subject="Chiffres")), directory)
+    assert reading.kind.value == "other", reading
+
+
+def test_an_unknown_person_offering_help_after_attending_an_event_is_a_sign_up(directory) -> None:
+    body = ("Bonjour,\n\nJ'ai assisté jeudi dernier à la soirée-débat organisée à la maison des associations de Lille "
+            "et j'ai été très touché par ce que vous faites pour Dawit.\nJe suis professeur de lettres à la retraite, "
+            "j'ai du temps et je sais tourner une lettre. Si vous avez besoin de quelqu'un pour rédiger, relire ou "
+            "porter du courrier sur ce dossier, comptez sur moi.\n\nRaphaël Giraud\n")
+    reading = read_message(parse_message(mail("r.giraud@example.net", body, subject="Proposition d'aide")), directory)
+    assert reading.kind.value == "signup", reading
+
+
+def test_count_me_in_for_the_next_stand_is_a_sign_up(directory) -> None:
+    body = ("Comptez sur moi pour le prochain stand à Lille ! Je peux tenir la table le samedi matin, et j'ai une "
+            "voiture pour transporter le matériel. Envoyez-moi les infos.\nNicolas\n")
+    reading = read_message(parse_message(mail("nico@example.com", body, subject="Stand Lille")), directory)
+    assert reading.kind.value == "signup", reading

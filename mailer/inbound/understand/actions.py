@@ -16,8 +16,8 @@ from enum import StrEnum
 
 from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, FUND_NOUN, LETTER,
                            LETTER_NOT, MARKER, MEETING, MEET_TARGET, NEGATED, NUMBER_BEFORE, OFFICIAL,
-                           OFFICIALS_END, PARTNER_NAME, PETITION, PETITION_COUNT, RECIPIENT, RESULT_LINE, SAME_DAY,
-                           WROTE_TO, YOURS)
+                           OFFICIALS_END, PARTNER_NAME, PETITION, PETITION_COUNT, QUESTION_INTRO, RECIPIENT, RESULT_LINE,
+                           SAME_DAY, WROTE_TO, YOURS)
 from .french import parse_amounts, small_number
 from .segments import Segment
 
@@ -207,6 +207,8 @@ def _done(seg: Segment, pos: int) -> bool:
     start, end = _clause(seg, pos)
     if seg.text.rstrip().endswith("?") or NEGATED.search(seg.norm, start, end):
         return False
+    if seg.bullet and QUESTION_INTRO.search(seg.intro.rstrip(" :")):
+        return False                # "Pourriez-vous me communiquer :" then "- le nombre de lettres envoyées"
     if RESULT_LINE.match(seg.norm) and not any(m.group("planned") for m in MARKER.finditer(seg.norm)):
         return True                 # "Total : 2300 signatures", "Bilan : ..." need no verb (a plan is no result)
     before = after = None

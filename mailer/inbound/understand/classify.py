@@ -27,7 +27,7 @@ from .complaints import detect_complaint
 from .dsn import Failure, detect_delivery_notice, returned_message_ids
 from .actions import SegmentReading
 from .confidence import acted_by_others, assess, report_checks, signup_checks, unsubscribe_checks
-from .extract import (Action, Mail, Report, group_mentions, read_confirm, read_report, read_signup,
+from .extract import (Action, Mail, Report, group_mentions, offers_help, read_confirm, read_report, read_signup,
                       read_unsubscribe)
 from .french import fold, to_digits
 from .lookup import index_for
@@ -210,6 +210,10 @@ def _report(x: _Input) -> Reading | None:
     found, _ = x.report
     if found is None or acted_by_others(x.trace):
         return None
+    sender = x.parsed.sender.lower()
+    if x.directory.member(sender) is None and x.directory.group_by_email(sender) is None \
+            and offers_help(x.mail.own_folded):
+        return None        # someone we do not know, offering help after an event: the offer rule reads it
     index = index_for(x.directory)
     checks = report_checks(x.trace, found.actions, index, x.mail.all_folded, x.parsed.sender.lower(), found.group,
                            found.dossier, group_mentions(x.directory, x.mail), x.mail.body.author, found.named,

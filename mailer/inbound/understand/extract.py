@@ -238,6 +238,7 @@ _CONTRIB = re.compile(
     r"|faire partie|bosser|travailler|donner (?:de|du|un peu)|consacrer|au service|traduire|traductions?"
     r"|rediger|redaction de|relire|preparer|(?:tenir|faire) des stands|pour les stands|ecrire des lettres"
     r"|benevol\w*|volontaire|coup de main|prochaines actions|les actions|aux actions|mes competences"
+    r"|(?:pour|sur|a) (?:le|les|un|vos|votre|ce) (?:prochaine?s? )?stands?|tenir (?:la|une|le|un) (?:table|stand)"
     r"|recevoir (?:[a-z'-]+ ){0,5}?(?:appels?|infos?|informations?|actions?|alertes?|bulletins?|lettres?"
     r"|newsletters?|nouvelles)|(?:etre|rester) tenue? au courant|m'ajouter a|m'abonner|m'inscrire a"
     r"|partante?|ce que vous voulez|je suis disponible|suis dispo\w*|aider)\b")

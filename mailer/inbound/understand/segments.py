@@ -123,36 +123,49 @@ class Segment:
     grave_a: frozenset[int] = frozenset()   # positions of an 'a' that was 'à' (french.grave_a)
 
 
-def _items(paragraph: str) -> list[tuple[str, bool]]:
-    items: list[tuple[str, bool]] = []
-    for line in paragraph.splitlines():
+# "Pétition : 1.200 signatures.", "Le 25/04 : stand au marché": a short label, a spaced colon, a value
+_LABEL_ROW = re.compile(r"^\s*(?:[A-ZÀ-Ý][^:\n]{0,38}?|[Ll]e \d{1,2}/\d{1,2}(?:/\d{2,4})?)\s:\s+\S")
+
+
+def _items(paragraph: str) -> list[tuple[str, bool, bool]]:
+    """(text, is a list item, is a label row): two label rows or more in a paragraph make a list
+    without bullets, one line per action."""
+    lines = paragraph.splitlines()
+    rows = sum(1 for line in lines if _LABEL_ROW.match(line)) >= 2
+    items: list[tuple[str, bool, bool]] = []
+    for line in lines:
         if not line.strip():
             continue
         if _BULLET.match(line):
-            items.append((_BULLET.sub("", line, count=1).strip(), True))
+            items.append((_BULLET.sub("", line, count=1).strip(), True, False))
         elif _LEADER.search(line):            # a table row, "Pétition ........ 1.200 signatures": an item
-            items.append((_LEADER.sub(" : ", line).strip(), True))
+            items.append((_LEADER.sub(" : ", line).strip(), True, False))
+        elif rows and _LABEL_ROW.match(line):
+            items.append((line.strip(), True, True))
         elif items and not items[-1][0].rstrip().endswith(":") and not (items[-1][1] and line.rstrip().endswith(":")):
             # a wrapped line continues its item; a heading after a list ('Actions prévues :') starts the next
-            items[-1] = (items[-1][0] + " " + line.strip(), items[-1][1])
+            items[-1] = (items[-1][0] + " " + line.strip(), items[-1][1], items[-1][2])
         else:
-            items.append((line.strip(), False))
+            items.append((line.strip(), False, False))
     return items
 
 
 def segments(text: str, sent: datetime | None) -> list[Segment]:
     """Paragraphs -> list items (with the line that introduced them) and sentences."""
     out: list[Segment] = []
-    intro = ""
+    intro = last = ""
     for p, paragraph in enumerate(re.split(r"\n\s*\n", text)):
-        for item, is_bullet in _items(paragraph):
+        last = ""
+        for item, is_bullet, is_row in _items(paragraph):
             if not is_bullet:
                 intro = fold(item) if item.rstrip().endswith(":") else ""
+                last = fold(item)
             pieces = [item] if is_bullet else _SENTENCE_END.split(item)
             for piece in pieces:
                 norm = join_thousands(to_digits(fold(piece)))
-                out.append(Segment(piece, norm, p, is_bullet, intro if is_bullet else "", find_dates(norm, sent),
-                                   grave_a(piece, norm)))
+                # a label row's list is introduced by the sentence before it ("Le cercle s'est mobilisé :")
+                lead = (intro or (last if is_row else "")) if is_bullet else ""
+                out.append(Segment(piece, norm, p, is_bullet, lead, find_dates(norm, sent), grave_a(piece, norm)))
     return out
 
 
