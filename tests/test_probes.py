@@ -269,3 +269,19 @@ def test_count_me_in_for_the_next_stand_is_a_sign_up(directory) -> None:
             "voiture pour transporter le matériel. Envoyez-moi les infos.\nNicolas\n")
     reading = read_message(parse_message(mail("nico@example.com", body, subject="Stand Lille")), directory)
     assert reading.kind.value == "signup", reading
+
+
+@pytest.mark.parametrize("text, wanted", [
+    ("le 7 mars, nous avons tenu une table d'information à la fête des associations.", {"awareness"}),
+    ("nous avons participé à la soirée « Droits humains » organisée par la Ligue des droits de l'Homme le 29 "
+     "janvier.", {"awareness", "collaboration"}),
+    ("le 11 avril, le groupe a porté la banderole de Dawit dans le cortège de la marche pour la paix.", {"awareness"}),
+])
+def test_a_gathering_we_held_or_joined_is_an_event_whatever_its_name(directory, text: str, wanted: set) -> None:
+    assert {t for t, *_ in _actions(directory, text)} == wanted
+
+
+def test_a_writing_evening_is_letters_not_an_event(directory) -> None:
+    body = "Bonjour,\n\nPour DI-2025-033 :\n- soirée écriture au local le 11 mars : 48 cartes de soutien écrites\n"
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Mars")), directory)
+    assert {a.type.value for a in reading.actions} == {"letter_support"}, reading.actions

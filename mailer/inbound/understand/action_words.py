@@ -40,8 +40,22 @@ EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-deba
                    r"|soirees?(?:-debat| debat| de soutien| publique)|ateliers? publics?|communiques? de presse"
                    r"|actions? de sensibilisation|distribu\w* (?:[a-z'-]+ ){0,3}?(?:tracts?|flyers?)"
                    r"|projete (?:un|le|notre|des|leur) (?:film|documentaire)s?)\b")
+# A gathering the group held or took part in, named by what it is rather than from a closed list of
+# events: the noun of a public gathering as the object of a verb of holding or joining ("tenu une table
+# d'information", "participé à la soirée « Droits humains »", "porté la banderole dans le cortège"), or
+# heading a list item ("- le 9 avril, soirée quiz ouverte à tous").
+_GATHERING = (r"(?:tables? d'information|tables?|soirees?(?! (?:d'|d')?ecriture| de (?:lettres|cartes))|fetes?"
+              r"|journees?|forums?|salons?|festivals?|villages?"
+              r"|corteges?|defiles?|quiz|brocantes?|braderies?|kermesses?|tournois?|repas"
+              r"|cafes?-debats?|aperos?|reunions? publiques?|rencontres? publiques?|cine-clubs?|courses? solidaires?"
+              r"|marches? (?:pour|de soutien|solidaires?))\b")
+HOSTED = re.compile(r"\b(?:tenu\w*|tenir|tenions|tenait|organis\w*|anim\w*|particip\w*|monte\w*|porte\w*"
+                    r"|installe\w*)\b[^.;:]{0,50}?\b(?P<noun>" + _GATHERING + r")")
+LEAD_GATHERING = re.compile(r"^\W*(?:le |les )?(?:\d{1,2}(?:er)?(?:/\d{1,2}| [a-z]+)?\s*[,:-]?\s*)?(?:une? |la |le )?"
+                            r"(?P<noun>" + _GATHERING + r")")
 PETITION = re.compile(r"\b(?:petitions?|signatures?|fait signer|signe(?:e|s|es)? (?:la|notre|une|cette) petition)\b")
-COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?organis\w*|conjointement|"
+COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?organis\w*|conjointement"
+                    r"|organisee?s? par (?:l'|la |le |les |des |une? )(?!groupe|cercle|antenne|equipe)|"
                     r"avec la participation d|coordonne\w* avec|en lien avec|avec (?:l'|la |le |les |des |nos |notre )"
                     r"(?:association|collectif|section|ong\b|federation|ligue|syndicat|comite|coordination|amis"
                     r"|club|paroisse|mjc|maison des|centre social|groupes?\b|cercles?\b|antennes?\b))\w*")

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, FUND_NOUN, LETTER,
+from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, FUND_NOUN, HOSTED,
+                           LEAD_GATHERING, LETTER,
                            LETTER_NOT, MARKER, MEETING, MEET_TARGET, NEGATED, NUMBER_BEFORE, OFFICIAL,
                            OFFICIALS_END, PARTNER_NAME, PETITION, PETITION_COUNT, QUESTION_INTRO, RECIPIENT, RESULT_LINE,
                            SAME_DAY, WROTE_TO, YOURS)
@@ -132,6 +133,10 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
     for m in EVENT.finditer(norm):
         noun = m.group(0).split()[0].split("-")[0]
         found.append(_Found(ActionType.AWARENESS, m.start(), _count_before(norm, m.start(), noun)))
+    if not any(f.type is ActionType.AWARENESS for f in found):
+        gathering = HOSTED.search(norm) or (LEAD_GATHERING.match(norm) if seg.bullet else None)
+        if gathering:
+            found.append(_Found(ActionType.AWARENESS, gathering.start("noun"), 1))
     petition = PETITION.search(norm)
     if petition:
         counted = PETITION_COUNT.search(norm)
