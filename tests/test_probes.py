@@ -285,3 +285,17 @@ def test_a_writing_evening_is_letters_not_an_event(directory) -> None:
     body = "Bonjour,\n\nPour DI-2025-033 :\n- soirée écriture au local le 11 mars : 48 cartes de soutien écrites\n"
     reading = read_message(parse_message(mail(MEMBER, body, subject="Mars")), directory)
     assert {a.type.value for a in reading.actions} == {"letter_support"}, reading.actions
+
+
+@pytest.mark.parametrize("body", [
+    "Je fais partie du groupe 19 de Lille et je souhaiterais être ajouté à la\nliste du dossier de Dawit Tesfaye, "
+    "pour recevoir directement les actions urgentes.",
+    "Je suis adhérente au groupe 19 mais je ne reçois pas vos mails d'actions urgentes.\nPouvez-vous ajouter mon "
+    "adresse à votre liste ?",
+    "Un ami m'a fait lire votre dernier bulletin, j'aimerais le recevoir directement chaque mois, ainsi que vos "
+    "appels à action.",
+])
+def test_asking_to_receive_the_mailings_is_a_sign_up_in_any_words(directory, body: str) -> None:
+    reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n\nMerci,\nPierre Moal\n",
+                                              subject="Vos envois")), directory)
+    assert reading.kind.value == "signup", reading

@@ -111,6 +111,14 @@ _SCOPE_ALL = re.compile(r"\b(?:tou(?:te)?s|tout|aucune?|rien|l'ensemble|definiti
 _BULLETIN = re.compile(r"\b(?:bulletins?|newsletters?|lettres? d'info(?:rmation)?s?|lettre mensuelle|infolettres?)\b")
 
 
+def sentences_and_lines(text: str, ends: str = ".!?;") -> list[str]:
+    """The lines ("STOP" alone on one) and the sentences whose lines a mail client wrapped ("merci de
+    retirer\nX de vos listes", "je souhaiterais être ajouté à la\nliste du dossier"), each once."""
+    end = "[" + re.escape(ends) + "]"
+    return list(dict.fromkeys([*re.split(rf"(?<={end})\s+|\n", text),
+                               *(re.sub(r"\s*\n\s*", " ", s) for s in re.split(rf"(?<={end})\s+|\n\s*\n", text))]))
+
+
 def _scope(text: str) -> str:
     if _SCOPE_ALL.search(text):
         return "all"
@@ -121,10 +129,7 @@ def read_unsubscribe(mail: Mail, team_address: str = "",
                      token_scope: Callable[[str], str | None] | None = None) -> Unsubscribe | None:
     """'STOP', 'merci de me retirer de la liste', a mail to team+u-TOKEN@... -> scope all | bulletin."""
     own = mail.own_folded
-    # lines ("STOP" alone) and sentences whose lines a mail client wrapped ("merci de retirer\nX de vos listes")
-    pieces = dict.fromkeys([*re.split(r"(?<=[.!?:;])\s+|\n", own),
-                            *(re.sub(r"\s*\n\s*", " ", s) for s in re.split(r"(?<=[.!?:;])\s+|\n\s*\n", own))])
-    sentences = [s for s in pieces if _UNSUB.search(s.strip()) and not REFUSED.search(s)]
+    sentences = [s for s in sentences_and_lines(own, ".!?:;") if _UNSUB.search(s.strip()) and not REFUSED.search(s)]
     subject = fold(mail.parsed.subject or "").strip()
     by_subject = _UNSUB_SUBJECT.match(subject) is not None
     text_scope = _scope(" ".join(sentences + ([subject] if by_subject else [])))
@@ -232,14 +237,16 @@ _OFFER = re.compile(
     r"|dispo\w*|volontaire|motivee?|pret a)|sommes (?:prete?s|partante?s|dispo\w*)|me propose|nous proposons"
     r"|propose|peux|pouvons|pourrai[st]?|cherche a|tiens a)"
     r"|je me porte|me porter volontaire|comptez sur (?:moi|nous)|compter sur (?:moi|nous)|je suis dispo\w*"
-    r"|dites-moi (?:comment|ou|quoi)|n'hesitez pas a (?:me|nous) (?:solliciter|recontacter|contacter))")
+    r"|dites-moi (?:comment|ou|quoi)|n'hesitez pas a (?:me|nous) (?:solliciter|recontacter|contacter)"
+    r"|pouvez-vous|pourriez-vous|merci de|je vous demande de)")
 _CONTRIB = re.compile(
     r"\b(?:aider|participer|contribuer|rejoindre|m'inscrire|nous inscrire|m'engager|nous engager|m'investir"
     r"|faire partie|bosser|travailler|donner (?:de|du|un peu)|consacrer|au service|traduire|traductions?"
     r"|rediger|redaction de|relire|preparer|(?:tenir|faire) des stands|pour les stands|ecrire des lettres"
     r"|benevol\w*|volontaire|coup de main|prochaines actions|les actions|aux actions|mes competences"
     r"|(?:pour|sur|a) (?:le|les|un|vos|votre|ce) (?:prochaine?s? )?stands?|tenir (?:la|une|le|un) (?:table|stand)"
-    r"|recevoir (?:[a-z'-]+ ){0,5}?(?:appels?|infos?|informations?|actions?|alertes?|bulletins?|lettres?"
+    r"|(?:ajouter|inscrire|mettre) (?:mon adresse|mon nom|mon courriel|mon e-?mail|moi)\b|etre ajoutee?"
+    r"|recevoir (?:[a-z'-]+,? ){0,6}?(?:appels?|infos?|informations?|actions?|alertes?|bulletins?|lettres?"
     r"|newsletters?|nouvelles)|(?:etre|rester) tenue? au courant|m'ajouter a|m'abonner|m'inscrire a"
     r"|partante?|ce que vous voulez|je suis disponible|suis dispo\w*|aider)\b")
 
@@ -252,7 +259,7 @@ def offers_help(folded: str) -> bool:
     """Whether one sentence of the text offers help or asks to receive the mailings (not someone
     already receiving them who asks to go on, or to stop)."""
     return any(_OFFER.search(s) and _CONTRIB.search(s) and not _ALREADY.search(s)
-               for s in re.split(r"(?<=[.!?;])\s+|\n", folded))
+               for s in sentences_and_lines(folded))
 
 
 def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup | None:
