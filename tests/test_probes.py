@@ -299,3 +299,17 @@ def test_asking_to_receive_the_mailings_is_a_sign_up_in_any_words(directory, bod
     reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n\nMerci,\nPierre Moal\n",
                                               subject="Vos envois")), directory)
     assert reading.kind.value == "signup", reading
+
+
+def test_letters_written_to_officials_are_advocacy_whatever_noun_follows(directory) -> None:
+    got = _actions(directory, "j'ai écrit à mon député, M. Fabre, et à ma sénatrice pour leur demander d'intervenir "
+                              "(lettres envoyées le 8 avril).")
+    assert [(t, c) for t, c, *_ in got] == [("advocacy", 2)], got
+
+
+@pytest.mark.parametrize("row, count", [("Lettres au Premier ministre : trente-cinq, envoyées le 10 mars.", 35),
+                                        ("Courriers au procureur général : 22.", 22)])
+def test_a_label_rows_count_before_a_comma_or_a_full_stop(directory, row: str, count: int) -> None:
+    body = f"Bonjour,\n\nPour DI-2025-033 :\n- {row}\n- stand le 7 mars : 214 signatures.\n"
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Mars")), directory)
+    assert ("letter_authorities", count) in {(a.type.value, a.count) for a in reading.actions}, reading.actions

@@ -21,7 +21,8 @@ _AUTHORITY = (r"ambassades?|ambassadeur|ambassadrice|consulats?|consule?s?|autor
 _SUPPORT = (r"soutien|solidarite|amitie|famille|epoux|epouse|mari|femme|mere|pere|fils|fille|enfants?|proches|soeur"
             r"|frere|voeux|detenue?s?|prisonniere?s?")
 OFFICIAL = re.compile(r"\b(?:" + _OFFICIAL + r")\b")
-OFFICIALS_END = re.compile(r",\s*(?:qui|que|dont|lequel|laquelle|lesquels|lesquelles)\b|\squi\s|[:;]|\.\s")
+OFFICIALS_END = re.compile(r",\s*(?:qui|que|dont|lequel|laquelle|lesquels|lesquelles)\b|\squi\s|[:;]"
+                           r"|(?<!\bm)(?<!\bmme)(?<!\bmr)(?<!\bme)\.\s")
 RECIPIENT = re.compile(r"\b(?:(?P<off>" + _OFFICIAL + r")|(?P<aut>" + _AUTHORITY + r")|(?P<sup>" + _SUPPORT + r"))\b")
 LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?|e-?mails?|telegrammes?|fax"
                     r"|appels? urgents?|messages? de (?:soutien|solidarite))\b(?! d'information)")

@@ -94,9 +94,17 @@ def _recipient(norm: str, start: int, stop: int, person_tokens: Iterable[str]) -
 def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
     norm, found = seg.norm, []
     nouns = [m for m in LETTER.finditer(norm) if not LETTER_NOT.search(norm[max(0, m.start() - 30):m.start()])]
+    # "J'ai écrit à mon député et à ma sénatrice (lettres envoyées le 8 avril)": the letters are the ones
+    # written to the officials, whatever noun comes after
+    to_officials = [w for w in WROTE_TO.finditer(norm) if nouns and w.start() < nouns[0].start()
+                    and _recipient(norm, w.end(), w.end() + 80, person_tokens) == "off"]
+    if to_officials:
+        found.append(_Found(ActionType.ADVOCACY, to_officials[0].start(), _advocacy_count(norm[to_officials[0].end():])))
     for i, m in enumerate(nouns):
         stop = nouns[i + 1].start() if i + 1 < len(nouns) else len(norm)
         who = _recipient(norm, m.end(), min(stop, m.end() + 120), person_tokens)
+        if who is None and to_officials:
+            continue
         if who is None:
             who = "sup" if m.group(0).startswith(("carte", "message", "voeux")) else "aut"
         if who == "off":
@@ -167,7 +175,7 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
 
 # A verbless row "Lettres au procureur général : 45", "lettres au ministère : 2300 !": the number
 # after the colon is the count of the one action its label named without one.
-LABEL_COUNT = re.compile(r"^[^:\d]{2,80}:\s*(\d+)(?![\d,.]|\s*(?:eur\b|€|%|h\b))")
+LABEL_COUNT = re.compile(r"^[^:\d]{2,80}:\s*(\d+)(?!\d|[.,]\d|\s*(?:eur\b|€|%|h\b))")
 _COUNTED = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT, ActionType.PETITION, ActionType.ADVOCACY)
 
 
