@@ -248,3 +248,11 @@ def test_an_intro_that_counts_what_its_dated_list_details_is_unsure() -> None:
                     "signatures) ;\n- le 14 mars à la fête du quartier (218 signatures).\n")
     awareness = sorted(a.count for a in reading.actions if a.type.value == "awareness")
     assert awareness == [1, 1] or reading.confidence < 0.8, (reading.actions, reading.checks)
+
+
+def test_an_action_left_undone_for_want_of_a_marker_is_unsure() -> None:
+    # a verbless sentence (not a list item) naming a deed: the rules leave it undone, a person decides
+    reading = _read("Bonjour,\n\nPour DI-2025-033, nous avons recueilli 214 signatures le 7 mars.\n"
+                    "Puis une conférence au lycée Pasteur avec 80 élèves.\n")
+    assert {a.type.value for a in reading.actions} == {"petition", "awareness"} or (
+        "undetermined" in reading.checks and reading.confidence < 0.8), (reading.actions, reading.checks)

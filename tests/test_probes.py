@@ -313,3 +313,37 @@ def test_a_label_rows_count_before_a_comma_or_a_full_stop(directory, row: str, c
     body = f"Bonjour,\n\nPour DI-2025-033 :\n- {row}\n- stand le 7 mars : 214 signatures.\n"
     reading = read_message(parse_message(mail(MEMBER, body, subject="Mars")), directory)
     assert ("letter_authorities", count) in {(a.type.value, a.count) for a in reading.actions}, reading.actions
+
+
+def test_label_rows_after_their_intros_paragraph_and_before_a_sentence(directory) -> None:
+    body = ("Bonjour,\n\nLe groupe 19 s'est mobilisé ce mois-ci pour DI-2025-033.\n\n"
+            "Pétition : 1.200 signatures (papier + en ligne).\n"
+            "Courriers aux autorités érythréennes : 9 (un par membre).\n"
+            "Le 4 avril, nous étions au village des solidarités de Lille.\n\nJean\n")
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Avril")), directory)
+    got = {(a.type.value, a.count) for a in reading.actions}
+    assert {("petition", 1200), ("letter_authorities", 9)} <= got, reading.actions
+
+
+def test_our_presence_on_a_partners_stand_is_an_event_and_a_collaboration(directory) -> None:
+    got = {t for t, *_ in _actions(directory, "le 4 avril, nous étions au village des solidarités, sur le stand de "
+                                              "la Maison de l'Europe.")}
+    assert got == {"awareness", "collaboration"}, got
+
+
+def test_an_officials_promise_is_no_deed_of_ours(directory) -> None:
+    reading = read_message(parse_message(mail(MEMBER, "Bonjour,\n\nPour DI-2025-033, nous avons recueilli 214 "
+                                              "signatures le 7 mars. Le député s'est engagé à interpeller le "
+                                              "gouvernement.\n", subject="Mars")), directory)
+    assert {a.type.value for a in reading.actions} == {"petition"} and "undetermined" not in reading.checks, reading
+
+
+@pytest.mark.parametrize("text, wanted", [
+    ("rencontre avec le sénateur M. Dubreuil le 23 janvier, qui s'est engagé à poser une question écrite.",
+     [("advocacy", 1)]),
+    ("3100 signatures au total, que nous allons remettre à l'ambassade en mai.", [("petition", 3100)]),
+])
+def test_a_relative_clauses_tense_is_not_the_deeds(directory, text: str, wanted: list) -> None:
+    body = f"Bonjour,\n\nPour DI-2025-033 :\n- {text}\n"
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Bilan")), directory)
+    assert [(a.type.value, a.count) for a in reading.actions] == wanted, reading.actions

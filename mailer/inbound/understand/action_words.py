@@ -56,7 +56,8 @@ LEAD_GATHERING = re.compile(r"^\W*(?:le |les )?(?:\d{1,2}(?:er)?(?:/\d{1,2}| [a-
                             r"(?P<noun>" + _GATHERING + r")")
 PETITION = re.compile(r"\b(?:petitions?|signatures?|fait signer|signe(?:e|s|es)? (?:la|notre|une|cette) petition)\b")
 COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?organis\w*|conjointement"
-                    r"|organisee?s? par (?:l'|la |le |les |des |une? )(?!groupe|cercle|antenne|equipe)|"
+                    r"|organisee?s? par (?:l'|la |le |les |des |une? )(?!groupe|cercle|antenne|equipe)"
+                    r"|sur (?:le|la) (?:stand|table) (?:de|d'|du|des) (?!notre|nos)|aux cotes d(?:u|e|es|')\s?|"
                     r"avec la participation d|coordonne\w* avec|en lien avec|avec (?:l'|la |le |les |des |nos |notre )"
                     r"(?:association|collectif|section|ong\b|federation|ligue|syndicat|comite|coordination|amis"
                     r"|club|paroisse|mjc|maison des|centre social|groupes?\b|cercles?\b|antennes?\b))\w*")
@@ -74,11 +75,12 @@ AMOUNT_ANAPHORA = re.compile(r"\b(?:cette somme|ce montant|l'integralite|la rece
                              r"|ces fonds)\b")
 _PLANNED = (r"allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|pour)|prevue?s?(?=\s*:)|(?:est|sont) prevue?s?|envisag\w*"
             r"|compt(?:ons|e|ent) (?!rendu)\w+er\b|projets?|projet(?:ons|te|tent|ez)|prochaine?s?|prochainement"
-            r"|a venir"
+            r"|a venir|(?:s'est|se sont) engagee?s? a|(?:a|ont) promis de"
             r"|devons|devrons|doivent|devrait|devraient|devrions|doit|souhait\w*|aimeri\w*|aimerai\w*|voudri\w*"
             r"|voudrai\w*|pourr\w*|peux|pouvons|peut|pouvez|nous (?:\w+ )?\w+rons|on \w+ra|j'\w+rai|je \w+rai"
             r"|d'ici|bientot|essayer|tenter|si (?:vous|besoin|necessaire|possible)|au cas ou")
-_PAST = (r"(?:avons|avez|ai|as|a|ont|avions|aviez|avait|avaient)\s+(?:(?:aussi|egalement|deja|enfin|bien|tous|toutes"
+_PAST = (r"(?:etions|etais|etait|etaient) (?:presente?s? )?(?:a|au|aux|sur)\b"     # "nous étions au village"
+         r"|(?:avons|avez|ai|as|a|ont|avions|aviez|avait|avaient)\s+(?:(?:aussi|egalement|deja|enfin|bien|tous|toutes"
          r"|ensemble|notamment|encore|donc|ainsi|alors|finalement|meme|pu|su|du|ete)\s+)*(?!une\b|cette\b|notre\b|votre"
          r"\b|leur\b|toute\b|quelque|plusieurs\b|besoin\b|lieu\b|envie\b|une?\b|\d|plus\b|pas\b|jamais\b|rien\b"
          r"|toujours\b|souvent\b|beaucoup\b|peu\b|tres\b|trop\b|tous\b)[a-z-]+(?:e|es|ee|ees|i|is|ie|ies"

@@ -230,8 +230,8 @@ def _done(seg: Segment, pos: int) -> bool:
             continue                # "habite a rennes": the preposition, not the auxiliary
         if m.start() < pos:
             before = m
-        elif after is None:
-            after = m
+        elif after is None and not RELATIVE.search(seg.norm, pos, m.start()):
+            after = m               # not "..., qui s'est engagé à", "..., que nous allons remettre": another verb's
     decisive = before or after
     if decisive is not None:
         return decisive.group("past") is not None
@@ -244,6 +244,7 @@ def _done(seg: Segment, pos: int) -> bool:
 
 
 _LETTERS = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT)
+RELATIVE = re.compile(r"(?:,\s*|\s)(?:qui|que|qu'|dont|ou|lequel|laquelle|lesquels|lesquelles)(?:\s|(?<=')\w)")
 
 
 def _anaphora_end(seg: Segment) -> int:

@@ -41,7 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .action_words import NEGATED
+from .action_words import MARKER, NEGATED, QUESTION_INTRO
 from .actions import Action, ActionType, SegmentReading
 from .extract import REFUSED
 from .lookup import DirectoryIndex
@@ -183,6 +183,15 @@ def _used(value: float, actions: Sequence[Action]) -> bool:
                for a in actions)
 
 
+def _said_planned(part: SegmentReading) -> bool:
+    """Whether the text says an action is not done (a plan, a wish, a negation, a question), rather than
+    the rules leaving it undone for want of a marker."""
+    seg = part.segment
+    said = f"{seg.norm} {seg.intro}"
+    return any(m.group("planned") for m in MARKER.finditer(said)) or bool(NEGATED.search(seg.norm)) \
+        or seg.text.rstrip().endswith("?") or bool(QUESTION_INTRO.search(seg.intro.rstrip(" :")))
+
+
 def _dated_twice(actions: Sequence[Action]) -> bool:
     """Two actions of one type on one date, one payment read twice, or one type twice with one of them
     undated (a total, then one of its events by name)."""
@@ -222,6 +231,8 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
             checks.append("undetermined")            # a verbless list item with a count gave nothing
         if part.actions and len(OWN_DEED.findall(norm)) > len(part.actions):
             checks.append("undetermined")            # "j'ai écrit..., et j'ai envoyé 4 cartes": a deed lost
+        if part.planned and not part.actions and not _said_planned(part):
+            checks.append("undetermined")            # an action no marker says is done, nor planned
         if not part.actions and NEGATED.search(norm) and ACTION_NOUN.search(norm):
             checks.append("undetermined")            # "(on n'a pas compté)": a detail, or the deed, negated?
         if part.actions and THIRD_PERSON.search(norm) and not FIRST_SUBJECT.search(norm):

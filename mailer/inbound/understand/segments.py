@@ -124,7 +124,7 @@ class Segment:
 
 
 # "Pétition : 1.200 signatures.", "Le 25/04 : stand au marché": a short label, a spaced colon, a value
-_LABEL_ROW = re.compile(r"^\s*(?:[A-ZÀ-Ý][^:\n]{0,38}?|[Ll]e \d{1,2}/\d{1,2}(?:/\d{2,4})?)\s:\s+\S")
+_LABEL_ROW = re.compile(r"^\s*(?:[A-ZÀ-Ý][^:\n]{0,58}?|[Ll]e \d{1,2}/\d{1,2}(?:/\d{2,4})?)\s:\s+\S")
 
 
 def _items(paragraph: str) -> list[tuple[str, bool, bool]]:
@@ -142,8 +142,10 @@ def _items(paragraph: str) -> list[tuple[str, bool, bool]]:
             items.append((_LEADER.sub(" : ", line).strip(), True, False))
         elif rows and _LABEL_ROW.match(line):
             items.append((line.strip(), True, True))
-        elif items and not items[-1][0].rstrip().endswith(":") and not (items[-1][1] and line.rstrip().endswith(":")):
-            # a wrapped line continues its item; a heading after a list ('Actions prévues :') starts the next
+        elif items and not (items[-1][2] and line.lstrip()[:1].isupper()) and not items[-1][0].rstrip().endswith(":") \
+                and not (items[-1][1] and line.rstrip().endswith(":")):
+            # a wrapped line continues its item (a capital after a label row starts a sentence); a heading after a list
+            # ('Actions prévues :') starts the next
             items[-1] = (items[-1][0] + " " + line.strip(), items[-1][1], items[-1][2])
         else:
             items.append((line.strip(), False, False))
@@ -155,7 +157,6 @@ def segments(text: str, sent: datetime | None) -> list[Segment]:
     out: list[Segment] = []
     intro = last = ""
     for p, paragraph in enumerate(re.split(r"\n\s*\n", text)):
-        last = ""
         for item, is_bullet, is_row in _items(paragraph):
             if not is_bullet:
                 intro = fold(item) if item.rstrip().endswith(":") else ""
