@@ -347,3 +347,9 @@ def test_a_relative_clauses_tense_is_not_the_deeds(directory, text: str, wanted:
     body = f"Bonjour,\n\nPour DI-2025-033 :\n- {text}\n"
     reading = read_message(parse_message(mail(MEMBER, body, subject="Bilan")), directory)
     assert [(a.type.value, a.count) for a in reading.actions] == wanted, reading.actions
+
+
+@pytest.mark.parametrize("text, count", [("on a fait signer 340 personnes à la foire aux livres le 21/02.", 340),
+                                         ("j'ai fait signer la pétition pour Dawit à 18 personnes de mon club.", 18)])
+def test_people_made_to_sign_are_the_petitions_count(directory, text: str, count: int) -> None:
+    assert [(t, c) for t, c, *_ in _actions(directory, text) if t == "petition"] == [("petition", count)]

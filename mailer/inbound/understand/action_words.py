@@ -111,7 +111,10 @@ SAME_DAY = re.compile(r"\b(?:le meme (?:jour|soir|matin|apres-midi)|ce (?:jour|s
 _NOT_COUNT_WORD = r"(?!de\b|d'|" + "|".join(MONTHS) + r"\b|h\b|min\b|ans?\b|jours?\b|heures?\b)"
 PETITION_COUNT = re.compile(r"(\d+)\s+(?:" + _NOT_COUNT_WORD + _W + r"\s+)?signatures\b"
                             r"|(\d+)\s+(?:" + _W + r"\s+)?(?:ont|avaient) signe"
-                            r"|signatures\b[^.;:\d]{0,40}:\s*(\d+)\b")
+                            r"|signatures\b[^.;:\d]{0,40}:\s*(\d+)\b"
+                            # "fait signer 340 personnes", "fait signer la pétition ... à 18 personnes"
+                            r"|fait signer (?:[a-z'-]+ ){0,6}?(\d+)\s+(?:personnes|passante?s|visiteu\w+|gens"
+                            r"|participante?s|spectat\w+|eleves|etudiante?s|collegues|amie?s|membres)\b")
 NUMBER_BEFORE = re.compile(r"(?:^|[\s(,:;])(\d+|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|seule?)\s+"
                            r"(?:" + _NOT_COUNT_WORD + _W + r"\s+)?$")
 EACH = re.compile(r"\b(\d+)\s+(?:" + _NOT_COUNT_WORD + _W + r")\b")
