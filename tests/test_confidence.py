@@ -181,8 +181,8 @@ def test_a_detail_still_missing_does_not_negate_the_deed() -> None:
 
 
 @pytest.mark.parametrize("body, check", [
-    # a list item negated by a detail of its count, with a noun and no action read
-    ("Pour DI-2025-033 :\n- une cinquantaine de lettres à l'ambassade (on n'a pas compté précisément) ;\n"
+    # a list item negated, with a noun and no action read
+    ("Pour DI-2025-033 :\n- les lettres à l'ambassade, on n'a pas pu les envoyer ;\n"
      "- stand le 7 mars : 214 signatures.\n", "undetermined"),
     # news about the person: the cards are everyone's, told by someone else
     ("Des nouvelles de Dawit Tesfaye (DI-2025-033) : il a pu recevoir une partie des 1 500 cartes envoyées "

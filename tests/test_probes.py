@@ -353,3 +353,22 @@ def test_a_relative_clauses_tense_is_not_the_deeds(directory, text: str, wanted:
                                          ("j'ai fait signer la pétition pour Dawit à 18 personnes de mon club.", 18)])
 def test_people_made_to_sign_are_the_petitions_count(directory, text: str, count: int) -> None:
     assert [(t, c) for t, c, *_ in _actions(directory, text) if t == "petition"] == [("petition", count)]
+
+
+@pytest.mark.parametrize("text, wanted", [
+    ("j'ai écrit le 3 avril au président de l'Érythrée, et j'ai envoyé 4 cartes de soutien à sa mère.",
+     {("letter_authorities", 1), ("letter_support", 4)}),
+    ("une cinquantaine de lettres à l'ambassade d'Érythrée (on n'a pas compté précisément).",
+     {("letter_authorities", None)}),
+    ("3 interventions en lycée (Baudelaire, Faidherbe, Pasteur).", {("awareness", 3)}),
+])
+def test_more_deeds_read_whole(directory, text: str, wanted: set) -> None:
+    body = f"Bonjour,\n\nPour DI-2025-033 :\n- {text}\n"           # a list item, as reports write them
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Bilan")), directory)
+    assert {(a.type.value, a.count) for a in reading.actions} == wanted, reading.actions
+
+
+def test_an_officials_letter_is_not_the_groups(directory) -> None:
+    got = _actions(directory, "nous avons envoyé 40 cartes le 30 mars. De son côté, le maire de Lille a écrit à "
+                              "l'ambassadrice d'Érythrée.")
+    assert [(t, c) for t, c, *_ in got] == [("letter_support", 40)], got

@@ -100,6 +100,15 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
                     and _recipient(norm, w.end(), w.end() + 80, person_tokens) == "off"]
     if to_officials:
         found.append(_Found(ActionType.ADVOCACY, to_officials[0].start(), _advocacy_count(norm[to_officials[0].end():])))
+    elif nouns:
+        # "j'ai écrit le 3 avril au président..., et j'ai envoyé 4 cartes": a letter in a clause of its own
+        for w in WROTE_TO.finditer(norm, 0, nouns[0].start()):
+            who = _recipient(norm, w.end(), w.end() + 80, person_tokens)
+            if who in ("aut", "sup") and CLAUSE_BREAK.search(norm, w.end(), nouns[0].start()) \
+                    and not OTHERS_WROTE.search(norm[max(0, w.start() - 60):w.start() + 1]):
+                kind = ActionType.LETTER_SUPPORT if who == "sup" else ActionType.LETTER_AUTHORITIES
+                found.append(_Found(kind, w.start(), 1 if not norm[w.end() - 3:w.end()] == "aux" else None))
+                break
     for i, m in enumerate(nouns):
         stop = nouns[i + 1].start() if i + 1 < len(nouns) else len(norm)
         who = _recipient(norm, m.end(), min(stop, m.end() + 120), person_tokens)
@@ -114,6 +123,8 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
             found.append(_Found(kind, m.start(), _count_before(norm, m.start(), m.group(0).split()[0])))
     if not nouns:
         for m in WROTE_TO.finditer(norm):
+            if OTHERS_WROTE.search(norm[max(0, m.start() - 60):m.start() + 1]):
+                continue            # "le maire de Grenoble a écrit à l'ambassadrice": his letter, not ours
             who = _recipient(norm, m.end(), m.end() + 80, person_tokens)
             if who == "off":
                 found.append(_Found(ActionType.ADVOCACY, m.start(), _advocacy_count(norm[m.end():])))
@@ -208,6 +219,10 @@ def _partner_named(seg: Segment, person_tokens: Iterable[str]) -> int | None:
     return None
 
 
+def _in_brackets(norm: str, pos: int) -> bool:
+    return norm.rfind("(", 0, pos) > norm.rfind(")", 0, pos)
+
+
 def _clause(seg: Segment, pos: int) -> tuple[int, int]:
     """The clause of the segment around `pos` (cut at ', et', ', mais', ';', 'et nous'...)."""
     cuts = [0, *(m.start() for m in CLAUSE_BREAK.finditer(seg.norm)), len(seg.norm) + 1]
@@ -218,7 +233,9 @@ def _done(seg: Segment, pos: int) -> bool:
     """Was the action at `pos` done? The nearest tense marker before it decides, else the first one
     after it, else the list it belongs to ('Voici nos actions :' yes, 'Nos projets :' no)."""
     start, end = _clause(seg, pos)
-    if seg.text.rstrip().endswith("?") or NEGATED.search(seg.norm, start, end):
+    # a negation in brackets is about a detail ("une cinquantaine de lettres (on n'a pas compté)")
+    negated = [m for m in NEGATED.finditer(seg.norm, start, end) if not _in_brackets(seg.norm, m.start())]
+    if seg.text.rstrip().endswith("?") or negated:
         return False
     if seg.bullet and QUESTION_INTRO.search(seg.intro.rstrip(" :")):
         return False                # "Pourriez-vous me communiquer :" then "- le nombre de lettres envoyées"
@@ -244,6 +261,11 @@ def _done(seg: Segment, pos: int) -> bool:
 
 
 _LETTERS = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT)
+# Someone else as the subject of "a écrit", just before it
+OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:maire|depute\w*|senat\w*|prefet\w*"
+                          r"|ministre|ambassad\w*|consul\w*|elue?s?|conseill\w*|president\w*|journalist\w*|association"
+                          r"|collectif|partenaires?|mairie|prefecture|avocate?|famille)\b[^.;]{0,45}?"
+                          r"\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:\w+\s+)?[a-z]$")
 RELATIVE = re.compile(r"(?:,\s*|\s)(?:qui|que|qu'|dont|ou|lequel|laquelle|lesquels|lesquelles)(?:\s|(?<=')\w)")
 
 
