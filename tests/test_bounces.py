@@ -423,3 +423,16 @@ def test_a_bounce_phrase_at_the_end_of_a_reply_subject() -> None:
     found = detect_bounce(notice("RE: Your message awaits approval : non remis (delivery failed)", body,
                                  sender="gateway.mail@example.net"))
     assert found is not None and found.recipients == ("paul@example.net",)
+
+
+def test_the_x_failed_recipients_header_names_them_when_the_text_cannot() -> None:
+    """Exim and Gmail name the failed addresses in a header, RFC 2047-encoded for a UTF-8 local part."""
+    raw = ("From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: equipe@example.org\n"
+           "X-Failed-Recipients: =?UTF-8?B?8J+QiEBleGFtcGxlLm9yZw==?=\n"
+           "Subject: Delivery Status Notification (Failure)\nMessage-ID: <x@google.com>\n"
+           "Date: Wed, 06 Aug 2014 08:51:12 +0000\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\n"
+           "Delivery to the following recipient failed permanently:\n\n     (an address we cannot print)\n\n"
+           "Technical details of permanent failure:\n local-part of envelope contains utf8 but remote server did "
+           "not offer SMTPUTF8\n").encode()
+    found = detect_bounce(parse_message(raw))
+    assert found is not None and found.recipients == ("\U0001f408@example.org",), found

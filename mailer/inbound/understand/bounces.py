@@ -70,6 +70,14 @@ def _detect(parsed: ParsedMessage, resolve_token: TokenResolver | None) -> Bounc
             failures = found.failures if found else tuple(
                 Failure(r, permanent, text_found.status, "", text_found.reason) for r in text_found.recipients)
             found = Bounce(text_found.recipients, permanent, "text" if found is None else "dsn+text", failures)
+    if found is not None and not found.recipients:
+        # Exim's and Gmail's own header names the failed addresses (RFC 2047-encoded when the local
+        # part is UTF-8, "🐈@example.org"), when the notice's text gives none we can read
+        named = tuple(dict.fromkeys(a.strip().strip("<>").lower() for a in
+                                    parsed.headers.get("x-failed-recipients", "").split(",") if "@" in a))
+        if named:
+            found = Bounce(named, found.permanent, found.rule + "+header", tuple(
+                Failure(r, found.permanent, "", "", "") for r in named))
     if verp:
         if found is None:
             # Mail to our envelope sender that no rule reads: a bounce if an MTA wrote it. People and
