@@ -372,3 +372,9 @@ def test_an_officials_letter_is_not_the_groups(directory) -> None:
     got = _actions(directory, "nous avons envoyé 40 cartes le 30 mars. De son côté, le maire de Lille a écrit à "
                               "l'ambassadrice d'Érythrée.")
     assert [(t, c) for t, c, *_ in got] == [("letter_support", 40)], got
+
+
+def test_an_official_who_received_a_delegation_of_ours_is_advocacy(directory) -> None:
+    got = _actions(directory, "nous avons recueilli 20 signatures. Le maire de Lille a reçu une délégation du "
+                              "groupe le 3 mai.")
+    assert sorted((t, c) for t, c, *_ in got) == [("advocacy", 1), ("petition", 20)], got

@@ -32,6 +32,7 @@ MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|mini
                          r"|conseillere? diplomatique|cabinet d[ue] )\b")
 MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|audiences?|recue?s? (?:par|en|a|au)"
                      r"|(?:nous|m'|les|vous) (?:a|ont) (?:\w+ )?recue?s?"
+                     r"|(?:a|ont) recu (?:une delegation|(?:deux|trois|quatre|\d+) (?:membres|representante?s|benevoles))"
                      r"|reunion avec|interpelle\w*|plaidoyer|echange\w* avec)\b")
 EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
                    r"|lectures? publiques?|expositions?|rassemblements?|manifestations?|veillees?|vigiles?"
@@ -77,7 +78,7 @@ AMOUNT_ANAPHORA = re.compile(r"\b(?:cette somme|ce montant|l'integralite|la rece
                              r"|ces fonds)\b")
 _PLANNED = (r"allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|pour)|prevue?s?(?=\s*:)|(?:est|sont) prevue?s?|envisag\w*"
             r"|compt(?:ons|e|ent) (?!rendu)\w+er\b|projets?|projet(?:ons|te|tent|ez)|prochaine?s?|prochainement"
-            r"|a venir|(?:s'est|se sont) engagee?s? a|(?:a|ont) promis de"
+            r"|a venir|(?:s'est|se sont) engagee?s? a|(?:a|ont) promis de|next steps?"
             r"|devons|devrons|doivent|devrait|devraient|devrions|doit|souhait\w*|aimeri\w*|aimerai\w*|voudri\w*"
             r"|voudrai\w*|pourr\w*|peux|pouvons|peut|pouvez|nous (?:\w+ )?\w+rons|on \w+ra|j'\w+rai|je \w+rai"
             r"|d'ici|bientot|essayer|tenter|si (?:vous|besoin|necessaire|possible)|au cas ou")

@@ -116,6 +116,8 @@ THIRD_PERSON = re.compile(r"\b(?:il|elle|ils|elles)\s+(?:a|ont|avait|avaient|est
 ELECTED = re.compile(r"\b(?:euro-?)?deputee?s?\b|\bsenat(?:eur|rice)s?\b|\bmaires?\b|\belue?s?\b"
                      r"|\bparlementaires?\b")
 FAR_DAYS = 180
+SUBJECT_PRONOUN = re.compile(r"\b(?:je|j'|nous|on|il|elle|ils|elles|vous|tu)\b")
+FORWARD_LINE = re.compile(r"^\W*(?:de|from|date|envoye|sent|a|to|objet|subject|cc|pour|sujet)\s*:")
 # A deed with its own first-person auxiliary ("j'ai écrit", "nous avons envoyé"): participles used as
 # adjectives ("une lettre signée par tous") are not deeds of their own.
 OWN_DEED = re.compile(r"\b(?:j'ai|nous avons|on a|avons)\s+(?:\w+\s+)?" + DONE_VERB.pattern[2:])
@@ -123,7 +125,8 @@ PEOPLE = re.compile(r"\s*(?:personnes|participante?s|spectat\w*|visiteu\w*|eleve
                     r"|membres|enfants|etudiante?s)\b")
 LETTERS = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT)
 SENT = re.compile(r"\b(?:envo\w*|ecri\w*|redig\w*|post\w*|adress\w*|expedi\w*|parti\w*|signe\w*|remis\w*"
-                  r"|depos\w*|transmis\w*|fait\w*|lettres? (?:a|au|aux|pour)|cartes? (?:a|au|aux|pour)|courriers? "
+                  r"|depos\w*|transmis\w*|fait\w*|lettres? (?:\w+ )?(?:a|au|aux|pour)|cartes? (?:\w+ )?(?:a|au|aux|pour)"
+                  r"|courriers? "
                   r"(?:a|au|aux)|\d+ (?:lettres?|cartes?|courriers?))")
 PHONE_FOOTER = re.compile(r"\b(?:envoye|envoyee) (?:de|depuis) (?:mon|ma)\b")
 
@@ -226,12 +229,16 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
             checks.append("unused_number")
         if part.actions and any(not _used(v, actions) for v in counts):
             checks.append("unused_number")           # "lettres : 35", "152 exactement": whose number?
+        if FORWARD_LINE.match(norm):
+            continue                                 # "Date : Sun, 22 Feb 2026 18:03:12": a forward's header
         if not part.actions and not part.planned and not PHONE_FOOTER.search(norm) and (
-                DONE_VERB.search(norm) or (numbers and ACTION_WORD.search(norm)) or counts):
-            checks.append("undetermined")            # a verbless list item with a count gave nothing
+                DONE_VERB.search(norm) or (numbers and ACTION_WORD.search(norm))
+                or ((part.segment.bullet or part.segment.para in acting) and _counts(norm, people=False))):
+            checks.append("undetermined")            # a deed of ours, or a list item with a count, gave nothing
         if part.actions and len(OWN_DEED.findall(norm)) > len(part.actions):
             checks.append("undetermined")            # "j'ai écrit..., et j'ai envoyé 4 cartes": a deed lost
-        if part.planned and not part.actions and not _said_planned(part):
+        if part.planned and not part.actions and not _said_planned(part) \
+                and (part.segment.bullet or not SUBJECT_PRONOUN.search(norm)):
             checks.append("undetermined")            # an action no marker says is done, nor planned
         if not part.actions and NEGATED.search(norm) and ACTION_NOUN.search(norm):
             checks.append("undetermined")            # "(on n'a pas compté)": a detail, or the deed, negated?
