@@ -378,3 +378,40 @@ def test_an_official_who_received_a_delegation_of_ours_is_advocacy(directory) ->
     got = _actions(directory, "nous avons recueilli 20 signatures. Le maire de Lille a reçu une délégation du "
                               "groupe le 3 mai.")
     assert sorted((t, c) for t, c, *_ in got) == [("advocacy", 1), ("petition", 20)], got
+
+
+def test_letters_for_the_person_to_authorities_named_after(directory) -> None:
+    got = _actions(directory, "j'ai envoyé hier 3 lettres pour Dawit : une au président, une au procureur général et "
+                              "une à l'ambassade d'Érythrée.")
+    assert [(t, c) for t, c, *_ in got] == [("letter_authorities", 3)], got
+
+
+def test_a_line_among_label_rows_is_a_row(directory) -> None:
+    body = ("Bonjour,\n\nBilan du groupe 19 pour DI-2025-033, février 2026 :\nPétition : 120 signatures\n"
+            "Lettres aux autorités érythréennes : 27\nRendez-vous avec le maire de Lille le 19 février\n\nChristelle\n")
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Bilan")), directory)
+    assert {(a.type.value, a.count) for a in reading.actions} == {("petition", 120), ("letter_authorities", 27),
+                                                                 ("advocacy", 1)}, reading.actions
+
+
+def test_a_request_for_a_figure_is_no_deed(directory) -> None:
+    body = ("Bonjour,\n\nPour préparer notre rendez-vous avec la sénatrice, nous aurions besoin du nombre total de "
+            "signatures recueillies pour Dawit, tous groupes confondus. Pouvez-vous nous le communiquer ?\n")
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Combien ?")), directory)
+    assert reading.kind.value != "report" or reading.confidence < 0.8, reading
+
+
+def test_an_official_who_acted_on_his_own_is_a_third_party(directory) -> None:
+    body = ("Bonjour,\n\nPour DI-2025-033 : le 21 mars, nous avons recueilli 134 signatures. Le député Bertrand a de "
+            "son côté interpellé le Quai d'Orsay, d'après son assistante.\n")
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Mars")), directory)
+    assert {a.type.value for a in reading.actions} == {"petition"} or reading.confidence < 0.8, reading
+
+
+def test_dashes_without_a_space_are_bullets(directory) -> None:
+    body = ("salut,\n\nalors pour DI-2025-033 on a fait pas mal de trucs ce mois ci:\n-stand devant la fac le 28/01 "
+            "(152 signatures)\n-une trentaine de cartes pour Dawit, ecrites a la cafet\n-on a ecrit au consulat "
+            "d'Erythree (1 lettre signée par toute l'antenne)\n\nclara\n")
+    reading = read_message(parse_message(mail(MEMBER, body, subject="janvier")), directory)
+    assert {(a.type.value, a.count) for a in reading.actions} >= {("letter_support", None),
+                                                                 ("letter_authorities", 1)}, reading.actions

@@ -84,7 +84,10 @@ def _advocacy_count(norm: str, pattern: re.Pattern[str] | None = None) -> int | 
 def _recipient(norm: str, start: int, stop: int, person_tokens: Iterable[str]) -> str | None:
     window = norm[start:stop]
     m = RECIPIENT.search(window)
-    names = [window.find(t) for t in person_tokens if t in window]
+    # "3 lettres pour Ramil : une au président, une au procureur": the person they are for, when an
+    # addressee is named after, is not the addressee
+    names = [window.find(t) for t in person_tokens if t in window
+             and not (m and re.search(r"\bpour (?:[a-z'-]+ ){0,3}$", window[max(0, window.find(t) - 40):window.find(t)]))]
     first_name = min((n for n in names if n >= 0), default=None)
     if m and (first_name is None or m.start() < first_name):
         return "off" if m.group("off") else "aut" if m.group("aut") else "sup"
@@ -239,6 +242,8 @@ def _done(seg: Segment, pos: int) -> bool:
         return False
     if seg.bullet and QUESTION_INTRO.search(seg.intro.rstrip(" :")):
         return False                # "Pourriez-vous me communiquer :" then "- le nombre de lettres envoyées"
+    if NEED.search(seg.norm, start, end):
+        return False                # "nous aurions besoin du nombre de signatures recueillies": a request
     if RESULT_LINE.match(seg.norm) and not any(m.group("planned") for m in MARKER.finditer(seg.norm)):
         return True                 # "Total : 2300 signatures", "Bilan : ..." need no verb (a plan is no result)
     before = after = None
@@ -266,6 +271,7 @@ OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:mai
                           r"|ministre|ambassad\w*|consul\w*|elue?s?|conseill\w*|president\w*|journalist\w*|association"
                           r"|collectif|partenaires?|mairie|prefecture|avocate?|famille)\b[^.;]{0,45}?"
                           r"\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:\w+\s+)?[a-z]$")
+NEED = re.compile(r"\b(?:aurions|aurais|avons|ai|auriez|avez) besoin d|\bcombien d")
 RELATIVE = re.compile(r"(?:,\s*|\s)(?:qui|que|qu'|dont|ou|lequel|laquelle|lesquels|lesquelles)(?:\s|(?<=')\w)")
 
 

@@ -100,8 +100,9 @@ THIRD_PARTY = re.compile(
     r"(?:maire|depute|deputee|senateur|senatrice|prefet|prefete|ministre|ambassade\w*|ambassadeur\w*|consul\w*"
     r"|elue?s?|conseill\w*|president\w*|journalistes?|redaction|mairie|prefecture|association|ong|syndicat"
     r"|paroisse|cabinet|collectif|partenaires?|eglise|comite)\b[^.;:!?]{0,40}?"
-    r"\b(?:a|ont|nous a|nous ont|m'a|leur a|vous a|s'est|se sont)\s+(?:\w+\s+)?"
-    r"(?:ecrit|envoye|signe|recu|rencontre|organise|collecte|verse|transmis|promis|adresse|relaye|publie)\w*")
+    r"\b(?:a|ont|nous a|nous ont|m'a|leur a|vous a|s'est|se sont)\s+(?:[\w']+\s+){0,4}?"
+    r"(?:ecrit|envoye|signe|recu|rencontre|organise|collecte|verse|transmis|promis|adresse|relaye|publie"
+    r"|interpell|sollicit|contact|relanc|saisi|questionn|intervenu|depose)\w*")
 ON_BEHALF = re.compile(r"\b(?:mon mari|ma femme|mon epouse|mon epoux|mon conjoint|ma conjointe|mon compagnon"
                        r"|ma compagne|ma mere|mon pere|mon fils|ma fille|ma soeur|mon frere|mes parents"
                        r"|de la part de|au nom de|pour le compte de|son adresse|sa boite|ses coordonnees"

@@ -100,7 +100,7 @@ def split_body(parsed: ParsedMessage) -> Body:
 
 # --------------------------------------------------------------------------------- segments
 _LEADER = re.compile(r"(?<=\S)\s*(?:\.{4,}|…{2,}|_{4,}|\t+)\s*(?=\S)")
-_BULLET = re.compile(r"^\s*(?:[-*•–—·▪►✓]|\d{1,2}[.)])\s+")
+_BULLET = re.compile(r"^\s*(?:[-*•–—·▪►✓]\s+|\d{1,2}[.)]\s+|-(?=[^\W\d_]))")   # also "-stand ..." (no space)
 _SENTENCE_END = re.compile(r"(?<!\bM\.)(?<!\bMM\.)(?<!\bMe\.)(?<!\bMme\.)(?<!\bMlle\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bPr\.)"
                            r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"0-9])")
 _CLOSING = re.compile(r"^(?:bien |tres |très |bonne |belle )?(?:cordialement|amicalement|amitiés?|amities"
@@ -140,8 +140,9 @@ def _items(paragraph: str) -> list[tuple[str, bool, bool]]:
             items.append((_BULLET.sub("", line, count=1).strip(), True, False))
         elif _LEADER.search(line):            # a table row, "Pétition ........ 1.200 signatures": an item
             items.append((_LEADER.sub(" : ", line).strip(), True, False))
-        elif rows and _LABEL_ROW.match(line):
-            items.append((line.strip(), True, True))
+        elif rows and (_LABEL_ROW.match(line) or (items and items[-1][2] and line.lstrip()[:1].isupper()
+                                                   and not line.rstrip().endswith(":"))):
+            items.append((line.strip(), True, True))   # a row, or a line among rows ("Rendez-vous avec le maire")
         elif items and not (items[-1][2] and line.lstrip()[:1].isupper()) and not items[-1][0].rstrip().endswith(":") \
                 and not (items[-1][1] and line.rstrip().endswith(":")):
             # a wrapped line continues its item (a capital after a label row starts a sentence); a heading after a list
