@@ -415,3 +415,34 @@ def test_dashes_without_a_space_are_bullets(directory) -> None:
     reading = read_message(parse_message(mail(MEMBER, body, subject="janvier")), directory)
     assert {(a.type.value, a.count) for a in reading.actions} >= {("letter_support", None),
                                                                  ("letter_authorities", 1)}, reading.actions
+
+
+@pytest.mark.parametrize("body", [
+    "J'ai vu l'appel pour Dawit dans le dernier bulletin. Comptez sur moi ! J'habite Lille.",
+    "Dispo pour Dawit Tesfaye si vous cherchez encore du monde.",
+    "Partant pour Dawit !",
+    "Présent pour Dawit.",
+    "Je viens d'assister à ma première réunion du groupe 19. Manon m'a dit de vous écrire pour être ajoutée à la "
+    "liste des bénévoles.",
+    "Je suis retraité et j'ai du temps libre. Dites-moi comment je peux me rendre utile.",
+])
+def test_a_short_commitment_is_a_sign_up(directory, body: str) -> None:
+    reading = read_message(parse_message(mail("x.y@example.net", f"{body}\n\nClément\n", subject="Re: Appel")),
+                           directory)
+    assert reading.kind.value == "signup", reading
+
+
+@pytest.mark.parametrize("body, scope", [
+    ("Je ne lis plus votre bulletin mensuel, merci de ne plus me l'envoyer. Je reste adhérente et je continue à "
+     "recevoir les appels urgents.", "bulletin"),
+    ("Bonsoir, supprimez mon adresse de tous vos fichiers svp. STOP à tout. Merci", "all"),
+])
+def test_more_ways_to_say_stop(directory, body: str, scope: str) -> None:
+    reading = read_message(parse_message(mail("x.y@example.net", f"{body}\n", subject="Envois")), directory)
+    assert (reading.kind.value, reading.scope) == ("unsubscribe", scope), reading
+
+
+def test_a_one_line_mail_is_not_its_own_signature(directory) -> None:
+    reading = read_message(parse_message(mail("c.dorval@example.net", "Dispo pour Dawit Tesfaye si vous cherchez "
+                                              "encore du monde.\nClément Dorval\n", subject="dispo")), directory)
+    assert (reading.kind.value, reading.dossier) == ("signup", "DI-2025-033"), reading

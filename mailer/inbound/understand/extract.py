@@ -76,7 +76,7 @@ _UNSUB_SUBJECT = re.compile(r"^(?:(?:re|tr|fwd?|aw)\s*:\s*)*(?:stop|desinscripti
 _ASK = (r"(?:merci de|merci d'|veuillez|pouvez-vous|pourriez-vous|je vous (?:demande|prie|remercie) de"
         r"|je (?:souhaite|voudrais|souhaiterais|veux)|j'aimerais|nous (?:souhaitons|voudrions|vous demandons de))")
 _UNSUB = re.compile(
-    r"^\W*stop\W*$"
+    r"^\W*stop(?:\W+(?:a tout|svp|merci|s'il vous plait))?\W*$"
     r"|\b(?:je|j'|nous)\s*(?:[a-z']+\s+){0,3}?(?:me desinscrire|me desabonner|nous desinscrire|nous desabonner"
     r"|etre (?:retiree?|desinscrite?|desabonnee?|rayee?))"
     r"|\b(?:merci de |merci d'|veuillez |pouvez-vous |pourriez-vous |pourrais-tu |peux-tu |je vous (?:demande|prie) de "
@@ -85,6 +85,8 @@ _UNSUB = re.compile(
     r"|(?:retirer|supprimer|enlever|rayer|desinscrire|desabonner) (?:mon adresse|mon nom|mon courriel|mon e-?mail)"
     r"|(?:arreter|cesser) de m'envoyer)"
     r"|\b(?:desinscrivez|desabonnez|retirez|supprimez|enlevez|rayez)-moi"
+    r"|\b(?:retirez|supprimez|enlevez|rayez|effacez) (?:mon adresse|mon nom|mon courriel|mon e-?mail|mes coordonnees)"
+    r"|\bne plus (?:me|nous) (?:l'|les )envoyer"
     r"|\b(?:je|j'|nous) ne (?:souhaite|veux|desire|voudrais|souhaitons|voulons)\w* plus (?:rien )?recevoir"
     r"|\bretirer mon adresse|\bne plus m'envoyer|\bne plus (?:rien )?recevoir (?:de votre part|vos)"
     r"|\b(?:arreter|cesser) de m'envoyer"
@@ -224,7 +226,8 @@ def _ignored_people(index: DirectoryIndex, mail: Mail) -> set[tuple[str, str]]:
     pairs = set(index.person_pairs)
     DirectoryIndex.add_person(mail.parsed.sender_name, pairs)
     for line in mail.signature:
-        DirectoryIndex.add_person(line, pairs)
+        if len(line.split()) <= 6:      # a name, a role; not a whole sentence taken for the signature
+            DirectoryIndex.add_person(line, pairs)
     return pairs
 
 
@@ -245,6 +248,7 @@ _CONTRIB = re.compile(
     r"|rediger|redaction de|relire|preparer|(?:tenir|faire) des stands|pour les stands|ecrire des lettres"
     r"|benevol\w*|volontaire|coup de main|prochaines actions|les actions|aux actions|mes competences"
     r"|(?:pour|sur|a) (?:le|les|un|vos|votre|ce) (?:prochaine?s? )?stands?|tenir (?:la|une|le|un) (?:table|stand)"
+    r"|(?:me|nous) rendre utiles?|du temps(?: libre)?\b"
     r"|(?:ajouter|inscrire|mettre) (?:mon adresse|mon nom|mon courriel|mon e-?mail|moi)\b|etre ajoutee?"
     r"|recevoir (?:[a-z'-]+,? ){0,6}?(?:appels?|infos?|informations?|actions?|alertes?|bulletins?|lettres?"
     r"|newsletters?|nouvelles)|(?:etre|rester) tenue? au courant|m'ajouter a|m'abonner|m'inscrire a"
@@ -255,10 +259,17 @@ _ALREADY = re.compile(r"\b(?:continuer|continue|toujours|encore|nouvelle adresse
                       r"|ne plus|plus jamais)\b")
 
 
+# A commitment that needs no object: "Comptez sur moi !", "Partant pour Ahmed !", "Présent pour Gülnar.",
+# "Dispo pour Berkan", "pour être ajoutée à la liste des bénévoles"
+_COMMIT = re.compile(r"^\W*(?:comptez sur (?:moi|nous)|(?:je suis |moi )?(?:partante?s?|presente?s?|dispo(?:nible)?s?)"
+                     r"(?: pour\b| !|\W*$)|je m'inscris\b|ok pour moi\b)|\bcomptez sur (?:moi|nous)\W*$"
+                     r"|\bpour etre ajoutee?s? a (?:la|vos|votre) (?:liste|equipe)")
+
+
 def offers_help(folded: str) -> bool:
     """Whether one sentence of the text offers help or asks to receive the mailings (not someone
     already receiving them who asks to go on, or to stop)."""
-    return any(_OFFER.search(s) and _CONTRIB.search(s) and not _ALREADY.search(s)
+    return any((_OFFER.search(s) and _CONTRIB.search(s) and not _ALREADY.search(s)) or _COMMIT.search(s)
                for s in sentences_and_lines(folded))
 
 
