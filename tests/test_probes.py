@@ -446,3 +446,26 @@ def test_a_one_line_mail_is_not_its_own_signature(directory) -> None:
     reading = read_message(parse_message(mail("c.dorval@example.net", "Dispo pour Dawit Tesfaye si vous cherchez "
                                               "encore du monde.\nClément Dorval\n", subject="dispo")), directory)
     assert (reading.kind.value, reading.dossier) == ("signup", "DI-2025-033"), reading
+
+
+@pytest.mark.parametrize("body", [
+    "Madame, Monsieur,\n\nLe député a bien reçu votre courrier du 12 février relatif à la situation de M. Dawit "
+    "Tesfaye et vous en remercie.\nIl a saisi le ministère des Affaires étrangères et a adressé un courrier à "
+    "l'ambassadeur d'Érythrée. Il ne manquera pas de vous tenir informés.\n\nNous vous prions d'agréer, Madame, "
+    "Monsieur, l'expression de nos salutations distinguées.\n\nLe secrétariat parlementaire",
+    "Madame,\n\nSuite à notre rencontre du 27 janvier, Monsieur le Maire a le plaisir de vous informer que le conseil "
+    "municipal a adopté un vœu de soutien à M. Dawit Tesfaye.\n\nVeuillez agréer, Madame, nos salutations "
+    "distinguées.\n\nLe Directeur de cabinet",
+])
+def test_an_administrations_letter_is_no_report(directory, body: str) -> None:
+    reading = read_message(parse_message(mail("cabinet@ville.example.fr", body, subject="Votre courrier")), directory)
+    assert reading.kind.value == "other", reading
+
+
+def test_a_mailing_with_its_own_footer_is_a_newsletter(directory) -> None:
+    body = ("LA LETTRE D'AMNISTIE OUEST - Mars 2026\n\nGrâce à vous :\n- 12 400 signatures remises au consulat le 20 "
+            "février ;\n- 6 300 euros collectés pour notre caisse de solidarité.\n\nVous recevez cette lettre car "
+            "vous êtes partenaire d'Amnistie Ouest.\nPour ne plus recevoir nos envois, cliquez ici.\n")
+    reading = read_message(parse_message(mail("lettre@amnistie.example.net", body, subject="La Lettre de mars")),
+                           directory)
+    assert reading.rule == "other.newsletter", reading

@@ -13,6 +13,8 @@ for the bulletin (`signup.bulletin`, bulletin.py) -> signup -> report; anything 
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -208,7 +210,7 @@ def _offer(x: _Input) -> Reading | None:
 
 def _report(x: _Input) -> Reading | None:
     found, _ = x.report
-    if found is None or acted_by_others(x.trace):
+    if found is None or acted_by_others(x.trace, x.mail.all_folded):
         return None
     sender = x.parsed.sender.lower()
     if x.directory.member(sender) is None and x.directory.group_by_email(sender) is None \
@@ -263,11 +265,18 @@ def _newsletter(x: _Input) -> Reading | None:
     is no report of ours and no sign-up."""
     headers = x.parsed.headers
     bulk = headers.get("precedence", "").strip().lower() in ("bulk", "list", "junk") \
-        or "list-id" in headers or "list-unsubscribe" in headers
+        or "list-id" in headers or "list-unsubscribe" in headers or bool(MAILING_FOOTER.search(x.mail.own_folded))
     sender = x.parsed.sender.lower()
     if not bulk or x.directory.member(sender) is not None or x.directory.group_by_email(sender) is not None:
         return None
     return Reading(Kind.OTHER, "other.newsletter", x.parsed.sender)
+
+
+# A mailing's own footer, when its sender set no list header: "Vous recevez cette lettre car...",
+# "Pour ne plus recevoir nos envois, cliquez ici"
+MAILING_FOOTER = re.compile(r"\bvous recevez (?:ce|cette|cet) (?:message|mail|courriel|e-?mail|lettre|bulletin"
+                            r"|newsletter|infolettre)\b|\b(?:pour|si vous souhaitez) ne plus recevoir (?:nos|nos prochains"
+                            r"|ces|cette|ce) [^.\n]{0,40}(?:cliquez|rendez-vous|suivez)")
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,8 @@ SIGNUP_INTENT = re.compile(r"\b(?:rejoindre|devenir benevole|m'inscrire|m'engage
 DATE_OR_TIME = re.compile(r"\b\d{1,2}\s*h(?:\s*\d{2})?\b|\b(?:19|20)\d{2}\b|\b\d{5}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"
                           r"|\b\d{1,2}(?:er)?\s+(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre"
                           r"|octobre|novembre|decembre)\b")
+FORMAL_LETTER = re.compile(r"\b(?:veuillez agreer|nous vous prions d'agreer|je vous prie d'agreer|accuse reception"
+                           r"|l'expression de (?:nos|mes|sa|ma|notre) (?:salutations|consideration|sentiments|haute))")
 THIRD_PERSON = re.compile(r"\b(?:il|elle|ils|elles)\s+(?:a|ont|avait|avaient|est|sont)\b")
 ELECTED = re.compile(r"\b(?:euro-?)?deputee?s?\b|\bsenat(?:eur|rice)s?\b|\bmaires?\b|\belue?s?\b"
                      r"|\bparlementaires?\b")
@@ -141,14 +143,17 @@ OTHERS_ACTED = re.compile(
     r" (?:[a-z'-]+ ){0,2}?a recu\b")
 
 
-def acted_by_others(trace: Sequence[SegmentReading]) -> bool:
+def acted_by_others(trace: Sequence[SegmentReading], folded: str = "") -> bool:
     """The actions read are someone else's: an official acknowledging our letter, a family
     thanking us for cards, a partner telling what it did, with no first-person subject in any
-    sentence an action came from (the mail is theirs, not a report of ours)."""
+    sentence an action came from (the mail is theirs, not a report of ours). An administration's
+    letter ("Veuillez agréer...") without a first-person deed is theirs whatever its verbs."""
     acting = [p.segment for p in trace if p.actions]
     if not acting or any(FIRST_SUBJECT.search(seg.norm) or seg.bullet for seg in acting):
         return False
-    return any(OTHERS_ACTED.search(seg.norm) or THIRD_PARTY.search(seg.norm) for seg in acting)
+    return bool(FORMAL_LETTER.search(folded)) or any(
+        OTHERS_ACTED.search(seg.norm) or THIRD_PARTY.search(seg.norm) or THIRD_PERSON.search(seg.norm)
+        for seg in acting)
 
 
 # ------------------------------------------------------------------------------ the checks
