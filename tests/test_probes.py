@@ -469,3 +469,19 @@ def test_a_mailing_with_its_own_footer_is_a_newsletter(directory) -> None:
     reading = read_message(parse_message(mail("lettre@amnistie.example.net", body, subject="La Lettre de mars")),
                            directory)
     assert reading.rule == "other.newsletter", reading
+
+
+@pytest.mark.parametrize("arrow", ["> ", "→ ", "=> ", "➢ "])
+def test_arrow_bullets_in_a_mail_that_answers_nothing(directory, arrow: str) -> None:
+    body = (f"Bonsoir,\n\nPour le groupe 19, voici ce qu'on a fait pour DI-2025-033 :\n\n{arrow}08/03 : stand place "
+            f"Pasteur. 97 signatures.\n{arrow}Courriers au ministre de la Justice : 12 (envoyés le 2 mars).\n\nÉlise\n")
+    reading = read_message(parse_message(mail(MEMBER, body, subject="CR actions")), directory)
+    assert {("petition", 97), ("letter_authorities", 12)} <= {(a.type.value, a.count) for a in reading.actions}, \
+        reading.actions
+
+
+def test_quoted_lines_in_a_reply_stay_quotes(directory) -> None:
+    body = "Oui, merci !\n\n> 08/03 : stand place Pasteur. 97 signatures.\n"
+    raw = mail(MEMBER, body, subject="Re: CR actions", extra="In-Reply-To: <a@example.org>\n")
+    reading = read_message(parse_message(raw), directory)
+    assert reading.kind.value != "report", reading

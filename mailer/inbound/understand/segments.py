@@ -66,6 +66,22 @@ def _own_before(new_text: str, forwarded_text: str) -> str:
     return "\n".join(lines)
 
 
+def _arrow_bullets(parsed: ParsedMessage, full: str) -> str | None:
+    """'> 08/03 : stand place Pasteur' in a mail that answers nothing (no In-Reply-To, References, 'Re:'
+    or 'X a écrit :'): arrows used as bullets, not quotes. The text with them as list items, or None."""
+    headers = parsed.headers
+    if headers.get("in-reply-to") or headers.get("references") or _REPLY_SUBJECT.match(parsed.subject or "") \
+            or _REPLY_HEADER.search(full) or _OUTLOOK_SPLIT.search(full):
+        return None
+    lines = full.splitlines()
+    if not any(line.lstrip().startswith(">") for line in lines):
+        return None
+    return "\n".join(re.sub(r"^(\s*)>+\s?", r"\1- ", line) for line in lines)
+
+
+_REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|sv|ref|rép|rep)\s*:", re.I)
+
+
 def split_body(parsed: ParsedMessage) -> Body:
     """Own words and forwarded original. parse.py finds forwards (inline or message/rfc822) and
     strips quotes; the markers here are a second net for what it leaves."""
@@ -79,6 +95,9 @@ def split_body(parsed: ParsedMessage) -> Body:
     if marker is None and _FWD_SUBJECT.match(parsed.subject or ""):
         marker = _OUTLOOK_SPLIT.search(full) or _REPLY_HEADER.search(full)
     if marker is None:
+        arrows = _arrow_bullets(parsed, full)
+        if arrows is not None:
+            return Body(strip_reply(arrows))
         own = parsed.new_text if parsed.new_text and parsed.new_text.strip() else full
         return Body(strip_reply(own))
     lines = full[marker.end():].lstrip("\n").splitlines()
@@ -100,7 +119,7 @@ def split_body(parsed: ParsedMessage) -> Body:
 
 # --------------------------------------------------------------------------------- segments
 _LEADER = re.compile(r"(?<=\S)\s*(?:\.{4,}|…{2,}|_{4,}|\t+)\s*(?=\S)")
-_BULLET = re.compile(r"^\s*(?:[-*•–—·▪►✓]\s+|\d{1,2}[.)]\s+|-(?=[^\W\d_]))")   # also "-stand ..." (no space)
+_BULLET = re.compile(r"^\s*(?:[-*•–—·▪►✓→➢➤⇒]\s+|=>\s+|->\s+|\d{1,2}[.)]\s+|-(?=[^\W\d_]))")   # also "-stand ..." (no space)
 _SENTENCE_END = re.compile(r"(?<!\bM\.)(?<!\bMM\.)(?<!\bMe\.)(?<!\bMme\.)(?<!\bMlle\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bPr\.)"
                            r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"0-9])")
 _CLOSING = re.compile(r"^(?:bien |tres |très |bonne |belle )?(?:cordialement|amicalement|amitiés?|amities"
