@@ -485,3 +485,24 @@ def test_quoted_lines_in_a_reply_stay_quotes(directory) -> None:
     raw = mail(MEMBER, body, subject="Re: CR actions", extra="In-Reply-To: <a@example.org>\n")
     reading = read_message(parse_message(raw), directory)
     assert reading.kind.value != "report", reading
+
+
+def test_a_verbless_dated_line_is_a_deed(directory) -> None:
+    body = "Bonjour,\n\nPour DI-2025-033.\nSamedi 21/02, stand au marché couvert, 118 signatures.\n\nPatrick\n"
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Février")), directory)
+    assert {(a.type.value, a.count) for a in reading.actions} == {("awareness", 1), ("petition", 118)}, reading
+
+
+def test_lettered_items_are_a_list(directory) -> None:
+    body = ("Bonjour,\n\nGroupe 19, DI-2025-033.\nCe qui a été fait :\n  a. 33 lettres au président, parties fin "
+            "janvier\n  b. 20 cartes pour Dawit\n\nGilles\n")
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Point")), directory)
+    assert {(a.type.value, a.count) for a in reading.actions} == {("letter_authorities", 33),
+                                                                 ("letter_support", 20)}, reading
+
+
+def test_a_deed_for_tomorrow_or_taken_back_is_no_deed(directory) -> None:
+    body = ("Bonjour,\n\nDI-2025-033, ce qui a été fait :\n  a. 33 lettres au président, parties fin janvier\n"
+            "  b. un stand à la fête du quartier... non, celui-là est pour demain, oubliez\n")
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Point")), directory)
+    assert {(a.type.value, a.count) for a in reading.actions} == {("letter_authorities", 33)}, reading

@@ -258,7 +258,9 @@ def _done(seg: Segment, pos: int) -> bool:
     if decisive is not None:
         return decisive.group("past") is not None
     if not seg.bullet:
-        return False
+        # a verbless dated line, "Samedi 21/02, stand au marché couvert, 118 signatures.", reads as a list
+        # item (a date far back, a plan rolled a year back, is the date_far check's)
+        return bool(LEAD_DATE.match(seg.norm)) and bool(seg.dates)
     intro = list(MARKER.finditer(seg.intro))
     if intro:
         return intro[-1].group("past") is not None
@@ -271,6 +273,9 @@ OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:mai
                           r"|ministre|ambassad\w*|consul\w*|elue?s?|conseill\w*|president\w*|journalist\w*|association"
                           r"|collectif|partenaires?|mairie|prefecture|avocate?|famille)\b[^.;]{0,45}?"
                           r"\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:\w+\s+)?[a-z]$")
+LEAD_DATE = re.compile(r"^\W*(?:le |du )?(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) )?"
+                       r"\d{1,2}(?:er)?(?:/\d{1,2}(?:/\d{2,4})?| (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout"
+                       r"|septembre|octobre|novembre|decembre))\b\s*[,:-]")
 NEED = re.compile(r"\b(?:aurions|aurais|avons|ai|auriez|avez) besoin d|\bcombien d")
 RELATIVE = re.compile(r"(?:,\s*|\s)(?:qui|que|qu'|dont|ou|lequel|laquelle|lesquels|lesquelles)(?:\s|(?<=')\w)")
 

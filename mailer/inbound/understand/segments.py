@@ -119,7 +119,7 @@ def split_body(parsed: ParsedMessage) -> Body:
 
 # --------------------------------------------------------------------------------- segments
 _LEADER = re.compile(r"(?<=\S)\s*(?:\.{4,}|…{2,}|_{4,}|\t+)\s*(?=\S)")
-_BULLET = re.compile(r"^\s*(?:[-*•–—·▪►✓→➢➤⇒]\s+|=>\s+|->\s+|\d{1,2}[.)]\s+|-(?=[^\W\d_]))")   # also "-stand ..." (no space)
+_BULLET = re.compile(r"^\s*(?:[-*•–—·▪►✓→➢➤⇒]\s+|=>\s+|->\s+|\d{1,2}[.)]\s+|[a-h][.)]\s+|-(?=[^\W\d_]))")   # also "-stand ..." (no space)
 _SENTENCE_END = re.compile(r"(?<!\bM\.)(?<!\bMM\.)(?<!\bMe\.)(?<!\bMme\.)(?<!\bMlle\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bPr\.)"
                            r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"0-9])")
 _CLOSING = re.compile(r"^(?:bien |tres |très |bonne |belle )?(?:cordialement|amicalement|amitiés?|amities"
