@@ -8,13 +8,16 @@ heavy library is imported to read a bounce. `scripts/parse_diff.sh` proves the r
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from inbound_fixtures import Inbox, dsn, inbox_fixture  # noqa: F401  (fixture)
 
+from mailer.inbound import pipeline
 from mailer.inbound.mime import headers, parse
 from mailer.inbound.mime.parse import parse_message
 
@@ -80,3 +83,23 @@ def test_reading_a_bounce_imports_no_heavy_module() -> None:
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_batch_runs_without_the_cycle_collector_and_leaves_it_as_it_was(
+        inbox: Inbox, monkeypatch: pytest.MonkeyPatch, enabled: bool) -> None:
+    seen: list[bool] = []
+    real = pipeline.read_message
+
+    def spy(parsed, directory, context):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return real(parsed, directory, context)
+
+    monkeypatch.setattr(pipeline, "read_message", spy)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        [outcome] = inbox.processor().process_batch([dsn("jane@example.org")])
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+    assert seen == [False] and outcome.kind == "bounce"
