@@ -16,7 +16,7 @@ import json
 import os
 import sys
 import tempfile
-from dataclasses import asdict, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
