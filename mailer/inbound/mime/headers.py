@@ -80,6 +80,7 @@ def parse_date(value: str) -> datetime | None:
         return None
 
 
+_QUOTED_PAIR_RE = re.compile(r"\\(.)")
 _CTYPE_RE = re.compile(r"\s*([!#$%&'*+.^`|~\w-]+/[!#$%&'*+.^`|~\w-]+)")
 _PARAM_RE = re.compile(r"""[; ] ?([^\s=;"]+) ?= ?("(?:[^"\\]|\\.)*"?|[^; ]*)""")   # on whitespace-collapsed text
 
@@ -98,7 +99,9 @@ def content_type(value: str, default: str) -> tuple[str, dict[str, str]]:
     if "=" in rest:
         for key, val in _PARAM_RE.findall(rest):
             if val.startswith('"'):
-                val = re.sub(r"\\(.)", r"\1", val[1:-1] if val.endswith('"') and len(val) > 1 else val[1:])
+                val = val[1:-1] if val.endswith('"') and len(val) > 1 else val[1:]
+                if "\\" in val:
+                    val = _QUOTED_PAIR_RE.sub(r"\1", val)
             name, star, section = key.lower().partition("*")
             if star:                     # RFC 2231: name*=utf-8''caf%C3%A9, or name*0*=... name*1=...
                 extended.setdefault(name, []).append((section, val))
