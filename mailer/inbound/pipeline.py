@@ -12,12 +12,14 @@ Answers are only recorded here (`outgoing` rows marked pending); the outbound wi
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
 import os
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -202,6 +204,21 @@ def _detail(reading: Reading, decision: Decision) -> str:
     return " ".join(filter(None, [reading.rule, ",".join(names), decision.note]))
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused for one batch. Reading 500 messages allocates enough to
+    run its full passes over every live object (the store's records included) several times: ~10%
+    of a bounce storm's time, for nothing, since parsing and reading make no reference cycles
+    (reference counting frees their garbage at once). Memory stays bounded by the batch."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class Processor:
     def __init__(self, config: Config, store: Store, clock: Callable[[], datetime] | None = None) -> None:
         self.config, self.store = config, store
@@ -219,6 +236,10 @@ class Processor:
         failed 3 times ("failed"); MessageTooComplex goes to "failed" at once."""
         if not raws:
             return []
+        with _no_cycle_collection():
+            return self._process(raws)
+
+    def _process(self, raws: Sequence[bytes]) -> list[Outcome]:
         keys = [message_key(raw) for raw in raws]
         seen = self.store.snapshot().table(INBOUND)          # the log, read from where we last stopped
         self.reader.refresh_tokens()

@@ -32,8 +32,11 @@ def decode_header_value(value: str) -> str:
     return "".join(out)
 
 
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _MAILBOX = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|([^<>",;:()@]*?))\s*<\s*([^<>\s",;:()]+@[^<>\s",;:()]+)\s*>\s*'
-                      r'|\s*([^<>\s",;:()]+@[^<>\s",;:()]+)\s*')
+                      r'|\s*([^<>\s",;:()]+@[^<>\s",;:()]+)\s*'
+                      # "MAILER-DAEMON@host (Mail Delivery System)": the comment is the name, as getaddresses reads it
+                      rf'|\s*({_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)\s*\(([^()\\"]*)\)\s*')
 
 
 def mailboxes(values: list[str]) -> list[tuple[str, str]]:
@@ -49,6 +52,9 @@ def mailboxes(values: list[str]) -> list[tuple[str, str]]:
                 if piece.strip():
                     fast = None
                     break
+                continue
+            if m[5] is not None:
+                fast.append((m[6], m[5]))
                 continue
             name = re.sub(r"\\(.)", r"\1", m[1]) if m[1] is not None else (m[2] or "")
             fast.append((name, m[3] or m[4]))  # type: ignore[union-attr]
@@ -74,12 +80,15 @@ def parse_date(value: str) -> datetime | None:
         return None
 
 
+_QUOTED_PAIR_RE = re.compile(r"\\(.)")
 _CTYPE_RE = re.compile(r"\s*([!#$%&'*+.^`|~\w-]+/[!#$%&'*+.^`|~\w-]+)")
 _PARAM_RE = re.compile(r"""[; ] ?([^\s=;"]+) ?= ?("(?:[^"\\]|\\.)*"?|[^; ]*)""")   # on whitespace-collapsed text
 
 
 def content_type(value: str, default: str) -> tuple[str, dict[str, str]]:
     """"text/plain; charset=utf-8" -> ("text/plain", {"charset": "utf-8"}); lenient like mail clients."""
+    if not value:                        # most parts have no Content-Disposition, many no Content-Type
+        return default, {}
     value = " ".join(value[:4096].split())
     m = _CTYPE_RE.match(value)
     if not m:
@@ -90,7 +99,9 @@ def content_type(value: str, default: str) -> tuple[str, dict[str, str]]:
     if "=" in rest:
         for key, val in _PARAM_RE.findall(rest):
             if val.startswith('"'):
-                val = re.sub(r"\\(.)", r"\1", val[1:-1] if val.endswith('"') and len(val) > 1 else val[1:])
+                val = val[1:-1] if val.endswith('"') and len(val) > 1 else val[1:]
+                if "\\" in val:
+                    val = _QUOTED_PAIR_RE.sub(r"\1", val)
             name, star, section = key.lower().partition("*")
             if star:                     # RFC 2231: name*=utf-8''caf%C3%A9, or name*0*=... name*1=...
                 extended.setdefault(name, []).append((section, val))

@@ -17,7 +17,7 @@ from email.message import EmailMessage
 
 from .headers import decode_header_value, mailboxes, name_and_address, parse_date
 from .htmlscan import readable_text
-from .parts import DEFAULT_LIMITS, Limits, MessageTooComplex, Part, Splitter, body_text, flatten_parts
+from .parts import DEFAULT_LIMITS, Entity, Limits, MessageTooComplex, Part, Splitter, body_text, flatten_parts
 from .quotes import Forwarded, attached_forward, inline_forward, strip_quotes
 
 __all__ = ["DEFAULT_LIMITS", "Forwarded", "Limits", "MessageTooComplex", "ParsedMessage", "Part",
@@ -45,6 +45,48 @@ class _LazyMessage:
         obj.__dict__[self.slot] = None if isinstance(value, _LazyMessage) else value
 
 
+class _FromQuotes:
+    """`new_text`, `signature`, `forwarded`: read from the text on first access of any of the three
+    (`_quotes`). Bounces, most of a bounce storm, never ask: their quoted original is not searched
+    for replies and forwards (issue 9: machine mail at 1,000 msg/s)."""
+
+    def __init__(self, empty: object) -> None:
+        self.empty = empty
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, objtype: type | None = None) -> object:
+        if obj is None:
+            return self.empty
+        found = obj.__dict__
+        if self.name not in found:
+            pending = found.pop(_PENDING, None)
+            if pending is None:
+                return self.empty
+            for name, value in zip(_QUOTE_FIELDS, _quotes(*pending)):
+                found.setdefault(name, value)
+        return found[self.name]
+
+    def __set__(self, obj: object, value: object) -> None:
+        if value is not self:            # dataclass passes the field's default (this descriptor) when not given
+            obj.__dict__[self.name] = value
+
+
+_PENDING = "_pending_quotes"
+_QUOTE_FIELDS = ("new_text", "signature", "forwarded")
+
+
+def _quotes(scanned: str, subject: str, root: Entity) -> tuple[str, str, Forwarded | None]:
+    """(new text, signature, forwarded original) of the text as scanned."""
+    inline = inline_forward(scanned, subject)
+    if inline:
+        return inline[0], "", inline[1]
+    new_text, signature = strip_quotes(scanned)
+    forwarded = attached_forward(root) if root.ctype != "multipart/report" and root.children else None
+    return new_text, signature, forwarded
+
+
 @dataclass(frozen=True)
 class ParsedMessage:
     message_id: str                      # "<...>" as written, or "" when absent
@@ -56,7 +98,7 @@ class ParsedMessage:
     date: datetime | None                # the Date header, timezone-aware when it says so
     headers: dict[str, str]              # lower-cased header name -> first value, decoded
     text: str                            # the whole decoded text (text/plain, else HTML turned to text)
-    new_text: str                        # `text` without quoted replies and the "-- " signature
+    new_text: str = field(default=_FromQuotes(""))  # type: ignore[assignment]  # `text` without quoted replies and the "-- " signature
     in_reply_to: tuple[str, ...] = ()    # In-Reply-To + References message ids
     content_type: str = ""               # top-level content type, e.g. "multipart/report"
     report_type: str = ""                # the report-type parameter of a multipart/report
@@ -67,8 +109,8 @@ class ParsedMessage:
     header_items: tuple[tuple[str, str], ...] = ()  # every top-level field: (lower-cased name, raw unfolded value)
     parts: tuple[Part, ...] = ()         # every MIME entity, depth-first; parts[0] is the message itself
     text_source: str = ""                # "plain" | "html" | "" (no readable text)
-    signature: str = ""                  # what followed a "-- " line in the new text
-    forwarded: Forwarded | None = None
+    signature: str = field(default=_FromQuotes(""))  # type: ignore[assignment]  # what followed a "-- " line in the new text
+    forwarded: Forwarded | None = field(default=_FromQuotes(None))  # type: ignore[assignment]
 
     def header_values(self, name: str) -> list[str]:
         """Every value of a top-level field (raw, unfolded), e.g. all Received lines."""
@@ -103,20 +145,11 @@ def parse_message(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedMessage:
     if len(text) > limits.max_new_text_chars:   # keeps the line-by-line rules below linear and short
         scanned = text[:limits.max_new_text_chars]
         splitter.defects.append("NewTextTruncated")
-    forwarded = None
-    inline = inline_forward(scanned, subject)
-    if inline:
-        new_text, forwarded = inline
-        signature = ""
-    else:
-        new_text, signature = strip_quotes(scanned)
-        if root.ctype != "multipart/report" and root.children:
-            forwarded = attached_forward(root)
     refs = " ".join(heads.get(h, "") for h in ("in-reply-to", "references"))
     ids = re.findall(r"<[^<>\s]+>", refs) or refs.split()
     parts: list[Part] = []
     flatten_parts(root, -1, parts)
-    return ParsedMessage(
+    parsed = ParsedMessage(
         message_id=heads.get("message-id", "").strip(),
         sender=sender,
         sender_name=sender_name,
@@ -126,7 +159,6 @@ def parse_message(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedMessage:
         date=parse_date(heads.get("date", "")),
         headers=heads,
         text=text,
-        new_text=new_text,
         in_reply_to=tuple(dict.fromkeys(ids)),
         content_type=root.ctype,
         report_type=root.params.get("report-type", "").lower(),
@@ -136,6 +168,6 @@ def parse_message(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedMessage:
         header_items=items,
         parts=tuple(parts),
         text_source=source,
-        signature=signature,
-        forwarded=forwarded,
     )
+    parsed.__dict__[_PENDING] = (scanned, subject, root)   # new_text, signature, forwarded: on first use
+    return parsed

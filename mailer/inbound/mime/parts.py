@@ -51,7 +51,7 @@ class Part:
     text: str = ""                       # decoded text/*, delivery-status, feedback-report...; else ""
 
 
-_HEADER_RE = re.compile(r"([^\s:]+)[ \t]*:(.*(?:\n[ \t].*)*)(?:\n|$)")
+_HEADER_RE = re.compile(r"([^\s:]+)([ \t]*:)(.*(?:\n[ \t].*)*)(?:\n|$)")   # name, colon, value
 _NOT_A_FIELD_RE = re.compile(r"^(?![ \t]|[^\s:]+[ \t]*:).", re.MULTILINE)   # a line that is neither a field nor a fold
 _TEXTLIKE = frozenset({"message/delivery-status", "message/global-delivery-status", "message/feedback-report",
                        "message/disposition-notification", "message/global-disposition-notification",
@@ -148,20 +148,20 @@ class Splitter:
         if buf.count(b"\n", pos, block_end) > 4 * self.limits.max_headers:    # before building any list
             raise MessageTooComplex(f"header block of more than {4 * self.limits.max_headers} lines")
         block = buf[pos:block_end].decode("latin-1")
-        fields: list[tuple[str, str]] = []
         at = 0
         if _NOT_A_FIELD_RE.search(block) is None:        # the usual case: every line is a field
-            pairs = _HEADER_RE.findall(block)
-            at = len(block)
+            pairs = [(n, v) for n, _, v in _HEADER_RE.findall(block)]   # (findall is quadratic on a
+            at = len(block)                                              # long line with no colon)
         else:
             pairs = []
             while (m := _HEADER_RE.match(block, at)) is not None:
-                pairs.append((m[1], m[2]))
+                pairs.append((m[1], m[3]))
                 at = m.end()
-        for name, value in pairs:
-            if not value.isascii():
-                value = decode_bytes(value.encode("latin-1"), "")
-            fields.append((name.lower(), value.replace("\n", "").strip()))
+        if block.isascii():
+            fields = [(name.lower(), value.replace("\n", "").strip()) for name, value in pairs]
+        else:
+            fields = [(name.lower(), (value if value.isascii() else decode_bytes(value.encode("latin-1"), ""))
+                       .replace("\n", "").strip()) for name, value in pairs]
         self.headers += len(fields)
         if self.headers > self.limits.max_headers:
             raise MessageTooComplex(f"more than {self.limits.max_headers} header fields")

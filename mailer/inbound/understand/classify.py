@@ -220,6 +220,8 @@ def _report(x: _Input) -> Reading | None:
     checks = report_checks(x.trace, found.actions, index, x.mail.all_folded, x.parsed.sender.lower(), found.group,
                            found.dossier, group_mentions(x.directory, x.mail), x.mail.body.author, found.named,
                            x.parsed.date.date() if x.parsed.date else None)
+    if x.mail.cut:                       # read up to segments.MAX_CHARS only (issue 9: bounded time)
+        checks.append("text_cut")
     sure = assess("report.actions", checks)
     return Reading(Kind.REPORT, "report.actions", x.parsed.sender, group=found.group, dossier=found.dossier,
                    actions=found.actions, confidence=sure.confidence, checks=sure.checks)
