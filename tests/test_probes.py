@@ -506,3 +506,45 @@ def test_a_deed_for_tomorrow_or_taken_back_is_no_deed(directory) -> None:
             "  b. un stand à la fête du quartier... non, celui-là est pour demain, oubliez\n")
     reading = read_message(parse_message(mail(MEMBER, body, subject="Point")), directory)
     assert {(a.type.value, a.count) for a in reading.actions} == {("letter_authorities", 33)}, reading
+
+
+def test_a_group_the_writer_says_they_are_not_in_is_no_membership(directory) -> None:
+    body = ("Bonjour,\n\nJe suis graphiste à Lille. Si vous avez besoin d'affiches pour vos événements, je serais "
+            "heureux de vous donner un coup de main. Je connais des membres du groupe de Lille mais je n'en fais pas "
+            "partie.\n\nJulien Tessier\n")
+    reading = read_message(parse_message(mail("j.t@example.net", body, subject="Compétences")), directory)
+    assert reading.kind.value == "signup" and (reading.group is None or reading.confidence < 0.8), reading
+
+
+def test_a_sign_up_for_the_dossier_of_a_country(directory) -> None:
+    body = "Bonjour,\n\nJe viens de rejoindre le groupe 19. J'aimerais m'investir sur le dossier érythréen.\n\nAurore\n"
+    reading = read_message(parse_message(mail("aurore@example.net", body, subject="Nouvelle recrue")), directory)
+    assert (reading.kind.value, reading.dossier) == ("signup", "DI-2025-033"), reading
+    assert "dossier_by_country" in reading.checks and reading.confidence < 0.8      # pre-filled, a person decides
+    plural = read_message(parse_message(mail("aurore@example.net", "Bonjour,\n\nJe voudrais devenir bénévole, en "
+                                             "particulier sur les dossiers d'Érythrée.\n", subject="Bénévole")),
+                          directory)
+    assert plural.kind.value == "signup" and plural.dossier is None, plural
+
+
+def test_asking_for_a_volunteer_is_no_offer(directory) -> None:
+    body = ("Bonjour,\n\nProfesseure au lycée Pasteur, je souhaiterais qu'un ou une bénévole vienne présenter votre "
+            "action à mes classes. Est-ce envisageable ?\n\nSophie Carré\n")
+    reading = read_message(parse_message(mail("s.carre@example.net", body, subject="Intervention")), directory)
+    assert reading.kind.value != "signup", reading
+
+
+@pytest.mark.parametrize("rows, wanted", [
+    ("Pétition : 540 signatures (dont 122 au concert du 14 mars)\nCourriers aux autorités : 60\n"
+     "Entrevue avec le sénateur le 24 mars\n", None),
+    ("Lettres aux autorités : 48\nCartes de vœux à Dawit : 1 grande carte signée par le groupe\n",
+     {("letter_authorities", 48), ("letter_support", 1)}),
+])
+def test_label_rows_read_right_or_doubted(directory, rows: str, wanted) -> None:
+    body = f"Bonsoir,\n\nGroupe 19. Bilan du trimestre pour DI-2025-033 :\n{rows}\nMichel\n"
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Bilan")), directory)
+    got = {(a.type.value, a.count) for a in reading.actions}
+    if wanted is None:     # the subtotal and the meeting: read right (advocacy, petition 540, no 122 events) or doubted
+        assert ("advocacy", 1) in got and ("awareness", 122) not in got or reading.confidence < 0.8, reading
+    else:
+        assert got == wanted, reading

@@ -30,7 +30,7 @@ LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|lettre d'in
 WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye)(?: (?!a\b|au\b|aux\b)[a-z0-9'-]+){0,3}? (?:a|au|aux)\b")
 MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|ministres?|consule?s?"
                          r"|conseillere? diplomatique|cabinet d[ue] )\b")
-MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|audiences?|recue?s? (?:par|en|a|au)"
+MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|entrevues?|audiences?|recue?s? (?:par|en|a|au)"
                      r"|(?:nous|m'|les|vous) (?:a|ont) (?:\w+ )?recue?s?"
                      r"|(?:a|ont) recu (?:une delegation|(?:deux|trois|quatre|\d+) (?:membres|representante?s|benevoles))"
                      r"|reunion avec|interpelle\w*|plaidoyer|echange\w* avec)\b")

@@ -198,8 +198,12 @@ def _label_count(norm: str, found: list[_Found]) -> list[_Found]:
     if label:
         open_ = [f for f in found if f.count in (None, 1) and f.type in _COUNTED and f.pos < label.start(1)]
         counted = [f for f in found if f.count not in (None, 1)]
-        if len(open_) == 1 and not counted:
+        # "Cartes de vœux : 1 grande carte": the value names the action itself, with its own count
+        named_after = any(g.pos >= label.start(1) and open_ and g.type is open_[0].type for g in found)
+        if len(open_) == 1 and not counted and not named_after:
             open_[0].count = int(label.group(1))
+        elif len(open_) == 1 and named_after:
+            open_[0].count = None
     return found
 
 

@@ -197,8 +197,11 @@ def _signup(x: _Input, broad: bool = False) -> Reading | None:
     rule = "signup.offer" if broad else "signup.volunteer"
     index = index_for(x.directory)
     folded = to_digits(fold(f"{x.parsed.subject}\n{x.mail.body.own}"))
-    sure = assess(rule, signup_checks(index, folded, x.parsed.sender.lower(), found.group,
-                                      group_mentions(x.directory, x.mail, signup=True)))
+    checks = signup_checks(index, folded, x.parsed.sender.lower(), found.group,
+                           group_mentions(x.directory, x.mail, signup=True))
+    if found.by_country:
+        checks.append("dossier_by_country")     # a wish for a country's case, or for that one dossier?
+    sure = assess(rule, checks)
     return Reading(Kind.SIGNUP, rule, x.parsed.sender, name=found.name, group=found.group,
                    dossier=found.dossier, confidence=sure.confidence, checks=sure.checks)
 

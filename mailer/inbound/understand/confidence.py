@@ -25,7 +25,9 @@ reader would hesitate, explained in a word a coordinator can read in `triage sho
 - list_details: a list's intro gave actions and its items carry their own dates ("deux stands :"
   then each stand): one deed counted in the intro and again in the items, or lost between them;
 - date_far: an action dated more than `FAR_DAYS` before the mail (a plan whose date rolled back a year);
-- group_asked (sign-up): the group is named only in a question ("un groupe à Metz ?");
+- group_asked (sign-up): the group is named only in a question ("un groupe à Metz ?"), or by someone
+  who says they are not in it;
+- dossier_by_country (sign-up): the dossier was read from a country alone ("le dossier de Bahreïn");
 - mixed_intents: the text also reads as another kind (a sign-up inside a report...);
 - event_unread: an event is named in a sentence that gave other actions, and no event was read;
 - outsider: a sign-up in a journalist's or a vendor's words;
@@ -88,7 +90,8 @@ ACTION_WORD = re.compile(
     r"|projections?|concerts?|expositions?|veillees?|collecte\w*|recolte\w*|verse\w*|dons?|fonds|cagnotte"
     r"|partenariat|en partenariat|avec l'association|avec amnesty|ong)\b")
 DONE_VERB = re.compile(r"\b(?:ecrit|envoye|expedie|signe|recueilli|collecte|recolte|rencontre|recu|organise|tenu"
-                       r"|anime|verse|participe|adresse|remis|depose|poste|obtenu|publie|lance|monte)(?:e?s?)\b")
+                       r"|anime|verse|participe|adresse|remis|depose|poste|obtenu|publie|lance|monte|relaye|diffuse"
+                       r"|paru)(?:e?s?)\b")
 EVENT_WORD = re.compile(r"\b(?:soirees?|fetes?|forums?|salons?|journees?|tables? d'information|stands?|marches?"
                         r"|ventes?|braderies?|tournois?|quiz|projections?|lectures?|debats?|cine-debats?|concerts?"
                         r"|expositions?|conferences?|rassemblements?|veillees?|interventions?|ateliers?|emissions?"
@@ -119,6 +122,7 @@ THIRD_PERSON = re.compile(r"\b(?:il|elle|ils|elles)\s+(?:a|ont|avait|avaient|est
 ELECTED = re.compile(r"\b(?:euro-?)?deputee?s?\b|\bsenat(?:eur|rice)s?\b|\bmaires?\b|\belue?s?\b"
                      r"|\bparlementaires?\b")
 FAR_DAYS = 180
+MANY_EVENTS = 20        # more events than this in one sentence: a head count or a subtotal, read as events
 SUBJECT_PRONOUN = re.compile(r"\b(?:je|j'|nous|on|il|elle|ils|elles|vous|tu)\b")
 FORWARD_LINE = re.compile(r"^\W*(?:de|from|date|envoye|sent|a|to|objet|subject|cc|pour|sujet)\s*:")
 # A deed with its own first-person auxiliary ("j'ai écrit", "nous avons envoyé"): participles used as
@@ -237,6 +241,11 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
             checks.append("unused_number")           # "lettres : 35", "152 exactement": whose number?
         if FORWARD_LINE.match(norm):
             continue                                 # "Date : Sun, 22 Feb 2026 18:03:12": a forward's header
+        if part.segment.bullet and not part.actions and not part.planned and ACTION_NOUN.search(norm) \
+                and part.segment.para in acting:
+            checks.append("undetermined")            # "Entrevue avec le sénateur le 24 mars": an item unread
+        if any(a.type is ActionType.AWARENESS and (a.count or 0) > MANY_EVENTS for a in part.actions):
+            checks.append("unused_number")           # "(dont 122 au concert)": a count taken for events
         if not part.actions and not part.planned and not PHONE_FOOTER.search(norm) and (
                 DONE_VERB.search(norm) or (numbers and ACTION_WORD.search(norm))
                 or ((part.segment.bullet or part.segment.para in acting) and _counts(norm, people=False))):
@@ -295,6 +304,7 @@ def _attribution(index: DirectoryIndex, folded: str, writer: str, group: str | N
     return checks
 
 
+NOT_A_MEMBER = re.compile(r"\bn'en (?:fais|suis) pas\b|\bne (?:fais|suis) pas (?:partie|membre)|\bpas (?:encore )?membre")
 OUTSIDER = re.compile(r"\b(?:je suis journaliste|en tant que journaliste|journaliste (?:a|au|pour|chez)"
                       r"|radio|emissions?|interview\w*|podcasts?|animat(?:eur|rice) (?:a|de|sur|chez)"
                       r"|pour (?:un|notre|mon) (?:article|reportage|sujet)|notre redaction|notre (?:journal|magazine"
@@ -307,8 +317,8 @@ def signup_checks(index: DirectoryIndex, folded: str, sender: str, group: str | 
     checks = ["outsider"] if OUTSIDER.search(folded) else []   # a journalist's or a vendor's words
     if group is not None:
         naming = [s for s in re.split(r"(?<=[.!?])\s+|\n", folded) if group in index.group_mentions(s)]
-        if naming and all(s.rstrip().endswith("?") for s in naming):
-            checks.append("group_asked")
+        if naming and all(s.rstrip().endswith("?") or NOT_A_MEMBER.search(s) for s in naming):
+            checks.append("group_asked")             # asked about, or "je n'en fais pas partie"
     return checks + _attribution(index, folded, sender, group, group_mentions)
 
 

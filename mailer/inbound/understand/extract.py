@@ -52,6 +52,7 @@ class Signup:
     name: str | None
     group: str | None
     dossier: str | None
+    by_country: bool = False     # the dossier was read from "le dossier de Bahreïn" alone: a check
 
 
 @dataclass(frozen=True)
@@ -269,8 +270,15 @@ _COMMIT = re.compile(r"^\W*(?:comptez sur (?:moi|nous)|(?:je suis |moi )?(?:part
 def offers_help(folded: str) -> bool:
     """Whether one sentence of the text offers help or asks to receive the mailings (not someone
     already receiving them who asks to go on, or to stop)."""
-    return any((_OFFER.search(s) and _CONTRIB.search(s) and not _ALREADY.search(s)) or _COMMIT.search(s)
-               for s in sentences_and_lines(folded))
+    return any((_OFFER.search(s) and _CONTRIB.search(s) and not _ALREADY.search(s) and not _ASKS_OTHERS.search(s))
+               or _COMMIT.search(s) for s in sentences_and_lines(folded))
+
+
+# "je souhaiterais qu'un bénévole vienne présenter...": a request for someone else to act, no offer
+_ASKS_OTHERS = re.compile(r"\b(?:souhait\w*|voudr\w*|aimer\w*|desir\w*)\s+(?:que|qu')")
+
+
+_DOSSIER_OF = re.compile(r"\bdossier (?:de |du |d'|des |sur |concernant )?(?:la |le |l'|les )?[a-z'-]+")
 
 
 def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup | None:
@@ -287,7 +295,12 @@ def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup
     dossier = refs[0] if refs else index.choose_dossier(
         index.person_scores(f"{mail.parsed.subject}\n{mail.body.own}", _ignored_people(index, mail)),
         set(), group, allow_closed=False)
-    return Signup(person_name(mail), group, dossier)
+    by_country = False
+    if dossier is None and not refs:     # "m'investir sur le dossier de Bahreïn": the one dossier there
+        named = {c for m in _DOSSIER_OF.finditer(own) for c in find_countries(m.group(0), index.extra_countries)}
+        dossier = index.dossier_by_country(named, None) if len(named) == 1 else None
+        by_country = dossier is not None
+    return Signup(person_name(mail), group, dossier, by_country)
 
 
 def _report_group(index: DirectoryIndex, mail: Mail) -> str | None:
