@@ -548,3 +548,21 @@ def test_label_rows_read_right_or_doubted(directory, rows: str, wanted) -> None:
         assert ("advocacy", 1) in got and ("awareness", 122) not in got or reading.confidence < 0.8, reading
     else:
         assert got == wanted, reading
+
+
+@pytest.mark.parametrize("body, subject, kind", [
+    ("Une amie m'a transmis votre dernier bulletin. Serait-il possible de le recevoir directement à cette adresse ?",
+     "Recevoir le bulletin", "signup"),
+    ("Abonné à la version papier de votre bulletin, je préférerais désormais le recevoir par courriel.", "Bulletin",
+     "signup"),
+    ("J'ai rejoint le groupe 19 la semaine dernière. Le dossier de Dawit Tesfaye m'intéresse particulièrement.",
+     "Arrivée", "signup"),
+    ("Je souhaite devenir membre de votre association. Pouvez-vous m'indiquer la marche à suivre ?", "adhésion",
+     "signup"),
+    ("stop bulletin svp", "Re: Bulletin n°58", "unsubscribe"),
+    ("Je n'ai plus le temps de m'investir. Je vous prie donc de ne plus m'écrire.", "Plus de mails", "unsubscribe"),
+])
+def test_more_sign_ups_and_stops_in_other_words(directory, body: str, subject: str, kind: str) -> None:
+    reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n\nPaul\n", subject=subject)),
+                           directory)
+    assert reading.kind.value == kind, reading

@@ -31,9 +31,18 @@ _REFUSAL = re.compile(r"\b(?:ne|n')\s*(?:[a-z']+\s+){0,2}(?:plus|pas)\b|\bdesabo
                       r"|\b(?:continu\w*|toujours|encore|rester?)\b[^.!?\n]{0,12}\brecevoir\b")
 
 
+# "Une amie m'a transmis votre bulletin. Serait-il possible de le recevoir ?": the bulletin named
+# before, asked for by a pronoun
+_ASK_IT = re.compile(r"\b(?:(?:je|j') ?(?:voudrais|souhaite\w*|aimerais|veux|desire\w*|prefere\w*)|serait-il possible"
+                     r"|est-il possible|pourrais-je|puis-je|pourriez-vous|pouvez-vous)\b[^.!?\n]{0,40}?"
+                     r"\b(?:le|la) recevoir\b")
+
+
 def asks_for_bulletin(parsed: ParsedMessage) -> bool:
     """Whether the writer's own words ask to receive the bulletin (subject line included)."""
-    for sentence in re.split(r"(?<=[.!?\n])", fold(f"{parsed.subject}\n{parsed.new_text}")):
-        if _ASK.search(sentence) and not _REFUSAL.search(sentence):
+    text = fold(f"{parsed.subject}\n{parsed.new_text}")
+    named = re.search(r"\b" + _BULLETIN + r"\b", text) is not None
+    for sentence in re.split(r"(?<=[.!?\n])", text):
+        if (_ASK.search(sentence) or (named and _ASK_IT.search(sentence))) and not _REFUSAL.search(sentence):
             return True
     return False

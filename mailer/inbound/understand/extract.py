@@ -74,10 +74,11 @@ def sub_address_token(parsed: ParsedMessage, team_address: str, prefix: str) -> 
 
 _UNSUB_SUBJECT = re.compile(r"^(?:(?:re|tr|fwd?|aw)\s*:\s*)*(?:stop|desinscription|desabonnement|unsubscribe"
                             r"|(?:se |me )?desinscri\w*|(?:se |me )?desabonne\w*)\b")
-_ASK = (r"(?:merci de|merci d'|veuillez|pouvez-vous|pourriez-vous|je vous (?:demande|prie|remercie) de"
+_ASK = (r"(?:merci de|merci d'|veuillez|pouvez-vous|pourriez-vous|je vous (?:demande|prie|remercie) (?:donc |bien )?de"
         r"|je (?:souhaite|voudrais|souhaiterais|veux)|j'aimerais|nous (?:souhaitons|voudrions|vous demandons de))")
 _UNSUB = re.compile(
-    r"^\W*stop(?:\W+(?:a tout|svp|merci|s'il vous plait))?\W*$"
+    r"^\W*stop(?:\W+(?:a tout|svp|merci|s'il vous plait|(?:le |les |au |aux )?(?:bulletins?|newsletters?|mails?"
+    r"|envois)))*\W*$"
     r"|\b(?:je|j'|nous)\s*(?:[a-z']+\s+){0,3}?(?:me desinscrire|me desabonner|nous desinscrire|nous desabonner"
     r"|etre (?:retiree?|desinscrite?|desabonnee?|rayee?))"
     r"|\b(?:merci de |merci d'|veuillez |pouvez-vous |pourriez-vous |pourrais-tu |peux-tu |je vous (?:demande|prie) de "
@@ -249,7 +250,7 @@ _CONTRIB = re.compile(
     r"|rediger|redaction de|relire|preparer|(?:tenir|faire) des stands|pour les stands|ecrire des lettres"
     r"|benevol\w*|volontaire|coup de main|prochaines actions|les actions|aux actions|mes competences"
     r"|(?:pour|sur|a) (?:le|les|un|vos|votre|ce) (?:prochaine?s? )?stands?|tenir (?:la|une|le|un) (?:table|stand)"
-    r"|(?:me|nous) rendre utiles?|du temps(?: libre)?\b"
+    r"|(?:me|nous) rendre utiles?|du temps(?: libre)?\b|devenir (?:membre|adherente?)|adherer"
     r"|(?:ajouter|inscrire|mettre) (?:mon adresse|mon nom|mon courriel|mon e-?mail|moi)\b|etre ajoutee?"
     r"|recevoir (?:[a-z'-]+,? ){0,6}?(?:appels?|infos?|informations?|actions?|alertes?|bulletins?|lettres?"
     r"|newsletters?|nouvelles)|(?:etre|rester) tenue? au courant|m'ajouter a|m'abonner|m'inscrire a"
@@ -264,7 +265,8 @@ _ALREADY = re.compile(r"\b(?:continuer|continue|toujours|encore|nouvelle adresse
 # "Dispo pour Berkan", "pour être ajoutée à la liste des bénévoles"
 _COMMIT = re.compile(r"^\W*(?:comptez sur (?:moi|nous)|(?:je suis |moi )?(?:partante?s?|presente?s?|dispo(?:nible)?s?)"
                      r"(?: pour\b| !|\W*$)|je m'inscris\b|ok pour moi\b)|\bcomptez sur (?:moi|nous)\W*$"
-                     r"|\bpour etre ajoutee?s? a (?:la|vos|votre) (?:liste|equipe)")
+                     r"|\bpour etre ajoutee?s? a (?:la|vos|votre) (?:liste|equipe)"
+                     r"|\bdossier\b[^.!?]{0,60}\bm'interesse\b")
 
 
 def offers_help(folded: str) -> bool:
