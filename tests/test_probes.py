@@ -566,3 +566,39 @@ def test_more_sign_ups_and_stops_in_other_words(directory, body: str, subject: s
     reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n\nPaul\n", subject=subject)),
                            directory)
     assert reading.kind.value == kind, reading
+
+
+def test_lines_under_an_intro_are_a_list_without_markers(directory) -> None:
+    body = ("Madame, Monsieur,\n\nVeuillez trouver ci-dessous le compte rendu des actions du groupe 19 pour "
+            "DI-2025-033 :\nLettres aux autorités érythréennes : 18\nEntretien avec M. le Sénateur du Nord, le 9 avril\n"
+            "Exposition « Paroles enfermées » à la bibliothèque, inaugurée le 13 avril\n\nAvec mes salutations,\n"
+            "Gérard Poulain\n")
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Avril")), directory)
+    assert {(a.type.value, a.count) for a in reading.actions} == {("letter_authorities", 18), ("advocacy", 1),
+                                                                 ("awareness", 1)}, reading.actions
+
+
+def test_a_recount_is_a_result(directory) -> None:
+    reading = read_message(parse_message(mail(MEMBER, "Bonjour,\n\nRecompte fait : 158 signatures exactement pour "
+                                              "Dawit (pétition papier).\n", subject="Re: DI-2025-033")), directory)
+    assert [(a.type.value, a.count) for a in reading.actions] == [("petition", 158)], reading
+
+
+def test_a_members_forward_for_a_group_named_by_the_first_part_of_its_city(directory) -> None:
+    body = ("Bonjour,\nje fais suivre le bilan de Denis pour le groupe de Saint-Étienne.\nJean-Luc\n\n"
+            "-------- Message transféré --------\nSujet : \tbilan\nDe : \tDenis <denis@example.net>\n"
+            "Pour : \tJean-Luc <jean-luc.dumont@example.com>\n\nPour Aïcha Bensalem :\n- stand au marché le 28 février "
+            ": 45 signatures\n- 12 lettres au ministre algérien de la Justice\n\nDenis\n")
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Fwd: bilan")), directory)
+    assert reading.kind.value == "report" and reading.group == "G071", reading
+
+
+def test_a_city_named_by_the_first_part_of_its_name() -> None:
+    from mailer.inbound.understand.lookup import DirectoryIndex
+    from mailer.models import Directory, Group, GroupKind
+    index = DirectoryIndex(Directory(groups=(
+        Group("G178", "Groupe 178 de Clermont-Ferrand", GroupKind("groupe_local"), "Clermont-Ferrand"),
+        Group("G071", "Groupe 71 de Saint-Étienne", GroupKind("groupe_local"), "Saint-Étienne"))))
+    assert index.group_mentions("le bilan de denis pour le groupe de clermont.") == ["G178"]
+    assert index.group_mentions("le groupe de clermont-ferrand") == ["G178"]
+    assert index.group_mentions("le groupe de saint, pres d'ici") == []          # "Saint" alone names nothing

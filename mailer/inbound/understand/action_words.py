@@ -101,7 +101,8 @@ YOURS = re.compile(r"\b(?:votre|vos)\s+(?:[a-z'-]+\s+)?$")   # "votre stand", "v
 QUESTION_INTRO = re.compile(r"\b(?:pourriez|pouvez|pourrais|peux|pourrait)(?:-vous|-tu|-on)?\b[^.!?]{0,40}$"
                             r"|\bmerci de (?:me|nous) (?:communiquer|dire|donner|indiquer|envoyer|transmettre)\b[^.!?]{0,30}$"
                             r"|\b(?:voudrais|aimerais|souhaite\w*|voudrions|aimerions) (?:savoir|connaitre|avoir)\b[^.!?]{0,30}$")
-RESULT_LINE = re.compile(r"^\W*(?:au total|en tout|total|bilan|resultats?|au final)\b[^:.]{0,40}:")
+RESULT_LINE = re.compile(r"^\W*(?:au total|en tout|total|bilan|resultats?|au final|recompte(?: fait)?|decompte"
+                         r"|chiffre exact)\b[^:.]{0,40}:")
 MARKER = re.compile(r"\b(?:(?P<planned>" + _PLANNED + r")|(?P<past>" + _PAST + r"))\b")
 NEGATED = re.compile(r"\b(?:n'(?:avons|ai|a|ont) pas|n'(?:avons|ai|a|ont) (?:encore )?(?:rien|jamais)|pas encore(?! d[e'])"
                      r"|sans (?:pouvoir|avoir)|faute de|annulee?s?|reportee?s?)\b")

@@ -44,8 +44,11 @@ def _name_tokens(name: str, capitalised_only: bool = True) -> list[str]:
 
 
 def _city_pattern(city: str) -> str:
-    words = re.split(r"[\s'-]+", re.sub(r"^st\b", "saint", fold(city).strip()))
-    return r"[\s'-]*".join("(?:saint|st)" if w == "saint" else re.escape(w) for w in words if w)
+    words = [w for w in re.split(r"[\s'-]+", re.sub(r"^st\b", "saint", fold(city).strip())) if w]
+    full = r"[\s'-]*".join("(?:saint|st)" if w == "saint" else re.escape(w) for w in words)
+    if len(words) >= 2 and len(words[0]) >= 5 and words[0] not in ("saint", "sainte"):
+        return rf"(?:{full}|{re.escape(words[0])}(?![\w-]))"      # "Clermont" for Clermont-Ferrand
+    return full
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ _OUTLOOK_SPLIT = re.compile(r"^[ \t]*-{2,}[ \t]*(?:message d'origine|original me
 _REPLY_HEADER = re.compile(
     r"^[ \t]*(?:le|on)\b[^\n]{0,250}(?:\n[^\n]{0,250})?(?:a [ée]crit|wrote)[ \t]*:[ \t]*$"
     r"|^[ \t]*(?:de|from)[ \t]*:[^\n]*\n(?:[^\n]*\n){0,2}?[ \t]*(?:envoy[ée]|sent|date)[ \t]*:", re.I | re.M)
-_FWD_HEADER = re.compile(r"^[ \t>]*(?:de|from|date|envoy[ée]|sent|[àa]|to|cc|objet|subject|r[ée]pondre [àa]|reply-to)"
+_FWD_HEADER = re.compile(r"^[ \t>]*(?:de|from|date|envoy[ée]|sent|[àa]|to|cc|objet|subject|sujet|pour|r[ée]pondre [àa]"
+                         r"|reply-to)"
                          r"[ \t]*:", re.I)
 _FWD_SUBJECT = re.compile(r"^\s*(?:(?:re|tr|fwd?|wg)\s*:\s*)*(?:tr|fwd?|wg)\s*:", re.I)
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -154,15 +155,18 @@ def _items(paragraph: str) -> list[tuple[str, bool, bool]]:
     lines = paragraph.splitlines()
     rows = sum(1 for line in lines if _LABEL_ROW.match(line)) >= 2
     items: list[tuple[str, bool, bool]] = []
+    under_intro = False          # after "... le compte rendu des actions du groupe :", a line per action
     for line in lines:
         if not line.strip():
             continue
+        starts_line = line.lstrip()[:1].isupper() or line.lstrip()[:1].isdigit()
         if _BULLET.match(line):
             items.append((_BULLET.sub("", line, count=1).strip(), True, False))
         elif _LEADER.search(line):            # a table row, "Pétition ........ 1.200 signatures": an item
             items.append((_LEADER.sub(" : ", line).strip(), True, False))
         elif rows and (_LABEL_ROW.match(line) or (items and items[-1][2] and line.lstrip()[:1].isupper()
-                                                   and not line.rstrip().endswith(":"))):
+                                                   and not line.rstrip().endswith(":"))) \
+                or (under_intro and starts_line and not line.rstrip().endswith(":")):
             items.append((line.strip(), True, True))   # a row, or a line among rows ("Rendez-vous avec le maire")
         elif items and not (items[-1][2] and line.lstrip()[:1].isupper()) and not items[-1][0].rstrip().endswith(":") \
                 and not (items[-1][1] and line.rstrip().endswith(":")):
@@ -171,6 +175,7 @@ def _items(paragraph: str) -> list[tuple[str, bool, bool]]:
             items[-1] = (items[-1][0] + " " + line.strip(), items[-1][1], items[-1][2])
         else:
             items.append((line.strip(), False, False))
+        under_intro = under_intro or (not items[-1][1] and items[-1][0].rstrip().endswith(":"))
     return items
 
 
@@ -221,6 +226,10 @@ class Mail:
             return self.segments
         if index.group_mentions(to_digits(fold(body.forwarded))):
             return self.segments
+        sender = self.parsed.sender.lower()
+        if (sender in index.member_group or sender in index.group_by_email) \
+                and index.group_mentions(to_digits(fold(body.own))):
+            return self.segments        # a member's "je fais suivre le bilan de Denis pour le groupe de Clermont"
         return segments(body.own, self.parsed.date)
 
     @cached_property
