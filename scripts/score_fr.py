@@ -206,6 +206,7 @@ def outcomes(expected: dict[str, dict], got: dict[str, dict]) -> tuple[dict[str,
                         pool.remove(count)
     n = len(expected)
     return {"applied": applied, "applied precision": right / applied if applied else None,
+            "action recall": tp / (tp + fn) if tp + fn else None,
             "action-type F1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None,
             "counts right": counts_ok / counts_total if counts_total else None,
             "triage rate": triaged / n, "real messages ignored": ignored_real}, wrong

@@ -37,5 +37,6 @@ def test_outcomes_count_precision_f1_triage_and_ignored_real_mail() -> None:
     assert figures["applied"] == 2 and figures["applied precision"] == 0.5
     assert figures["real messages ignored"] == 1 and figures["triage rate"] == 0
     assert round(figures["action-type F1"], 3) == round(2 * 3 / (2 * 3 + 0 + 1), 3)
+    assert figures["action recall"] == 3 / 4
     assert figures["counts right"] == 3 / 4
     assert [w.split(":")[0] for w in wrong] == ["2.eml", "3.eml"]
