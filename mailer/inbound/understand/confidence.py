@@ -7,10 +7,15 @@ below that fires; `decide` applies it only at `[inbox] apply_confidence` or abov
 rest to triage with the reading pre-filled and the checks named. A check is a reason a careful
 reader would hesitate, explained in a word a coordinator can read in `triage show`:
 
-- unused_number: a number next to an action noun that no action took as its count or amount
-  ("12 lettres" when no letters were read): an action was lost or miscounted;
+- unused_number: a number next to an action noun, or any number of a sentence that gave actions,
+  that no action took as its count or amount ("12 lettres" when no letters were read, "Lettres :
+  35", "150... 152 exactement"), or more events in one sentence than a group holds (a subtotal):
+  an action was lost or miscounted;
 - undetermined: a sentence with action words that gave no action, done or planned (no verb, a
-  result line, a phrasing the rules do not know), or a hedge ("je crois", "sauf erreur");
+  result line, a phrasing the rules do not know), a list item with a count or an action noun that
+  gave nothing, two first-person deeds that gave one, a negated item, an action left undone for
+  want of any marker, a letter noun inside a name ("la fac de lettres"), or a hedge ("je crois",
+  "sauf erreur");
 - duplicate: two actions of one type on one date, or one payment read twice;
 - fund_without_amount: money for the fund with no amount read;
 - third_party: someone else (a mayor, a senator, a partner) is the subject of an action verb in a
@@ -18,8 +23,8 @@ reader would hesitate, explained in a word a coordinator can read in `triage sho
 - several_dossiers, several_groups: more than one named;
 - no_dossier: a report no dossier could be given to;
 - group_contradicts_sender: the sender's known group is not the group the report names;
-- no_group: a report no group was given to, from an address we do not know as a member (a member
-  of no group, a membre individuel, reports for themselves);
+- no_group: a report no group was given to, from an address we do not know as a member (a membre
+  individuel, known with no group, reports for themselves and is not doubted);
 - addressee: a letter read as written to the authorities in a sentence naming a French elected
   official (that is advocacy);
 - list_details: a list's intro gave actions and its items carry their own dates ("deux stands :"
@@ -31,6 +36,7 @@ reader would hesitate, explained in a word a coordinator can read in `triage sho
 - mixed_intents: the text also reads as another kind (a sign-up inside a report...);
 - event_unread: an event is named in a sentence that gave other actions, and no event was read;
 - outsider: a sign-up in a journalist's or a vendor's words;
+- text_cut: the report reader read only the first `segments.MAX_CHARS` characters (classify.py);
 - on_behalf, negated, long_unsubscribe: an unsubscribe asked for someone else, refused ("je ne
   veux pas me désabonner"), or buried in a long message.
 """
