@@ -21,6 +21,11 @@ _AUTHORITY = (r"ambassades?|ambassadeur|ambassadrice|consulats?|consule?s?|autor
 _SUPPORT = (r"soutien|solidarite|amitie|famille|epoux|epouse|mari|femme|mere|pere|fils|fille|enfants?|proches|soeur"
             r"|frere|voeux|detenue?s?|prisonniere?s?")
 OFFICIAL = re.compile(r"\b(?:" + _OFFICIAL + r")\b")
+# Someone else who may be the subject of a deed ("le maire a écrit", "l'association a organisé"): the
+# actions read from such a sentence may be theirs (actions.py, confidence.py)
+OTHERS = (r"maire|depute\w*|senat\w*|prefet\w*|ministre|ambassad\w*|consul\w*|elue?s?|conseill\w*|president\w*"
+          r"|journalist\w*|redaction|mairie|prefecture|association|ong|syndicat|paroisse|cabinet|collectif"
+          r"|partenaires?|eglise|comite")
 OFFICIALS_END = re.compile(r",\s*(?:qui|que|dont|lequel|laquelle|lesquels|lesquelles)\b|\squi\s|[:;]"
                            r"|(?<!\bm)(?<!\bmme)(?<!\bmr)(?<!\bme)\.\s")
 RECIPIENT = re.compile(r"\b(?:(?P<off>" + _OFFICIAL + r")|(?P<aut>" + _AUTHORITY + r")|(?P<sup>" + _SUPPORT + r"))\b")

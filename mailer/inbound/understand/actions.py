@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, FUND_NOUN, HOSTED,
                            LEAD_GATHERING, LETTER,
-                           LETTER_NOT, MARKER, MEETING, MEET_TARGET, NEGATED, NUMBER_BEFORE, OFFICIAL,
+                           LETTER_NOT, MARKER, MEETING, MEET_TARGET, NEGATED, NUMBER_BEFORE, OFFICIAL, OTHERS,
                            OFFICIALS_END, PARTNER_NAME, PETITION, PETITION_COUNT, QUESTION_INTRO, RECIPIENT, RESULT_LINE,
                            SAME_DAY, WROTE_TO, YOURS)
 from .french import parse_amounts, small_number
@@ -273,9 +273,7 @@ def _done(seg: Segment, pos: int) -> bool:
 
 _LETTERS = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT)
 # Someone else as the subject of "a écrit", just before it
-OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:maire|depute\w*|senat\w*|prefet\w*"
-                          r"|ministre|ambassad\w*|consul\w*|elue?s?|conseill\w*|president\w*|journalist\w*|association"
-                          r"|collectif|partenaires?|mairie|prefecture|avocate?|famille)\b[^.;]{0,45}?"
+OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:" + OTHERS + r"|avocate?|famille)\b[^.;]{0,45}?"
                           r"\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:\w+\s+)?[a-z]$")
 LEAD_DATE = re.compile(r"^\W*(?:le |du )?(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) )?"
                        r"\d{1,2}(?:er)?(?:/\d{1,2}(?:/\d{2,4})?| (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout"

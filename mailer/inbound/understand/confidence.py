@@ -49,7 +49,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .action_words import MARKER, NEGATED, QUESTION_INTRO
+from .action_words import MARKER, NEGATED, OTHERS, QUESTION_INTRO
 from .actions import Action, ActionType, SegmentReading
 from .extract import REFUSED
 from .lookup import DirectoryIndex
@@ -106,9 +106,7 @@ HEDGE = re.compile(r"\b(?:je crois|je pense|il me semble|peut-etre|sauf erreur|a
                    r"|normalement|probablement|si je ne me trompe|de memoire|je ne suis pas sur|environ)\b")
 THIRD_PARTY = re.compile(
     r"\b(?:le|la|les|l'|notre|votre|son|sa|leur|un|une|m\.|mme|monsieur|madame)\s*"
-    r"(?:maire|depute|deputee|senateur|senatrice|prefet|prefete|ministre|ambassade\w*|ambassadeur\w*|consul\w*"
-    r"|elue?s?|conseill\w*|president\w*|journalistes?|redaction|mairie|prefecture|association|ong|syndicat"
-    r"|paroisse|cabinet|collectif|partenaires?|eglise|comite)\b[^.;:!?]{0,40}?"
+    r"(?:" + OTHERS + r")\b[^.;:!?]{0,40}?"
     r"\b(?:a|ont|nous a|nous ont|m'a|leur a|vous a|s'est|se sont)\s+(?:[\w']+\s+){0,4}?"
     r"(?:ecrit|envoye|signe|recu|rencontre|organise|collecte|verse|transmis|promis|adresse|relaye|publie"
     r"|interpell|sollicit|contact|relanc|saisi|questionn|intervenu|depose)\w*")
@@ -125,6 +123,8 @@ DATE_OR_TIME = re.compile(r"\b\d{1,2}\s*h(?:\s*\d{2})?\b|\b(?:19|20)\d{2}\b|\b\d
 FORMAL_LETTER = re.compile(r"\b(?:veuillez agreer|nous vous prions d'agreer|je vous prie d'agreer|accuse reception"
                            r"|l'expression de (?:nos|mes|sa|ma|notre) (?:salutations|consideration|sentiments|haute))")
 THIRD_PERSON = re.compile(r"\b(?:il|elle|ils|elles)\s+(?:a|ont|avait|avaient|est|sont)\b")
+# French elected officials only (action_words.OFFICIAL also counts préfets, who are the authorities'
+# in a letter): a letter to them is advocacy
 ELECTED = re.compile(r"\b(?:euro-?)?deputee?s?\b|\bsenat(?:eur|rice)s?\b|\bmaires?\b|\belue?s?\b"
                      r"|\bparlementaires?\b")
 FAR_DAYS = 180
@@ -168,18 +168,27 @@ def acted_by_others(trace: Sequence[SegmentReading], folded: str = "") -> bool:
 
 # ------------------------------------------------------------------------------ the checks
 
+def _blank(pattern: re.Pattern[str], text: str) -> str:
+    return pattern.sub(lambda m: " " * len(m.group(0)), text)
+
+
+_REF = re.compile(r"\bdi-\d{4}-\d{3}\b")
+
+
+def _value(m: re.Match[str]) -> float:
+    return float(re.sub(r"[ .]", "", m.group(1)) + ("." + m.group(2) if m.group(2) else ""))
+
+
 def _numbers(norm: str) -> list[tuple[int, float]]:
     """Numbers followed closely by an action noun, with their positions (dates, times, years, postal
     codes and refs are not counts)."""
-    masked = DATE_OR_TIME.sub(lambda m: " " * len(m.group(0)), re.sub(r"\bdi-\d{4}-\d{3}\b", lambda m: " " * len(
-        m.group(0)), norm))
+    masked = _blank(DATE_OR_TIME, _blank(_REF, norm))
     found = []
     for m in NUMBER.finditer(masked):
         after = masked[m.end():m.end() + 40]
         if ACTION_NOUN.match(after.lstrip()) or re.match(r"\s*(?:\w+\s+){0,2}(?:de |d')?" + ACTION_NOUN.pattern,
                                                          after):
-            value = float(re.sub(r"[ .]", "", m.group(1)) + ("." + m.group(2) if m.group(2) else ""))
-            found.append((m.start(), value))
+            found.append((m.start(), _value(m)))
     return found
 
 
@@ -192,9 +201,8 @@ NOT_A_COUNT = re.compile(r"\b(?:groupes?|gl|cercles?|antennes?|n°|no|numero)\s*
 def _counts(norm: str, people: bool = True) -> list[float]:
     """Every number of a sentence that could be a count or an amount (dates, times, refs, a group's
     number... are not); `people=False` leaves out head counts ("140 personnes")."""
-    masked = NOT_A_COUNT.sub(" ", DATE_OR_TIME.sub(" ", re.sub(r"\bdi-\d{4}-\d{3}\b", " ", norm)))
-    return [float(re.sub(r"[ .]", "", m.group(1)) + ("." + m.group(2) if m.group(2) else ""))
-            for m in NUMBER.finditer(masked) if people or not PEOPLE.match(masked, m.end())]
+    masked = _blank(NOT_A_COUNT, _blank(DATE_OR_TIME, _blank(_REF, norm)))
+    return [_value(m) for m in NUMBER.finditer(masked) if people or not PEOPLE.match(masked, m.end())]
 
 
 def _used(value: float, actions: Sequence[Action]) -> bool:

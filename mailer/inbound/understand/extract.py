@@ -353,13 +353,15 @@ def read_report(mail: Mail, directory: Directory,
     named = _named(index, folded, scores, countries, group)
     # The dossier the deeds are told about: the subject, the sentences that gave actions and their
     # lists' intros. One there wins over a dossier named in an aside ("Pour X, nous commencerons en avril").
-    told = [mail.parsed.subject or ""] + [t for p in trace if p.actions for t in (p.segment.text, p.segment.intro)]
-    told_text = "\n".join(told)
-    told_folded = fold(told_text)
-    near = _named(index, told_folded, index.person_scores(told_text, ignored),
-                  find_countries(told_folded, index.extra_countries), group)
-    if not refs and len(near) == 1:
-        dossier, named = next(iter(near)), near
+    # (A ref named anywhere decides on its own: no second look then.)
+    if not refs:
+        told = [mail.parsed.subject or ""] + [t for p in trace if p.actions for t in (p.segment.text, p.segment.intro)]
+        told_text = "\n".join(told)
+        told_folded = fold(told_text)
+        near = _named(index, told_folded, index.person_scores(told_text, ignored),
+                      find_countries(told_folded, index.extra_countries), group)
+        if len(near) == 1:
+            dossier, named = next(iter(near)), near
     return Report(group, dossier, tuple(actions), tuple(sorted(named))), False
 
 
