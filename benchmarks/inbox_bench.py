@@ -177,7 +177,7 @@ def run_once(n: int, profile: bool, only: str = "") -> dict[str, float]:
                   f"    time: " + ", ".join(f"{k} {v:.2f}s" for k, v in spent.items()), flush=True)
             if profiler:
                 out = io.StringIO()
-                pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+                pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(30)
                 print(out.getvalue())
         return figures
     finally:

@@ -16,6 +16,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -87,7 +88,7 @@ def send_digest(config: Config, store: Store, now: datetime | None = None, force
 def poll_once(config: Config, store: Store, source: Source, processor: ProcessorLike,
               batch_size: int = BATCH_SIZE, answers: AnswersLike | None = None) -> Summary:
     """Process every message now in the inbox, a batch at a time, until none is new; after each
-    batch is recorded and moved, send the answers it left pending (`answers`, by default an
+    batch is recorded, move it and send the answers it left pending (`answers`, by default an
     `AnswerSender` over `config` and `store`).
 
     A message the processor leaves in place (`folder == ""`: retry later) is not fetched again
@@ -100,44 +101,56 @@ def poll_once(config: Config, store: Store, source: Source, processor: Processor
     summary = Summary()
     seen_uids: set[str] = set()
     seen_keys: set[str] = set()
-    while True:
-        batch = source.fetch(batch_size, exclude=seen_uids)
-        if not batch:
-            break
-        fresh = _file_too_big(source, batch, summary, seen_uids)
-        batch = [f for f in batch if not f.too_big]
-        outcomes = processor.process_batch([f.raw for f in batch]) if batch else []
-        if len(outcomes) != len(batch):
-            raise MailerError(f"the processor returned {len(outcomes)} outcomes for {len(batch)} messages")
-        by_folder: dict[str, list[str]] = {}
-        for fetched, outcome in zip(batch, outcomes):
-            seen_uids.add(fetched.uid)
-            fresh |= outcome.key not in seen_keys
-            seen_keys.add(outcome.key)
-            summary.fetched += 1
-            summary.kinds[outcome.kind] += 1
-            summary.dispositions[outcome.disposition] += 1
-            summary.folders[outcome.folder] += 1
-            if outcome.folder:
-                by_folder.setdefault(outcome.folder, []).append(fetched.uid)
-            # One line per message: its hash, never a body nor an address's secret token.
-            detail = outcome.detail.removeprefix(outcome.rule).strip()
-            log.info("inbox: %s %s rule=%s %s -> %s%s", outcome.key[:16], outcome.kind, outcome.rule,
-                     outcome.disposition, outcome.folder or "inbox (retry later)", f" ({detail})" if detail else "")
-        for role, uids in by_folder.items():
-            source.move(uids, role)
-        try:
-            summary.acknowledgements += answers.send_pending()
-        except MailerError as exc:        # the acknowledgements stay pending for the next poll
-            log.warning("inbox: acknowledgements not sent yet: %s", exc)
-        if not fresh:
-            # Only messages this poll already handled (moves that could not happen, e.g. a
-            # UIDVALIDITY change): stop here rather than loop; the next poll tries again.
-            break
+    # One thread talks to the source, in submission order: while a batch is read and stored here,
+    # it fetches the next one and moves the one before, so the mailbox's round trips overlap the
+    # reading. A batch is moved only once its effects are stored, as before.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mailer-inbox") as io:
+        ahead = io.submit(source.fetch, batch_size, frozenset())
+        moves: list[Future[None]] = []
+        while True:
+            batch = ahead.result()
+            if not batch:
+                break
+            fresh = _file_too_big(io, source, batch, summary, seen_uids, moves)
+            batch = [f for f in batch if not f.too_big]
+            seen_uids.update(f.uid for f in batch)
+            ahead = io.submit(source.fetch, batch_size, frozenset(seen_uids))
+            outcomes = processor.process_batch([f.raw for f in batch]) if batch else []
+            if len(outcomes) != len(batch):
+                raise MailerError(f"the processor returned {len(outcomes)} outcomes for {len(batch)} messages")
+            for done in moves:          # the last batch's moves: a failure stops the poll here
+                done.result()
+            moves = []
+            by_folder: dict[str, list[str]] = {}
+            for fetched, outcome in zip(batch, outcomes):
+                fresh |= outcome.key not in seen_keys
+                seen_keys.add(outcome.key)
+                summary.fetched += 1
+                summary.kinds[outcome.kind] += 1
+                summary.dispositions[outcome.disposition] += 1
+                summary.folders[outcome.folder] += 1
+                if outcome.folder:
+                    by_folder.setdefault(outcome.folder, []).append(fetched.uid)
+                # One line per message: its hash, never a body nor an address's secret token.
+                detail = outcome.detail.removeprefix(outcome.rule).strip()
+                log.info("inbox: %s %s rule=%s %s -> %s%s", outcome.key[:16], outcome.kind, outcome.rule,
+                         outcome.disposition, outcome.folder or "inbox (retry later)", f" ({detail})" if detail else "")
+            moves = [io.submit(source.move, uids, role) for role, uids in by_folder.items()]
+            try:
+                summary.acknowledgements += answers.send_pending()
+            except MailerError as exc:        # the acknowledgements stay pending for the next poll
+                log.warning("inbox: acknowledgements not sent yet: %s", exc)
+            if not fresh:
+                # Only messages this poll already handled (moves that could not happen, e.g. a
+                # UIDVALIDITY change): stop here rather than loop; the next poll tries again.
+                break
+        for done in moves:
+            done.result()
     return summary
 
 
-def _file_too_big(source: Source, batch: Sequence[Fetched], summary: Summary, seen: set[str]) -> bool:
+def _file_too_big(io: ThreadPoolExecutor, source: Source, batch: Sequence[Fetched], summary: Summary,
+                  seen: set[str], moves: list[Future[None]]) -> bool:
     """Messages over the size limit go to the failed folder unread: nothing in them was applied,
     and a coordinator finds them there. Returns whether there were any."""
     big = [f for f in batch if f.too_big]
@@ -149,7 +162,7 @@ def _file_too_big(source: Source, batch: Sequence[Fetched], summary: Summary, se
         summary.folders["failed"] += 1
         log.info("inbox: message %s too big to read (%d bytes) -> failed", fetched.uid, fetched.too_big)
     if big:
-        source.move([f.uid for f in big], "failed")
+        moves.append(io.submit(source.move, [f.uid for f in big], "failed"))
     return bool(big)
 
 

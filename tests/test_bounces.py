@@ -436,3 +436,35 @@ def test_the_x_failed_recipients_header_names_them_when_the_text_cannot() -> Non
            "not offer SMTPUTF8\n").encode()
     found = detect_bounce(parse_message(raw))
     assert found is not None and found.recipients == ("\U0001f408@example.org",), found
+
+
+def _ours(address: str) -> bool:
+    return address.startswith("team") and address.endswith("@example.org")
+
+
+def test_a_phishing_notice_naming_only_us_and_returning_nothing_is_not_a_bounce() -> None:
+    """'Messages on hold for you@...' from a mailer-daemon lookalike: nobody of ours failed."""
+    body = ("Message Delivery Failure\n\n(4) incoming messages for team@example.org are on hold.\n"
+            "Release pending messages: https://example-org.verify.example/owa/?login=team@example.org\n")
+    parsed = notice("Undelivered Mail Returned to Sender - (4) messages en attente", body, to="team@example.org")
+    assert detect_bounce(parsed, is_ours=_ours) is None
+    # the same words returning the mail we sent: a bounce (of nobody we can name), not phishing
+    returned = notice("Undelivered Mail Returned to Sender", body + "\n--- Below this line is a copy of the message.\n"
+                      "\nTo: team@example.org\nSubject: Bulletin\n", to="team@example.org")
+    assert detect_bounce(returned, is_ours=_ours) is not None
+
+
+def test_an_address_inside_a_link_is_not_a_recipient() -> None:
+    body = ("Delivery has failed to these recipients:\n\npaul@example.net\n\n"
+            "Help: https://help.example.net/ndr?for=marie@example.net\n")
+    found = detect_bounce(notice("Undeliverable: Bulletin", body, sender="postmaster@example.net"))
+    assert found is not None and found.recipients == ("paul@example.net",)
+
+
+def test_a_message_id_in_a_session_transcript_is_not_a_recipient() -> None:
+    body = ("The attached message had PERMANENT fatal delivery errors!\n\n--- Session Transcript ---\n"
+            " Thu 2026-05-14 10:42:12.312: *  To: compta@example.net\n"
+            " Thu 2026-05-14 10:42:12.312: *  Message-ID: <c.alert.13905.f1bb20.2e68b9@example.org>\n"
+            " Thu 2026-05-14 10:42:12.375: <-- 550 5.1.1 User unknown\n--- End Transcript ---\n")
+    found = detect_bounce(notice("Permanent Delivery Failure", body, sender="MDaemon@mail.example.net"))
+    assert found is not None and found.recipients == ("compta@example.net",) and found.permanent is True

@@ -361,3 +361,52 @@ def test_two_polls_at_once_apply_each_message_once(tmp_path: Path, smtp_server: 
     counts = maildir_counts(config)
     assert counts["inbox"] == 0 and counts["Traités"] + counts["À trier"] == len(messages)
     assert_exactly_once(config, len(messages))
+
+
+def test_poll_fetches_the_next_batch_while_reading_one_and_moves_a_batch_only_once_stored(
+        tmp_path: Path, smtp_server: SmtpServer) -> None:
+    """The mailbox's round trips overlap the reading (issue 9's speed), and exactly once holds:
+    a batch is moved only after the processor returned, i.e. after its effects were stored."""
+    config_path = make_project(tmp_path, smtp_server.port, maildir_inbox())
+    config = load_config(config_path)
+    store = Store(config.storage.path)
+    writer = MaildirWriter(config.inbox.maildir)
+    for raw in many(human_messages(), 250):
+        writer.deliver(raw)
+    events: list[str] = []
+    fetch_started = threading.Event()
+
+    class Recording(MaildirSource):
+        def fetch(self, limit: int, exclude=()):  # type: ignore[no-untyped-def]
+            events.append("fetch")
+            fetch_started.set()
+            return super().fetch(limit, exclude)
+
+        def move(self, uids, role: str) -> None:  # type: ignore[no-untyped-def]
+            events.append(f"move {len(uids)}")
+            super().move(uids, role)
+
+    class Waiting(Processor):
+        def process_batch(self, raws):  # type: ignore[no-untyped-def]
+            fetch_started.clear()
+            events.append(f"read {len(raws)}")
+            # the next fetch starts while this batch is read (it would never come if it waited for us)
+            overlapped = fetch_started.wait(timeout=10)
+            outcomes = super().process_batch(raws)
+            events.append(f"stored {len(raws)} overlapped={overlapped}")
+            return outcomes
+
+    source = Recording(config.inbox)
+    summary = poll_once(config, store, source, Waiting(config, store), batch_size=100)
+    assert summary.fetched == 250
+    reads = [e for e in events if e.startswith("stored")]
+    assert reads == ["stored 100 overlapped=True", "stored 100 overlapped=True", "stored 50 overlapped=True"]
+    for n, stored in enumerate(i for i, e in enumerate(events) if e.startswith("stored")):
+        moves_before = sum(1 for e in events[:stored] if e.startswith("move"))
+        reads_before = sum(1 for e in events[:stored] if e.startswith("read"))
+        assert reads_before == n + 1
+        # no batch is moved before it is stored: moves so far cover only batches already stored
+        assert sum(int(e.split()[1]) for e in events[:stored] if e.startswith("move")) <= 100 * n, events
+        assert moves_before <= 2 * n
+    assert sum(int(e.split()[1]) for e in events if e.startswith("move")) == 250
+    assert_exactly_once(config_path, 250)

@@ -75,6 +75,9 @@ class ImapSource:
         self._box: BaseMailBox | None = None
         self._ready: set[str] = set()          # role folders known to exist on this connection
         self._fetch_validity: int | None = None
+        # The UIDVALIDITY each fetched UID was read under: the service fetches the next batch
+        # before it moves the last one, so a move checks its own fetch's value, not the latest.
+        self._validity_of: dict[str, int] = {}
 
     @property
     def where(self) -> str:
@@ -198,9 +201,13 @@ class ImapSource:
                 return []
             picked, big = pick(self._sizes(box, uids))
             box.email_message_class = _RawMessage
-            return [Fetched(uid, b"", size) for uid, size in big] + [
+            fetched = [Fetched(uid, b"", size) for uid, size in big] + [
                 Fetched(m.uid or "", m.raw)   # type: ignore[attr-defined]
                 for m in box.fetch(uid_list=picked, mark_seen=False, bulk=FETCH_CHUNK)]
+            # A UID of an earlier fetch is either excluded (in flight in this poll) or forgotten.
+            self._validity_of = {u: v for u, v in self._validity_of.items() if u in exclude}
+            self._validity_of.update((f.uid, validity) for f in fetched)
+            return fetched
         return self._run("fetch", op)
 
     def move(self, uids: Sequence[str], role: str) -> None:
@@ -210,18 +217,22 @@ class ImapSource:
         def op(box: BaseMailBox) -> None:
             name = self._ensure(box, role)
             validity = self._select(box)
-            if validity != self._fetch_validity:
+            same = [u for u in uids if self._validity_of.get(u, self._fetch_validity) == validity]
+            if len(same) < len(uids):
                 # The folder was recreated: these UIDs now name other messages (or none). Leave
-                # everything; the next fetch reads it again and the processor knows what it saw.
+                # them; the next fetch reads them again and the processor knows what it saw.
                 log.warning("IMAP %s: UIDVALIDITY changed since the fetch; %d message(s) left for the next poll",
-                            self.where, len(uids))
+                            self.where, len(uids) - len(same))
+            if not same:
                 return
             try:
-                box.move(list(uids), name)
+                box.move(same, name)
             except (MailboxMoveError, MailboxCopyError):
                 # The target was deleted since we checked ([TRYCREATE]): create it and retry once.
                 self._ready.discard(role)
-                box.move(list(uids), self._ensure(box, role))
+                box.move(same, self._ensure(box, role))
+            for uid in same:
+                self._validity_of.pop(uid, None)
         self._run(f"move to {role}", op)
 
     # A person's rights (issue 8) ------------------------------------------------------------

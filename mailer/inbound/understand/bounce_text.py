@@ -76,8 +76,10 @@ EMAIL_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?:[A-Za-z0-9-]{1,
                        r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@#[A-Za-z0-9.-]{1,255}")   # bounded: linear scans
 _NOT_RECIPIENT_RE = re.compile(
     r"(?:mail from|envelope-from|from|sender|sent by|original sender|return-path|reply-to|generated from|"
-    r"sorry|e\.g\.,?|hello|hi|bonjour|dear|to contact|contact|send mail to|x-postfix-sender)[\s:]*[(<\"']*$",
+    r"sorry|e\.g\.,?|hello|hi|bonjour|dear|to contact|contact|send mail to|x-postfix-sender|"
+    r"message-id|in-reply-to|references)[\s:]*[(<\"']*$",
     re.IGNORECASE)
+_IN_URL_RE = re.compile(r"://\S*$")    # "https://host/?login=you@x": a link, not a recipient
 _HEADERISH_RE = re.compile(r"^\s*(?:to|cc|from|subject|sent|date|reply-to|message-id|sender)\s*:", re.IGNORECASE)
 _PERMANENT_RE = re.compile(r"permanent(?:ly)?|i've given up|no further (?:delivery )?attempts|unrecoverable|"
                            r"will not (?:be )?retr|not going to try again|given up|fatal error|"
@@ -110,6 +112,11 @@ def _notification(parsed: ParsedMessage) -> str:
     return text[:m.start()] if m and m.start() > 0 else text
 
 
+def returns_original(parsed: ParsedMessage) -> bool:
+    """Does the notice carry the mail it failed to deliver (attached, or copied below its words)?"""
+    return bool(returned_headers(parsed)) or len(_notification(parsed)) < len(parsed.text[:_NOTICE_CHARS])
+
+
 def machine_sender(parsed: ParsedMessage) -> str:
     """"mta" when an MTA wrote this, "service" for addresses that send bounces among other mail, else ""."""
     return_path = parsed.headers.get("return-path", "").strip()
@@ -134,7 +141,8 @@ def _candidates(notice: str, exclude: set[str]) -> list[str]:
         for m in EMAIL_RE.finditer(line):
             address = _EXCHANGE_PREFIX_RE.sub("", m.group(0).strip(".'")).lower()
             before = line[:m.start()]
-            if _DAEMON_LOCAL_RE.match(address) or _NOT_RECIPIENT_RE.search(before):
+            if (_DAEMON_LOCAL_RE.match(address) or _NOT_RECIPIENT_RE.search(before)
+                    or _IN_URL_RE.search(line[:m.start() + 2])):        # the match may start at "//"
                 continue
             if (line[m.end():m.end() + 1] == "]" and "[" in before          # "(id ...@host)" forms,
                     and not before.lower().endswith(("smtp:", "smtp="))):      # not Exchange's "[SMTP:user@host]"

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .autoreply import detect_auto_reply
-from .bounce_text import SUBJECT_RE, machine_sender, read_text_bounce
+from .bounce_text import SUBJECT_RE, machine_sender, read_text_bounce, returns_original
 from .dsn import Failure, dsn_records, report_texts
 from .verp import TokenResolver, verp_recipients
 from ..mime.parse import ParsedMessage
@@ -40,8 +40,12 @@ def detect_bounce(parsed: ParsedMessage, resolve_token: TokenResolver | None = N
     found = _detect(parsed, resolve_token)
     if found is None or is_ours is None:
         return found
-    return Bounce(tuple(r for r in found.recipients if not is_ours(r)), found.permanent, found.rule,
-                  tuple(f for f in found.failures if not is_ours(f.recipient)))
+    kept = tuple(r for r in found.recipients if not is_ours(r))
+    if found.recipients and not kept and found.rule == "text" and not returns_original(parsed):
+        # A "notice" in words only, naming nobody but us and returning no mail of ours: the
+        # phishing that imitates a bounce ("messages on hold for you@..."), not a failure report.
+        return None
+    return Bounce(kept, found.permanent, found.rule, tuple(f for f in found.failures if not is_ours(f.recipient)))
 
 
 def _detect(parsed: ParsedMessage, resolve_token: TokenResolver | None) -> Bounce | None:
