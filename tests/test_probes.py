@@ -602,3 +602,58 @@ def test_a_city_named_by_the_first_part_of_its_name() -> None:
     assert index.group_mentions("le bilan de denis pour le groupe de clermont.") == ["G178"]
     assert index.group_mentions("le groupe de clermont-ferrand") == ["G178"]
     assert index.group_mentions("le groupe de saint, pres d'ici") == []          # "Saint" alone names nothing
+
+
+# ---- blind set F (issue 9, this session): the classes its applied misreadings and lost actions stood for
+
+def _reading(directory, text: str):
+    body = f"Bonjour,\n\nPour le dossier DI-2025-033 : {text}\n\nJean-Luc\n"
+    return read_message(parse_message(mail(MEMBER, body, subject="Nouvelles")), directory)
+
+
+@pytest.mark.parametrize("text, count", [
+    ("la pétition tourne bien, 64 signatures à ce jour.", 64),
+    ("au marché de samedi, 120 signatures.", 120),
+    ("sinon la pétition en est à 415 signatures.", 415),
+])
+def test_counted_signatures_need_no_verb(directory, text: str, count: int) -> None:
+    assert ("petition", count) in [(t, c) for t, c, *_ in _actions(directory, text)]
+
+
+@pytest.mark.parametrize("text", ["notre objectif : 500 signatures avant l'été.",
+                                  "il nous faut encore 200 signatures."])
+def test_a_goal_in_signatures_is_no_result(directory, text: str) -> None:
+    assert "petition" not in [t for t, *_ in _actions(directory, text)]
+
+
+def test_an_event_that_went_well_is_done(directory) -> None:
+    got = _actions(directory, "la projection du 3 mars au cinéma s'est vraiment bien passée.")
+    assert ("awareness", 1, None, date(2026, 3, 3)) in got, got
+
+
+@pytest.mark.parametrize("text", ["Avec la CIMADE, nous avons envoyé une lettre commune au ministre.",
+                                  "nous avons écrit au ministre avec des militants du MRAP."])
+def test_a_partner_named_by_its_acronym_at_a_sentence_start_or_after_its_members(directory, text: str) -> None:
+    assert "collaboration" in [t for t, *_ in _actions(directory, text)]
+
+
+def test_an_opinion_piece_in_the_local_paper_is_awareness(directory) -> None:
+    got = [t for t, *_ in _actions(directory, "nous avons signé une tribune parue dans Ouest-France le 2 mai.")]
+    assert "awareness" in got, got
+
+
+def test_the_dossiers_person_receiving_cards_is_not_surely_our_deed(directory) -> None:
+    reading = _reading(directory, "Dawit a bien reçu plus de 200 cartes venues de France.")
+    assert "third_party" in reading.checks and reading.confidence < 0.8, reading
+
+
+def test_a_member_acting_on_their_own_is_not_their_groups_report(directory) -> None:
+    reading = _reading(directory, "à titre personnel (pas au nom du groupe), j'ai écrit 3 lettres à l'ambassade.")
+    assert "group_disowned" in reading.checks and reading.confidence < 0.8, reading
+
+
+def test_the_numbers_of_a_plan_are_not_unused_counts(directory) -> None:
+    reading = _reading(directory, "nous avons envoyé 12 lettres au président le 2 mai. "
+                                  "Nous allons tenir un stand le 14 au marché.")
+    assert [(a.type.value, a.count) for a in reading.actions] == [("letter_authorities", 12)]
+    assert "unused_number" not in reading.checks, reading

@@ -45,7 +45,7 @@ EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-deba
                    r"|(?:passage|intervention|chronique|duplex|invitee?s?) (?:[a-z'-]+ ){0,3}?(?:a la |sur (?:la )?)radio"
                    r"|interventions? (?:en|dans|au|aux|a la|a l'|devant) (?:des |les |une? |la |le )?(?:lycees?|colleges?"
                    r"|ecoles?|classes?|universites?|facs?|mediatheques?|bibliotheques?|mjc|centres? sociaux|centre social)"
-                   r"|articles?(?! \d)|tables? rondes?|tractages?|distributions? de tracts|spectacles?|flash-?mobs?"
+                   r"|articles?(?! \d)|tribunes?(?= (?:[a-z'-]+ ){0,4}?(?:parue?s?|publiee?s?|dans))|tables? rondes?|tractages?|distributions? de tracts|spectacles?|flash-?mobs?"
                    r"|soirees?(?:-debat| debat| de soutien| publique)|ateliers? publics?|communiques? de presse"
                    r"|actions? de sensibilisation|distribu\w* (?:[a-z'-]+ ){0,3}?(?:tracts?|flyers?)"
                    r"|projete (?:un|le|notre|des|leur) (?:film|documentaire)s?)\b")
@@ -72,7 +72,8 @@ COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?
 # A partner named only by its name or acronym, in the words as written: "avec la LDH de Clermont",
 # "avec Artisans du Monde", "avec deux membres de la section locale de la Ligue des droits de l'Homme".
 PARTNER_NAME = re.compile(
-    r"\bavec (?:(?:deux|trois|quatre|des|plusieurs|quelques) (?:membres|militant\w*|bénévoles|amis|amies) )?"
+    r"\b[Aa]vec (?:(?:deux|trois|quatre|des|plusieurs|quelques) (?:membres|militant\w*|bénévoles|amis|amies)"
+    r" (?:(?:de |d'|du |des )(?=(?:l'|la |le |les |l’)?[A-ZÉÈ]))?)?"
     r"(?:(?:de |d'|du |des )?(?:l'|la |le |les |l’)?(?:section|antenne|délégation|groupe) [a-zé]+ (?:de |d'|du |des )"
     r"(?:la |le |l'|l’)?)?(?:l'|la |le |les |l’)?(?!M\.|Mme|Mlle|Monsieur|Madame|Me\b|Maître|Dr\b|Docteur)"
     r"(?P<org>[A-ZÉÈ][A-ZÉÈ0-9&-]{1,}\b|[A-ZÉÈ][a-zéèêëàâîïôûüç'’-]+(?: (?:[a-zéèàô'’]+ ){0,3}[A-ZÉÈ][\w'’-]+)*)")
@@ -94,7 +95,7 @@ _PAST = (r"(?:etions|etais|etait|etaient) (?:presente?s? )?(?:a|au|aux|sur)\b"  
          r"\b|leur\b|toute\b|quelque|plusieurs\b|besoin\b|lieu\b|envie\b|une?\b|\d|plus\b|pas\b|jamais\b|rien\b"
          r"|toujours\b|souvent\b|beaucoup\b|peu\b|tres\b|trop\b|tous\b)[a-z-]+(?:e|es|ee|ees|i|is|ie|ies"
          r"|u|us|ue|ues|t|ts|te|tes)\b"
-         r"|(?:ete|sommes|suis|est|sont|etions|etait|etaient)\s+(?:\w+\s+)?(?:recu|alle|venu|parti|passe|intervenu"
+         r"|(?:ete|sommes|suis|est|sont|etions|etait|etaient)\s+(?:\w+\s+){0,2}?(?:recu|alle|venu|parti|passe|intervenu"
          r"|reste|rendu|mobilise|envoye|organise|adresse|publie|paru|diffuse|remis|signe|ecrit|recueilli|collecte"
          r"|verse|tenu|realise)\w*"
          r"|(?<!\bla )(?<!\bune )(?<!\bnotre )(?<!\bcette )(?<!\bvotre )(?<!\bleur )(?<!\bde )(?<!\betre )"

@@ -207,7 +207,7 @@ def _label_count(norm: str, found: list[_Found]) -> list[_Found]:
     return found
 
 
-_AVEC = re.compile(r"\bavec\b")
+_AVEC = re.compile(r"\b[Aa]vec\b")
 
 
 def _partner_named(seg: Segment, person_tokens: Iterable[str]) -> int | None:
@@ -261,6 +261,8 @@ def _done(seg: Segment, pos: int) -> bool:
     decisive = before or after
     if decisive is not None:
         return decisive.group("past") is not None
+    if COUNTED_RESULT.search(seg.norm, start, end) and not GOAL.search(seg.norm, start, end):
+        return True                 # "98 signatures.", "la pétition en est à 310 signatures": signatures counted exist
     if not seg.bullet:
         # a verbless dated line, "Samedi 21/02, stand au marché couvert, 118 signatures.", reads as a list
         # item (a date far back, a plan rolled a year back, is the date_far check's)
@@ -278,6 +280,8 @@ OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:" +
 LEAD_DATE = re.compile(r"^\W*(?:le |du )?(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) )?"
                        r"\d{1,2}(?:er)?(?:/\d{1,2}(?:/\d{2,4})?| (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout"
                        r"|septembre|octobre|novembre|decembre))\b\s*[,:-]")
+COUNTED_RESULT = re.compile(r"\b\d+\s+signatures\b")
+GOAL = re.compile(r"\b(?:objectifs?|vis\w*|atteindre|faut|cible|but|esper\w*|manque\w*|reste\w*|encore)\b")
 NEED = re.compile(r"\b(?:aurions|aurais|avons|ai|auriez|avez) besoin d|\bcombien d")
 RELATIVE = re.compile(r"(?:,\s*|\s)(?:qui|que|qu'|dont|ou|lequel|laquelle|lesquels|lesquelles)(?:\s|(?<=')\w)")
 

@@ -23,6 +23,10 @@ reader would hesitate, explained in a word a coordinator can read in `triage sho
 - several_dossiers, several_groups: more than one named;
 - no_dossier: a report no dossier could be given to;
 - group_contradicts_sender: the sender's known group is not the group the report names;
+- group_disowned: the writer says they act on their own ("à titre personnel", "pas au nom du cercle")
+  and a group was given the report;
+- third_party also fires when the dossier's person is the subject of "a reçu" ("Jean-Bosco a reçu
+  300 cartes": the cards may be other groups');
 - no_group: a report no group was given to, from an address we do not know as a member (a membre
   individuel, known with no group, reports for themselves and is not doubted);
 - addressee: a letter read as written to the authorities in a sentence naming a French elected
@@ -219,6 +223,18 @@ def _said_planned(part: SegmentReading) -> bool:
         or seg.text.rstrip().endswith("?") or bool(QUESTION_INTRO.search(seg.intro.rstrip(" :")))
 
 
+_RECEIVED = re.compile(r"\s+(?:[\w'-]+\s+){0,3}?(?:a|ont|avait|avaient)\s+(?:bien\s+|deja\s+|enfin\s+)?(?:pu\s+)?rec(?:u|evoir)\b")
+
+
+def _person_received(norm: str, tokens: set[str]) -> bool:
+    """The dossier's person as the subject of "a reçu": what they received may be others' too."""
+    for m in re.finditer(r"[a-z][\w-]*", norm):
+        if m.group(0) in tokens or any(part in tokens for part in m.group(0).split("-")):
+            if _RECEIVED.match(norm, m.end()):
+                return True
+    return False
+
+
 def _dated_twice(actions: Sequence[Action]) -> bool:
     """Two actions of one type on one date, one payment read twice, or one type twice with one of them
     undated (a total, then one of its events by name)."""
@@ -237,6 +253,7 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
     """The checks of a report reading; `trace` is what each of the writer's segments gave."""
     checks: list[str] = []
     kinds = {a.type for a in actions}
+    person_tokens = {t for d in index.dossiers for t in d.tokens}
     acting = {part.segment.para for part in trace if part.actions}
     for i, part in enumerate(trace):
         if part.actions and part.segment.text.rstrip().endswith(":") and any(
@@ -249,8 +266,9 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
                         for a in part.actions)
         counts = _counts(norm, people=uncounted or not part.actions) \
             if part.segment.bullet or part.segment.para in acting else []
-        if any(not _used(v, actions) for _, v in numbers) and (part.actions or ACTION_WORD.search(norm)):
-            checks.append("unused_number")
+        if any(not _used(v, actions) for _, v in numbers) and (
+                part.actions or (ACTION_WORD.search(norm) and not _said_planned(part))):
+            checks.append("unused_number")           # not "nous tiendrons un stand le 14": a plan's numbers
         if part.actions and any(not _used(v, actions) for v in counts):
             checks.append("unused_number")           # "lettres : 35", "152 exactement": whose number?
         if FORWARD_LINE.match(norm):
@@ -284,6 +302,8 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
             checks.append("undetermined")
         if part.actions and THIRD_PARTY.search(norm):
             checks.append("third_party")
+        if part.actions and _person_received(norm, person_tokens):
+            checks.append("third_party")             # "Jean-Bosco a reçu 300 cartes": whose cards?
         if part.actions and not part.planned and ActionType.AWARENESS not in kinds and EVENT_WORD.search(norm):
             checks.append("event_unread")            # an event named beside actions, none read
     if _dated_twice(actions):
@@ -315,7 +335,13 @@ def _attribution(index: DirectoryIndex, folded: str, writer: str, group: str | N
     known = index.member_group.get(writer) or index.group_by_email.get(writer)
     if known and group and known != group:
         checks.append("group_contradicts_sender")
+    if group and ON_OWN_BEHALF.search(folded):
+        checks.append("group_disowned")              # "à titre personnel (pas au nom du cercle)"
     return checks
+
+
+ON_OWN_BEHALF = re.compile(r"\b(?:a titre (?:personnel|perso|individuel|prive)|en mon (?:nom propre|nom personnel)"
+                           r"|pas au nom (?:du|de (?:mon|notre|la|l')|de l')|hors (?:du )?groupe)")
 
 
 NOT_A_MEMBER = re.compile(r"\bn'en (?:fais|suis) pas\b|\bne (?:fais|suis) pas (?:partie|membre)|\bpas (?:encore )?membre")
