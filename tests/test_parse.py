@@ -173,7 +173,7 @@ def test_html_only_mail_becomes_readable_text() -> None:
 def test_html_to_text_blocks_and_entities() -> None:
     html = ("<div>Un<br>deux</div><div><br></div><p>trois&nbsp;&amp;&lt;quatre&gt;</p>"
             "<table><tr><td>a</td><td>b</td></tr></table><pre>x  y\nz</pre><script>no</script>")
-    assert readable_text(html) == "Un\ndeux\n\ntrois &<quatre>\na b\nx  y\nz"
+    assert readable_text(html) == "Un\ndeux\n\ntrois &<quatre>\na\tb\nx  y\nz"
 
 
 def test_multipart_alternative_prefers_plain() -> None:

@@ -657,3 +657,32 @@ def test_the_numbers_of_a_plan_are_not_unused_counts(directory) -> None:
                                   "Nous allons tenir un stand le 14 au marché.")
     assert [(a.type.value, a.count) for a in reading.actions] == [("letter_authorities", 12)]
     assert "unused_number" not in reading.checks, reading
+
+
+def test_an_html_table_reads_a_row_per_action(directory) -> None:
+    """A mail client's table (one <tr> per action, <th> headers): each row an item, its cells columns."""
+    html = ("<div>Bonjour,</div><div>Le bilan du groupe pour DI-2025-033 en mars :</div>"
+            "<table><tr><th>Action</th><th>Nombre</th><th>Date</th></tr>"
+            "<tr><td>Lettres au président</td><td>18</td><td>3 mars</td></tr>"
+            "<tr><td>Signatures</td><td>240</td><td>&mdash;</td></tr>"
+            "<tr><td>Stand au marché</td><td>1</td><td>14 mars</td></tr></table><div>Jean-Luc</div>")
+    raw = mail(MEMBER, html, subject="Bilan").replace(b"text/plain", b"text/html")
+    reading = read_message(parse_message(raw), directory)
+    got = {(a.type.value, a.count, a.date) for a in reading.actions}
+    assert got == {("letter_authorities", 18, date(2026, 3, 3)), ("petition", 240, None),
+                   ("awareness", 1, date(2026, 3, 14))}, reading
+
+
+@pytest.mark.parametrize("body", ["Carrément partante pour Dawit !! Dites-moi quoi faire.\n\nInès",
+                                  "J'aimerais m'impliquer sur le dossier de Dawit, en traduisant par exemple.\n\nInès"])
+def test_sign_up_intent_with_an_adverb_or_in_other_words(directory, body: str) -> None:
+    assert _kind(directory, body)[0] == "signup"
+
+
+def test_an_absent_prefix_before_our_subject_is_an_auto_reply_only_with_its_signs(directory) -> None:
+    def kind(subject: str, body: str) -> str:
+        return read_message(parse_message(mail("ines@example.net", body, subject=subject)), directory).kind.value
+    assert kind("Absente : Bulletin de mars", "Bonjour,\n\nJe suis en congés jusqu'au lundi 13 avril.\n\nInès") \
+        == "auto_reply"
+    assert kind("Absente : réunion de jeudi", "Bonjour,\n\nJe ne pourrai pas venir jeudi, désolée.\n\nInès") \
+        != "auto_reply"

@@ -83,14 +83,15 @@ def readable_text(html: str) -> str:
             flush()
             if tag == "li" and not closing:
                 line.append("- ")
-        elif tag == "td" and not closing and line:
-            line.append(" ")
+        elif tag in ("td", "th") and not closing and line:
+            line.append("\t")           # a cell: the readers take a tab for a column (a table row)
     if not hidden:
         add(html[pos:])
     flush()
     text = "\n".join(lines).replace("\xa0", " ")
     text = "\n".join(row.rstrip() for row in text.split("\n"))
-    text = re.sub(r"(?<=\S)[ \t]{2,}(?=\S)", " ", text) if not pre_seen else text
+    text = re.sub(r"(?<=\S)(?:[ \t]*\t[ \t]*|[ ]{2,})(?=\S)", lambda m: "\t" if "\t" in m[0] else " ", text) \
+        if not pre_seen else text
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 

@@ -130,6 +130,17 @@ def _exchange_oof(parsed: ParsedMessage) -> bool:
         _weak_subject(parsed) or bool(_signs(parsed) & {"away", "your_message"}))
 
 
+# Outlook's and webmails' French prefix before the subject they answer ("Absente : Bulletin n° 14").
+_ABSENT_PREFIX = re.compile(r"^\s*(?:absente?s?|absent\(e\)|absence|cong[ée]s?|vacances)\s*:\s*\S", re.IGNORECASE)
+
+
+def _absent_prefix_and_sign(parsed: ParsedMessage) -> bool:
+    """The prefix, then a short text saying its writer is away and when they return (a person's
+    "Absente : réunion de jeudi" about their own absence says neither so)."""
+    return bool(_ABSENT_PREFIX.match(parsed.subject)) and _short(parsed) and \
+        _signs(parsed) >= {"away", "return"}
+
+
 def _declared_in_text(parsed: ParsedMessage) -> bool:
     return bool(_DECLARED.search(parsed.new_text[:400].lower()))
 
@@ -153,6 +164,7 @@ RULES: tuple[tuple[str, Callable[[ParsedMessage], bool]], ...] = (
     ("subject", _strong_subject),
     ("precedence-bulk-subject", _bulk_and_subject),
     ("exchange-oof", _exchange_oof),
+    ("subject-prefix-away", _absent_prefix_and_sign),
     ("text-declared", _declared_in_text),
     ("text-out-of-office", _text_notice),
 )

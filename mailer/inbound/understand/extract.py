@@ -246,6 +246,7 @@ _OFFER = re.compile(
     r"|pouvez-vous|pourriez-vous|merci de|je vous demande de)")
 _CONTRIB = re.compile(
     r"\b(?:aider|participer|contribuer|rejoindre|m'inscrire|nous inscrire|m'engager|nous engager|m'investir"
+    r"|m'impliquer|nous impliquer"
     r"|faire partie|bosser|travailler|donner (?:de|du|un peu)|consacrer|au service|traduire|traductions?"
     r"|rediger|redaction de|relire|preparer|(?:tenir|faire) des stands|pour les stands|ecrire des lettres"
     r"|benevol\w*|volontaire|coup de main|prochaines actions|les actions|aux actions|mes competences"
@@ -263,7 +264,8 @@ _ALREADY = re.compile(r"\b(?:continuer|continue|toujours|encore|nouvelle adresse
 
 # A commitment that needs no object: "Comptez sur moi !", "Partant pour Ahmed !", "Présent pour Gülnar.",
 # "Dispo pour Berkan", "pour être ajoutée à la liste des bénévoles"
-_COMMIT = re.compile(r"^\W*(?:comptez sur (?:moi|nous)|(?:je suis |moi )?(?:partante?s?|presente?s?|dispo(?:nible)?s?)"
+_COMMIT = re.compile(r"^\W*(?:comptez sur (?:moi|nous)|(?:je suis |moi )?(?:\w+ment |tout a fait |grave )?"
+                     r"(?:partante?s?|presente?s?|dispo(?:nible)?s?)"
                      r"(?: pour\b| !|\W*$)|je m'inscris\b|ok pour moi\b)|\bcomptez sur (?:moi|nous)\W*$"
                      r"|\bpour etre ajoutee?s? a (?:la|vos|votre) (?:liste|equipe)"
                      r"|\bdossier\b[^.!?]{0,60}\bm'interesse\b")
