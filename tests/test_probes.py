@@ -686,3 +686,20 @@ def test_an_absent_prefix_before_our_subject_is_an_auto_reply_only_with_its_sign
         == "auto_reply"
     assert kind("Absente : réunion de jeudi", "Bonjour,\n\nJe ne pourrai pas venir jeudi, désolée.\n\nInès") \
         != "auto_reply"
+
+
+BLOCK = ("Bonjour,\n\nPour DI-2025-033, notre bilan :\n\nLettres aux autorités : 9\nCartes de soutien : -\n"
+         "Signatures : 120\nÉlu·es rencontré·es : 0\nPartenaires : LDH\n\nJean-Luc\n")
+
+
+def test_a_filled_block_without_our_token_is_read_whole_and_attributed_by_the_text(directory) -> None:
+    """The alert's block copied into a mail to the team address: its figures as certainly as with a
+    `+r-` token (the free text would lose the 9 letters' label row among others), its group and
+    dossier from the text and the sender, with the report's checks."""
+    reading = read_message(parse_message(mail(MEMBER, BLOCK, subject="Bilan")), directory)
+    assert reading.rule == "report.form_text" and (reading.group, reading.dossier) == ("G019", "DI-2025-033")
+    assert [(a.type.value, a.count) for a in reading.actions] == [
+        ("letter_authorities", 9), ("petition", 120), ("collaboration", None)]
+    assert reading.confidence >= 0.8 and reading.checks == (), reading
+    stranger = read_message(parse_message(mail("inconnu@example.net", BLOCK, subject="Bilan")), directory)
+    assert stranger.rule == "report.form_text" and "no_group" in stranger.checks and stranger.confidence < 0.8

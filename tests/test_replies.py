@@ -48,7 +48,7 @@ Partenaires : LDH, Secours catholique
 Fonds € et date : 150 € le 3 mai
 """
 EXPECTED = [("letter_authorities", 12, None, None), ("petition", 85, None, None), ("advocacy", 1, None, None),
-            ("awareness", 1, None, "2026-05-14"), ("collaboration", 2, None, None), ("fund", None, 150, "2026-05-03")]
+            ("awareness", 1, None, "2026-05-14"), ("collaboration", None, None, None), ("fund", None, 150, "2026-05-03")]
 
 
 def _actions(actions) -> list[tuple]:
@@ -109,7 +109,7 @@ def test_values_in_other_shapes() -> None:
     assert form is not None and form.unread == ()
     assert _actions(form.actions) == [("letter_authorities", 12, None, None), ("advocacy", 2, None, None),
                                       ("awareness", 1, None, "2026-05-14"), ("awareness", 1, None, "2026-05-21"),
-                                      ("collaboration", 3, None, None), ("fund", None, 30, "2026-05-02"),
+                                      ("collaboration", None, None, None), ("fund", None, 30, "2026-05-02"),
                                       ("fund", None, 45.5, "2026-05-09")]
 
 

@@ -235,7 +235,7 @@ def _form(x: _Input) -> Reading | None:
     found = read_reply_form(x.parsed, x.directory, x.context.team_address, x.context.reply_token)
     if found is None:
         return None
-    return Reading(Kind.REPORT, "report.form", x.parsed.sender, group=found.group, dossier=found.dossier,
+    return Reading(Kind.REPORT, found.rule, x.parsed.sender, group=found.group, dossier=found.dossier,
                    actions=found.actions, confidence=found.confidence, checks=found.checks)
 
 

@@ -63,6 +63,7 @@ PENALTY = 0.3
 # A rule's own confidence, before any check: tokens we minted are certain, free text is not.
 BASE: dict[str, float] = {
     "report.actions": 0.95,
+    "report.form_text": 0.95,      # a filled block without our token: certain figures, whose from the text
     "signup.volunteer": 0.9,
     "signup.offer": 0.85,          # an offer of help in other words (read after the report rule)
     "unsubscribe.token": 1.0,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ...models import Directory
@@ -330,14 +330,16 @@ def _report_group(index: DirectoryIndex, mail: Mail) -> str | None:
     return cities[0] if len(cities) == 1 else None
 
 
-def read_report(mail: Mail, directory: Directory,
-                trace: list[SegmentReading] | None = None) -> tuple[Report | None, bool]:
+def read_report(mail: Mail, directory: Directory, trace: list[SegmentReading] | None = None,
+                given: Sequence[Action] = ()) -> tuple[Report | None, bool]:
     """An action report: (Report or None, whether only planned actions were seen). `trace`
-    receives what each segment gave (for the confidence checks)."""
+    receives what each segment gave (for the confidence checks). `given`: actions read elsewhere
+    (a filled block), first in the report, whose group and dossier the text tells."""
     index = index_for(directory)
     tokens = {t for d in index.dossiers for t in d.tokens}
     trace = [] if trace is None else trace
     actions, planned_only = find_actions(mail.own_segments(index), tokens, trace)
+    actions = [*given, *actions]
     if not actions:
         return None, planned_only
     group = _report_group(index, mail)

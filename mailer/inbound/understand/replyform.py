@@ -91,11 +91,12 @@ def _events(value: str, sent: datetime | None) -> list[Action] | None:
 
 
 def _partners(value: str) -> list[Action] | None:
+    """One collaboration, with no count (as in free text: a collaboration is worked with, not counted)."""
     count = _count(value)
     if count is None:
         names = [n for n in re.split(r"\s*(?:,|;|\bet\b|\+)\s*", value) if re.search(r"[a-z]", n)]
         count = len(names)
-    return [Action(ActionType.COLLABORATION, count)] if count else None
+    return [Action(ActionType.COLLABORATION, None)] if count else None
 
 
 def _funds(value: str, sent: datetime | None) -> list[Action] | None:
@@ -178,6 +179,7 @@ class FormReport:
     actions: tuple[Action, ...]
     confidence: float
     checks: tuple[str, ...]
+    rule: str = "report.form"          # "report.form_text": a block with no token of ours
 
 
 def read_reply_form(parsed: ParsedMessage, directory: Directory, team_address: str,
@@ -189,11 +191,11 @@ def read_reply_form(parsed: ParsedMessage, directory: Directory, team_address: s
     read whole lowers the confidence by the check `form_unread`."""
     token = sub_address_token(parsed, team_address, REPLY) if team_address and reply_token else None
     bound = reply_token(token) if token and reply_token else None
-    if bound is None:
-        return None
     form = read_form(parsed.text, parsed.date)
     if form is None:
         return None
+    if bound is None:
+        return _untokened(parsed, directory, form)
     group, dossier = bound
     actions = list(form.actions)
     checks: list[str] = ["form_unread"] if form.unread else []
@@ -211,3 +213,25 @@ def read_reply_form(parsed: ParsedMessage, directory: Directory, team_address: s
         rule = "report.actions"
     sure = assess(rule, checks)
     return FormReport(group, dossier, tuple(actions), sure.confidence, sure.checks)
+
+
+def _untokened(parsed: ParsedMessage, directory: Directory, form: Form) -> FormReport | None:
+    """A filled block with no `+r-` token (copied into a mail to the team address, or an alert
+    forwarded and answered): its figures are read as certainly as a token's, but whose they are
+    comes from the text, as for any report, with that reading's checks (`report.form_text`)."""
+    if not form.actions:
+        return None
+    rest = Mail(replace(parsed, text=without_form(parsed.text), new_text=without_form(parsed.new_text)))
+    trace: list[SegmentReading] = []
+    found, _ = read_report(rest, directory, trace, given=form.actions)
+    if found is None:
+        return None
+    filled = {a.type for a in form.actions}
+    given = len(form.actions)
+    actions = [*found.actions[:given], *(a for a in found.actions[given:] if a.type not in filled)]
+    checks = ["form_unread"] if form.unread else []
+    checks += report_checks(trace, actions, index_for(directory), rest.all_folded, parsed.sender.lower(),
+                            found.group, found.dossier, group_mentions(directory, rest), rest.body.author,
+                            found.named, parsed.date.date() if parsed.date else None)
+    sure = assess("report.form_text", checks)
+    return FormReport(found.group, found.dossier, tuple(actions), sure.confidence, sure.checks, "report.form_text")
