@@ -703,3 +703,18 @@ def test_a_filled_block_without_our_token_is_read_whole_and_attributed_by_the_te
     assert reading.confidence >= 0.8 and reading.checks == (), reading
     stranger = read_message(parse_message(mail("inconnu@example.net", BLOCK, subject="Bilan")), directory)
     assert stranger.rule == "report.form_text" and "no_group" in stranger.checks and stranger.confidence < 0.8
+
+
+def test_a_verbless_dated_line_after_a_connector(directory) -> None:
+    got = _actions(directory, "nous avons écrit au ministre. Et le 25 avril, rassemblement devant la mairie avec la LDH.")
+    assert {("awareness", date(2026, 4, 25)), ("collaboration", date(2026, 4, 25))} <= {(t, d) for t, _, _, d in got}
+
+
+def test_a_gathering_that_is_ours_by_its_possessive(directory) -> None:
+    got = _actions(directory, "notre soirée quiz du jeudi 16 avril a cartonné : 40 participants.")
+    assert ("awareness", 1, None, date(2026, 4, 16)) in got, got
+
+
+def test_a_bare_participle_with_a_time_gone_by(directory) -> None:
+    got = _actions(directory, "par ailleurs, virement de 140 € au fonds fait ce matin par notre trésorière.")
+    assert ("fund", None, 140, None) in got, got

@@ -45,7 +45,8 @@ EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-deba
                    r"|(?:passage|intervention|chronique|duplex|invitee?s?) (?:[a-z'-]+ ){0,3}?(?:a la |sur (?:la )?)radio"
                    r"|interventions? (?:en|dans|au|aux|a la|a l'|devant) (?:des |les |une? |la |le )?(?:lycees?|colleges?"
                    r"|ecoles?|classes?|universites?|facs?|mediatheques?|bibliotheques?|mjc|centres? sociaux|centre social)"
-                   r"|articles?(?! \d)|tribunes?(?= (?:[a-z'-]+ ){0,4}?(?:parue?s?|publiee?s?|dans))|tables? rondes?|tractages?|distributions? de tracts|spectacles?|flash-?mobs?"
+                   r"|articles?(?! \d)|tribunes?(?= (?:[a-z'-]+ ){0,4}?(?:parue?s?|publiee?s?|dans))"
+                   r"|tables? rondes?|tractages?|distributions? de tracts|spectacles?|flash-?mobs?"
                    r"|soirees?(?:-debat| debat| de soutien| publique)|ateliers? publics?|communiques? de presse"
                    r"|actions? de sensibilisation|distribu\w* (?:[a-z'-]+ ){0,3}?(?:tracts?|flyers?)"
                    r"|projete (?:un|le|notre|des|leur) (?:film|documentaire)s?)\b")
@@ -58,6 +59,9 @@ _GATHERING = (r"(?:tables? d'information|tables?|soirees?(?! (?:d'|d')?ecriture|
               r"|corteges?|defiles?|quiz|brocantes?|braderies?|kermesses?|tournois?|repas"
               r"|cafes?-debats?|aperos?|reunions? publiques?|rencontres? publiques?|cine-clubs?|courses? solidaires?"
               r"|marches? (?:pour|de soutien|solidaires?))\b")
+# "Notre soirée quiz du 19 mars a cartonné": a gathering that is ours by its possessive
+OURS_GATHERING = re.compile(r"\b(?:notre|nos) (?:(?:premiere?s?|grande?s?|petite?s?|traditionnel\w*) )?(?P<noun>"
+                            + _GATHERING + r")")
 HOSTED = re.compile(r"\b(?:tenu\w*|tenir|tenions|tenait|organis\w*|anim\w*|particip\w*|monte\w*|porte\w*"
                     r"|installe\w*)\b[^.;:]{0,50}?\b(?P<noun>" + _GATHERING + r")")
 LEAD_GATHERING = re.compile(r"^\W*(?:le |les )?(?:\d{1,2}(?:er)?(?:/\d{1,2}| [a-z]+)?\s*[,:-]?\s*)?(?:une? |la |le )?"
@@ -101,7 +105,10 @@ _PAST = (r"(?:etions|etais|etait|etaient) (?:presente?s? )?(?:a|au|aux|sur)\b"  
          r"|(?<!\bla )(?<!\bune )(?<!\bnotre )(?<!\bcette )(?<!\bvotre )(?<!\bleur )(?<!\bde )(?<!\betre )"
          r"(?:collectee?s?|recueillie?s?|envoyee?s?|adressees?|co-?organise\w*|tenue?s?|versee?s?|signees?|ecrites?"
          r"|redigee?s?|remise?s?|publiee?s?|parue?s?|diffusee?s?|recoltee?s?|realisee?s?|effectuee?s?|expediee?s?"
-         r"|obtenue?s?|recue?s?)")
+         r"|obtenue?s?|recue?s?)"
+         # a bare participle with a time gone by: "virement fait ce matin par notre trésorière"
+         r"|(?:faite?s?|effectuee?s?|partie?s?|envoyee?s?) (?:ce matin|hier|avant-hier|aujourd'hui|cette semaine"
+         r"|la semaine derniere|ce week-end|le week-end dernier|le mois dernier)")
 YOURS = re.compile(r"\b(?:votre|vos)\s+(?:[a-z'-]+\s+)?$")   # "votre stand", "vos actions": the team's, not theirs
 # A list that asks ("Pourriez-vous me communiquer :", "J'aimerais savoir :") holds questions, not deeds.
 QUESTION_INTRO = re.compile(r"\b(?:pourriez|pouvez|pourrais|peux|pourrait)(?:-vous|-tu|-on)?\b[^.!?]{0,40}$"

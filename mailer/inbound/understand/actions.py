@@ -15,7 +15,7 @@ from datetime import date
 from enum import StrEnum
 
 from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, FUND_NOUN, HOSTED,
-                           LEAD_GATHERING, LETTER,
+                           LEAD_GATHERING, LETTER, OURS_GATHERING,
                            LETTER_NOT, MARKER, MEETING, MEET_TARGET, NEGATED, NUMBER_BEFORE, OFFICIAL, OTHERS,
                            OFFICIALS_END, PARTNER_NAME, PETITION, PETITION_COUNT, QUESTION_INTRO, RECIPIENT, RESULT_LINE,
                            SAME_DAY, WROTE_TO, YOURS)
@@ -156,7 +156,8 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
         noun = m.group(0).split()[0].split("-")[0]
         found.append(_Found(ActionType.AWARENESS, m.start(), _count_before(norm, m.start(), noun)))
     if not any(f.type is ActionType.AWARENESS for f in found):
-        gathering = HOSTED.search(norm) or (LEAD_GATHERING.match(norm) if seg.bullet else None)
+        gathering = HOSTED.search(norm) or OURS_GATHERING.search(norm) \
+            or (LEAD_GATHERING.match(norm) if seg.bullet else None)
         if gathering:
             found.append(_Found(ActionType.AWARENESS, gathering.start("noun"), 1))
     petition = PETITION.search(norm)
@@ -277,7 +278,7 @@ _LETTERS = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT)
 # Someone else as the subject of "a écrit", just before it
 OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:" + OTHERS + r"|avocate?|famille)\b[^.;]{0,45}?"
                           r"\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:\w+\s+)?[a-z]$")
-LEAD_DATE = re.compile(r"^\W*(?:le |du )?(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) )?"
+LEAD_DATE = re.compile(r"^\W*(?:(?:et|puis|enfin|aussi|ensuite|sinon|par ailleurs),? )?(?:le |du )?(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) )?"
                        r"\d{1,2}(?:er)?(?:/\d{1,2}(?:/\d{2,4})?| (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout"
                        r"|septembre|octobre|novembre|decembre))\b\s*[,:-]")
 COUNTED_RESULT = re.compile(r"\b\d+\s+signatures\b")
