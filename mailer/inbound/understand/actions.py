@@ -278,7 +278,8 @@ _LETTERS = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT)
 # Someone else as the subject of "a écrit", just before it
 OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:" + OTHERS + r"|avocate?|famille)\b[^.;]{0,45}?"
                           r"\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:\w+\s+)?[a-z]$")
-LEAD_DATE = re.compile(r"^\W*(?:(?:et|puis|enfin|aussi|ensuite|sinon|par ailleurs),? )?(?:le |du )?(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) )?"
+LEAD_DATE = re.compile(r"^\W*(?:(?:et|puis|enfin|aussi|ensuite|sinon|par ailleurs),? )?(?:le |du )?"
+                       r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) )?"
                        r"\d{1,2}(?:er)?(?:/\d{1,2}(?:/\d{2,4})?| (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout"
                        r"|septembre|octobre|novembre|decembre))\b\s*[,:-]")
 COUNTED_RESULT = re.compile(r"\b\d+\s+signatures\b")

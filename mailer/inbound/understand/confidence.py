@@ -224,7 +224,8 @@ def _said_planned(part: SegmentReading) -> bool:
         or seg.text.rstrip().endswith("?") or bool(QUESTION_INTRO.search(seg.intro.rstrip(" :")))
 
 
-_RECEIVED = re.compile(r"\s+(?:[\w'-]+\s+){0,3}?(?:a|ont|avait|avaient)\s+(?:bien\s+|deja\s+|enfin\s+)?(?:pu\s+)?rec(?:u|evoir)\b")
+_RECEIVED = re.compile(r"\s+(?:[\w'-]+\s+){0,3}?(?:a|ont|avait|avaient)\s+(?:bien\s+|deja\s+|enfin\s+)?"
+                       r"(?:pu\s+)?rec(?:u|evoir)\b")
 
 
 def _person_received(norm: str, tokens: set[str]) -> bool:
