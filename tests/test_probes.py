@@ -718,3 +718,31 @@ def test_a_gathering_that_is_ours_by_its_possessive(directory) -> None:
 def test_a_bare_participle_with_a_time_gone_by(directory) -> None:
     got = _actions(directory, "par ailleurs, virement de 140 € au fonds fait ce matin par notre trésorière.")
     assert ("fund", None, 140, None) in got, got
+
+
+# ---- set G, read after its held-out score (the classes of its misses)
+
+def test_a_done_label_line(directory) -> None:
+    got = {(t, c) for t, c, *_ in _actions(directory, "le point.\n\nFait : lettre collective à l'ambassade + 25 cartes pour Dawit.")}
+    assert ("letter_support", 25) in got, got
+
+
+def test_a_verbless_sentence_dated_inside(directory) -> None:
+    got = _actions(directory, "nous avons écrit au ministre. Veillée silencieuse du 7 avril devant la mairie.")
+    assert ("awareness", 1, None, date(2026, 4, 7)) in got, got
+
+
+def test_the_press_speaking_of_our_action_is_awareness(directory) -> None:
+    got = [t for t, *_ in _actions(directory, "nous avons envoyé 9 lettres. Le Courrier picard a parlé de notre "
+                                              "action dans son édition locale.")]
+    assert "awareness" in got, got
+
+
+def test_an_action_shared_with_another_of_our_groups_is_not_surely_ours_alone(directory) -> None:
+    reading = _reading(directory, "action commune avec le groupe 37 de Lyon : nous avons recueilli 152 signatures.")
+    assert "joint_action" in reading.checks and reading.confidence < 0.8, reading
+
+
+def test_offering_to_take_care_of_a_dossier_is_a_sign_up(directory) -> None:
+    body = "Je me propose pour m'occuper plus particulièrement du dossier de Dawit, je lis le tigrigna.\n\nAnne"
+    assert _kind(directory, body)[0] == "signup"

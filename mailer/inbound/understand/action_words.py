@@ -46,6 +46,7 @@ EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-deba
                    r"|interventions? (?:en|dans|au|aux|a la|a l'|devant) (?:des |les |une? |la |le )?(?:lycees?|colleges?"
                    r"|ecoles?|classes?|universites?|facs?|mediatheques?|bibliotheques?|mjc|centres? sociaux|centre social)"
                    r"|articles?(?! \d)|tribunes?(?= (?:[a-z'-]+ ){0,4}?(?:parue?s?|publiee?s?|dans))"
+                   r"|parle\w* de (?:notre|nos) (?:action|mobilisation|stand|campagne|groupe|cercle|antenne)s?"
                    r"|tables? rondes?|tractages?|distributions? de tracts|spectacles?|flash-?mobs?"
                    r"|soirees?(?:-debat| debat| de soutien| publique)|ateliers? publics?|communiques? de presse"
                    r"|actions? de sensibilisation|distribu\w* (?:[a-z'-]+ ){0,3}?(?:tracts?|flyers?)"
@@ -115,7 +116,7 @@ QUESTION_INTRO = re.compile(r"\b(?:pourriez|pouvez|pourrais|peux|pourrait)(?:-vo
                             r"|\bmerci de (?:me|nous) (?:communiquer|dire|donner|indiquer|envoyer|transmettre)\b[^.!?]{0,30}$"
                             r"|\b(?:voudrais|aimerais|souhaite\w*|voudrions|aimerions) (?:savoir|connaitre|avoir)\b[^.!?]{0,30}$")
 RESULT_LINE = re.compile(r"^\W*(?:au total|en tout|total|bilan|resultats?|au final|recompte(?: fait)?|decompte"
-                         r"|chiffre exact)\b[^:.]{0,40}:")
+                         r"|chiffre exact|fait|deja fait|realise|c'est fait)\b[^:.]{0,40}:")
 MARKER = re.compile(r"\b(?:(?P<planned>" + _PLANNED + r")|(?P<past>" + _PAST + r"))\b")
 NEGATED = re.compile(r"\b(?:n'(?:avons|ai|a|ont) pas|n'(?:avons|ai|a|ont) (?:encore )?(?:rien|jamais)|pas encore(?! d[e'])"
                      r"|sans (?:pouvoir|avoir)|faute de|annulee?s?|reportee?s?)\b")

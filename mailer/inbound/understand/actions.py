@@ -265,9 +265,10 @@ def _done(seg: Segment, pos: int) -> bool:
     if COUNTED_RESULT.search(seg.norm, start, end) and not GOAL.search(seg.norm, start, end):
         return True                 # "98 signatures.", "la pétition en est à 310 signatures": signatures counted exist
     if not seg.bullet:
-        # a verbless dated line, "Samedi 21/02, stand au marché couvert, 118 signatures.", reads as a list
-        # item (a date far back, a plan rolled a year back, is the date_far check's)
-        return bool(LEAD_DATE.match(seg.norm)) and bool(seg.dates)
+        # a verbless dated line, "Samedi 21/02, stand au marché couvert, 118 signatures.", "Marche
+        # silencieuse du 7 février.", reads as a list item (no marker at all, done or planned, in it; a
+        # date far back, a plan rolled a year back, is the date_far check's)
+        return bool(LEAD_DATE.match(seg.norm) or any(start <= d[0] < end for d in seg.dates)) and bool(seg.dates)
     intro = list(MARKER.finditer(seg.intro))
     if intro:
         return intro[-1].group("past") is not None

@@ -23,6 +23,8 @@ reader would hesitate, explained in a word a coordinator can read in `triage sho
 - several_dossiers, several_groups: more than one named;
 - no_dossier: a report no dossier could be given to;
 - group_contradicts_sender: the sender's known group is not the group the report names;
+- joint_action: another of our groups is named as a partner ("avec le groupe 126 de Dijon"): the
+  figures may be both groups', a coordinator shares them out;
 - group_disowned: the writer says they act on their own ("à titre personnel", "pas au nom du cercle")
   and a group was given the report;
 - third_party also fires when the dossier's person is the subject of "a reçu" ("Jean-Bosco a reçu
@@ -320,6 +322,8 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
     if sent is not None and any(a.date is not None and (sent - a.date).days > FAR_DAYS for a in actions):
         checks.append("date_far")
     checks += _attribution(index, folded, writer, group, group_mentions, named)
+    if any(code != group and code not in group_mentions for code in index.group_mentions(folded, None)):
+        checks.append("joint_action")                # "une action commune avec le groupe 126": whose figures?
     if SIGNUP_INTENT.search(folded):
         checks.append("mixed_intents")
     return checks

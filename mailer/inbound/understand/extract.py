@@ -246,7 +246,7 @@ _OFFER = re.compile(
     r"|pouvez-vous|pourriez-vous|merci de|je vous demande de)")
 _CONTRIB = re.compile(
     r"\b(?:aider|participer|contribuer|rejoindre|m'inscrire|nous inscrire|m'engager|nous engager|m'investir"
-    r"|m'impliquer|nous impliquer"
+    r"|m'impliquer|nous impliquer|m'occuper (?:[a-z]+ ){0,3}?(?:du|de|des|d')"
     r"|faire partie|bosser|travailler|donner (?:de|du|un peu)|consacrer|au service|traduire|traductions?"
     r"|rediger|redaction de|relire|preparer|(?:tenir|faire) des stands|pour les stands|ecrire des lettres"
     r"|benevol\w*|volontaire|coup de main|prochaines actions|les actions|aux actions|mes competences"

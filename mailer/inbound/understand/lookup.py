@@ -153,7 +153,8 @@ class DirectoryIndex:
                 found.append((m.start(), chosen[0].code))
         for name, code in self.group_names.items():
             at = folded.find(name)
-            if at >= 0 and all(c != code for _, c in found):
+            if at >= 0 and all(c != code for _, c in found) and (
+                    skip is None or not skip.search(folded[max(0, at - 30):at])):   # a partner by its full name too
                 found.append((at, code))
         return [code for _, code in sorted(found)]
 
