@@ -746,3 +746,20 @@ def test_an_action_shared_with_another_of_our_groups_is_not_surely_ours_alone(di
 def test_offering_to_take_care_of_a_dossier_is_a_sign_up(directory) -> None:
     body = "Je me propose pour m'occuper plus particulièrement du dossier de Dawit, je lis le tigrigna.\n\nAnne"
     assert _kind(directory, body)[0] == "signup"
+
+
+def test_a_journalists_request_is_no_offer_of_help(directory) -> None:
+    body = ("Je suis journaliste à La Voix du Nord et je prépare un article sur votre mobilisation pour Dawit. "
+            "Pourriez-vous me dire combien de lettres ont été envoyées ? Auriez-vous des photos ?\n\nClaire Roux")
+    kind, _ = _kind(directory, body)
+    assert kind == "other"
+
+
+def test_letters_received_from_france_are_someone_elses_account(directory) -> None:
+    body = ("Madame, Monsieur,\n\nJe tenais à vous dire combien les quelque 2 000 lettres et cartes reçues de France "
+            "ont compté pour mon client Dawit.\n\nMe Samuel Ekane, avocat")
+    assert _kind(directory, body)[0] != "report"
+
+
+def test_having_letters_ready_is_not_having_sent_them(directory) -> None:
+    assert _actions(directory, "plusieurs membres ont des lettres prêtes.") == []

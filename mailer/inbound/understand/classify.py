@@ -207,8 +207,10 @@ def _signup(x: _Input, broad: bool = False) -> Reading | None:
 
 
 def _offer(x: _Input) -> Reading | None:
-    """An offer of help in words the sign-up rule does not know, once no report was read."""
-    return _signup(x, broad=True)
+    """An offer of help in words the sign-up rule does not know, once no report was read; not in a
+    journalist's or a vendor's words ("je prépare un article... auriez-vous des photos ?")."""
+    reading = _signup(x, broad=True)
+    return None if reading is not None and "outsider" in reading.checks else reading
 
 
 def _report(x: _Input) -> Reading | None:

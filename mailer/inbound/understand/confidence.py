@@ -152,12 +152,14 @@ PHONE_FOOTER = re.compile(r"\b(?:envoye|envoyee) (?:de|depuis) (?:mon|ma)\b")
 
 
 FIRST_SUBJECT = re.compile(
-    r"\b(?:nous|on|j'|je)\s+(?:[a-z'-]+\s+){0,3}?(?:avons|ai|a|sommes|suis|etions|etais|etait|avions|avais)\b"
+    r"\b(?:nous|j'|je)\s+(?:[a-z'-]+\s+){0,3}?(?:avons|ai|sommes|suis|etions|etais|avions|avais)\b"
+    r"|\b(?:on|nous)\s+(?:[a-z'-]+\s+){0,3}?(?:a|etait|avait)\b"   # "on a", "nous a reçus"; not "je tenais a"
     r"|\b(?:le|notre|l'|la|mon|ce) (?:groupe|cercle|antenne|equipe|section)\b[^.;]{0,60}?\b(?:a|ont|avait)\b")
 OTHERS_ACTED = re.compile(
     r"\ba bien recu (?:votre|vos|la|le|les)\b|\bavons bien recu (?:votre|vos)\b"
     r"|\b(?:ma|mon|sa|son|leur|notre) (?:mere|pere|frere|soeur|famille|fils|fille|mari|femme|epoux|epouse|cousine?)"
-    r" (?:[a-z'-]+ ){0,2}?a recu\b")
+    r" (?:[a-z'-]+ ){0,2}?a recu\b"
+    r"|\b(?:lettres|cartes|courriers|messages)\b[^.;]{0,40}?\brecue?s (?:de|depuis|par)\b")   # "3 000 lettres reçues de France"
 
 
 def acted_by_others(trace: Sequence[SegmentReading], folded: str = "") -> bool:
