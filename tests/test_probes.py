@@ -763,3 +763,24 @@ def test_letters_received_from_france_are_someone_elses_account(directory) -> No
 
 def test_having_letters_ready_is_not_having_sent_them(directory) -> None:
     assert _actions(directory, "plusieurs membres ont des lettres prêtes.") == []
+
+
+@pytest.mark.parametrize("text", ["Mme la sénatrice a bien voulu nous recevoir en sa permanence le 4 mai.",
+                                  "jeudi on est allés voir la députée à sa permanence, on était 3."])
+def test_an_official_who_received_us_or_whom_we_went_to_see(directory, text: str) -> None:
+    assert "advocacy" in [t for t, *_ in _actions(directory, text)]
+
+
+def test_signatures_abbreviated(directory) -> None:
+    assert ("petition", 130) in [(t, c) for t, c, *_ in _actions(directory, "45 cartes parties hier + pétition 130 sign.")]
+
+
+@pytest.mark.parametrize("text", ["nous avons organisé une soirée avec lecture de ses lettres de prison.",
+                                  "nous attendons une réponse au sujet du modèle de lettre."])
+def test_letters_that_are_no_letters_of_ours(directory, text: str) -> None:
+    assert not {"letter_authorities", "letter_support"} & {t for t, *_ in _actions(directory, text)}
+
+
+def test_letters_for_the_person_with_no_addressee_are_asked(directory) -> None:
+    reading = _reading(directory, "45 lettres pour Dawit parties hier.")
+    assert "letter_addressee" in reading.checks and reading.confidence < 0.8, reading

@@ -31,12 +31,14 @@ OFFICIALS_END = re.compile(r",\s*(?:qui|que|dont|lequel|laquelle|lesquels|lesque
 RECIPIENT = re.compile(r"\b(?:(?P<off>" + _OFFICIAL + r")|(?P<aut>" + _AUTHORITY + r")|(?P<sup>" + _SUPPORT + r"))\b")
 LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?|e-?mails?|telegrammes?|fax"
                     r"|appels? urgents?|messages? de (?:soutien|solidarite))\b(?! d'information)")
-LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|lettre d'information)$")
+LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|lettre d'information|(?:ses|leurs)"
+                        r"|lecture de (?:ses|leurs))\s*$")
 WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye)(?: (?!a\b|au\b|aux\b)[a-z0-9'-]+){0,3}? (?:a|au|aux)\b")
 MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|ministres?|consule?s?"
                          r"|conseillere? diplomatique|cabinet d[ue] )\b")
 MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|entrevues?|audiences?|recue?s? (?:par|en|a|au)"
-                     r"|(?:nous|m'|les|vous) (?:a|ont) (?:\w+ )?recue?s?"
+                     r"|(?:nous|m'|les|vous) (?:a|ont) (?:\w+ )?recue?s?|(?:a|ont) (?:bien )?voulu (?:nous|me) recevoir"
+                     r"|(?:alle|allee|alles|allees|passe|passes|passees?) (?:voir|a la permanence d)"
                      r"|(?:a|ont) recu (?:une delegation|(?:deux|trois|quatre|\d+) (?:membres|representante?s|benevoles))"
                      r"|reunion avec|interpelle\w*|plaidoyer|echange\w* avec)\b")
 EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
@@ -132,6 +134,7 @@ _NOT_COUNT_WORD = r"(?!de\b|d'|" + "|".join(MONTHS) + r"\b|h\b|min\b|ans?\b|jour
 PETITION_COUNT = re.compile(r"(\d+)\s+(?:" + _NOT_COUNT_WORD + _W + r"\s+)?signatures\b"
                             r"|(\d+)\s+(?:" + _W + r"\s+)?(?:ont|avaient) signe"
                             r"|signatures\b[^.;:\d]{0,40}:\s*(\d+)\b"
+                            r"|petition (\d+) sign\b"                 # "pétition 130 sign." (an abbreviation)
                             # "fait signer 340 personnes", "fait signer la pétition ... à 18 personnes"
                             r"|fait signer (?:[a-z'-]+ ){0,6}?(\d+)\s+(?:personnes|passante?s|visiteu\w+|gens"
                             r"|participante?s|spectat\w+|eleves|etudiante?s|collegues|amie?s|membres)\b")

@@ -283,7 +283,7 @@ LEAD_DATE = re.compile(r"^\W*(?:(?:et|puis|enfin|aussi|ensuite|sinon|par ailleur
                        r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) )?"
                        r"\d{1,2}(?:er)?(?:/\d{1,2}(?:/\d{2,4})?| (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout"
                        r"|septembre|octobre|novembre|decembre))\b\s*[,:-]")
-COUNTED_RESULT = re.compile(r"\b\d+\s+signatures\b")
+COUNTED_RESULT = re.compile(r"\b\d+\s+signatures\b|\bpetition \d+ sign\b")
 GOAL = re.compile(r"\b(?:objectifs?|vis\w*|atteindre|faut|cible|but|esper\w*|manque\w*|reste\w*|encore)\b")
 NEED = re.compile(r"\b(?:aurions|aurais|avons|ai|auriez|avez) besoin d|\bcombien d")
 RELATIVE = re.compile(r"(?:,\s*|\s)(?:qui|que|qu'|dont|ou|lequel|laquelle|lesquels|lesquelles)(?:\s|(?<=')\w)")

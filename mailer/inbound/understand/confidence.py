@@ -25,6 +25,8 @@ reader would hesitate, explained in a word a coordinator can read in `triage sho
 - group_contradicts_sender: the sender's known group is not the group the report names;
 - joint_action: another of our groups is named as a partner ("avec le groupe 126 de Dijon"): the
   figures may be both groups', a coordinator shares them out;
+- letter_addressee: letters "pour" the dossier's person with no addressee ("45 lettres pour Hossam"):
+  support letters or letters to the authorities on the person's behalf;
 - group_disowned: the writer says they act on their own ("à titre personnel", "pas au nom du cercle")
   and a group was given the report;
 - third_party also fires when the dossier's person is the subject of "a reçu" ("Jean-Bosco a reçu
@@ -55,7 +57,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .action_words import MARKER, NEGATED, OTHERS, QUESTION_INTRO
+from .action_words import MARKER, NEGATED, OTHERS, QUESTION_INTRO, RECIPIENT
 from .actions import Action, ActionType, SegmentReading
 from .extract import REFUSED
 from .lookup import DirectoryIndex
@@ -232,6 +234,18 @@ _RECEIVED = re.compile(r"\s+(?:[\w'-]+\s+){0,3}?(?:a|ont|avait|avaient)\s+(?:bie
                        r"(?:pu\s+)?rec(?:u|evoir)\b")
 
 
+_LETTERS_FOR = re.compile(r"\b(?:lettres?|courriers?)\s+(?:[\w'-]+\s+){0,2}?pour\s+(?:[\w'-]+\s+){0,2}?([a-z][\w-]*)")
+
+
+def _letters_for_person(norm: str, tokens: set[str]) -> bool:
+    """Letters "pour" the dossier's person with no addressee named: support letters, or letters to
+    the authorities on their behalf? Volunteers write both so."""
+    if RECIPIENT.search(norm):
+        return False
+    return any(m.group(1) in tokens or any(p in tokens for p in m.group(1).split("-"))
+               for m in _LETTERS_FOR.finditer(norm))
+
+
 def _person_received(norm: str, tokens: set[str]) -> bool:
     """The dossier's person as the subject of "a reçu": what they received may be others' too."""
     for m in re.finditer(r"[a-z][\w-]*", norm):
@@ -308,6 +322,8 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
             checks.append("undetermined")
         if part.actions and THIRD_PARTY.search(norm):
             checks.append("third_party")
+        if any(a.type in LETTERS for a in part.actions) and _letters_for_person(norm, person_tokens):
+            checks.append("letter_addressee")        # "45 lettres pour Hossam": to him, or to his jailers?
         if part.actions and _person_received(norm, person_tokens):
             checks.append("third_party")             # "Jean-Bosco a reçu 300 cartes": whose cards?
         if part.actions and not part.planned and ActionType.AWARENESS not in kinds and EVENT_WORD.search(norm):
