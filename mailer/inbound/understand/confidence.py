@@ -242,17 +242,20 @@ def _letters_for_person(norm: str, tokens: set[str]) -> bool:
     the authorities on their behalf? Volunteers write both so."""
     if RECIPIENT.search(norm):
         return False
-    return any(m.group(1) in tokens or any(p in tokens for p in m.group(1).split("-"))
-               for m in _LETTERS_FOR.finditer(norm))
+    return any(_names_person(m.group(1), tokens) for m in _LETTERS_FOR.finditer(norm))
 
 
 def _person_received(norm: str, tokens: set[str]) -> bool:
     """The dossier's person as the subject of "a reçu": what they received may be others' too."""
     for m in re.finditer(r"[a-z][\w-]*", norm):
-        if m.group(0) in tokens or any(part in tokens for part in m.group(0).split("-")):
-            if _RECEIVED.match(norm, m.end()):
-                return True
+        if _names_person(m.group(0), tokens) and _RECEIVED.match(norm, m.end()):
+            return True
     return False
+
+
+def _names_person(word: str, tokens: set[str]) -> bool:
+    """A folded word that is (or, hyphenated, holds) a token of a dossier's person: "jean-bosco"."""
+    return word in tokens or any(part in tokens for part in word.split("-"))
 
 
 def _dated_twice(actions: Sequence[Action]) -> bool:
