@@ -28,7 +28,8 @@ from .bounces import detect_bounce
 from .complaints import detect_complaint
 from .dsn import Failure, detect_delivery_notice, returned_message_ids
 from .actions import SegmentReading
-from .confidence import acted_by_others, assess, report_checks, signup_checks, unsubscribe_checks
+from .confidence import assess, signup_checks, unsubscribe_checks
+from .report_checks import acted_by_others, report_checks
 from .extract import (Action, Mail, Report, group_mentions, offers_help, read_confirm, read_report, read_signup,
                       read_unsubscribe)
 from .french import fold, to_digits

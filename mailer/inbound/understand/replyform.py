@@ -28,7 +28,8 @@ from ...models import Directory
 from ...tokens import REPLY
 from ..mime.parse import ParsedMessage
 from .actions import Action, ActionType, SegmentReading
-from .confidence import assess, report_checks
+from .confidence import assess
+from .report_checks import report_checks
 from .extract import Mail, group_mentions, read_report, sub_address_token
 from .french import find_dates, fold, parse_amounts, to_digits
 from .lookup import index_for
