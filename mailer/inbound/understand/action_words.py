@@ -71,6 +71,7 @@ LEAD_GATHERING = re.compile(r"^\W*(?:le |les )?(?:\d{1,2}(?:er)?(?:/\d{1,2}| [a-
                             r"(?P<noun>" + _GATHERING + r")")
 PETITION = re.compile(r"\b(?:petitions?|signatures?|fait signer|signe(?:e|s|es)? (?:la|notre|une|cette) petition)\b")
 COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?organis\w*|conjointement"
+                    r"|partenaires? (?:de|du|pour) (?:la |l'|le |notre |cette |ce |nos )"
                     r"|organisee?s? par (?:l'|la |le |les |des |une? )(?!groupe|cercle|antenne|equipe)"
                     r"|sur (?:le|la) (?:stand|table) (?:de|d'|du|des) (?!notre|nos)|aux cotes d(?:u|e|es|')\s?|"
                     r"avec la participation d|coordonne\w* avec|en lien avec|avec (?:l'|la |le |les |des |nos |notre )"
@@ -109,9 +110,9 @@ _PAST = (r"(?:etions|etais|etait|etaient) (?:presente?s? )?(?:a|au|aux|sur)\b"  
          r"|(?<!\bla )(?<!\bune )(?<!\bnotre )(?<!\bcette )(?<!\bvotre )(?<!\bleur )(?<!\bde )(?<!\betre )"
          r"(?:collectee?s?|recueillie?s?|envoyee?s?|adressees?|co-?organise\w*|tenue?s?|versee?s?|signees?|ecrites?"
          r"|redigee?s?|remise?s?|publiee?s?|parue?s?|diffusee?s?|recoltee?s?|realisee?s?|effectuee?s?|expediee?s?"
-         r"|obtenue?s?|recue?s?)"
+         r"|obtenue?s?|recue?s?|postees?|deposees?|transmises?)"
          # a bare participle with a time gone by: "virement fait ce matin par notre trésorière"
-         r"|(?:faite?s?|effectuee?s?|partie?s?|envoyee?s?) (?:ce matin|hier|avant-hier|aujourd'hui|cette semaine"
+         r"|(?:faite?s?|effectuee?s?|partie?s?|envoyee?s?|expediee?s?|remise?s?|versee?s?) (?:ce matin|hier|avant-hier|aujourd'hui|cette semaine"
          r"|la semaine derniere|ce week-end|le week-end dernier|le mois dernier)")
 YOURS = re.compile(r"\b(?:votre|vos)\s+(?:[a-z'-]+\s+)?$")   # "votre stand", "vos actions": the team's, not theirs
 # A list that asks ("Pourriez-vous me communiquer :", "J'aimerais savoir :") holds questions, not deeds.

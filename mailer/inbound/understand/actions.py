@@ -69,16 +69,22 @@ def _count_before(norm: str, pos: int, noun: str) -> int | None:
 
 
 def _advocacy_count(norm: str, pattern: re.Pattern[str] | None = None) -> int | None:
-    """How many officials: '4 deputes' -> 4; 'la senatrice ... et un depute' -> 2; 'les elus' -> None."""
-    singles = 0
+    """How many officials: '4 deputes' -> 4; 'la senatrice ... et un depute' -> 2; 'deux eurodeputes
+    ainsi qu'a notre deputee' -> 3; 'les elus' -> None (a plural named after a count, '4 deputes et
+    senateurs', and officials in brackets after it are that count's)."""
+    total = 0
     stop = OFFICIALS_END.search(norm)
     norm = norm[:stop.start()] if stop else norm
     for m in (pattern or OFFICIAL).finditer(norm):
-        n = NUMBER_BEFORE.search(norm[max(0, m.start() - 40):m.start()])
         if m.group(0).split()[0].endswith("s"):
-            return small_number(n.group(1)) if n else None
-        singles += 1
-    return singles or None
+            n = NUMBER_BEFORE.search(norm[max(0, m.start() - 40):m.start()])
+            if n:
+                total += small_number(n.group(1)) or 0
+            elif not total:
+                return None
+        elif not (total and _in_brackets(norm, m.start())):
+            total += 1                 # not "deux elus (l'adjointe ... et un conseiller ...)": those two
+    return total or None
 
 
 def _recipient(norm: str, start: int, stop: int, person_tokens: Iterable[str]) -> str | None:

@@ -199,7 +199,7 @@ def _signup(x: _Input, broad: bool = False) -> Reading | None:
     index = index_for(x.directory)
     folded = to_digits(fold(f"{x.parsed.subject}\n{x.mail.body.own}"))
     checks = signup_checks(index, folded, x.parsed.sender.lower(), found.group,
-                           group_mentions(x.directory, x.mail, signup=True))
+                           group_mentions(x.directory, x.mail, signup=True), found.dossier, found.named)
     if found.by_country:
         checks.append("dossier_by_country")     # a wish for a country's case, or for that one dossier?
     sure = assess(rule, checks)

@@ -17,6 +17,8 @@ is (shared with reports) and those of sign-ups and unsubscribes:
   who says they are not in it;
 - dossier_by_country (sign-up): the dossier was read from a country alone ("le dossier de Bahreïn");
 - outsider: a sign-up in a journalist's or a vendor's words;
+- dossier_unread (sign-up): the writer speaks of one dossier ("le dossier des paysans de San
+  Isidro") and none was read;
 - on_behalf, negated, long_unsubscribe: an unsubscribe asked for someone else, refused ("je ne
   veux pas me désabonner"), or buried in a long message.
 """
@@ -90,14 +92,23 @@ OUTSIDER = re.compile(r"\b(?:je suis journaliste|en tant que journaliste|journal
                       r"|nos services|partenariat commercial|webinaire|formation payante)\b")
 
 
+# A particular dossier spoken of ("le dossier des paysans de San Isidro", "celui de Günel"), not any
+# dossier ("un dossier", "les dossiers qui concernent l'Iran", "un second dossier")
+THE_DOSSIER = re.compile(r"\b(?:le|ce|du|au|votre) dossier (?:de |des |du |d'|sur |concernant |consacre )"
+                         r"|\bdossier :? ?(?:de |d')?[a-z]+ [a-z]+ (?:et|qui|dont)\b|\bcelui (?:de |d')")
+
+
 def signup_checks(index: DirectoryIndex, folded: str, sender: str, group: str | None,
-                  group_mentions: Sequence[str]) -> list[str]:
+                  group_mentions: Sequence[str], dossier: str | None = None,
+                  named: Sequence[str] = ()) -> list[str]:
     checks = ["outsider"] if OUTSIDER.search(folded) else []   # a journalist's or a vendor's words
+    if dossier is None and THE_DOSSIER.search(folded):
+        checks.append("dossier_unread")          # a dossier is named and none was read: which one?
     if group is not None:
         naming = [s for s in re.split(r"(?<=[.!?])\s+|\n", folded) if group in index.group_mentions(s)]
         if naming and all(s.rstrip().endswith("?") or NOT_A_MEMBER.search(s) for s in naming):
             checks.append("group_asked")             # asked about, or "je n'en fais pas partie"
-    return checks + attribution_checks(index, folded, sender, group, group_mentions)
+    return checks + attribution_checks(index, folded, sender, group, group_mentions, named)
 
 
 def unsubscribe_checks(own_folded: str, via: str) -> list[str]:

@@ -53,6 +53,7 @@ class Signup:
     group: str | None
     dossier: str | None
     by_country: bool = False     # the dossier was read from "le dossier de Bahreïn" alone: a check
+    named: tuple[str, ...] = ()  # every dossier whose person the text names (two: which one?)
 
 
 @dataclass(frozen=True)
@@ -183,8 +184,8 @@ _SIGNUP = re.compile(
     r"|rejoindre (?:l'|le |la |les |un |une |votre |vos |notre )?(?:equipe|benevoles|structures? qui|reseau|action"
     r"|antenne|groupe|cercle|association|mouvement)|devenir benevoles?|(?:m'|nous )investir (?:dans|aupres|pour|a vos)"
     r"|(?:m'|nous |s')engager (?:sur|pour|aupres de|dans|a suivre|comme) (?:un |le |ce |les |des |votre |vos |son "
-    r"|l')?(?:nouveau |autre )?(?:dossiers?|equipe|benevol\w*|cause)"
-    r"|suivre (?:un|le|ce|son) dossier|(?:m'|nous )inscrire comme benevoles?|prendre en charge (?:un|le|ce) dossier"
+    r"|l')?(?:nouveau |autre |second |deuxieme |troisieme )?(?:dossiers?|equipe|benevol\w*|cause)"
+    r"|suivre (?:un|le|ce|son) (?:nouveau |autre |second |deuxieme )?dossier|(?:m'|nous )inscrire comme benevoles?|prendre en charge (?:un|le|ce) dossier"
     r"|me mettre a (?:votre )?disposition|donner (?:un coup de main|de mon temps)|aider sur (?:un|son|le|ce) dossier"
     r"|(?:je|nous) (?:souhaite|voudrais|aimerais|souhaiterais|souhaitons|voudrions|aimerions) (?:vous )?aider\b)")
 def group_mentions(directory: Directory, mail: Mail, signup: bool = False) -> list[str]:
@@ -296,15 +297,16 @@ def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup
     groups = Counter(index.group_mentions(own, _NOT_MEMBER))
     group = groups.most_common(1)[0][0] if groups else None
     refs = [r for r in index.refs_in(own) if not any(d.ref == r and d.closed for d in index.dossiers)]
-    dossier = refs[0] if refs else index.choose_dossier(
-        index.person_scores(f"{mail.parsed.subject}\n{mail.body.own}", _ignored_people(index, mail)),
-        set(), group, allow_closed=False)
+    scores = index.person_scores(f"{mail.parsed.subject}\n{mail.body.own}", _ignored_people(index, mail))
+    dossier = refs[0] if refs else index.choose_dossier(scores, set(), group, allow_closed=False)
+    closed = {d.ref for d in index.dossiers if d.closed}    # "maintenant que le dossier de X est clos"
+    named = tuple(ref for ref, score in scores.items() if score >= 0.8 and ref not in closed)
     by_country = False
     if dossier is None and not refs:     # "m'investir sur le dossier de Bahreïn": the one dossier there
         named = {c for m in _DOSSIER_OF.finditer(own) for c in find_countries(m.group(0), index.extra_countries)}
         dossier = index.dossier_by_country(named, None) if len(named) == 1 else None
         by_country = dossier is not None
-    return Signup(person_name(mail), group, dossier, by_country)
+    return Signup(person_name(mail), group, dossier, by_country, named)
 
 
 def _report_group(index: DirectoryIndex, mail: Mail) -> str | None:

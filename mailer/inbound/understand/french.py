@@ -17,7 +17,8 @@ from datetime import date, datetime
 from unidecode import unidecode
 
 _PRE = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " ", "\u202f": " ",
-                      "\u2009": " ", "°": "o", "\u2013": "-", "\u2014": "-", "\u2192": ",", "\u2022": "-"})
+                      "\u2009": " ", "°": "o", "\u2013": "-", "\u2014": "-", "\u2192": ",", "\u2022": "-",
+                      "\u0259": "e", "\u018f": "E"})   # Azeri schwa: unidecode gives '@'
 
 
 def fold(text: str) -> str:

@@ -17,6 +17,9 @@ _GROUP_NOUNS = {"groupe": "groupe_local", "gl": "groupe_local", "cercle": "cercl
                 "antenne": "antenne_jeunes"}
 _GREETING = re.compile(r"^\s*(?:bonjour|bonsoir|salut|hello|coucou|chers?|cheres?|madame|monsieur|hi)\b[^\n]{0,60}$",
                        re.I | re.M)
+# "membre de l'", "je suis a l'", "notre": the writer's own structure, not one they ask about or join
+_BELONGS = re.compile(r"(?:\bmembre|\bpartie|\bsuis|\bsommes|\bmon|\bma|\bnotre|\bnos)\s+"
+                      r"(?:(?:de|du|des|d'|a|au|dans)\s*)?(?:l'|la |le |les )?$")
 _WORD = re.compile(r"[^\W\d_]+")
 REF = re.compile(r"\b([a-z]{1,5})[- ]?(\d{4})[- ]?(\d{1,4})\b")
 _PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du", "le", "la", "les",
@@ -46,8 +49,9 @@ def _name_tokens(name: str, capitalised_only: bool = True) -> list[str]:
 def _city_pattern(city: str) -> str:
     words = [w for w in re.split(r"[\s'-]+", re.sub(r"^st\b", "saint", fold(city).strip())) if w]
     full = r"[\s'-]*".join("(?:saint|st)" if w == "saint" else re.escape(w) for w in words)
-    if len(words) >= 2 and len(words[0]) >= 5 and words[0] not in ("saint", "sainte"):
-        return rf"(?:{full}|{re.escape(words[0])}(?![\w-]))"      # "Clermont" for Clermont-Ferrand
+    if len(words) >= 2 and words[0] not in ("saint", "sainte") and (
+            len(words[0]) >= 5 or (len(words[0]) >= 3 and words[1] == "en")):
+        return rf"(?:{full}|{re.escape(words[0])}(?![\w-]))"      # "Clermont", "Aix" (-en-Provence)
     return full
 
 
@@ -140,7 +144,11 @@ class DirectoryIndex:
         for m in self.mention.finditer(folded):
             num, city = m.group("num"), m.group("city")
             if not num and not city:
-                continue
+                # "a toulouse, membre de l'antenne jeunes": ours, in the one city the sentence names
+                city = self._city_in_sentence(folded, m.start()) \
+                    if _BELONGS.search(folded, max(0, m.start() - 30), m.start()) else ""
+                if not city:
+                    continue
             if skip is not None and skip.search(folded[max(0, m.start() - 30):m.start()]):
                 continue
             kind = self.noun_kind.get(m.group("noun"))
@@ -157,6 +165,13 @@ class DirectoryIndex:
                     skip is None or not skip.search(folded[max(0, at - 30):at])):   # a partner by its full name too
                 found.append((at, code))
         return [code for _, code in sorted(found)]
+
+    def _city_in_sentence(self, folded: str, at: int) -> str:
+        """The one city named in the sentence around `at` ('' when none or several)."""
+        start = max(folded.rfind(c, 0, at) for c in ".!?\n") + 1
+        ends = [e for e in (folded.find(c, at) for c in ".!?\n") if e >= 0]
+        cities = {m.group("city") for m in self.city_word.finditer(folded, start, min(ends, default=len(folded)))}
+        return cities.pop() if len(cities) == 1 else ""
 
     def city_groups(self, folded: str) -> list[str]:
         cities = {self._city(m.group("city")) for m in self.city_word.finditer(folded)}

@@ -34,6 +34,9 @@ sign-ups share.
 - date_far: an action dated more than `FAR_DAYS` before the mail (a plan whose date rolled back a year);
 - mixed_intents: the text also reads as another kind (a sign-up inside a report...);
 - event_unread: an event is named in a sentence that gave other actions, and no event was read;
+- type_unread: likewise for the other types: letters or cards, signatures, an elected official, a
+  gift or an amount, a partner or an association, named in a sentence that gave other actions while
+  the report holds no action of that type;
 - text_cut: the report reader read only the first `segments.MAX_CHARS` characters (classify.py).
 """
 
@@ -108,6 +111,18 @@ SENT = re.compile(r"\b(?:envo\w*|ecri\w*|redig\w*|post\w*|adress\w*|expedi\w*|pa
                   r"|depos\w*|transmis\w*|fait\w*|lettres? (?:\w+ )?(?:a|au|aux|pour)|cartes? (?:\w+ )?(?:a|au|aux|pour)"
                   r"|courriers? "
                   r"(?:a|au|aux)|\d+ (?:lettres?|cartes?|courriers?))")
+# Words that name an action of these types: said in a sentence that gave other actions while the report
+# holds none of them, the action was lost ("une médecin de MdM, partenaire de la soirée" beside the event;
+# "ainsi que des cartes" beside letters). Events are `event_unread`'s.
+FAMILY_WORDS: tuple[tuple[tuple[ActionType, ...], re.Pattern[str]], ...] = (
+    ((*LETTERS, ActionType.ADVOCACY), re.compile(r"\b(?:lettres?|courriers?|cartes?|missives?)\b(?! d'information)")),
+    ((ActionType.PETITION,), re.compile(r"\b(?:petitions?|signatures?|signataires?)\b")),
+    ((ActionType.ADVOCACY,), ELECTED),
+    ((ActionType.FUND,), re.compile(r"\b(?:dons?|versements?|virements?|cheques?|cagnottes?|quetes?|fonds d'aide)\b"
+                                    r"|\d\s*eur(?:os?)?\b")),
+    ((ActionType.COLLABORATION,), re.compile(r"\b(?:partenai\w*|co-?organis\w*)|\bavec (?:l'|une |des |les |la |le )?"
+                                             r"(?:associations?|collectifs?|ong)\b")),
+)
 PHONE_FOOTER = re.compile(r"\b(?:envoye|envoyee) (?:de|depuis) (?:mon|ma)\b")
 
 
@@ -289,6 +304,9 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
             checks.append("third_party")             # "Jean-Bosco a reçu 300 cartes": whose cards?
         if part.actions and not part.planned and ActionType.AWARENESS not in kinds and EVENT_WORD.search(norm):
             checks.append("event_unread")            # an event named beside actions, none read
+        if part.actions and not part.planned and any(
+                pattern.search(norm) and not kinds & set(types) for types, pattern in FAMILY_WORDS):
+            checks.append("type_unread")             # "..., partenaire de la soirée": named beside actions, unread
     if _dated_twice(actions):
         checks.append("duplicate")
     if any(a.type is ActionType.FUND and a.amount_eur is None for a in actions):
