@@ -859,3 +859,10 @@ def test_a_group_taking_on_a_second_dossier_naming_two_is_asked_which(directory)
 def test_the_azeri_schwa_folds_to_e() -> None:
     from mailer.inbound.understand.french import fold
     assert fold("Günel Rəhimova") == "gunel rehimova"
+
+
+def test_a_sign_up_from_a_member_of_a_structure_none_was_read_for_is_asked(directory) -> None:
+    reading = _signup(directory, "Je suis membre du groupe local depuis deux ans et je voudrais aider sur le "
+                                 "dossier de Dawit Tesfaye.\n\nPaul")
+    assert reading.kind.value == "signup" and reading.group is None
+    assert "group_unread" in reading.checks and reading.confidence < 0.8, reading

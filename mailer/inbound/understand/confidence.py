@@ -17,8 +17,9 @@ is (shared with reports) and those of sign-ups and unsubscribes:
   who says they are not in it;
 - dossier_by_country (sign-up): the dossier was read from a country alone ("le dossier de Bahreïn");
 - outsider: a sign-up in a journalist's or a vendor's words;
-- dossier_unread (sign-up): the writer speaks of one dossier ("le dossier des paysans de San
-  Isidro") and none was read;
+- dossier_unread, group_unread (sign-up): the writer speaks of one dossier ("le dossier des
+  paysans de San Isidro") or of the structure they belong to ("membre de l'antenne jeunes") and
+  none was read;
 - on_behalf, negated, long_unsubscribe: an unsubscribe asked for someone else, refused ("je ne
   veux pas me désabonner"), or buried in a long message.
 """
@@ -98,12 +99,19 @@ THE_DOSSIER = re.compile(r"\b(?:le|ce|du|au|votre) dossier (?:de |des |du |d'|su
                          r"|\bdossier :? ?(?:de |d')?[a-z]+ [a-z]+ (?:et|qui|dont)\b|\bcelui (?:de |d')")
 
 
+# The writer says they belong to one of our structures ("membre du groupe local", "je suis à l'antenne")
+MY_STRUCTURE = re.compile(r"\b(?:membre|partie|je suis|nous sommes|mon|ma|notre)\s+(?:(?:de|du|des|d'|a|au|dans)\s*)?"
+                          r"(?:l'|la |le |les )?(?:groupe|cercle|antenne)\b")
+
+
 def signup_checks(index: DirectoryIndex, folded: str, sender: str, group: str | None,
                   group_mentions: Sequence[str], dossier: str | None = None,
                   named: Sequence[str] = ()) -> list[str]:
     checks = ["outsider"] if OUTSIDER.search(folded) else []   # a journalist's or a vendor's words
     if dossier is None and THE_DOSSIER.search(folded):
         checks.append("dossier_unread")          # a dossier is named and none was read: which one?
+    if group is None and MY_STRUCTURE.search(folded):
+        checks.append("group_unread")            # "membre de l'antenne jeunes": which one?
     if group is not None:
         naming = [s for s in re.split(r"(?<=[.!?])\s+|\n", folded) if group in index.group_mentions(s)]
         if naming and all(s.rstrip().endswith("?") or NOT_A_MEMBER.search(s) for s in naming):
