@@ -137,3 +137,16 @@ def test_bounces_also_look_automatic() -> None:
     parsed = parse_message((INBOUND / "verp-bounce-postfix.eml").read_bytes())
     assert detect_bounce(parsed) is not None
     assert detect_auto_reply(parsed) == "auto-submitted"
+
+
+def test_a_challenge_response_request_is_no_auto_reply_to_ignore() -> None:
+    raw = ("Return-Path: <>\nFrom: \"contact@cabinet.example via Mailinblack\" <noreply@mailinblack.example>\n"
+           "To: team@example.org\nSubject: Votre message est en attente de validation\nAuto-Submitted: auto-replied\n"
+           "Precedence: bulk\nContent-Type: text/plain; charset=utf-8\n\nBonjour,\n\nAfin de distribuer votre "
+           "message, nous avons besoin de vérifier que vous n'êtes pas un robot. Cliquez sur le lien ci-dessous.\n")
+    parsed = parse_message(raw.encode())
+    assert detect_auto_reply(parsed) is None
+    holiday = parse_message(raw.replace("en attente de validation", "Absent").replace(
+        "Afin de distribuer votre message, nous avons besoin de vérifier que vous n'êtes pas un robot. Cliquez sur "
+        "le lien ci-dessous.", "Je suis absente jusqu'au 12 mars.").encode())
+    assert detect_auto_reply(holiday) is not None

@@ -168,9 +168,9 @@ def test_verp_names_the_recipient_first() -> None:
     bounce = detect_bounce(parsed, TOKENS.get)
     assert bounce is not None
     assert (bounce.recipients, bounce.permanent, bounce.rule) == (("marie.dupont@example.net",), True, "verp+dsn")
-    assert bounce.failures[0].recipient == "marie.d@forward.example.net"    # the alias the report names
-    without = detect_bounce(parsed)
-    assert without is not None and without.recipients == ("marie.d@forward.example.net",)
+    assert "marie.d@forward.example.net" in bounce.failures[0].reason       # the alias target the report names
+    without = detect_bounce(parsed)    # "<target> (expanded from <marie.dupont@...>)": whom we wrote to
+    assert without is not None and without.recipients == ("marie.dupont@example.net",)
     unknown = detect_bounce(parsed, lambda token: None)                     # a token we never issued
     assert unknown is not None and unknown.rule == "dsn"
 
@@ -468,3 +468,18 @@ def test_a_message_id_in_a_session_transcript_is_not_a_recipient() -> None:
             " Thu 2026-05-14 10:42:12.375: <-- 550 5.1.1 User unknown\n--- End Transcript ---\n")
     found = detect_bounce(notice("Permanent Delivery Failure", body, sender="MDaemon@mail.example.net"))
     assert found is not None and found.recipients == ("compta@example.net",) and found.permanent is True
+
+
+def test_an_exim_alias_failure_names_the_address_we_wrote_to() -> None:
+    text = ("A message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent "
+            "error. The following address(es) failed:\n\n  target@orange.example\n    (generated from "
+            "secretariat@asso.example)\n    550 5.1.1 <target@orange.example>: Invalid recipient\n")
+    report = ("Reporting-MTA: dns; mail.asso.example\n\nAction: failed\nFinal-Recipient: rfc822;target@orange.example\n"
+              "Status: 5.0.0\n")
+    raw = (b"Return-Path: <>\nFrom: Mail Delivery System <Mailer-Daemon@mail.asso.example>\nTo: team@example.org\n"
+           b"Subject: Mail delivery failed: returning message to sender\nMIME-Version: 1.0\n"
+           b"Content-Type: multipart/report; report-type=delivery-status; boundary=B\n\n--B\n"
+           b"Content-Type: text/plain\n\n" + text.encode() + b"\n--B\nContent-Type: message/delivery-status\n\n"
+           + report.encode() + b"\n--B--\n")
+    bounce = detect_bounce(parse_message(raw))
+    assert bounce is not None and (bounce.recipients, bounce.permanent) == (("secretariat@asso.example",), True)

@@ -866,3 +866,20 @@ def test_a_sign_up_from_a_member_of_a_structure_none_was_read_for_is_asked(direc
                                  "dossier de Dawit Tesfaye.\n\nPaul")
     assert reading.kind.value == "signup" and reading.group is None
     assert "group_unread" in reading.checks and reading.confidence < 0.8, reading
+
+
+def test_an_adverbial_between_the_auxiliary_and_the_participle(directory) -> None:
+    got = _actions(directory, "j'ai par ailleurs adressé un courrier à notre sénatrice pour lui présenter la situation.")
+    assert [t for t, *_ in got] == ["advocacy"], got
+
+
+def test_how_many_we_were_is_no_count(directory) -> None:
+    reading = _reading(directory, "le 8 mai, nous étions 11 autour de la table et nous avons écrit 24 lettres au "
+                                  "président.")
+    assert [(a.type.value, a.count) for a in reading.actions] == [("letter_authorities", 24)]
+    assert "unused_number" not in reading.checks, reading
+
+
+def test_working_with_another_of_our_groups_is_no_collaboration(directory) -> None:
+    got = [t for t, *_ in _actions(directory, "avec le groupe de Lyon on a envoyé 22 lettres à l'ambassade ce week-end.")]
+    assert "collaboration" not in got and "letter_authorities" in got, got

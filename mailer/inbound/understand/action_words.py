@@ -76,7 +76,7 @@ COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?
                     r"|sur (?:le|la) (?:stand|table) (?:de|d'|du|des) (?!notre|nos)|aux cotes d(?:u|e|es|')\s?|"
                     r"avec la participation d|coordonne\w* avec|en lien avec|avec (?:l'|la |le |les |des |nos |notre )"
                     r"(?:association|collectif|section|ong\b|federation|ligue|syndicat|comite|coordination|amis"
-                    r"|club|paroisse|mjc|maison des|centre social|groupes?\b|cercles?\b|antennes?\b))\w*")
+                    r"|club|paroisse|mjc|maison des|centre social))\w*")
 # A partner named only by its name or acronym, in the words as written: "avec la LDH de Clermont",
 # "avec Artisans du Monde", "avec deux membres de la section locale de la Ligue des droits de l'Homme".
 PARTNER_NAME = re.compile(
@@ -99,7 +99,8 @@ _PLANNED = (r"allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|po
             r"|d'ici|bientot|essayer|tenter|si (?:vous|besoin|necessaire|possible)|au cas ou")
 _PAST = (r"(?:etions|etais|etait|etaient) (?:presente?s? )?(?:a|au|aux|sur)\b"     # "nous étions au village"
          r"|(?:avons|avez|ai|as|a|ont|avions|aviez|avait|avaient)\s+(?:(?:aussi|egalement|deja|enfin|bien|tous|toutes"
-         r"|ensemble|notamment|encore|donc|ainsi|alors|finalement|meme|pu|su|du|ete)\s+)*(?!une\b|cette\b|notre\b|votre"
+         r"|ensemble|notamment|encore|donc|ainsi|alors|finalement|meme|pu|su|du|ete|par ailleurs|personnellement"
+         r"|de (?:mon|notre|son|leur) cote|recemment|hier|aujourd'hui|ce matin|ce week-end)\s+)*(?!une\b|cette\b|notre\b|votre"
          r"\b|leur\b|toute\b|quelque|plusieurs\b|besoin\b|lieu\b|envie\b|une?\b|\d|plus\b|pas\b|jamais\b|rien\b"
          r"|toujours\b|souvent\b|beaucoup\b|peu\b|tres\b|trop\b|tous\b|des\b|les\b|ces\b|mes\b|tes\b|ses\b"
          r"|nos\b|vos\b)[a-z-]+(?:e|es|ee|ees|i|is|ie|ies"

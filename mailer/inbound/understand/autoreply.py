@@ -179,9 +179,21 @@ def _unsubscribe_request(parsed: ParsedMessage) -> bool:  # checked before every
 _UNSUBSCRIBE_SUBJECT = re.compile(r"^\s*(?:unsubscribe|d[ée]sabonnement|d[ée]sinscription|stop)\b", re.IGNORECASE)
 
 
+# A challenge-response filter (Mailinblack, SpamArrest...) holds our mail until a person proves they
+# are one: automatic, but it asks something of us, so it is no auto-reply to ignore (triage).
+_CHALLENGE = re.compile(r"(?:verify|confirm|prove) (?:that )?you are (?:a )?human|pas un robot|not a robot"
+                        r"|en attente de (?:validation|v[ée]rification)|awaiting (?:your )?(?:verification|validation)"
+                        r"|challenge[- ]response|captcha", re.IGNORECASE)
+
+
+def _challenge(parsed: ParsedMessage) -> bool:
+    return parsed.headers.get("x-mib-type", "").strip().lower() == "challenge" or bool(
+        _CHALLENGE.search(parsed.subject) or _CHALLENGE.search(parsed.text[:3000]))
+
+
 def detect_auto_reply(parsed: ParsedMessage) -> str | None:
     """The name of the rule that recognised an automatic reply, or None."""
-    if _unsubscribe_request(parsed):
+    if _unsubscribe_request(parsed) or _challenge(parsed):
         return None
     for name, rule in RULES:
         if rule(parsed):

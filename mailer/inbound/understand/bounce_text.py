@@ -93,6 +93,9 @@ _TEMPORARY_RE = re.compile(r"temporar(?:y|ily)|will (?:continue|keep) (?:trying|
 _HARD_RE = re.compile(r"no such user|user unknown|unknown user|no mailbox|no user by that name|does not exist|"
                       r"not recognized|invalid recipient|unknown (?:recipient|address)|address rejected")
 _EXPANDED_RE = re.compile(r"^\s*\(?\s*expanded from:?\s*<?([^<>()\s]+@[^<>()\s]+?)>?\s*\)?\s*:?\s*$", re.IGNORECASE)
+# Exim's "target\n    (generated from origin)", sendmail's "(expanded from: origin)" after the target
+_ALIAS_RE = re.compile(r"<?([^\s<>()]+@[^\s<>()]+?)>?:?[ \t]*\n?[ \t]*\((?:generated|expanded) from:?[ \t]*"
+                       r"<?([^\s<>()]+@[^\s<>()]+?)>?[ \t]*\)", re.IGNORECASE)
 _PHONE_RE = re.compile(r"(?:\+\d{1,3}[ .-]?)?\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b")
 _EXCHANGE_PREFIX_RE = re.compile(r"^(?:smtp|rfc-?822)[=:]", re.IGNORECASE)     # "dda:SMTP=user@host"
 _DAEMON_LOCAL_RE = re.compile(r"^(?:mailer-daemon|postmaster|post_master|mail-daemon|root|nobody)@", re.IGNORECASE)
@@ -115,6 +118,17 @@ def _notification(parsed: ParsedMessage) -> str:
 def returns_original(parsed: ParsedMessage) -> bool:
     """Does the notice carry the mail it failed to deliver (attached, or copied below its words)?"""
     return bool(returned_headers(parsed)) or len(_notification(parsed)) < len(parsed.text[:_NOTICE_CHARS])
+
+
+def alias_origins(parsed: ParsedMessage) -> dict[str, str]:
+    """failed target -> the address we wrote to, where the notice says an alias expanded to it
+    (a delivery-status part names only the target: "Final-Recipient: rfc822;mf.duval76@orange.fr")."""
+    found: dict[str, str] = {}
+    for part in parsed.parts:
+        if part.in_message == 0 and part.content_type.startswith("text/"):
+            for m in _ALIAS_RE.finditer(part.text[:20_000]):
+                found.setdefault(m.group(1).lower(), m.group(2).lower())
+    return found
 
 
 def machine_sender(parsed: ParsedMessage) -> str:

@@ -16,10 +16,10 @@ read in `complaints.py`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .autoreply import detect_auto_reply
-from .bounce_text import SUBJECT_RE, machine_sender, read_text_bounce, returns_original
+from .bounce_text import SUBJECT_RE, alias_origins, machine_sender, read_text_bounce, returns_original
 from .dsn import Failure, dsn_records, report_texts
 from .verp import TokenResolver, verp_recipients
 from ..mime.parse import ParsedMessage
@@ -82,6 +82,10 @@ def _detect(parsed: ParsedMessage, resolve_token: TokenResolver | None) -> Bounc
         if named:
             found = Bounce(named, found.permanent, found.rule + "+header", tuple(
                 Failure(r, found.permanent, "", "", "") for r in named))
+    origins = alias_origins(parsed) if found is not None else {}
+    if origins:         # "mf.duval76@orange.fr (generated from secretariat@...)": we wrote to the alias
+        found = Bounce(tuple(dict.fromkeys(origins.get(r, r) for r in found.recipients)), found.permanent, found.rule,
+                       tuple(replace(f, recipient=origins.get(f.recipient, f.recipient)) for f in found.failures))
     if verp:
         if found is None:
             # Mail to our envelope sender that no rule reads: a bounce if an MTA wrote it. People and

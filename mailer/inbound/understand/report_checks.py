@@ -176,10 +176,12 @@ def _numbers(norm: str) -> list[tuple[int, float]]:
     return found
 
 
-# Numbers that count nothing: a group's number, an ordinal, a percentage, a duration or an age.
+# Numbers that count nothing: a group's number, an ordinal, a percentage, a duration, an age or a head
+# count ("nous étions 11 autour de la table").
 NOT_A_COUNT = re.compile(r"\b(?:groupes?|gl|cercles?|antennes?|n°|no|numero)\s*\d+\b|\b[gcj]\d{2,3}\b"
                          r"|\b\d+\s*(?:er|re|ere|e|eme|nd|nde)\b|\b\d+(?:[.,]\d+)?\s*%"
-                         r"|\b\d+\s*(?:ans|heures?|minutes?|min|km|jours?|semaines?|mois|annees?)\b")
+                         r"|\b\d+\s*(?:ans|heures?|minutes?|min|km|jours?|semaines?|mois|annees?)\b"
+                         r"|\b(?:etions|etait|etaient|sommes|etes) (?:(?:au moins|environ|pres de|plus de) )?\d+\b")
 
 
 def _counts(norm: str, people: bool = True) -> list[float]:
