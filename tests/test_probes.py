@@ -883,3 +883,11 @@ def test_how_many_we_were_is_no_count(directory) -> None:
 def test_working_with_another_of_our_groups_is_no_collaboration(directory) -> None:
     got = [t for t, *_ in _actions(directory, "avec le groupe de Lyon on a envoyé 22 lettres à l'ambassade ce week-end.")]
     assert "collaboration" not in got and "letter_authorities" in got, got
+
+
+def test_a_person_named_in_lower_case_is_one_of_the_groups_dossiers(directory) -> None:
+    body = "slt, hier on a fait ecrire 20 cartes pr leila au marche\n\ngwen"
+    reading = read_message(parse_message(mail("gwenaelle.legoff@example.org", body, subject="cartes")), directory)
+    assert (reading.kind.value, reading.group, reading.dossier) == ("report", "G143", "DI-2025-014"), reading
+    other_groups = read_message(parse_message(mail("bernard.faure@example.net", body, subject="cartes")), directory)
+    assert other_groups.group == "G037" and other_groups.dossier != "DI-2025-014", other_groups   # not G037's

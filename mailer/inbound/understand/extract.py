@@ -355,6 +355,8 @@ def read_report(mail: Mail, directory: Directory, trace: list[SegmentReading] | 
         dossier = index.choose_dossier(scores, countries, group, allow_closed=True)
         if dossier is None and countries:
             dossier = index.dossier_by_country(countries, group)
+        if dossier is None and group:
+            dossier = _lowercase_person(index, folded, group)
     ignored = _ignored_people(index, mail)
     named = _named(index, folded, scores, countries, group)
     # The dossier the deeds are told about: the subject, the sentences that gave actions and their
@@ -369,6 +371,14 @@ def read_report(mail: Mail, directory: Directory, trace: list[SegmentReading] | 
         if len(near) == 1:
             dossier, named = next(iter(near)), near
     return Report(group, dossier, tuple(actions), tuple(sorted(named))), False
+
+
+def _lowercase_person(index: DirectoryIndex, folded: str, group: str) -> str | None:
+    """The one dossier of the group whose person a writer in lower case names ("pr rosario"):
+    a word that is also a common noun ("victoire") can name only a dossier the group holds."""
+    words = set(re.findall(r"[a-z][a-z-]{3,}", folded))
+    hits = {d.ref for d in index.dossiers if group in d.groups and not d.closed and words & set(d.tokens)}
+    return hits.pop() if len(hits) == 1 else None
 
 
 def _named(index: DirectoryIndex, folded: str, scores: dict[str, float], countries: set[str],
