@@ -891,3 +891,10 @@ def test_a_person_named_in_lower_case_is_one_of_the_groups_dossiers(directory) -
     assert (reading.kind.value, reading.group, reading.dossier) == ("report", "G143", "DI-2025-014"), reading
     other_groups = read_message(parse_message(mail("bernard.faure@example.net", body, subject="cartes")), directory)
     assert other_groups.group == "G037" and other_groups.dossier != "DI-2025-014", other_groups   # not G037's
+
+
+@pytest.mark.parametrize("after", ["57 signatures et des cartes écrites pour elle sur place.",
+                                   "À l'entrée, 57 personnes ont signé la pétition."])
+def test_actions_done_at_the_event_just_told_take_its_date(directory, after: str) -> None:
+    got = _actions(directory, f"le 21 avril on a tenu un stand pendant la fête du quartier. {after}")
+    assert ("petition", 57, None, date(2026, 4, 21)) in got, got
