@@ -898,3 +898,14 @@ def test_a_person_named_in_lower_case_is_one_of_the_groups_dossiers(directory) -
 def test_actions_done_at_the_event_just_told_take_its_date(directory, after: str) -> None:
     got = _actions(directory, f"le 21 avril on a tenu un stand pendant la fête du quartier. {after}")
     assert ("petition", 57, None, date(2026, 4, 21)) in got, got
+
+
+def test_the_paper_le_telegramme_is_no_letter(directory) -> None:
+    got = [t for t, *_ in _actions(directory, "le 11 avril, article d'une demi-page dans le Télégramme sur Dawit.")]
+    assert got == ["awareness"], got
+
+
+def test_an_official_who_wrote_after_receiving_us_is_a_third_party(directory) -> None:
+    reading = _reading(directory, "le 5 mars nous avons été reçues par le maire. Il nous a écoutées avec attention "
+                                  "et, de son côté, a écrit le lendemain à l'ambassadeur d'Érythrée.")
+    assert "third_party" in reading.checks and reading.confidence < 0.8, reading

@@ -29,7 +29,8 @@ OTHERS = (r"maire|depute\w*|senat\w*|prefet\w*|ministre|ambassad\w*|consul\w*|el
 OFFICIALS_END = re.compile(r",\s*(?:qui|que|dont|lequel|laquelle|lesquels|lesquelles)\b|\squi\s|[:;]"
                            r"|(?<!\bm)(?<!\bmme)(?<!\bmr)(?<!\bme)\.\s")
 RECIPIENT = re.compile(r"\b(?:(?P<off>" + _OFFICIAL + r")|(?P<aut>" + _AUTHORITY + r")|(?P<sup>" + _SUPPORT + r"))\b")
-LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?|e-?mails?|telegrammes?|fax"
+LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?|e-?mails?"
+                    r"|(?<!\ble )(?<!\bdu )(?<!\bau )telegrammes?|fax"     # not the paper "Le Télégramme"
                     r"|appels? urgents?|messages? de (?:soutien|solidarite))\b(?! d'information)")
 LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|lettre d'information|(?:ses|leurs)"
                         r"|lecture de (?:ses|leurs))\s*$")

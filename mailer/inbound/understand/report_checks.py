@@ -92,7 +92,8 @@ DATE_OR_TIME = re.compile(r"\b\d{1,2}\s*h(?:\s*\d{2})?\b|\b(?:19|20)\d{2}\b|\b\d
                           r"|octobre|novembre|decembre)\b")
 FORMAL_LETTER = re.compile(r"\b(?:veuillez agreer|nous vous prions d'agreer|je vous prie d'agreer|accuse reception"
                            r"|l'expression de (?:nos|mes|sa|ma|notre) (?:salutations|consideration|sentiments|haute))")
-THIRD_PERSON = re.compile(r"\b(?:il|elle|ils|elles)\s+(?:a|ont|avait|avaient|est|sont)\b")
+THIRD_PERSON = re.compile(r"\b(?:il|elle|ils|elles)\s+(?:(?:nous|lui|leur|les|l'|m'|y|en)\s*)?"
+                          r"(?:a|ont|avait|avaient|est|sont)\b")     # "il nous a écoutées et ... a écrit"
 # French elected officials only (action_words.OFFICIAL also counts préfets, who are the authorities'
 # in a letter): a letter to them is advocacy
 ELECTED = re.compile(r"\b(?:euro-?)?deputee?s?\b|\bsenat(?:eur|rice)s?\b|\bmaires?\b|\belue?s?\b"
@@ -135,6 +136,11 @@ OTHERS_ACTED = re.compile(
     r"|\b(?:ma|mon|sa|son|leur|notre) (?:mere|pere|frere|soeur|famille|fils|fille|mari|femme|epoux|epouse|cousine?)"
     r" (?:[a-z'-]+ ){0,2}?a recu\b"
     r"|\b(?:lettres|cartes|courriers|messages)\b[^.;]{0,40}?\brecue?s (?:de|depuis|par)\b")   # "3 000 lettres reçues de France"
+
+
+def _we_act(norm: str) -> bool:
+    """A first-person subject, not the object of a third person's verb ("il nous a écoutées")."""
+    return any(not re.search(r"\b(?:il|elle|ils|elles)\s+$", norm[:m.start()]) for m in FIRST_SUBJECT.finditer(norm))
 
 
 def acted_by_others(trace: Sequence[SegmentReading], folded: str = "") -> bool:
@@ -287,7 +293,7 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
             checks.append("undetermined")            # an action no marker says is done, nor planned
         if not part.actions and NEGATED.search(norm) and ACTION_NOUN.search(norm):
             checks.append("undetermined")            # "(on n'a pas compté)": a detail, or the deed, negated?
-        if part.actions and THIRD_PERSON.search(norm) and not FIRST_SUBJECT.search(norm):
+        if part.actions and THIRD_PERSON.search(norm) and not _we_act(norm):
             checks.append("third_party")             # "elle a pu recevoir les cartes envoyées"
         if not part.actions and not part.planned and ActionType.AWARENESS not in kinds \
                 and EVENT_WORD.search(norm) and FIRST_SUBJECT.search(norm):
