@@ -154,6 +154,14 @@ def test_signup_from_an_unknown_address_asks_for_confirmation() -> None:
     assert kinds(again) == [SendAnswer]                 # no second pending person
 
 
+def test_a_signup_to_join_a_group_is_routed_to_that_group() -> None:
+    reading = Reading(Kind.SIGNUP, "signup.volunteer", "new@example.com", name="Léa Moreau", joins="G037")
+    decision = decide(reading, env("new@example.com"), known())
+    assert decision.effects[0] == CreatePendingPerson("new@example.com", "Léa Moreau", "G037", None)
+    member = decide(replace(reading, sender="anne@example.net"), env(), known())
+    assert member.effects[0] == RecordSignupRequest("anne@example.net", "Léa Moreau", "G037", None)
+
+
 def test_signup_from_list_mail_is_never_confirmed_by_mail() -> None:
     reading = Reading(Kind.SIGNUP, "signup.volunteer", "new@example.com")
     assert decide(reading, env("new@example.com", automatic=True), known()).disposition is Disposition.TRIAGE

@@ -909,3 +909,31 @@ def test_an_official_who_wrote_after_receiving_us_is_a_third_party(directory) ->
     reading = _reading(directory, "le 5 mars nous avons été reçues par le maire. Il nous a écoutées avec attention "
                                   "et, de son côté, a écrit le lendemain à l'ambassadeur d'Érythrée.")
     assert "third_party" in reading.checks and reading.confidence < 0.8, reading
+
+
+# ---- set J, read after its held-out score
+
+@pytest.mark.parametrize("body, joins", [
+    ("bjr, je suis en L2 de droit a lyon et je voudrais rejoindre l'antenne jeunes de lyon, comment on fait ?", "J007"),
+    ("J'ai rencontré des membres du groupe 37 de Lyon au forum. Je voudrais aider sur le dossier de Dawit "
+     "Tesfaye. Je ne suis pas encore membre d'un groupe.", "G037"),
+])
+def test_a_structure_to_join_is_not_the_one_they_belong_to(directory, body: str, joins: str) -> None:
+    reading = _signup(directory, body + "\n\nMathis Gérardin")
+    assert (reading.kind.value, reading.group, reading.joins) == ("signup", None, joins), reading
+    assert reading.to_json()["joins"] == joins and reading.to_json()["group"] is None
+    theirs = _signup(directory, "Je suis membre du groupe 37 de Lyon et je voudrais aider sur le dossier de Dawit "
+                                "Tesfaye.\n\nMathis Gérardin")
+    assert (theirs.group, theirs.joins) == ("G037", None), theirs
+
+
+def test_a_company_disclaimer_asking_to_delete_the_mail_is_nobodys_request(directory) -> None:
+    body = ("Je suis journaliste et j'aimerais évoquer le cas de Dawit Tesfaye. Serait-il possible d'interviewer "
+            "la personne qui suit son dossier ?\n\nMathieu Colin\nJournaliste\n\nCe message et ses pièces jointes "
+            "sont confidentiels et destinés exclusivement à leur destinataire. Si vous l'avez reçu par erreur, "
+            "merci d'en avertir l'expéditeur et de le supprimer.")
+    assert _signup(directory, body, "m.colin@redaction.example.com").kind.value == "other"
+    from mailer.inbound.mime.quotes import drop_disclaimer
+    assert drop_disclaimer("Bonjour,\n\nMerci.\n\nAVERTISSEMENT : ce message est confidentiel et destiné à ses "
+                           "destinataires.\nSuite") == "Bonjour,\n\nMerci."
+    assert drop_disclaimer("Ce message est confidentiel : n'en parlez pas.") == "Ce message est confidentiel : n'en parlez pas."

@@ -253,7 +253,7 @@ def _signup(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     if reading.rule == "signup.call" or known.is_known_sender(sender):
         # A reply to a call's +v- token we minted is certain whoever the recipient is (a subscriber,
         # a csv contact): the référent hears of it, and no opt-in is asked of someone we wrote to.
-        request = RecordSignupRequest(sender, reading.name, reading.group, reading.dossier)
+        request = RecordSignupRequest(sender, reading.name, reading.group or reading.joins, reading.dossier)
         notices = _notices(known, sender, reading.dossier)
         why = "reply to a call: no opt-in" if reading.rule == "signup.call" else "known sender: no opt-in"
         return Decision(Disposition.APPLY, (request, *notices), why)
@@ -273,7 +273,7 @@ def _opt_in(reading: Reading, facts: MessageFacts, known: Known, scope: str = ""
     effects: list[Effect] = []
     if state is None:
         effects.append(CreatePendingPerson(sender, reading.name, None, None, scope=scope) if scope else
-                       CreatePendingPerson(sender, reading.name, reading.group, reading.dossier))
+                       CreatePendingPerson(sender, reading.name, reading.group or reading.joins, reading.dossier))
     if reason is None:
         effects.append(SendAnswer(AnswerKind.CONFIRM_REQUEST, sender, values={"scope": scope} if scope else {}))
     return Decision(Disposition.APPLY, tuple(effects), reason or "")

@@ -79,8 +79,27 @@ def _attribution_span(lines: list[str], i: int) -> int:
     return 0
 
 
+# The legal notice a company's mail server appends ("Ce message et ses pièces jointes sont
+# confidentiels... merci de le supprimer"): nobody's words, though it reads as a request to delete.
+_DISCLAIMER = re.compile(
+    r"\W*(?:avertissement|disclaimer|confidentiality notice|confidentialit[ée]\b|ce (?:message|courriel|mail|e-mail)"
+    r"(?: [ée]lectronique)?(?: et| ainsi que)? (?:ses|toutes les|les|tous les|tout) (?:pi[èe]ces? jointes?|fichiers)"
+    r"|this (?:e-?mail|message)(?: and any (?:attachments?|files))?|le pr[ée]sent (?:message|courriel)"
+    r"|pensez [àa] l.environnement)[^\n]{0,400}?(?:confidenti|destinataire|intended|imprimer|print)",
+    re.IGNORECASE)
+
+
+def drop_disclaimer(text: str) -> str:
+    """The text without a trailing legal notice paragraph (and whatever follows it)."""
+    at = next((m.start() for m in re.finditer(r"(?:^|\n[ \t]*\n)", text)
+               if m.start() > 0 and _DISCLAIMER.match(text, m.end())), -1)
+    return text[:at].rstrip() if at > 0 else text
+
+
 def strip_quotes(text: str) -> tuple[str, str]:
-    """(new text, signature): quoted replies dropped, the "-- " signature set apart."""
+    """(new text, signature): quoted replies dropped, the "-- " signature set apart, a trailing legal
+    notice dropped."""
+    text = drop_disclaimer(text)
     if not _QUOTE_HINT.search(text.lower()):
         return text.strip(), ""
     lines = text.split("\n")

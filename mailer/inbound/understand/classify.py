@@ -78,6 +78,7 @@ class Reading:
     sender: str
     name: str | None = None                     # signup
     group: str | None = None                    # signup, report: a group code from the Directory
+    joins: str | None = None                    # signup: a group they ask to join (not theirs yet)
     dossier: str | None = None                  # signup, report: a dossier ref from the Directory
     actions: tuple[Action, ...] = ()            # report
     scope: str | None = None                    # unsubscribe: "all" | "bulletin"; signup: "bulletin" or None
@@ -96,6 +97,8 @@ class Reading:
         out: dict[str, Any] = {"kind": self.kind.value, "sender": self.sender, "rule": self.rule}
         if self.kind is Kind.SIGNUP:
             out |= {"name": self.name, "group": self.group, "dossier": self.dossier}
+            if self.joins:
+                out["joins"] = self.joins
             if self.scope:
                 out["scope"] = self.scope
         elif self.kind is Kind.REPORT:
@@ -203,7 +206,7 @@ def _signup(x: _Input, broad: bool = False) -> Reading | None:
     if found.by_country:
         checks.append("dossier_by_country")     # a wish for a country's case, or for that one dossier?
     sure = assess(rule, checks)
-    return Reading(Kind.SIGNUP, rule, x.parsed.sender, name=found.name, group=found.group,
+    return Reading(Kind.SIGNUP, rule, x.parsed.sender, name=found.name, group=found.group, joins=found.joins,
                    dossier=found.dossier, confidence=sure.confidence, checks=sure.checks)
 
 

@@ -54,6 +54,7 @@ class Signup:
     dossier: str | None
     by_country: bool = False     # the dossier was read from "le dossier de Bahreïn" alone: a check
     named: tuple[str, ...] = ()  # every dossier whose person the text names (two: which one?)
+    joins: str | None = None     # a structure they ask to join, not one they say they belong to
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,12 @@ def group_mentions(directory: Directory, mail: Mail, signup: bool = False) -> li
 
 
 _NOT_MEMBER = re.compile(r"(?:\bpas|\bplus|\baucun|\bni|\bpres de|\bcontacter|\bavec|\bpour)\s+(?:\w+\s+){0,2}$")
+# A structure named as the one to join, to be put in touch with, or whose members they met: not theirs
+_TO_JOIN = re.compile(r"(?:\brejoindre|\bintegrer|\badherer|\bm'inscrire|\bparticiper|\bcoordonnees|\bcontact"
+                      r"|\bresponsable|\bmembres|\bpres de|\bexiste|\by a-t-il|\bun|\bquel)\s+(?:\w+\s+){0,3}(?:l')?$"
+                      r"|(?:\bpas|\bplus|\baucun|\bni|\bavec|\bpour)\s+(?:\w+\s+){0,2}$")
+_NOT_YET = re.compile(r"\bn'en (?:fais|suis) pas\b|\bne (?:fais|suis) pas (?:encore )?(?:partie|membre)"
+                      r"|\bpas (?:encore )?membre|\bfais pas (?:encore )?partie")
 _PARTNER = re.compile(r"\b(?:avec|aupres de|et)\s+(?:le |la |les |l')?$")
 _ORG_WORD = re.compile(r"^(?:le |la |les |l')?(?:groupe|cercle|antenne|equipe|section|association|collectif"
                        r"|comite|bureau|service|secretariat|redaction)\b")
@@ -295,10 +302,17 @@ def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup
     index = index_for(directory)
     own = to_digits(fold(f"{mail.parsed.subject}\n{mail.body.own}"))
     groups = Counter(index.group_mentions(own, _NOT_MEMBER))
-    group = groups.most_common(1)[0][0] if groups else None
+    named_group = groups.most_common(1)[0][0] if groups else None
+    # The corpus's contract: `group` is the structure the mail says they belong to; one they ask to
+    # join ("rejoindre l'antenne jeunes de Nancy", "un groupe à Metz ?") is `joins`, where the
+    # request is routed; "je ne suis pas encore membre" makes every group named one to join.
+    theirs = Counter(index.group_mentions(own, _TO_JOIN)) if not _NOT_YET.search(own) else Counter()
+    group = theirs.most_common(1)[0][0] if theirs else None
+    if group is None and named_group and index.member_group.get(mail.parsed.sender.lower()) == named_group:
+        group = named_group                  # a known member of the group they name
     refs = [r for r in index.refs_in(own) if not any(d.ref == r and d.closed for d in index.dossiers)]
     scores = index.person_scores(f"{mail.parsed.subject}\n{mail.body.own}", _ignored_people(index, mail))
-    dossier = refs[0] if refs else index.choose_dossier(scores, set(), group, allow_closed=False)
+    dossier = refs[0] if refs else index.choose_dossier(scores, set(), group or named_group, allow_closed=False)
     closed = {d.ref for d in index.dossiers if d.closed}    # "maintenant que le dossier de X est clos"
     named = tuple(ref for ref, score in scores.items() if score >= 0.8 and ref not in closed)
     by_country = False
@@ -306,7 +320,7 @@ def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup
         named = {c for m in _DOSSIER_OF.finditer(own) for c in find_countries(m.group(0), index.extra_countries)}
         dossier = index.dossier_by_country(named, None) if len(named) == 1 else None
         by_country = dossier is not None
-    return Signup(person_name(mail), group, dossier, by_country, named)
+    return Signup(person_name(mail), group, dossier, by_country, named, None if group else named_group)
 
 
 def _report_group(index: DirectoryIndex, mail: Mail) -> str | None:
