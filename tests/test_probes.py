@@ -937,3 +937,58 @@ def test_a_company_disclaimer_asking_to_delete_the_mail_is_nobodys_request(direc
     assert drop_disclaimer("Bonjour,\n\nMerci.\n\nAVERTISSEMENT : ce message est confidentiel et destiné à ses "
                            "destinataires.\nSuite") == "Bonjour,\n\nMerci."
     assert drop_disclaimer("Ce message est confidentiel : n'en parlez pas.") == "Ce message est confidentiel : n'en parlez pas."
+
+
+# ---- set K, read after its first run
+
+def test_a_legal_notice_right_under_the_signature_is_dropped(directory) -> None:
+    body = ("Bonjour,\n\nLe 16 mars, nous avons envoyé 12 lettres à l'ambassade pour Dawit Tesfaye.\n\nJean-Luc\n"
+            "Cabinet Dumont & Associés - Avocats\nCe courriel et ses pièces jointes sont strictement confidentiels. "
+            "S'il vous est parvenu par erreur, merci d'en informer l'expéditeur et de le supprimer.\n")
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Lettres")), directory)
+    assert reading.kind.value == "report", reading
+
+
+@pytest.mark.parametrize("body, kind", [
+    ("Vous l'avez reçu par erreur ? Merci de le supprimer.\n\nJean", "other"),
+    ("Mon mari ne lit plus ses mails : merci de le retirer de vos listes.\n\nJeanne", "unsubscribe"),
+])
+def test_deleting_it_is_about_a_mail_removing_him_from_the_lists_is_about_a_person(directory, body, kind) -> None:
+    assert _signup(directory, body).kind.value == kind
+
+
+def test_the_addressee_named_before_the_letter(directory) -> None:
+    got = _actions(directory, "le cercle a adressé le 16 mars à l'ambassadeur d'Érythrée une lettre commune "
+                              "demandant la libération de Dawit.")
+    assert ("letter_authorities", 1, None, date(2026, 3, 16)) in got, got
+    both = {t for t, *_ in _actions(directory, "nous avons envoyé 40 lettres à l'ambassade, ainsi qu'une vingtaine "
+                                               "de cartes de soutien.")}
+    assert {"letter_authorities", "letter_support"} <= both, both
+
+
+def test_officials_asked_in_writing(directory) -> None:
+    assert [(t, c) for t, c, *_ in _actions(directory, "nous avons également sollicité par écrit nos deux "
+                                                       "sénateurs.")] == [("advocacy", 2)]
+
+
+@pytest.mark.parametrize("text", [
+    "samedi 20 mars, nous avons tenu un stand en compagnie des bénévoles de l'ASTI, 138 signatures.",
+    "le 10 mars, l'association Amérique latine nous avait invités à sa galette. Nous y avons tenu une table "
+    "d'information et recueilli 47 signatures.",
+])
+def test_a_partner_by_its_volunteers_or_as_our_host(directory, text: str) -> None:
+    assert "collaboration" in [t for t, *_ in _actions(directory, text)]
+
+
+def test_a_picnic_we_organised_is_an_event(directory) -> None:
+    got = _actions(directory, "dimanche dernier, nous avons organisé un pique-nique solidaire au bord de la Loire "
+                              ": 33 signatures.")
+    assert "awareness" in [t for t, *_ in got], got
+
+
+def test_an_organisations_partnership_proposal_is_no_volunteers_sign_up(directory) -> None:
+    body = ("Le Ciné-Club du Pays prépare une soirée. Nous serions heureux d'y associer votre groupe, autour du dossier "
+            "de Dawit Tesfaye. Pourriez-vous nous mettre en relation avec vos bénévoles ?\n\nPour le Ciné-Club,\n"
+            "Hervé Delpech")
+    reading = _signup(directory, "Objet : proposition de partenariat\n\n" + body, "contact@cineclub.example.org")
+    assert reading.kind.value != "signup" or ("outsider" in reading.checks and reading.confidence < 0.8), reading

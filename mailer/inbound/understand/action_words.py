@@ -38,6 +38,7 @@ WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye)(?: (?!a\b|au\b|aux\b)[a-z0-9'
 MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|ministres?|consule?s?"
                          r"|conseillere? diplomatique|cabinet d[ue] )\b")
 MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|entrevues?|audiences?|recue?s? (?:par|en|a|au)"
+                     r"|sollicite\w* (?:par ecrit|par courrier|par mail|par courriel)"
                      r"|(?:nous|m'|les|vous) (?:a|ont) (?:\w+ )?recue?s?|(?:a|ont) (?:bien )?voulu (?:nous|me) recevoir"
                      r"|(?:alle|allee|alles|allees|passe|passes|passees?) (?:voir|a la permanence d)"
                      r"|(?:a|ont) recu (?:une delegation|(?:deux|trois|quatre|\d+) (?:membres|representante?s|benevoles))"
@@ -60,7 +61,8 @@ EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-deba
 # heading a list item ("- le 9 avril, soirée quiz ouverte à tous").
 _GATHERING = (r"(?:tables? d'information|tables?|soirees?(?! (?:d'|d')?ecriture| de (?:lettres|cartes))|fetes?"
               r"|journees?|forums?|salons?|festivals?|villages?"
-              r"|corteges?|defiles?|quiz|brocantes?|braderies?|kermesses?|tournois?|repas"
+              r"|corteges?|defiles?|quiz|brocantes?|braderies?|kermesses?|tournois?|repas|pique-niques?|galettes?"
+              r"|gouters?|lotos?|randonnees?"
               r"|cafes?-debats?|aperos?|reunions? publiques?|rencontres? publiques?|cine-clubs?|courses? solidaires?"
               r"|marches? (?:pour|de soutien|solidaires?))\b")
 # "Notre soirée quiz du 19 mars a cartonné": a gathering that is ours by its possessive
@@ -75,6 +77,9 @@ COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?
                     r"|partenaires? (?:de|du|pour) (?:la |l'|le |notre |cette |ce |nos )"
                     r"|organisee?s? par (?:l'|la |le |les |des |une? )(?!groupe|cercle|antenne|equipe)"
                     r"|sur (?:le|la) (?:stand|table) (?:de|d'|du|des) (?!notre|nos)|aux cotes d(?:u|e|es|')\s?|"
+                    r"en compagnie d(?:u|es|e la|e l')\s?(?:benevoles|militant\w*|membres|amis|association|collectif)|"
+                    r"(?:association|collectif|club|amicale)\b[^.;]{0,80}?\bnous (?:a|avait|ont|avaient) (?:invite|accueilli"
+                    r"|convie)e?s?|"
                     r"avec la participation d|coordonne\w* avec|en lien avec|avec (?:l'|la |le |les |des |nos |notre )"
                     r"(?:association|collectif|section|ong\b|federation|ligue|syndicat|comite|coordination|amis"
                     r"|club|paroisse|mjc|maison des|centre social))\w*")

@@ -120,7 +120,13 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
                 break
     for i, m in enumerate(nouns):
         stop = nouns[i + 1].start() if i + 1 < len(nouns) else len(norm)
-        who = _recipient(norm, m.end(), min(stop, m.end() + 120), person_tokens)
+        # "adressé le 16 mars à l'ambassadeur une lettre ... demandant la libération de X": the
+        # addressee named before the letter is the addressee, whoever the letter is about
+        sent = [w for w in WROTE_TO.finditer(norm, max(0, m.start() - 120), m.start())
+                if not CLAUSE_BREAK.search(norm, w.end(), m.start())
+                and not any(w.start() < n.start() < m.start() for n in nouns)]     # not another letter's
+        who = (_recipient(norm, sent[-1].end(), m.start(), person_tokens) if sent else None) \
+            or _recipient(norm, m.end(), min(stop, m.end() + 120), person_tokens)
         if who is None and to_officials:
             continue
         if who is None:

@@ -16,7 +16,7 @@ is (shared with reports) and those of sign-ups and unsubscribes:
 - group_asked (sign-up): the group is named only in a question ("un groupe à Metz ?"), or by someone
   who says they are not in it;
 - dossier_by_country (sign-up): the dossier was read from a country alone ("le dossier de Bahreïn");
-- outsider: a sign-up in a journalist's or a vendor's words;
+- outsider: a sign-up in a journalist's, a vendor's or another organisation's words;
 - dossier_unread, group_unread (sign-up): the writer speaks of one dossier ("le dossier des
   paysans de San Isidro") or of the structure they belong to ("membre de l'antenne jeunes") and
   none was read;
@@ -90,7 +90,9 @@ OUTSIDER = re.compile(r"\b(?:je suis journaliste|en tant que journaliste|journal
                       r"|radio|emissions?|interview\w*|podcasts?|animat(?:eur|rice) (?:a|de|sur|chez)"
                       r"|pour (?:un|notre|mon) (?:article|reportage|sujet)|notre redaction|notre (?:journal|magazine"
                       r"|media|agence|societe|entreprise|cabinet)|devis|tarifs?|offre (?:speciale|commerciale)|promotion"
-                      r"|nos services|partenariat commercial|webinaire|formation payante)\b")
+                      r"|nos services|partenariat commercial|webinaire|formation payante"
+                      r"|proposition de partenariat|(?:notre|votre) partenariat|notre (?:association|collectif|club"
+                      r"|compagnie|federation|structure|festival))\b")     # an organisation's offer is no volunteer's
 
 
 # A particular dossier spoken of ("le dossier des paysans de San Isidro", "celui de Günel"), not any

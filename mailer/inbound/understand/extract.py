@@ -96,7 +96,8 @@ _UNSUB = re.compile(
     r"|\b(?:arreter|cesser) de m'envoyer"
     # on someone else's behalf ("le retirer de vos listes", "elle ne souhaite plus recevoir"): an
     # unsubscribe all the same, which the confidence check `on_behalf` keeps from being applied
-    r"|\b(?:le|la|les) (?:retirer|desinscrire|desabonner|supprimer|rayer)\b"
+    r"|\b(?:le|la|les) (?:desinscrire|desabonner)\b|\b(?:le|la|les) (?:retirer|supprimer|rayer|enlever) (?:de|des|du)"
+    r" (?:vos|la|votre|cette|ces|notre|nos|liste|fichier|base|diffusion)"   # not "merci de le supprimer" (a mail)
     r"|\b(?:supprimer|retirer|enlever|rayer) (?:son|sa|leur|ses) (?:adresse|nom|courriel|e-?mail)"
     r"|\b(?:il|elle|ils|elles) ne (?:souhaite|veut|desire)\w* plus (?:rien )?recevoir"
     # a removal asked from our lists in any words: an ask, a removal verb, a list ("merci de retirer
