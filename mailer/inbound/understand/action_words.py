@@ -33,7 +33,8 @@ LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?
                     r"|(?<!\ble )(?<!\bdu )(?<!\bau )telegrammes?|fax"     # not the paper "Le Télégramme"
                     r"|appels? urgents?|messages? de (?:soutien|solidarite))\b(?! d'information)")
 LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|lettre d'information|(?:ses|leurs)"
-                        r"|lecture de (?:ses|leurs))\s*$")
+                        r"|lecture de (?:ses|leurs)|(?:fac|faculte|ufr|licence|master|prof|professeure?|agregation"
+                        r"|capes|etudiante?s?|departement|maison) (?:de|des|en))\s*$")   # "la fac de lettres"
 WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye)(?: (?!a\b|au\b|aux\b)[a-z0-9'-]+){0,3}? (?:a|au|aux)\b")
 MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|ministres?|consule?s?"
                          r"|conseillere? diplomatique|cabinet d[ue] )\b")
@@ -102,7 +103,11 @@ _PLANNED = (r"allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|po
             r"|(?:apres-)?demain|la semaine prochaine|le mois prochain|oubliez"
             r"|devons|devrons|doivent|devrait|devraient|devrions|doit|souhait\w*|aimeri\w*|aimerai\w*|voudri\w*"
             r"|voudrai\w*|pourr\w*|peux|pouvons|peut|pouvez|nous (?:\w+ )?\w+rons|on \w+ra|j'\w+rai|je \w+rai"
-            r"|d'ici|bientot|essayer|tenter|si (?:vous|besoin|necessaire|possible)|au cas ou")
+            r"|d'ici|bientot|essayer|tenter|si (?:vous|besoin|necessaire|possible)|au cas ou"
+            # a subjunctive after a permission or a purpose: "a accepté que nous tenions un stand en mai"
+            r"|(?:" + "|".join(f"(?<={w} )" for w in ("accepte", "propose", "souhaite", "demande", "suggere",
+                                                       "autorise", "pour", "afin", "avant"))
+            + r")qu(?:e |')(?:nous|on|le groupe|notre groupe)")
 _PAST = (r"(?:etions|etais|etait|etaient) (?:presente?s? )?(?:a|au|aux|sur)\b"     # "nous étions au village"
          r"|(?:avons|avez|ai|as|a|ont|avions|aviez|avait|avaient)\s+(?:(?:aussi|egalement|deja|enfin|bien|tous|toutes"
          r"|ensemble|notamment|encore|donc|ainsi|alors|finalement|meme|pu|su|du|ete|par ailleurs|personnellement"

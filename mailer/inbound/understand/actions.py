@@ -152,6 +152,12 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
     return found
 
 
+# An event named as a point in time or as a purpose, not as a deed of this sentence
+_EVENT_REFERENCE = re.compile(r"\b(?:depuis|avant|apres) (?:le|la|l'|les|notre|nos|du|des)\s*$"
+                              r"|\bpour (?:preparer|organiser|monter|lancer|annoncer|prevoir|planifier|tenir|caler)"
+                              r"\b[^.;,]{0,40}$")
+
+
 def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float | None) -> list[_Found]:
     norm = seg.norm
     found = _letters(seg, person_tokens)
@@ -165,6 +171,8 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
                 count = _advocacy_count(before[cuts[-1].end():] if cuts else before, MEET_TARGET)
             found.append(_Found(ActionType.ADVOCACY, meeting.start(), count))
     for m in EVENT.finditer(norm):
+        if _EVENT_REFERENCE.search(norm, max(0, m.start() - 80), m.start()):
+            continue               # "212 signatures depuis le stand de janvier", "pour préparer la suite (stand"
         noun = m.group(0).split()[0].split("-")[0]
         found.append(_Found(ActionType.AWARENESS, m.start(), _count_before(norm, m.start(), noun)))
     if not any(f.type is ActionType.AWARENESS for f in found):
