@@ -164,6 +164,7 @@ class InboxConfig:
     idle: bool = False
     authserv_id: str = field(default="", metadata=rule(empty=True))   # "": no Authentication-Results trusted
     apply_confidence: float = field(default=0.8, metadata=rule(minimum=0, maximum=1))  # below: triage (issue 9)
+    confirm_reports: bool = True         # a free-text report is recorded once its sender confirms our reading
 
     def password(self) -> str:
         return os.environ.get(self.password_env, "")

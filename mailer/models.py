@@ -95,6 +95,7 @@ class AnswerKind(StrEnum):
     """An `outgoing` record's kind: decided by the inbound wing, written by the outbound one."""
 
     REPORT_ACK = "report_ack"              # "voici ce que nous avons compris"
+    REPORT_CONFIRM = "report_confirm"      # "est-ce bien cela ?": a free-text report, before it is recorded
     CONFIRM_REQUEST = "confirm_request"    # double opt-in
     UNSUBSCRIBED = "unsubscribed"          # "c'est fait"
     UNSUBSCRIBE_CONFIRM = "unsubscribe_confirm"   # one click to leave, for a sender we cannot verify

@@ -30,6 +30,9 @@ class TriageReason(StrEnum):
     REPORT_UNKNOWN_SENDER = "report from an unknown sender: not applied"
     REPLY_TO_ACKNOWLEDGEMENT = "reply to an acknowledgement"
     UNSURE = "reading not sure enough to apply (see its checks): nothing done"
+    AWAITING_CONFIRMATION = ("free-text report: its sender was asked to confirm our reading (a reply OUI "
+                             "records it); nothing recorded yet")
+    REPLY_TO_REPORT_CONFIRMATION = "reply to a report confirmation that is neither OUI nor a filled form"
     NO_RULE = "other.no_rule"
     NOTHING_DONE = "other.nothing_done"
     NEWSLETTER = "other.newsletter"
@@ -74,6 +77,11 @@ FRENCH: dict[str, str] = {   # keyed by TriageReason: a test checks every one is
         "lien de désinscription émis pour aucune adresse connue (celui d'un message de test ?) : rien n'a été fait",
     TriageReason.REPLY_TO_ACKNOWLEDGEMENT: "réponse à un accusé de réception (peut-être une correction)",
     TriageReason.UNSURE: "lecture trop incertaine pour être appliquée (voir ses vérifications) : rien n'a été fait",
+    TriageReason.AWAITING_CONFIRMATION:
+        "compte rendu en texte libre : nous avons demandé à son auteur de confirmer notre lecture (un OUI "
+        "l'enregistre) ; rien n'est encore enregistré",
+    TriageReason.REPLY_TO_REPORT_CONFIRMATION:
+        "réponse à notre demande de confirmation d'un compte rendu, ni OUI ni formulaire rempli",
     TriageReason.NO_RULE: "message qu'aucune règle ne reconnaît",
     TriageReason.NOTHING_DONE: "message qui annonce des actions prévues, pas encore faites",
     TriageReason.NEWSLETTER: "lettre d'information ou envoi en nombre d'un tiers : rien n'a été lu comme action",

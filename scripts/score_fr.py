@@ -14,8 +14,11 @@ against a throwaway store holding the corpus's groups, dossiers and members (as 
 --json` does): applied precision (an applied reading is right: a report in group, dossier,
 action types and counts; a sign-up in group and dossier; an unsubscribe in scope), action-type
 F1 and counts right over every report, applied or not, the triage rate, and real messages
-ignored (only auto-replies, bounces and our own mail may be ignored). `--parsed FILE` scores a
-saved `mailer parse --json` output instead (a first run kept from older code).
+ignored (only auto-replies, bounces and our own mail may be ignored). With `[inbox] confirm_reports`
+(the default) a free-text report is not applied but asked back to its sender: the script also prints
+how many were asked, how many of those readings are right, and the precision had they been applied
+at once (`confirm_reports = false`). `--parsed FILE` scores a saved `mailer parse --json` output
+instead (a first run kept from older code).
 """
 
 from __future__ import annotations
@@ -151,8 +154,9 @@ def applied_right(exp: dict, got: dict) -> bool:
     return True
 
 
-def decided(folder: Path) -> dict[str, dict]:
-    """`mailer parse --json` of every message, against a throwaway store with the corpus's CSVs."""
+def decided(folder: Path, confirm_reports: bool = True) -> dict[str, dict]:
+    """`mailer parse --json` of every message, against a throwaway store with the corpus's CSVs
+    (`confirm_reports`: the `[inbox]` key, true by default as in the service)."""
     from mailer.config import load_config
     from mailer.inbound.pipeline import read_files
     from mailer.registry import import_file
@@ -161,7 +165,8 @@ def decided(folder: Path) -> dict[str, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         config_path = Path(tmp) / "config.toml"
         config_path.write_text(f'[team]\nname = "PLP"\naddress = "{TEAM}"\ncoordinators = ["coordination@example.org"]\n'
-                               '[storage]\npath = "var/mailer.json"\n', encoding="utf-8")
+                               '[storage]\npath = "var/mailer.json"\n'
+                               f'[inbox]\nconfirm_reports = {str(confirm_reports).lower()}\n', encoding="utf-8")
         config = load_config(config_path)
         store = Store(config.storage.path)
         for kind in (ImportKind.GROUPS, ImportKind.DOSSIERS, ImportKind.MEMBERS):
@@ -238,9 +243,18 @@ def main() -> int:
     else:
         got = decided(args.folder)
     figures, wrong = outcomes(expected, got)
+    if not args.parsed:
+        # What the service asks volunteers to confirm (`[inbox] confirm_reports`): each such reading,
+        # were it applied at once (`confirm_reports = false`), and how many of those are right.
+        at_once = decided(args.folder, confirm_reports=False)
+        asked = [n for n, row in got.items() if row["disposition"] == "triage" and at_once[n]["disposition"] == "apply"]
+        figures["asked to confirm"] = len(asked)
+        figures["their readings right"] = (sum(applied_right(expected[n], at_once[n]) for n in asked) / len(asked)
+                                           if asked else None)
+        figures["precision if applied at once"] = outcomes(expected, at_once)[0]["applied precision"]
     for name, value in figures.items():
         shown = "-" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
-        print(f"{name:<26} {shown:>9}")
+        print(f"{name:<30} {shown:>9}")
     if args.show_misses:
         for field in FIELDS:
             for miss in s.misses.get(field, []):

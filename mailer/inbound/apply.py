@@ -17,7 +17,7 @@ from typing import Any
 from ..config import Config
 from ..models import AnswerKind, Directory, Member, Subscriber, SubscriberStatus
 from ..store.records import (Ack, Consent, Inbound, InboundFailure, Outgoing, OutgoingStatus,
-                       PendingPerson, PendingStatus, Report, SignupRequest, TriageItem)
+                       PendingPerson, PendingStatus, Report, SignupRequest, TriageItem, TriageStatus)
 from ..registry import canonical_email, erased_check, suppress_in
 from ..store.schema import (ACK_LOG, BOUNCE_SCORES, INBOUND, INBOUND_FAILURES, MEMBERS, OUTGOING,
                       PENDING_PEOPLE, REPORTS, SIGNUP_REQUESTS, SUBSCRIBERS, TRIAGE)
@@ -26,10 +26,11 @@ from ..tokens import CONFIRM, UNSUBSCRIBE, make_token, new_message_id, sub_addre
 from ..wording import consent_wording, wording_version
 from ..consent import ConsentBook, ConsentList
 from . import summaries
-from .understand.classify import Reading
+from .understand.classify import Kind, Reading
 from ..bouncing import Failed, record_failure
 from .decide import Known, MessageFacts
-from .effects import (Activate, CreatePendingPerson, Decision, Effect, RecordBounce, RecordReport,
+from .actionspec import action_of
+from .effects import (Activate, ConfirmReport, CreatePendingPerson, Decision, Effect, RecordBounce, RecordReport,
                       RecordSignupRequest, SendAnswer, Suppress, ToTriage)
 
 
@@ -62,6 +63,9 @@ class Ledger:
             coordinators=config.team.coordinators,
             answered={a.email: a.date for a in self.acks},
             ack_threads={o.message_id: o.link for o in outgoing if o.kind == AnswerKind.REPORT_ACK},
+            report_confirm_threads={o.message_id: (o.to, o.link) for o in outgoing
+                                    if o.kind == AnswerKind.REPORT_CONFIRM},
+            confirm_reports=config.inbox.confirm_reports,
             confirm_threads={o.message_id: o.to for o in outgoing if o.kind == AnswerKind.CONFIRM_REQUEST},
             pending={p.email: (p.status, p.dossier) for p in pending},
             confirm_tokens={make_token(secret, CONFIRM, p.email): p.email for p in pending},
@@ -118,6 +122,34 @@ class Ledger:
 
     # ------------------------------------------------------------------ effects
     _last_report: str | None = None
+    _last_triage: str = ""
+
+    def _confirm_report(self, effect: ConfirmReport, key: str, env: MessageFacts) -> None:
+        """Record the report a sender confirmed (or corrected with the form), acknowledge it and
+        resolve its triage item; an item a coordinator resolved meanwhile is left as it is."""
+        item_id = int(effect.link.removeprefix("triage:"))
+        item = self.triage.get(item_id)
+        if item is None or item.status != TriageStatus.OPEN:
+            return
+        doc = item.reading or {}
+        actions = effect.actions if effect.actions is not None else tuple(action_of(a) for a in doc.get("actions") or ())
+        pending = Reading(Kind.REPORT, str(doc.get("rule") or item.rule), item.sender, group=doc.get("group"),
+                          dossier=doc.get("dossier"), actions=actions)
+        self._apply(RecordReport(item.sender, pending.group, pending.dossier, actions), item.key, pending,
+                    MessageFacts(item.message_id, item.sender, None), item.subject)
+        report_link = self._last_report or ""
+        if report_link:
+            report_id = int(report_link.split(":")[1])
+            change = "confirmed by its sender" if effect.actions is None else "corrected by its sender (form)"
+            self.reports.update(report_id, replace(self.reports.get(report_id), triage=item_id, by=item.sender,
+                                                   history=[{"date": self.stamp, "by": item.sender, "change": change,
+                                                             "message_id": env.message_id}]))
+            self.triage.update(item_id, replace(item, status=TriageStatus.RESOLVED, resolved=self.stamp,
+                                                by=item.sender, outcome=report_link, history=[
+                                                    *(item.history or []),
+                                                    {"date": self.stamp, "by": item.sender, "change": change,
+                                                     "detail": report_link}]))
+            self._answer(SendAnswer(AnswerKind.REPORT_ACK, item.sender), pending, env, item.subject)
 
     def _apply(self, effect: Effect, key: str, reading: Reading, env: MessageFacts, subject: str) -> None:
         if isinstance(effect, RecordBounce):
@@ -147,10 +179,13 @@ class Ledger:
         elif isinstance(effect, SendAnswer):
             self._answer(effect, reading, env, subject)
         elif isinstance(effect, ToTriage):
-            self.triage.insert(TriageItem(key=key, message_id=env.message_id, sender=reading.sender,
-                                          subject=subject[:200], kind=reading.kind.value, rule=reading.rule,
-                                          reason=effect.reason, link=effect.link, date=self.stamp,
-                                          reading=reading.to_json()))
+            item_id = self.triage.insert(TriageItem(key=key, message_id=env.message_id, sender=reading.sender,
+                                                    subject=subject[:200], kind=reading.kind.value, rule=reading.rule,
+                                                    reason=effect.reason, link=effect.link, date=self.stamp,
+                                                    reading=reading.to_json()))
+            self._last_triage = f"triage:{item_id}"
+        elif isinstance(effect, ConfirmReport):
+            self._confirm_report(effect, key, env)
 
     def _bounce(self, effect: RecordBounce, env: MessageFacts) -> None:
         """The core's policy (bouncing.py), which a refusal at send time reaches too."""
@@ -210,6 +245,12 @@ class Ledger:
             values.update(name=member.name if member else "", subject=subject[:120],
                           summary=summaries.report_summary(record, self.directory))
             link = self._last_report or ""
+        elif effect.kind is AnswerKind.REPORT_CONFIRM:
+            member = self.directory.member(effect.to)
+            record = RecordReport(reading.sender, reading.group, reading.dossier, reading.actions)
+            values.update(name=member.name if member else "", subject=subject[:120],
+                          summary=summaries.report_summary(record, self.directory), form=summaries.form_lines(record))
+            link = self._last_triage
         elif effect.kind is AnswerKind.CONFIRM_REQUEST:
             person = self._person(effect.to)
             reply_to = confirm_address(self.config, self.secret, effect.to)
@@ -236,6 +277,8 @@ class Ledger:
         self._know(self.known.sent, message_id, effect.to)
         if effect.kind is AnswerKind.REPORT_ACK:
             self._know(self.known.ack_threads, message_id, link)
+        elif effect.kind is AnswerKind.REPORT_CONFIRM:
+            self._know(self.known.report_confirm_threads, message_id, (effect.to, link))
         elif effect.kind is AnswerKind.CONFIRM_REQUEST:
             self._know(self.known.confirm_threads, message_id, effect.to)
         if effect.kind is not AnswerKind.REFERENT_NOTICE:

@@ -25,7 +25,10 @@ its transaction, calls `decide` for each message, and `apply.py` carries out the
   person. A request for the bulletin (`scope = "bulletin"`) -> a pending subscriber and the
   confirmation request worded for the bulletin; an existing subscriber gets no second request.
 - report: known sender (member or group) -> applied and acknowledged with a summary; unknown
-  sender -> triage. A reply to one of our acknowledgements -> triage, linked to its report.
+  sender -> triage. A reply to one of our acknowledgements -> triage, linked to its report. With
+  `[inbox] confirm_reports` (the default), a free-text report is not recorded: it waits in triage
+  and its sender is asked "est-ce bien cela ?" with our reading pre-filled in the reply form; their
+  OUI, or the form sent back filled, from that address and in that thread, records it.
 - other: triage.
 - issue 9: a report, a sign-up or a free-text unsubscribe whose confidence (understand/confidence.py:
   the checks that fired) is below `[inbox] apply_confidence` is triaged, the reading pre-filled.
@@ -47,7 +50,7 @@ from .understand.classify import Kind, Reading
 from .mime.headers import aligned, authenticated_domain
 from .mime.parse import ParsedMessage
 from .understand.bounce_text import machine_sender
-from .effects import (Activate, CreatePendingPerson, Decision, Disposition, Effect, RecordBounce,
+from .effects import (Activate, ConfirmReport, CreatePendingPerson, Decision, Disposition, Effect, RecordBounce,
                       RecordReport, RecordSignupRequest, SendAnswer, Suppress, ToTriage)
 
 # Bounce scoring (Mailman's, and the hard failures of issue 9) lives in the core, where a refusal
@@ -108,6 +111,9 @@ class Known:
     apply_confidence: float = 0.8                            # `[inbox] apply_confidence` (issue 9)
     subscribers: Mapping[str, str] = field(default_factory=dict)     # address -> subscriber status
     pending_scope: Mapping[str, str] = field(default_factory=dict)   # pending address -> "bulletin"
+    confirm_reports: bool = False                            # `[inbox] confirm_reports` (issue 9)
+    # our "est-ce bien cela ?" mail's Message-ID -> (its address, "triage:ID" of the report awaiting it)
+    report_confirm_threads: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def is_known_sender(self, email: str) -> bool:
         """Members' and groups' addresses: their word is applied (issue 3)."""
@@ -146,6 +152,24 @@ def why_not_answer(to: str, facts: MessageFacts, reading: Reading, known: Known)
     if known.answered.get(to.lower()) == known.today.isoformat():
         return NotAnswered.ALREADY_TODAY
     return None
+
+
+def _awaiting(facts: MessageFacts, known: Known, sender: str) -> str | None:
+    """The report awaiting this sender's confirmation, when this mail answers our question to them
+    (our Message-ID, answered from the address we asked: a From alone proves nothing)."""
+    for m in facts.references:
+        to, link = known.report_confirm_threads.get(m, ("", ""))
+        if link and to.lower() == sender.lower():
+            return link
+    return None
+
+
+def _confirmed(reading: Reading, link: str) -> Decision:
+    if reading.rule == "confirm.report":
+        return Decision(Disposition.APPLY, (ConfirmReport(link),), "confirmed by its sender")
+    if reading.kind is Kind.REPORT and reading.rule.startswith("report.form") and reading.actions:
+        return Decision(Disposition.APPLY, (ConfirmReport(link, reading.actions),), "corrected by its sender (form)")
+    return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.REPLY_TO_REPORT_CONFIRMATION, link),))
 
 
 def _reply_to_ack(facts: MessageFacts, known: Known) -> str | None:
@@ -282,6 +306,14 @@ def _opt_in(reading: Reading, facts: MessageFacts, known: Known, scope: str = ""
 def _report(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     if not known.is_known_sender(reading.sender):
         return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.REPORT_UNKNOWN_SENDER),))
+    if known.confirm_reports and reading.rule == "report.actions":
+        # Free text is read by rules that miss new phrasings: its sender confirms our reading (OUI, or
+        # the form we send back pre-filled) before it is recorded; a coordinator may apply it meanwhile.
+        asked, note = _answer(AnswerKind.REPORT_CONFIRM, reading.sender, facts, reading, known)
+        if not asked:                   # nobody to ask (automatic mail...): a coordinator finishes it
+            return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.UNSURE),), note)
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.AWAITING_CONFIRMATION), *asked),
+                        "asked its sender to confirm")
     answer, note = _answer(AnswerKind.REPORT_ACK, reading.sender, facts, reading, known)
     record = RecordReport(reading.sender, reading.group, reading.dossier, reading.actions)
     return Decision(Disposition.APPLY, (record, *answer), note)
@@ -300,6 +332,9 @@ def decide(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
         return Decision(Disposition.IGNORE, note="our own mail")
     if kind is Kind.UNSUBSCRIBE:
         return _unless_unsure(_unsubscribe(reading, facts, known), reading, known)
+    pending = _awaiting(facts, known, reading.sender)
+    if pending is not None:             # an answer to "est-ce bien cela ?" (a sign-up's OUI is below)
+        return _confirmed(reading, pending)
     if kind is Kind.CONFIRM:
         return _confirm(reading, facts, known)
     link = _reply_to_ack(facts, known)

@@ -83,8 +83,16 @@ class ToTriage:
     link: str = ""       # e.g. "report:12": what a human should look at with it
 
 
+@dataclass(frozen=True)
+class ConfirmReport:
+    """The sender confirmed (OUI) or corrected (a filled form) the reading we asked them about:
+    record the pending triage item's report, with `actions` instead of its own when given."""
+    link: str                             # "triage:ID", the item awaiting the confirmation
+    actions: tuple[Action, ...] | None = None
+
+
 Effect = RecordBounce | Suppress | RecordReport | CreatePendingPerson | Activate | RecordSignupRequest | \
-    SendAnswer | ToTriage
+    SendAnswer | ToTriage | ConfirmReport
 
 
 @dataclass(frozen=True)

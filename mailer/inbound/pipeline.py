@@ -161,6 +161,7 @@ class Reader:
         snap = self.store.snapshot()
         pending = {make_token(self.tokens.secret, CONFIRM, p.email) for p in snap.table(PENDING_PEOPLE)}
         requests = {o.message_id for o in snap.table(OUTGOING) if o.kind == "confirm_request"}
+        asked = {o.message_id for o in snap.table(OUTGOING) if o.kind == "report_confirm"}
         return ReadingContext(
             team_address=self.config.team.address,
             resolve_bounce_token=lambda token: self.tokens.address(token, BOUNCE),
@@ -169,6 +170,7 @@ class Reader:
             confirmation_ids=lambda mid: mid in requests,
             reply_token=self._reply_token,
             call_token=self._call_token,
+            report_confirm_ids=lambda mid: mid in asked,
         )
 
     def _reply_token(self, token: str) -> tuple[str | None, str | None] | None:

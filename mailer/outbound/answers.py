@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 
 SUBJECTS = {
     AnswerKind.REPORT_ACK: "Bien reçu : votre compte rendu d'action",
+    AnswerKind.REPORT_CONFIRM: "Votre compte rendu : est-ce bien cela ?",
     AnswerKind.CONFIRM_REQUEST: "Confirmez votre inscription",     # ReadingContext.confirm_subjects knows it
     AnswerKind.UNSUBSCRIBED: "Votre désinscription est enregistrée",
     AnswerKind.UNSUBSCRIBE_CONFIRM: "Confirmez votre désinscription",

@@ -63,6 +63,7 @@ class ReadingContext:
     confirm_subjects: tuple[str, ...] = ("Confirmez votre inscription",)
     reply_token: Callable[[str], tuple[str | None, str | None] | None] | None = None  # +r-TOKEN -> (group, dossier)
     call_token: Callable[[str], tuple[str, str | None, str | None] | None] | None = None  # +v-TOKEN -> (address, group, dossier)
+    report_confirm_ids: Callable[[str], bool] | None = None   # our "est-ce bien cela ?" mails' Message-IDs
 
     def sent_confirmation(self, message_id: str) -> bool:
         ids = self.confirmation_ids
@@ -262,6 +263,24 @@ def _call(x: _Input) -> Reading | None:
                    confidence=sure.confidence, checks=sure.checks)
 
 
+# A plain yes to "est-ce bien cela ?": no figure of its own (a correction has some), short
+_REPORT_YES = re.compile(r"^\W*(?:oui|yes|ok|okay|d'accord|exact|exactement|parfait|c'est (?:bien )?(?:exact|ca|cela|juste"
+                         r"|correct|confirme|bon)|tout est (?:bon|juste|exact|correct)|je (?:vous )?confirme|confirme)\b")
+
+
+def _report_confirmed(x: _Input) -> Reading | None:
+    """OUI in answer to our question about a free-text report (whether it records anything is
+    decide's: only from the address we asked)."""
+    asked = x.context.report_confirm_ids
+    if asked is None or not any(asked(m) for m in x.parsed.in_reply_to):
+        return None
+    own = x.mail.own_folded.strip()
+    first = own.split("\n\n")[0]          # its words, not a signature's phone number
+    if len(own) > 300 or re.search(r"\d", first) or not _REPORT_YES.match(own) or declines(first):
+        return None          # a correction, a question, a refusal: read by the other rules, then a person
+    return Reading(Kind.CONFIRM, "confirm.report", x.parsed.sender)
+
+
 def _bulletin(x: _Input) -> Reading | None:
     """A request to receive the bulletin by mail (bulletin.py): a sign-up for the bulletin only."""
     if not asks_for_bulletin(x.parsed):
@@ -301,6 +320,7 @@ RULES: tuple[Rule, ...] = (
     Rule("complaint", _complaint),
     Rule("delivery_notice", _delivery_notice),
     Rule("auto_reply", _auto_reply),
+    Rule("report_confirmed", _report_confirmed),
     Rule("confirm", _confirm),
     Rule("unsubscribe", _unsubscribe),
     Rule("newsletter", _newsletter),

@@ -56,7 +56,7 @@ class Form:
 
 def _lines(text: str) -> list[tuple[str, str]]:
     out = []
-    for m in _LINE.finditer(fold(text)):
+    for m in _LINE.finditer(fold(text.replace("\r", ""))):
         label = next(LABELS[i] for i in range(len(LABELS)) if m.group(f"l{i}") is not None)
         out.append((label, m.group("value")))
     return out
