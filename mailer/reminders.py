@@ -54,6 +54,10 @@ class Reason(StrEnum):
 
 
 UNANSWERED_LIMIT = 2        # reminders without a report, then the référent is told instead
+# A reminder counts once sent or about to be; a refused one too (the group's address is dead: its
+# référent should know). One skipped (suppressed, answered before it left) or that could not be
+# built never reached anyone: it counts for nothing, and the next day's run tries again.
+COUNTED = (OutgoingStatus.PENDING, OutgoingStatus.SENT, OutgoingStatus.REFUSED)
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ def plan(directory: Directory, reports: Iterable[Report], triage: Iterable[Triag
          news: Mapping[str, str] | None = None, settings: Settings = Settings()) -> Plan:
     """The plan for `day` (in the team's zone): one item per group of each active dossier.
 
-    `sent`: the reminders and notes recorded so far (any status; a skipped one was never sent);
+    `sent`: the reminders and notes recorded so far (any status: see COUNTED);
     `suppressed`: the addresses no reminder may reach; `news`: dossier ref -> its latest news.
     Anything dated after `day` is left out, so `--as-of` a past day plans as that day would have.
     """
@@ -180,7 +184,7 @@ def _history(sent: Iterable[Reminder], tz: tzinfo, day: date) -> dict[Key, list[
     rows: dict[Key, list[Reminder]] = defaultdict(list)
     for row in sent:
         planned = parse_iso(row.planned)
-        if row.status == OutgoingStatus.SKIPPED or planned is None or planned.astimezone(tz).date() > day:
+        if row.status not in COUNTED or planned is None or planned.astimezone(tz).date() > day:
             continue
         rows[(code_key(row.group), code_key(row.dossier))].append(row)
     for found in rows.values():

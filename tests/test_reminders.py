@@ -115,6 +115,10 @@ def test_a_report_answers_the_reminders_before_it_and_the_referent_is_told_once(
     # a reminder skipped at send time (suppressed, answered) was never sent: it counts for nothing
     skipped = _plan(sent=[_reminder("G1", 5, status=OutgoingStatus.SKIPPED)])[("G1", REF)]
     assert skipped.reason is Reason.NEVER_REPORTED
+    failed = _plan(sent=[_reminder("G1", 61, status=OutgoingStatus.ERROR), _reminder("G1", 31)])[("G1", REF)]
+    assert failed.reason is Reason.REMINDER_UNANSWERED                  # one could not be built: one sent
+    refused = _plan(sent=[_reminder("G1", 61, status=OutgoingStatus.REFUSED), _reminder("G1", 31)])[("G1", REF)]
+    assert refused.reason is Reason.TWO_UNANSWERED                      # a dead address: the référent is told
 
 
 def test_the_referent_note_without_a_referent_goes_to_the_coordinators() -> None:
