@@ -6,7 +6,7 @@ One place so that every table, notice and message a person reads says the same l
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 
@@ -43,7 +43,13 @@ def french_date(value: str | datetime | None, tz: ZoneInfo) -> str:
     if moment is None:
         return "" if value in (None, "") else str(value)
     local = moment.astimezone(tz)
-    months = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-              "octobre", "novembre", "décembre")
-    day = "1er" if local.day == 1 else str(local.day)
-    return f"{day} {months[local.month - 1]} {local.year} à {local.hour} h {local.minute:02d}"
+    return f"{french_day(local)} à {local.hour} h {local.minute:02d}"
+
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+
+def french_day(day: date) -> str:
+    """`1er décembre 2026`: a day as French mail writes it."""
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"

@@ -207,6 +207,20 @@ class BouncesConfig:
 
 
 @dataclass(frozen=True)
+class RemindersConfig:
+    """Reminders to the groups of each active dossier (mailer/reminders.py; README: Reminders)."""
+
+    enabled: bool = True            # false: the service plans and sends none (`reminders plan` still shows them)
+    # a group that reported is due this long after its last report was received; at most one
+    # reminder per group and dossier per period
+    after_days: int = field(default=30, metadata=rule(minimum=1))
+    hour: int = field(default=9, metadata=rule(minimum=0, maximum=23))   # in [team] timezone, once a day
+    template: str = field(default="dossier_reminder", metadata=rule(pattern=r"[A-Za-z0-9_][A-Za-z0-9_./-]*",
+                                                                    what="a template name"))
+    subject: str = "Dossier {{ dossier.ref }} : où en êtes-vous pour {{ dossier.person }} ?"
+
+
+@dataclass(frozen=True)
 class Config:
     source: Path
     team: TeamConfig
@@ -218,6 +232,7 @@ class Config:
     campaigns: CampaignsConfig = field(default_factory=CampaignsConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     bounces: BouncesConfig = field(default_factory=BouncesConfig)
+    reminders: RemindersConfig = field(default_factory=RemindersConfig)
 
     @property
     def state_dir(self) -> Path:

@@ -185,6 +185,21 @@ def _purge_when_due(config: Config, store: Store, now: datetime) -> None:
         log.info("retention purge: %s", done.summary())
 
 
+def _reminders_when_due(config: Config, store: Store, now: datetime, connect: Connect = SmtpTransport) -> None:
+    """The day's reminders from `[reminders] hour` (app/reminders.py), and any still pending; never
+    fatal: a failure is logged and tried again at the next poll (the day's records stay)."""
+    from .app.reminders import run_if_due
+    try:
+        run = run_if_due(config, store, now, connect)
+    except Exception as exc:        # noqa: BLE001  (the service outlives any reminder failure)
+        why = str(exc) if isinstance(exc, (MailerError, OSError)) else ""
+        log.error("reminders failed (%s%s); trying again at the next poll", type(exc).__name__,
+                  f": {why}" if why else "")
+        return
+    if run.recorded or run.sent:
+        log.info("reminders for %s: %d recorded, %d sent", run.day, run.recorded, run.sent)
+
+
 def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None,
           source_factory: Callable[[Config], Source] = open_source,
           processor_factory: Callable[[Config, Store], ProcessorLike] | None = None,
@@ -198,7 +213,9 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
     write, and a message stays in the inbox until its effects are stored.
 
     After each poll, the retention purge runs if it has not yet today (`app/retention.py`); it
-    logs counts only, and a failure is logged and tried again at the next poll, never fatal.
+    logs counts only, and a failure is logged and tried again at the next poll, never fatal. So do
+    the day's reminders, from `[reminders] hour` (`app/reminders.py`); `clock` is the service's
+    time for both.
     """
     from .app.web import WebEndpoint
     from .capture.devsmtp import CaptureServer
@@ -226,6 +243,7 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
                 if send_digest(config, store):
                     log.info("triage digest sent to the coordinators")
                 _purge_when_due(config, store, (clock or _now)())
+                _reminders_when_due(config, store, (clock or _now)())
                 failures = 0
                 source.wait(config.inbox.poll_seconds, stop)
             except ConfigError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,12 @@ def _fill(tmp_path: Path, setup: Callable[..., tuple[Path, Path]], cli: Callable
     for args in (["dossiers", "edit", "DI-2025-014", "--summary", "Journaliste.", "--by", "claire@example.org"],
                  ["dossiers", "set-status", "DI-2025-014", "suspendu", "--note", "vu avec ref@example.org"]):
         assert cli(config_path, *args).exit_code == 0, args
+    # issue 10: the day's reminders, and a référent's note after two unanswered ones
+    from mailer.app.reminders import run_if_due
+    later = processor.clock.now + timedelta(days=40)            # type: ignore[attr-defined]
+    assert run_if_due(config, store, processor.clock.now).recorded   # type: ignore[attr-defined]
+    run_if_due(config, store, later)
+    assert run_if_due(config, store, later + timedelta(days=40)).recorded
     return store
 
 
@@ -151,4 +158,4 @@ def test_a_real_store_holds_only_declared_tables_and_address_fields(
     # the flows above reached the tables that hold people's data
     assert {"members", "subscribers", "suppressions", "suppression_events", "campaigns", "inbound", "reports",
             "triage", "outgoing", "ack_log", "bounce_scores", "pending_people", "consents", "inbound_failures",
-            "notices", "_logs", "dossier_events"} <= seen, seen
+            "notices", "_logs", "dossier_events", "reminders"} <= seen, seen

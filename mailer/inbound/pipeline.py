@@ -28,8 +28,9 @@ from typing import Any
 from ..config import Config
 from ..models import AnswerKind, Directory
 from ..registry import load_directory
-from ..store.schema import INBOUND, OUTGOING, PENDING_PEOPLE, SUBSCRIBERS, SUPPRESSIONS
-from ..store import Store, Transaction
+from ..store.records import ReminderKind
+from ..store.schema import INBOUND, OUTGOING, PENDING_PEOPLE, REMINDERS, SUBSCRIBERS, SUPPRESSIONS
+from ..store import Snapshot, Store, Transaction
 from ..tokens import BOUNCE, CONFIRM, UNSUBSCRIBE, ReplyIndex, TokenIndex, call_purpose, make_token
 from .understand.classify import Reading, ReadingContext, read_message
 from .decide import MessageFacts, decide
@@ -123,6 +124,7 @@ class Reader:
         self.calls = ReplyIndex(secret, call_purpose)
         self._signatures: dict[Path, object] = {}
         self._directory: tuple[object, Directory] | None = None
+        self._reminders_seen: set[int] = set()
 
     def directory(self) -> Directory:
         sig = Store.signature(self.store.directory_path)
@@ -144,10 +146,19 @@ class Reader:
             self.tokens.add(p.email for p in snap.table(PENDING_PEOPLE))
             # whoever we asked to confirm an unsubscribe can use the +u- address we gave them
             self.tokens.add(o.to for o in snap.table(OUTGOING) if o.kind == AnswerKind.UNSUBSCRIBE_CONFIRM)
+            self._reminder_tokens(snap)
         for path in sorted(self.config.state_dir.glob(AUDIENCE_GLOB)):
             if self._changed(path):
                 self.tokens.add(_audience_addresses(path))
                 _reply_rows(path, self.replies, self.calls)
+
+    def _reminder_tokens(self, snap: Snapshot) -> None:
+        """The daily reminders' `+r-` addresses (outbound/reminders.py): bound, as an alert's, to the
+        group's address, the run's label and the dossier; each record's token computed once."""
+        for doc_id, row in snap.table(REMINDERS).items():
+            if doc_id not in self._reminders_seen and row.kind == ReminderKind.REMINDER:
+                self.replies.add(row.label, row.dossier or None, [(row.to, row.group)])
+            self._reminders_seen.add(doc_id)
 
     def _changed(self, path: Path) -> bool:
         """Whether a file of addresses changed since we last added its addresses (a stat)."""

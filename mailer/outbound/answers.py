@@ -46,7 +46,7 @@ from ..errors import JournalError, MailerError, PermanentSendError
 from ..models import AnswerKind
 from ..store.records import OutgoingStatus
 from ..registry import SuppressionMap, suppression_map
-from ..store.schema import OUTGOING
+from ..store.schema import OUTGOING, TableSpec
 from ..store import Store
 from ..wording import template_folders
 from . import diskroom
@@ -108,10 +108,14 @@ def build_message(config: Config, doc: Mapping[str, Any]) -> EmailMessage:
 class AnswerSender:
     """Sends the `outgoing` records marked pending, one process at a time, journaling each mark."""
 
+    TABLE: TableSpec[Any] = OUTGOING    # the records sent and marked (the reminders reuse this sender)
+    JOURNAL = JOURNAL
+    WHAT = "answer"
+
     def __init__(self, config: Config, store: Store, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  connect: Connect = SmtpTransport) -> None:
         self.config, self.store, self.clock, self.connect = config, store, clock, connect
-        self.path: Path = config.state_dir / JOURNAL
+        self.path: Path = config.state_dir / self.JOURNAL
         self.lock = FileLock(str(self.path) + ".lock", mode=0o600)
 
     def _read_journal(self) -> dict[str, tuple[str, str]]:
@@ -131,7 +135,7 @@ class AnswerSender:
         marks = self._read_journal()
         if marks:
             with self.store.transaction() as tx:
-                outgoing = tx.table(OUTGOING)
+                outgoing = tx.table(self.TABLE)
                 for doc_id, (status, stamp) in marks.items():
                     answer = outgoing.get(int(doc_id)) if doc_id.isdigit() else None
                     if answer is None or answer.status != OutgoingStatus.PENDING:
@@ -139,8 +143,9 @@ class AnswerSender:
                     if status in FINAL:
                         outgoing.update(int(doc_id), replace(answer, status=status, sent=stamp))
                     elif status == SENDING:
-                        log.warning("answer %s: its result is unknown (it may have left at %s before its "
-                                    "outcome was journaled): it stays pending and is sent again", doc_id, stamp)
+                        log.warning("%s %s: its result is unknown (it may have left at %s before its "
+                                    "outcome was journaled): it stays pending and is sent again", self.WHAT,
+                                    doc_id, stamp)
         if self.path.exists():
             os.truncate(self.path, 0)
 
@@ -158,11 +163,11 @@ class AnswerSender:
 
     def _send(self) -> int:
         snapshot = self.store.snapshot()
-        pending = [o.to_doc() for o in snapshot.table(OUTGOING) if o.status == OutgoingStatus.PENDING]
+        pending = [o.to_doc() for o in snapshot.table(self.TABLE) if o.status == OutgoingStatus.PENDING]
         if not pending:
             return 0
         blocked = suppression_map(snapshot)         # an erased address answers by its keyed hash
-        journal = _Journal(self.path, self.clock)
+        journal = _Journal(self.path, self.clock, self.WHAT)
         sent = 0
         try:
             transport = self.connect(self.config.smtp)
@@ -182,40 +187,49 @@ class AnswerSender:
         return sent
 
     def _send_one(self, transport: Transport, doc: dict, blocked: SuppressionMap, journal: _Journal) -> str | None:
+        message = self._prepare(doc, blocked)
+        if isinstance(message, str):              # a final status: skipped, or it cannot be built
+            return message
+        journal.mark(doc["id"], SENDING)           # raises if it cannot be written: then nothing is sent
+        try:
+            self._transmit(transport, message)
+        except PermanentSendError as exc:
+            log.warning("%s %s refused: %s", self.WHAT, doc["id"], exc)
+            return OutgoingStatus.REFUSED
+        except (MailerError, OSError) as exc:     # temporary, or the relay is down: next time
+            log.warning("%s %s will be retried: %s", self.WHAT, doc["id"], exc)
+            return None
+        return OutgoingStatus.SENT
+
+    def _prepare(self, doc: dict, blocked: SuppressionMap) -> Any:
+        """The message to send for a record, or the final status it gets without being sent."""
         found = blocked.get(str(doc["to"]).lower())
         if found is not None and found.reason in NOT_TO:
             return OutgoingStatus.SKIPPED
         try:
-            message = build_message(self.config, doc)
+            return build_message(self.config, doc)
         except Exception as exc:  # noqa: BLE001 - a broken template must not block the other answers
             log.error("answer %s (%s) cannot be built: %s", doc["id"], doc["kind"], type(exc).__name__)
             return OutgoingStatus.ERROR
-        journal.mark(doc["id"], SENDING)           # raises if it cannot be written: then nothing is sent
-        try:
-            transport.send_message(message)
-        except PermanentSendError as exc:
-            log.warning("answer %s refused: %s", doc["id"], exc)
-            return OutgoingStatus.REFUSED
-        except (MailerError, OSError) as exc:     # temporary, or the relay is down: next time
-            log.warning("answer %s will be retried: %s", doc["id"], exc)
-            return None
-        return OutgoingStatus.SENT
+
+    def _transmit(self, transport: Transport, message: Any) -> None:
+        transport.send_message(message)
 
 
 class _Journal:
     """`inbox-answers.log` open for appending, with room reserved beyond its end; every failure
     is a `JournalError` naming it (not an OSError, which the sender reads as a lost relay)."""
 
-    def __init__(self, path: Path, clock: Callable[[], datetime]) -> None:
-        self.path, self.clock, self.reserved = path, clock, 0
+    def __init__(self, path: Path, clock: Callable[[], datetime], what: str = "answer") -> None:
+        self.path, self.clock, self.reserved, self.what = path, clock, 0, what
         try:
             self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:
             raise self._error(exc) from None
 
     def _error(self, exc: OSError) -> JournalError:
-        return JournalError(f"cannot write the answers' journal {self.path}: {exc.strerror or exc}; no answer "
-                            "is sent until it can be (a full disk: free some space); they stay pending")
+        return JournalError(f"cannot write the {self.what}s' journal {self.path}: {exc.strerror or exc}; no "
+                            f"{self.what} is sent until it can be (a full disk: free some space); they stay pending")
 
     def mark(self, doc_id: int, status: str, sync: bool = False) -> None:
         try:

@@ -256,6 +256,31 @@ class CampaignRecord(_Record):
     pending: int | None = optional(None)
 
 
+class ReminderKind(StrEnum):
+    REMINDER = "reminder"               # to the group: the dossier's news and the reply form (+r-)
+    REFERENT_NOTE = "referent_note"     # to the référent, instead of a third unanswered reminder
+
+
+@dataclass(frozen=True)
+class Reminder(_Record):
+    """One reminder (or référent note) the daily run decided to send (mailer/reminders.py plans
+    it, outbound/reminders.py sends it and marks it through its journal, as the answers are)."""
+
+    id: int = 0
+    kind: ReminderKind = ReminderKind.REMINDER
+    group: str = ""
+    dossier: str = ""
+    to: str = ""                        # the group's address; the référent's, or the coordinators' (", ")
+    day: str = ""                       # the run's day in the team's zone (YYYY-MM-DD)
+    planned: str = ""                   # when the run recorded it (ISO 8601): reports after it answer it
+    label: str = ""                     # the name its +r- token and Message-ID are bound to (tokens.py)
+    reason: str = ""                    # why it is due (reminders.Reason)
+    last_report: str = optional()       # when the group's last report on the dossier was received
+    values: dict[str, Any] = field(default_factory=dict)   # what the message says (news, dates...)
+    status: OutgoingStatus = OutgoingStatus.PENDING
+    sent: str = optional()
+
+
 @dataclass(frozen=True)
 class Notice(_Record):
     """When a periodic notice (the triage digest) was last sent."""

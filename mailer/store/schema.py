@@ -19,7 +19,8 @@ from typing import Any, Generic, TypeVar
 
 from ..models import Dossier, Group, Member, Subscriber, Suppression
 from .records import (Ack, BounceRecord, CampaignRecord, Consent, ConsentWording, DossierEvent, Erasure, Inbound,
-                      InboundFailure, LogMark, Notice, Outgoing, PendingPerson, Report, SignupRequest, SuppressionEvent, TriageItem)
+                      InboundFailure, LogMark, Notice, Outgoing, PendingPerson, Reminder, Report, SignupRequest,
+                      SuppressionEvent, TriageItem)
 
 R = TypeVar("R")
 
@@ -86,11 +87,12 @@ SIGNUP_REQUESTS = TableSpec("signup_requests", Part.STATE, SignupRequest, {"emai
                             stored_id=True)
 OUTGOING = TableSpec("outgoing", Part.STATE, Outgoing, {"to": A, "reply_to": A, "values": T}, stored_id=True)
 ACK_LOG = TableSpec("ack_log", Part.STATE, Ack, {"email": A}, stored_id=True)
+REMINDERS = TableSpec("reminders", Part.STATE, Reminder, {"to": A, "values": T}, stored_id=True)
 
 TABLES: tuple[TableSpec[Any], ...] = (
     GROUPS, DOSSIERS, MEMBERS, SUBSCRIBERS, SUPPRESSIONS, SUPPRESSION_EVENTS, ERASURES, CAMPAIGNS, NOTICES, LOG_MARKS,
     INBOUND, INBOUND_FAILURES, REPORTS, TRIAGE, BOUNCE_SCORES, PENDING_PEOPLE, CONSENTS, SIGNUP_REQUESTS,
-    OUTGOING, ACK_LOG, CONSENT_WORDINGS, DOSSIER_EVENTS,
+    OUTGOING, ACK_LOG, CONSENT_WORDINGS, DOSSIER_EVENTS, REMINDERS,
 )
 BY_NAME: dict[str, TableSpec[Any]] = {spec.name: spec for spec in TABLES}
 
