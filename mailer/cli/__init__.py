@@ -108,7 +108,7 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from . import bounces, campaign, corrections, data, inbox, outbox, service  # noqa: F401  (each adds commands)
+    from . import bounces, campaign, corrections, data, inbox, outbox, reporting, service  # noqa: F401  (each adds commands)
 
 
 _register()
