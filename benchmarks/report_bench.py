@@ -156,13 +156,21 @@ def main() -> None:
     parser.add_argument("--campaigns", type=int, default=12)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, default=None, help="Build the store in this folder and keep it.")
+    parser.add_argument("--seed-only", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sizes = [str(v) for v in (args.groups, args.dossiers, args.members, args.reports, args.campaigns)]
+    if args.seed_only:
+        seed(args.seed_only, *map(int, sizes), random.Random(10))
+        return
     with tempfile.TemporaryDirectory(prefix="report-bench-") as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        config = seed(folder, args.groups, args.dossiers, args.members, args.reports, args.campaigns,
-                      random.Random(10))
+        # Built by a child process: a child's peak RSS counts the parent it was forked from, and this
+        # one stays small (the store it built is gone with it).
+        subprocess.run([sys.executable, __file__, "--seed-only", str(folder), "--groups", sizes[0], "--dossiers",
+                        sizes[1], "--members", sizes[2], "--reports", sizes[3], "--campaigns", sizes[4]], check=True)
+        config = folder / "config.toml"
         store_mb = sum(p.stat().st_size for p in (folder / "var").glob("mailer*.json*")) / 1e6
         print(f"store: {args.groups} groups, {args.dossiers} dossiers, {args.members} members, {args.reports} reports, "
               f"{args.campaigns} campaigns of {args.members}; {store_mb:.1f} MB of JSON, built in "

@@ -22,7 +22,7 @@ from ..models import SuppressionReason
 from ..registry import canonical_email
 from ..store.schema import BOUNCE_SCORES, SUPPRESSIONS
 from .audience import AUDIENCE, read_audience, read_audience_head
-from .journal import read_journals
+from .journal import JournalState, read_journals
 from .runner import CampaignService
 
 LEFT = (SuppressionReason.UNSUBSCRIBE, SuppressionReason.COMPLAINT)
@@ -58,23 +58,26 @@ def deliveries(service: CampaignService) -> list[Delivery]:
     for folder in folders:
         head = read_audience_head(folder)
         if head is not None:
-            statuses.append((folder, service.status_of(folder.name, head[0])))
-    unsubscribed = _unsubscribed([(folder, s.started or "") for folder, s in statuses], left)
+            journal = read_journals(folder)             # read once, for the status and the unsubscribes
+            statuses.append((folder, journal, service.status_of(folder.name, head[0], journal), head[0]))
+    unsubscribed = _unsubscribed([(folder, journal, s.started or str(header.get("created", "")))
+                                  for folder, journal, s, header in statuses], left)
     rows = [Delivery(s.name, s.kind, str(s.state), s.started, s.total, s.sent, s.failed, s.suppressed,
-                     bounced.get(s.name, 0), unsubscribed.get(s.name, 0)) for _, s in statuses]
+                     bounced.get(s.name, 0), unsubscribed.get(s.name, 0)) for _, _, s, _ in statuses]
     return sorted(rows, key=lambda d: d.started or "", reverse=True)
 
 
-def _unsubscribed(campaigns: list[tuple[Path, str]], left: dict[str, str]) -> dict[str, int]:
+def _unsubscribed(campaigns: list[tuple[Path, JournalState, str]], left: dict[str, str]) -> dict[str, int]:
     """Each address that left, for the last campaign delivered to it that started before it left."""
     if not left:
         return {}
     last: dict[str, tuple[datetime, str]] = {}     # address -> (started, campaign) of its last delivery
-    for folder, started in campaigns:
+    latest = max((d for d in map(parse_iso, left.values()) if d is not None), default=None)
+    for folder, journal, started in campaigns:
         when = parse_iso(started)
-        if when is None:
-            continue
-        delivered = {i for i, code in read_journals(folder).final.items() if code == "D"}
+        if when is None or latest is None or when > latest:
+            continue                                # nobody left after it: its audience need not be read
+        delivered = {i for i, code in journal.final.items() if code == "D"}
         frozen = read_audience(folder)
         for index, recipient in enumerate(frozen.recipients if frozen else ()):
             email = recipient.email.strip().lower()
@@ -82,7 +85,7 @@ def _unsubscribed(campaigns: list[tuple[Path, str]], left: dict[str, str]) -> di
                 email = canonical_email(email)      # the suppression key has the IDN domain in ASCII
             gone = parse_iso(left.get(email))
             if index in delivered and gone is not None and when <= gone \
-                    and (email not in last or last[email][0] < when):
+                    and (email not in last or last[email] < (when, folder.name)):   # (a tie: by name)
                 last[email] = (when, folder.name)
     counts: dict[str, int] = {}
     for _, name in last.values():
