@@ -132,8 +132,9 @@ def seed(folder: Path, groups: int, dossiers: int, members: int, reports: int, c
     return config_path
 
 
-def run(config: Path, *args: str) -> tuple[float, int]:
-    """Wall seconds and peak RSS in MB of one `mailer` process (its own rusage, from wait4)."""
+def run(config: Path, *args: str) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system: steadier on a shared machine) and peak RSS in MB of
+    one `mailer` process (its own rusage, from wait4)."""
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "mailer", "--config", str(config), *args], cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -144,7 +145,11 @@ def run(config: Path, *args: str) -> tuple[float, int]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         sys.exit(f"mailer {' '.join(args)} failed:\n{errors.decode(errors='replace')}")
-    return elapsed, usage.ru_maxrss // 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
+
+
+def _figures(runs: list[tuple[float, float, int]]) -> str:
+    return " / ".join(f"{wall:.2f} s ({cpu:.2f})" for wall, cpu, _ in runs) + f", {max(m for _, _, m in runs)} MB"
 
 
 def main() -> None:
@@ -182,13 +187,11 @@ def main() -> None:
             "report --dossier": ["report", *until, "--dossier", "DI-2021-001"],
             "dashboard": ["dashboard", *until, "--out", str(folder / "report.html")],
         }
+        print(f"{'':34} wall time (CPU time) per run, peak RSS")
         baseline = [run(config, "--version") for _ in range(args.runs)]
-        print(f"{'mailer --version (start-up alone)':34} " + " / ".join(f"{t:.2f} s" for t, _ in baseline)
-              + f", peak RSS {max(m for _, m in baseline)} MB")
+        print(f"{'mailer --version (start-up alone)':34} " + _figures(baseline))
         for label, command in commands.items():
-            runs = [run(config, *command) for _ in range(args.runs)]
-            print(f"{'mailer ' + label:34} " + " / ".join(f"{t:.2f} s" for t, _ in runs)
-                  + f", peak RSS {max(m for _, m in runs)} MB")
+            print(f"{'mailer ' + label:34} " + _figures([run(config, *command) for _ in range(args.runs)]))
         page = folder / "report.html"
         print(f"dashboard page: {page.stat().st_size / 1e3:.0f} KB")
 
