@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from ..models import CampaignKind, Directory, DossierStatus, Recipient, Recipien
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 TEMPLATE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
-KNOWN_KEYS = {"name", "kind", "subject", "template", "audience", "dossier", "attachments", "vars", "reply_to"}
+KNOWN_KEYS = {"name", "kind", "subject", "template", "audience", "dossier", "attachments", "vars", "reply_to",
+              "figures_since"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Campaign:
     attachments: tuple[Path, ...] = ()
     vars: dict[str, Any] = field(default_factory=dict)
     reply_to: str | None = None
+    figures_since: date | None = None   # the dossier's `figures` count from this day (default: every report)
 
 
 def parse_campaign(raw: dict[str, Any], source: Path) -> Campaign:
@@ -81,10 +84,28 @@ def parse_campaign(raw: dict[str, Any], source: Path) -> Campaign:
     if kind == CampaignKind.CALL and text("dossier", required=False) is None:
         # A reply to a call signs its writer up for the call's dossier: the token needs one.
         raise fail("dossier", "is required for a call (kind = \"call\"): the dossier volunteers sign up for")
+    dossier = text("dossier", required=False)
+    since = _day(raw.get("figures_since"), fail)
+    if since is not None and dossier is None:
+        raise fail("figures_since", "needs `dossier`: figures are a dossier's")
     return Campaign(name=name, kind=kind, subject=subject, template=template,  # type: ignore[arg-type]
                     audience=tuple(a.strip() for a in audience), source=source,
-                    dossier=text("dossier", required=False), attachments=files, vars=variables,
-                    reply_to=text("reply_to", required=False))
+                    dossier=dossier, attachments=files, vars=variables,
+                    reply_to=text("reply_to", required=False), figures_since=since)
+
+
+def _day(value: Any, fail: Any) -> date | None:
+    """A TOML date (`2026-10-01`) or the same as a string; a date-time is a mistake here."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    elif isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    raise fail("figures_since", f"{value!r}: expected a day, YYYY-MM-DD")
 
 
 AUDIENCE_KINDS = ("dossier", "group", "groups", "members", "subscribers", "csv")

@@ -16,12 +16,14 @@ from typing import Any
 from .campaigns import Campaign
 from .mime import Attachment
 
-FIELDS = ("kind", "subject", "template", "audience", "dossier", "vars", "reply_to", "attachments")
+FIELDS = ("kind", "subject", "template", "audience", "dossier", "vars", "reply_to", "attachments", "figures_since")
 
 
 def campaign_identity(campaign: Campaign, attachments: Sequence[Attachment]) -> dict[str, Any]:
-    """The fields that make a campaign what it is, as JSON-ready values (`attachments` as read)."""
-    return {
+    """The fields that make a campaign what it is, as JSON-ready values (`attachments` as read).
+    A field added since (`figures_since`) is there only when set, so a campaign frozen before it
+    existed still reads as the same campaign."""
+    identity = {
         "kind": campaign.kind,
         "subject": campaign.subject,
         "template": campaign.template,
@@ -31,6 +33,9 @@ def campaign_identity(campaign: Campaign, attachments: Sequence[Attachment]) -> 
         "reply_to": campaign.reply_to,
         "attachments": [f"{a.filename} sha256:{_digest(a.data)}" for a in attachments],
     }
+    if campaign.figures_since is not None:
+        identity["figures_since"] = campaign.figures_since.isoformat()
+    return identity
 
 
 def _digest(data: bytes) -> str:

@@ -25,6 +25,7 @@ from markupsafe import escape
 
 from ..config import Config
 from ..errors import TemplateError
+from ..figures import DossierFigures, french_euros, french_number
 from ..htmltext import text_version
 from ..models import CampaignKind, Directory, Dossier, DossierOutcome, DossierStatus, Group, Recipient
 from ..tokens import (BOUNCE, REPLY, UNSUBSCRIBE, call_purpose, campaign_message_id, make_token, reply_purpose,
@@ -91,7 +92,8 @@ def _template_location(exc: BaseException) -> str:
 
 class CampaignRenderer:
     def __init__(self, config: Config, campaign: Campaign, directory: Directory, secret: bytes,
-                 options: RenderOptions, templates: jinja2.BaseLoader, attachments: Sequence[Attachment] = ()) -> None:
+                 options: RenderOptions, templates: jinja2.BaseLoader, attachments: Sequence[Attachment] = (),
+                 figures: DossierFigures | None = None) -> None:
         self.config = config
         self.campaign = campaign
         self.directory = directory
@@ -104,6 +106,9 @@ class CampaignRenderer:
                                         undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                                         autoescape=jinja2.select_autoescape(["html", "htm"], default=False))
         self.subject_env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+        for env in (self.env, self.subject_env):
+            env.filters.update(nombre=french_number, euros=french_euros)    # "1 320", "62,50 €"
+        self.figures = figures
         self.dossier = self._dossier_view()
         self._variants: dict[tuple[Any, ...], Variant] = {}
         self.per_recipient = False          # set when a template uses values beyond printing them
@@ -132,7 +137,7 @@ class CampaignRenderer:
     def _context(self, recipient: Recipient, values: Sequence[Any]) -> dict[str, Any]:
         group = self.directory.group(recipient.group) if recipient.group else None
         view = _RecipientView(values[0], values[1], values[2], recipient.kind, group)
-        return {"recipient": view, "group": group, "dossier": self.dossier,
+        return {"recipient": view, "group": group, "dossier": self.dossier, "figures": self.figures,
                 "team": self.config.team, "vars": self.campaign.vars, "unsubscribe_url": values[3],
                 "today": self.options.today,
                 "campaign": {"name": self.campaign.name, "kind": self.campaign.kind, "subject": ""}}

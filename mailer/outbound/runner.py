@@ -19,10 +19,11 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from ..config import Config
+from ..figures import dossier_figures, entries
 from ..models import CampaignState, Recipient
 from ..registry import iter_subscribers, load_directory
 from ..store.records import CampaignRecord
-from ..store.schema import CAMPAIGNS
+from ..store.schema import CAMPAIGNS, REPORTS
 from ..store.privatefiles import ensure_private_dir
 from ..store import Store
 from .campaigns import Campaign, audience_gaps, resolve_audience
@@ -70,9 +71,16 @@ class CampaignService:
         # A test message's tokens come from a key nobody keeps: its unsubscribe link and return
         # path resolve to no address, so a proof-reader clicking them changes nothing.
         secret = secrets.token_bytes(32) if test else self.store.secret(self.config.security.secret_env)
-        return CampaignRenderer(self.config, campaign, load_directory(self.store.snapshot()), secret,
-                                render_options(frozen, test), template_loader(self.config),
-                                campaign_attachments(self.config, campaign))
+        snapshot = self.store.snapshot()
+        directory = load_directory(snapshot)
+        options = render_options(frozen, test)
+        figures = None
+        if campaign.dossier:
+            # Read when the renderer starts (each send or resume), up to the campaign's day.
+            found = entries(snapshot.table(REPORTS), self.config.team.tz)
+            figures = dossier_figures(found, directory, campaign.dossier, campaign.figures_since, options.today)
+        return CampaignRenderer(self.config, campaign, directory, secret, options, template_loader(self.config),
+                                campaign_attachments(self.config, campaign), figures)
 
     # -- summaries in TinyDB ---------------------------------------------------------------
     def record(self, name: str) -> dict[str, Any] | None:
