@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .database import Snapshot, Transaction
-from .schema import DOSSIERS, GROUPS, INBOUND, REPORTS, TABLES, Personal, TableSpec
+from .schema import CAMPAIGNS, DOSSIERS, GROUPS, INBOUND, REPORTS, TABLES, Personal, TableSpec
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,8 @@ def erase_in(tx: Transaction, person: Person) -> StoreErasure:
                 done.without_referent.append(doc["ref"])
             elif spec is GROUPS:                        # a group is not a person: it loses the address only
                 table.update(doc_id, record.__class__.from_doc({**doc, "email": ""}))
+            elif spec is CAMPAIGNS:                     # a campaign outlives the coordinator who scheduled it
+                table.update(doc_id, record.__class__.from_doc({**doc, "scheduled_by": None}))
             elif spec is REPORTS:
                 # actions are counts, amounts and dates: what the dossier keeps
                 # its history keeps what changed, not the notes that may name the person
