@@ -22,6 +22,7 @@ from .models import Dossier, Group, Member, Subscriber, SubscriberStatus, code_k
 from .store.erasures import erased_check
 from .store.schema import SUPPRESSIONS
 from .store import Store, Transaction
+from .lifecycle import import_events
 from .consent import IMPORT_WORDING, ConsentBook, ConsentList, file_source, version_of
 from .store.records import Consent
 
@@ -54,12 +55,13 @@ class ImportReport:
 
 Adjust = Callable[[dict[str, Any] | None, dict[str, Any]], tuple[dict[str, Any], bool]]
 Vouch = Callable[[Transaction, Any], None]
+Changed = Callable[[Transaction, Any, Any], None]     # (tx, stored record or None, new record)
 FOLD: dict[str, Callable[[str], str]] = {"email": str.lower, "code": code_key, "ref": code_key}
 
 
 def _upsert(store: Store, table_name: str, key: str, docs: Iterable[dict[str, Any]], address: str,
             fields: Collection[str] | None = None, adjust: Adjust | None = None,
-            vouch: Vouch | None = None) -> UpsertResult:
+            vouch: Vouch | None = None, changed: Changed | None = None) -> UpsertResult:
     """Add or update by key in one transaction; never deletes, never duplicates.
 
     A new record is stored whole. An existing one takes only `fields` (all when None): a column
@@ -67,7 +69,8 @@ def _upsert(store: Store, table_name: str, key: str, docs: Iterable[dict[str, An
     not (the file is the truth for its columns). Keys match in any case (`FOLD`). `adjust`
     (stored doc or None, doc) -> (doc, held) lets a kind keep a stored value on purpose.
     `vouch(tx, record)` records the import as the consent of each person it stores who has not
-    withdrawn (a suppressed address keeps its withdrawal).
+    withdrawn (a suppressed address keeps its withdrawal). `changed(tx, stored, record)` is told
+    of every record added or changed (a dossier's history records it).
     """
     added = updated = unchanged = suppressed = erased = 0
     held: list[str] = []
@@ -95,12 +98,17 @@ def _upsert(store: Store, table_name: str, key: str, docs: Iterable[dict[str, An
                 record = spec.record.from_doc(doc)
                 table.insert(record)
                 added += 1
+                if changed is not None:
+                    changed(tx, None, record)
             else:
-                merged = {**stored, **doc}
-                record = spec.record.from_doc(merged)
-                if merged != stored:
+                record = spec.record.from_doc({**stored, **doc})
+                # Compared as records: a field written only once set (`models.optional`) that a
+                # file's empty cell clears is "" in `doc` and absent from `stored`, the same value.
+                if record != found[1]:
                     table.update(found[0], record)
                     updated += 1
+                    if changed is not None:
+                        changed(tx, found[1], record)
                 else:
                     unchanged += 1
             if doc.get(address) and doc[address].lower() in blocked:
@@ -114,9 +122,14 @@ def upsert_groups(store: Store, groups: Sequence[Group], fields: Collection[str]
     return _upsert(store, ImportKind.GROUPS, "code", (g.to_doc() for g in groups), "email", fields)
 
 
-def upsert_dossiers(store: Store, dossiers: Sequence[Dossier],
-                    fields: Collection[str] | None = None) -> UpsertResult:
-    return _upsert(store, ImportKind.DOSSIERS, "ref", (d.to_doc() for d in dossiers), "referent_email", fields)
+# The dossier fields a doc holds only once set: a file's empty cell for one must still clear it.
+DOSSIER_BLANKS: dict[str, Any] = {"summary": "", "outcome": "", "public": []}
+
+
+def upsert_dossiers(store: Store, dossiers: Sequence[Dossier], fields: Collection[str] | None = None,
+                    changed: Changed | None = None) -> UpsertResult:
+    return _upsert(store, ImportKind.DOSSIERS, "ref", ({**DOSSIER_BLANKS, **d.to_doc()} for d in dossiers),
+                   "referent_email", fields, changed=changed)
 
 
 def upsert_members(store: Store, members: Sequence[Member], fields: Collection[str] | None = None,
@@ -181,7 +194,9 @@ def import_file(store: Store, kind: ImportKind, path: Path, skip: Collection[str
     known = {code_key(g.code) for g in store.snapshot().table(schema.GROUPS)}
     parsed = importer.read_file(Path(path), kind, known, skip, tz)
     vouch = import_vouch(kind, Path(path), Path(path).read_bytes())
-    extra = {"vouch": vouch} if vouch else {}
+    extra: dict[str, Any] = {"vouch": vouch} if vouch else {}
+    if kind == ImportKind.DOSSIERS:         # a dossier's history shows what a file changed
+        extra["changed"] = import_events(Path(path).name, tz)
     result = UPSERTS[kind](store, parsed.records, parsed.fields, **extra) if parsed.records else UpsertResult()
     held = [Problem(parsed.lines.get(key, 0), f"{key} waits for its double opt-in confirmation: the "
                                               "file's status 'active' is not applied (the person confirms "

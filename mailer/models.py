@@ -7,7 +7,7 @@ campaigns' records are in `records`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from enum import StrEnum
 from functools import cache
 from typing import Any, get_type_hints
@@ -47,6 +47,21 @@ class DossierStatus(StrEnum):
     @property
     def label(self) -> str:
         return {"active": "actif", "suspended": "suspendu", "closed": "clos"}[self.value]
+
+
+class DossierOutcome(StrEnum):
+    """How a case ended or turned, its own field beside the status (a reduced sentence may keep a
+    dossier active). English codes in JSON; French words on the command line and in sheets."""
+
+    RELEASED = "released"
+    ACQUITTED = "acquitted"
+    SENTENCE_REDUCED = "sentence_reduced"
+    DECEASED = "deceased"
+
+    @property
+    def label(self) -> str:
+        return {"released": "libéré·e", "acquitted": "acquitté·e", "sentence_reduced": "peine réduite",
+                "deceased": "décédé·e"}[self.value]
 
 
 class SubscriberStatus(StrEnum):
@@ -141,7 +156,8 @@ class _Record:
 
 @cache
 def _layout(cls: type) -> tuple[tuple[str, bool, Any], ...]:
-    return tuple((f.name, bool(f.metadata.get(OMIT_DEFAULT)), f.default) for f in fields(cls))
+    return tuple((f.name, bool(f.metadata.get(OMIT_DEFAULT)),
+                  f.default_factory() if f.default_factory is not MISSING else f.default) for f in fields(cls))
 
 
 @dataclass(frozen=True)
@@ -161,6 +177,10 @@ class Dossier(_Record):
     status: DossierStatus
     referent_email: str = ""
     groups: list[str] = field(default_factory=list)
+    # Issue 10: written only once set, so older dossiers keep their keys.
+    summary: str = optional()                    # a short public text about the case
+    outcome: DossierOutcome | str = optional()   # "" while none
+    public: list[str] = field(default_factory=list, metadata={OMIT_DEFAULT: True})  # fields the bulletin may show
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,8 @@ def test_french_labels_and_values(filled: Path, cli: Cli) -> None:
     assert groups[0] == ["Code", "Nom", "Type", "Ville", "Courriel"]
     assert {row[2] for row in groups[1:]} == {"Groupe local", "Cercle d'action", "Antenne jeunes"}
     dossiers = sheet(export(cli, filled, "dossiers", "--labels", "fr"))
-    assert dossiers[0] == ["Référence", "Personne", "Pays", "Statut", "Référent", "Groupes"]
+    assert dossiers[0] == ["Référence", "Personne", "Pays", "Statut", "Référent", "Groupes",
+                           "Résumé", "Issue", "Champs publics"]            # issue 10 added the last three
     assert {row[3] for row in dossiers[1:]} == {"actif", "clos"}
     assert ["DI-2025-014", "Leïla Sadeghi"] == dossiers[2][:2] and dossiers[2][5] == "G112, G143"
     assert sheet(export(cli, filled, "members", "--labels", "fr"))[0] == ["Courriel", "Nom", "Groupe"]

@@ -845,11 +845,14 @@ def test_a_sign_up_naming_a_dossier_none_was_read_for_is_asked(directory) -> Non
     assert "dossier_unread" in reading.checks and reading.confidence < 0.8, reading
 
 
-def test_a_group_taking_on_a_second_dossier_naming_two_is_asked_which(directory) -> None:
+def test_a_group_taking_on_a_second_dossier_asks_for_the_one_it_does_not_hold(directory) -> None:
     body = ("Lors de notre réunion, le cercle d'action de Tours a décidé de s'engager sur un second dossier : "
             "celui de Leïla Sadeghi. Nous continuons bien sûr pour Dawit Tesfaye.\n\nNathalie Girard")
-    reading = _signup(directory, body, "nathalie.girard@example.org")
-    assert reading.kind.value == "signup" and "several_dossiers" in reading.checks, reading
+    reading = _signup(directory, body, "nathalie.girard@example.org")      # C021 holds Dawit's dossier
+    assert (reading.kind.value, reading.dossier) == ("signup", "DI-2025-014"), reading
+    assert "several_dossiers" not in reading.checks, reading
+    two_new = _signup(directory, body.replace("Dawit Tesfaye", "Nadejda Kouznetsova"), "nathalie.girard@example.org")
+    assert "several_dossiers" in two_new.checks and two_new.confidence < 0.8, two_new
     closed = _signup(directory, "Maintenant que le dossier d'Ömer Yıldırım est clos, le cercle d'action de Tours "
                                 "souhaite s'engager sur le dossier de Leïla Sadeghi.\n\nNathalie Girard",
                      "nathalie.girard@example.org")
@@ -937,3 +940,95 @@ def test_a_company_disclaimer_asking_to_delete_the_mail_is_nobodys_request(direc
     assert drop_disclaimer("Bonjour,\n\nMerci.\n\nAVERTISSEMENT : ce message est confidentiel et destiné à ses "
                            "destinataires.\nSuite") == "Bonjour,\n\nMerci."
     assert drop_disclaimer("Ce message est confidentiel : n'en parlez pas.") == "Ce message est confidentiel : n'en parlez pas."
+
+
+# ---- set K, read after its first run
+
+def test_a_legal_notice_right_under_the_signature_is_dropped(directory) -> None:
+    body = ("Bonjour,\n\nLe 16 mars, nous avons envoyé 12 lettres à l'ambassade pour Dawit Tesfaye.\n\nJean-Luc\n"
+            "Cabinet Dumont & Associés - Avocats\nCe courriel et ses pièces jointes sont strictement confidentiels. "
+            "S'il vous est parvenu par erreur, merci d'en informer l'expéditeur et de le supprimer.\n")
+    reading = read_message(parse_message(mail(MEMBER, body, subject="Lettres")), directory)
+    assert reading.kind.value == "report", reading
+
+
+@pytest.mark.parametrize("body, kind", [
+    ("Vous l'avez reçu par erreur ? Merci de le supprimer.\n\nJean", "other"),
+    ("Mon mari ne lit plus ses mails : merci de le retirer de vos listes.\n\nJeanne", "unsubscribe"),
+])
+def test_deleting_it_is_about_a_mail_removing_him_from_the_lists_is_about_a_person(directory, body, kind) -> None:
+    assert _signup(directory, body).kind.value == kind
+
+
+def test_the_addressee_named_before_the_letter(directory) -> None:
+    got = _actions(directory, "le cercle a adressé le 16 mars à l'ambassadeur d'Érythrée une lettre commune "
+                              "demandant la libération de Dawit.")
+    assert ("letter_authorities", 1, None, date(2026, 3, 16)) in got, got
+    both = {t for t, *_ in _actions(directory, "nous avons envoyé 40 lettres à l'ambassade, ainsi qu'une vingtaine "
+                                               "de cartes de soutien.")}
+    assert {"letter_authorities", "letter_support"} <= both, both
+
+
+def test_officials_asked_in_writing(directory) -> None:
+    assert [(t, c) for t, c, *_ in _actions(directory, "nous avons également sollicité par écrit nos deux "
+                                                       "sénateurs.")] == [("advocacy", 2)]
+
+
+@pytest.mark.parametrize("text", [
+    "samedi 20 mars, nous avons tenu un stand en compagnie des bénévoles de l'ASTI, 138 signatures.",
+    "le 10 mars, l'association Amérique latine nous avait invités à sa galette. Nous y avons tenu une table "
+    "d'information et recueilli 47 signatures.",
+])
+def test_a_partner_by_its_volunteers_or_as_our_host(directory, text: str) -> None:
+    assert "collaboration" in [t for t, *_ in _actions(directory, text)]
+
+
+def test_a_picnic_we_organised_is_an_event(directory) -> None:
+    got = _actions(directory, "dimanche dernier, nous avons organisé un pique-nique solidaire au bord de la Loire "
+                              ": 33 signatures.")
+    assert "awareness" in [t for t, *_ in got], got
+
+
+def test_an_organisations_partnership_proposal_is_no_volunteers_sign_up(directory) -> None:
+    body = ("Le Ciné-Club du Pays prépare une soirée. Nous serions heureux d'y associer votre groupe, autour du dossier "
+            "de Dawit Tesfaye. Pourriez-vous nous mettre en relation avec vos bénévoles ?\n\nPour le Ciné-Club,\n"
+            "Hervé Delpech")
+    reading = _signup(directory, "Objet : proposition de partenariat\n\n" + body, "contact@cineclub.example.org")
+    assert reading.kind.value != "signup" or ("outsider" in reading.checks and reading.confidence < 0.8), reading
+
+
+
+# ---- set L, read after its held-out scores
+
+def test_a_stand_a_mayor_allowed_us_to_hold_is_a_plan(directory) -> None:
+    got = [t for t, *_ in _actions(directory, "le 5 mars, nous avons été reçus par le maire adjoint, qui a accepté "
+                                              "que nous tenions un stand lors de la fête des associations.")]
+    assert got == ["advocacy"], got
+
+
+def test_the_faculty_of_letters_is_no_letter(directory) -> None:
+    got = [t for t, *_ in _actions(directory, "hier soir on a fait notre soirée-débat à la fac de lettres, "
+                                              "co-organisée avec l'association Syrie Liberté.")]
+    assert "letter_authorities" not in got and "awareness" in got, got
+
+
+@pytest.mark.parametrize("text", ["pétition : 212 signatures de plus depuis le stand de janvier.",
+                                  "on a fait une réunion du groupe pour préparer la suite (stand pour la journée "
+                                  "de la presse). 56 lettres sont parties le 1er mars."])
+def test_an_event_named_as_a_time_or_a_purpose_is_no_event(directory, text: str) -> None:
+    assert "awareness" not in [t for t, *_ in _actions(directory, text)]
+
+
+@pytest.mark.parametrize("body", [
+    "je fais partie de l'antenne jeunes de lyon. j'aimerais bien aider + sur le dossier de Dawit Tesfaye.",
+    "On m'a dit que je pouvais m'inscrire à votre liste de diffusion pour recevoir les appels à action.",
+    "À la dernière réunion, on a voté pour suivre aussi le dossier de Leïla Sadeghi.",
+])
+def test_sign_up_intent_with_a_filler_word(directory, body: str) -> None:
+    assert _signup(directory, body + "\n\nLou").kind.value == "signup"
+
+
+def test_a_dossier_named_only_where_the_writer_tells_a_past_deed_is_asked(directory) -> None:
+    reading = _signup(directory, "J'ai signé votre pétition pour Dawit Tesfaye au concert et on m'a dit que je "
+                                 "pouvais m'inscrire à votre liste de diffusion. Je veux bien !\n\nMaïté")
+    assert reading.kind.value == "signup" and "dossier_aside" in reading.checks, reading

@@ -174,7 +174,8 @@ def test_a_reimport_writes_only_the_columns_the_file_has(loaded: Store, tmp_path
     before = registry.load_directory(loaded.snapshot()).dossier("DI-2025-014")
     path = write(tmp_path / "d.csv", "Référence;Personne;Statut\ndi-2025-014;Leïla Sadeghi;suspendu\n", "cp1252")
     report = registry.import_file(loaded, ImportKind.DOSSIERS, path)
-    assert (report.result.updated, report.kept) == (1, ("country", "referent_email", "groups"))
+    assert (report.result.updated, report.kept) == (1, ("country", "referent_email", "groups", "summary", "outcome",
+                                                        "public"))
     after = registry.load_directory(loaded.snapshot()).dossier("DI-2025-014")
     assert after.status == "suspended"
     assert (after.country, after.referent_email, after.groups) == (before.country, before.referent_email, before.groups)

@@ -126,6 +126,10 @@ def _fill(tmp_path: Path, setup: Callable[..., tuple[Path, Path]], cli: Callable
                  ["reports", "delete", "2", "--note", "compté deux fois"]):
         assert cli(config_path, *args).exit_code == 0, args
     assert cli(config_path, "triage", "digest").exit_code in (0, 1)
+    # issue 10: a dossier's history, written by a coordinator named by address
+    for args in (["dossiers", "edit", "DI-2025-014", "--summary", "Journaliste.", "--by", "claire@example.org"],
+                 ["dossiers", "set-status", "DI-2025-014", "suspendu", "--note", "vu avec ref@example.org"]):
+        assert cli(config_path, *args).exit_code == 0, args
     return store
 
 
@@ -147,4 +151,4 @@ def test_a_real_store_holds_only_declared_tables_and_address_fields(
     # the flows above reached the tables that hold people's data
     assert {"members", "subscribers", "suppressions", "suppression_events", "campaigns", "inbound", "reports",
             "triage", "outgoing", "ack_log", "bounce_scores", "pending_people", "consents", "inbound_failures",
-            "notices", "_logs"} <= seen, seen
+            "notices", "_logs", "dossier_events"} <= seen, seen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -141,6 +142,7 @@ def send(app: App, file: Path, yes: bool, dry_run: bool, by: str | None) -> None
     Example:
       mailer campaign send campaigns/alerte-exemple.toml --by claire@example.org
     """
+    by = by or os.environ.get("MAILER_COORDINATOR") or None     # also when another command invokes this one
     service = _service(app)
     campaign = load_campaign(file)
     if dry_run:

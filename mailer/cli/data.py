@@ -150,7 +150,7 @@ def dossiers_list(app: App, as_json: bool) -> None:
     """
     rows = [d.to_doc() for d in registry.load_directory(app.store.snapshot()).dossiers]
     _show(rows, [("ref", "Ref"), ("person", "Person"), ("country", "Country"), ("status", "Status"),
-                 ("referent_email", "Referent"), ("groups", "Groups")], "Dossiers", as_json)
+                 ("outcome", "Outcome"), ("referent_email", "Referent"), ("groups", "Groups")], "Dossiers", as_json)
 
 
 @main.group("members")
@@ -245,4 +245,4 @@ def subscribers_remove(app: App, email: str) -> None:
     click.echo(f"Removed {sub.email} from the subscribers.")
 
 
-from . import exports, person, suppressions  # noqa: E402,F401  (their commands join the groups above)
+from . import dossiers, exports, person, suppressions  # noqa: E402,F401  (their commands join the groups above)

@@ -125,12 +125,19 @@ def parse_audience_expression(expression: str, source: Path | None = None) -> tu
     where = f"{source}: audience: " if source else "audience: "
     if kind not in AUDIENCE_KINDS:
         raise CampaignError(f"{where}{expression!r}: unknown audience (use dossier:REF, group:CODE, "
-                            "groups, members, subscribers or csv:PATH)")
+                            "groups, groups:CODE,CODE, members, subscribers or csv:PATH)")
     needs_argument = kind in ("dossier", "group", "csv")
-    if needs_argument != bool(argument.strip()):
+    if needs_argument != bool(argument.strip()) and kind != "groups":      # `groups` or `groups:CODE,CODE`
         raise CampaignError(f"{where}{expression!r}: " + ("needs a value after ':'" if needs_argument
                                                           else "takes no value"))
+    if kind == "groups" and ":" in expression and not group_codes(argument):
+        raise CampaignError(f"{where}{expression!r}: name the groups after ':' (groups:G021,G088), or write groups")
     return kind, argument.strip()
+
+
+def group_codes(argument: str) -> list[str]:
+    """`groups:G021, g088;J004` -> the codes, upper case, each once: only these groups' addresses."""
+    return list(dict.fromkeys(c.strip().upper() for c in argument.replace(";", ",").split(",") if c.strip()))
 
 
 def csv_paths(campaign: Campaign) -> dict[str, Path]:
@@ -155,7 +162,8 @@ def resolve_audience(campaign: Campaign, directory: Directory, subscribers: Iter
                 unique[key] = Recipient(key, recipient.name, recipient.kind, recipient.group)
             elif not known.name and recipient.name:
                 unique[key] = Recipient(key, recipient.name, known.kind, known.group or recipient.group)
-        why = REACHES_NOBODY.get(parse_audience_expression(expression)[0])
+        kind, argument = parse_audience_expression(expression)
+        why = REACHES_NOBODY.get("groups:" if kind == "groups" and argument else kind)
         if not reached and why:
             raise AudienceError(f"{campaign.source}: audience: {expression!r} reaches nobody ({why})")
     return list(unique.values())
@@ -166,6 +174,7 @@ def resolve_audience(campaign: Campaign, directory: Directory, subscribers: Iter
 REACHES_NOBODY = {
     "dossier": "none of its groups has an address and it has no référent: mailer dossiers list",
     "group": "the group has no address and no members: mailer groups list",
+    "groups:": "none of these groups has an address: mailer groups list",
     "csv": "the file has a header and no rows",
 }
 
@@ -188,7 +197,8 @@ def audience_gaps(campaign: Campaign, directory: Directory) -> list[str]:
         elif kind == "group" and (group := directory.group(argument)) is not None and not group.email:
             gaps.append(f"group {group.code} ({group.name}) has no address: only its members are reached")
         elif kind == "groups":
-            silent = [g.code for g in directory.groups if not g.email]
+            named = group_codes(argument)
+            silent = [g.code for g in directory.groups if not g.email and (not named or g.code.upper() in named)]
             if silent:
                 gaps.append(f"{len(silent)} group(s) have no address and are not reached: {', '.join(silent)}")
     return list(dict.fromkeys(gaps))
@@ -219,6 +229,13 @@ def _expand(expression: str, source: Path, directory: Directory, subscribers: It
             yield Recipient(group.email, group.name, RecipientKind.GROUP, group.code)
         for member in directory.members_of(group.code):
             yield Recipient(member.email, member.name, RecipientKind.MEMBER, group.code)
+    elif kind == "groups" and argument:
+        for code in group_codes(argument):
+            named = directory.group(code)
+            if named is None:
+                raise AudienceError(f"{source}: audience: no group {code!r} (mailer groups list)")
+            if named.email:
+                yield Recipient(named.email, named.name, RecipientKind.GROUP, named.code)
     elif kind == "groups":
         for group in directory.groups:
             if group.email:

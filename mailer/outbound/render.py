@@ -26,7 +26,7 @@ from markupsafe import escape
 from ..config import Config
 from ..errors import TemplateError
 from ..htmltext import text_version
-from ..models import CampaignKind, Directory, Dossier, DossierStatus, Group, Recipient
+from ..models import CampaignKind, Directory, Dossier, DossierOutcome, DossierStatus, Group, Recipient
 from ..tokens import (BOUNCE, REPLY, UNSUBSCRIBE, call_purpose, campaign_message_id, make_token, reply_purpose,
                       sub_address, unsubscribe_purpose)
 from .campaigns import Campaign
@@ -44,6 +44,9 @@ class DossierView:
     status_label: str
     referent_email: str
     groups: list[Group]
+    outcome: str = ""               # issue 10: DossierOutcome's code ("released"), "" while none
+    outcome_label: str = ""         # its French word ("libéré·e")
+    summary: str = ""               # the dossier's short public text
 
 
 @dataclass(frozen=True)
@@ -120,8 +123,11 @@ class CampaignRenderer:
         if dossier is None:
             raise TemplateError(f"{self.campaign.source}: dossier {ref!r} is not in the store (mailer import dossiers)")
         groups = [g for g in (self.directory.group(c) for c in dossier.groups) if g is not None]
+        outcome = str(dossier.outcome or "")
+        label = DossierOutcome(outcome).label if outcome in set(DossierOutcome) else outcome
         return DossierView(dossier.ref, dossier.person, dossier.country, dossier.status,
-                           DossierStatus(dossier.status).label, dossier.referent_email, groups)
+                           DossierStatus(dossier.status).label, dossier.referent_email, groups,
+                           outcome, label, dossier.summary)
 
     def _context(self, recipient: Recipient, values: Sequence[Any]) -> dict[str, Any]:
         group = self.directory.group(recipient.group) if recipient.group else None

@@ -72,6 +72,10 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("referent_email", "Référent", aliases=("référente", "courriel du référent", "e-mail du référent",
                                                       "email référent", "courriel référent")),
         Column("groups", "Groupes", aliases=("codes des groupes", "group codes")),
+        # issue 10: a public text, the outcome (libéré·e, acquitté·e...), which fields the bulletin may show
+        Column("summary", "Résumé", aliases=("résumé public", "public summary")),
+        Column("outcome", "Issue", aliases=("dénouement", "issue du dossier")),
+        Column("public", "Champs publics", aliases=("public", "public fields", "publics")),
     ),
     ImportKind.MEMBERS: (
         Column("email", "Courriel", True, EMAIL),

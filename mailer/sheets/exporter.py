@@ -18,7 +18,8 @@ from typing import Any
 
 from .. import clock
 from .columns import CONTACTS, exported, title
-from .labels import ACTIONS, DOSSIER_STATUSES, GROUP_KINDS, SUBSCRIBER_STATUSES, Vocabulary
+from .labels import (ACTIONS, DOSSIER_OUTCOMES, DOSSIER_STATUSES, GROUP_KINDS, PUBLIC_FIELDS, SUBSCRIBER_STATUSES,
+                     Vocabulary)
 from ..models import Dossier, Group, Member, Subscriber
 
 Record = Group | Dossier | Member | Subscriber
@@ -38,6 +39,11 @@ def _codes(value: list[str], labels: str, tz: tzinfo) -> str:
     return (", " if labels == "fr" else ";").join(value)
 
 
+def _fields(value: list[str], labels: str, tz: tzinfo) -> str:
+    """A dossier's public fields as the import reads them: `person;country`, `Personne, Pays`."""
+    return _codes([PUBLIC_FIELDS.label(f, labels) for f in value], labels, tz)
+
+
 def _instant(value: str, labels: str, tz: tzinfo) -> str:
     """With `fr`, `2026-03-20 10:00:00+01:00`: the team's local time, still exact for the import."""
     moment = clock.parse_iso(value) if labels == "fr" else None
@@ -46,7 +52,8 @@ def _instant(value: str, labels: str, tz: tzinfo) -> str:
 
 FORMATS: dict[str, dict[str, Format]] = {
     "groups": {"kind": _word(GROUP_KINDS)},
-    "dossiers": {"status": _word(DOSSIER_STATUSES), "groups": _codes},
+    "dossiers": {"status": _word(DOSSIER_STATUSES), "groups": _codes, "outcome": _word(DOSSIER_OUTCOMES),
+                 "public": _fields},
     "members": {},
     "subscribers": {"status": _word(SUBSCRIBER_STATUSES), "since": _instant},
 }

@@ -23,7 +23,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from .columns import COLUMNS, CONTACTS, ImportKind, header_key, match_header
 from ..errors import ImportFileError
-from .labels import DOSSIER_STATUSES, GROUP_KINDS, SUBSCRIBER_STATUSES, Vocabulary
+from .labels import DOSSIER_OUTCOMES, DOSSIER_STATUSES, GROUP_KINDS, PUBLIC_FIELDS, SUBSCRIBER_STATUSES, Vocabulary
 from ..models import Dossier, Group, Member, Subscriber, code_key
 from .spreadsheet import decode, read_rows
 
@@ -172,6 +172,17 @@ def _one_of(vocabulary: Vocabulary, required: bool = True) -> CellParser:
     return parse
 
 
+def _public(value: str, column: str, ctx: Context) -> list[str]:
+    """Which fields of a dossier the bulletin may show: names in English or French (`person`,
+    `Personne`), separated by `,` or `;`, kept in the table's order; never the référent."""
+    names = [n for n in clean_text(value, column).replace(";", ",").split(",") if n.strip()]
+    try:
+        chosen = {PUBLIC_FIELDS.parse(n) for n in names}
+    except ValueError as exc:
+        raise RowError(f"{column} {exc}") from None
+    return [f for f in PUBLIC_FIELDS.entries if f in chosen]
+
+
 DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
 
 
@@ -214,7 +225,9 @@ SPECS: dict[str, _Spec] = {
                                              "city": _text, "email": _optional_email}),
     ImportKind.DOSSIERS: _Spec(Dossier, "ref", {"ref": _code, "person": _required, "country": _text,
                                                 "status": _one_of(DOSSIER_STATUSES),
-                                                "referent_email": _optional_email, "groups": _groups},
+                                                "referent_email": _optional_email, "groups": _groups,
+                                                "summary": _text, "outcome": _one_of(DOSSIER_OUTCOMES, False),
+                                                "public": _public},
                                {"country": ""}),
     ImportKind.MEMBERS: _Spec(Member, "email", {**SUBSCRIBER, "group": _group}),
     # An empty status or date cell gives "": not given, registry keeps the stored one (upsert_subscribers).
@@ -231,6 +244,15 @@ def _build(spec: _Spec, cells: dict[str, tuple[str, str]], ctx: Context) -> Reco
     if "first_name" in values:
         values["name"] = " ".join(p for p in (values.pop("first_name"), values.get("name", "")) if p)
     return spec.record(**{**spec.defaults, **values})
+
+
+def parse_values(kind: str, cells: dict[str, tuple[str, str]], known_groups: Collection[str] = (),
+                 tz: tzinfo = UTC) -> dict[str, Any]:
+    """Cells given one by one (a command's options): field -> (what to call it, text) -> values,
+    checked by the very parsers a file's cells go through; raises `RowError`."""
+    spec = SPECS[kind]
+    ctx = Context(frozenset(code_key(c) for c in known_groups), tz)
+    return {name: spec.parsers[name](text, title, ctx) for name, (title, text) in cells.items()}
 
 
 # --- files ----------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .columns import header_key
-from ..models import DossierStatus, GroupKind, SubscriberStatus
+from .columns import COLUMNS, ImportKind, header_key
+from ..models import DossierOutcome, DossierStatus, GroupKind, SubscriberStatus
 
 LABEL_SETS = ("en", "fr")
 
@@ -38,6 +38,16 @@ class Vocabulary:
 GROUP_KINDS = Vocabulary({k.value: (k.label,) for k in GroupKind})
 
 DOSSIER_STATUSES = Vocabulary({s.value: (s.label,) for s in DossierStatus})
+
+# "libéré·e", "libéré", "libérée" and "released" all read as released (`header_key` drops the
+# middle dot, so "libéré·e" is "libérée"); "peine réduite" also as "sentence reduced".
+DOSSIER_OUTCOMES = Vocabulary({o.value: (o.label, o.label.removesuffix("·e"), o.value.replace("_", " "))
+                               for o in DossierOutcome})
+# The fields a coordinator may mark public on a dossier, by their column titles (never the
+# référent: a volunteer's address is no news about the case).
+PUBLIC_FIELDS = Vocabulary({c.field: (c.fr,) for c in COLUMNS[ImportKind.DOSSIERS]
+                            if c.field in ("ref", "person", "country", "status", "outcome", "summary", "groups")})
+NO_OUTCOME = ("aucun", "aucune", "none", "-")        # what clears a dossier's outcome on the command line
 
 # "pending" must read back as pending: a double opt-in is never completed by a spreadsheet.
 SUBSCRIBER_STATUSES = Vocabulary({

@@ -2,7 +2,8 @@
 
 Export (GDPR Art. 15) and erasure (Art. 17) both start here: a doc is the person's when one of
 its declared personal fields holds their address or their name. No table is named but the few
-whose docs must outlive the person in another form: a dossier loses its référent, a report
+whose docs must outlive the person in another form: a dossier loses its référent (and its
+history the name of who changed it), a report
 becomes an anonymous count, a message read stays in the inbound log (its key keeps it from
 being read twice) without its sender.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .database import Snapshot, Transaction
-from .schema import CAMPAIGNS, DOSSIERS, GROUPS, INBOUND, REPORTS, TABLES, Personal, TableSpec
+from .schema import CAMPAIGNS, DOSSIER_EVENTS, DOSSIERS, GROUPS, INBOUND, REPORTS, TABLES, Personal, TableSpec
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,9 @@ def erase_in(tx: Transaction, person: Person) -> StoreErasure:
                 table.update(doc_id, record.__class__.from_doc({**doc, "email": ""}))
             elif spec is CAMPAIGNS:                     # a campaign outlives the coordinator who scheduled it
                 table.update(doc_id, record.__class__.from_doc({**doc, "scheduled_by": None}))
+            elif spec is DOSSIER_EVENTS:                # the dossier's history stays, without who or their words
+                table.update(doc_id, record.__class__.from_doc(
+                    {**doc, **{name: "" for name in ("by", "note") if person.mentioned_in(doc.get(name))}}))
             elif spec is REPORTS:
                 # actions are counts, amounts and dates: what the dossier keeps
                 # its history keeps what changed, not the notes that may name the person

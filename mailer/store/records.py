@@ -313,6 +313,32 @@ class Notice(_Record):
     items: int = 0
 
 
+class DossierEventKind(StrEnum):
+    ADDED = "added"             # `mailer dossiers add`
+    EDITED = "edited"           # `mailer dossiers edit`: `changes` names the fields
+    STATUS = "status"           # `mailer dossiers set-status`
+    IMPORTED = "imported"       # `mailer import dossiers` added or changed it
+
+
+@dataclass(frozen=True)
+class DossierEvent(_Record):
+    """One dated change of a dossier (issue 10), so that its history can be shown: the status and
+    outcome after the change, the day it happened (given by the coordinator) and when it was
+    recorded. Field names only in `changes`: the values (a référent's address) stay in the dossier."""
+
+    id: int = 0
+    ref: str = ""
+    date: str = ""              # the day the change happened, YYYY-MM-DD (`--date`, default today)
+    kind: DossierEventKind | str = ""
+    status: str = ""            # the dossier's status after the change (DossierStatus)
+    outcome: str = optional()   # its outcome after the change (DossierOutcome), when it has one
+    note: str = optional()
+    changes: list[str] = optional(None)     # the fields an edit or an import changed
+    thanks: str = optional()    # the thank-you campaign file written for a release or an acquittal
+    by: str = ""                # who recorded it (`--by`, default cli:<login>; "import")
+    recorded: str = ""          # when it was recorded, ISO 8601 UTC
+
+
 @dataclass(frozen=True)
 class LogMark(_Record):
     """How far an append-only log is committed (see applog.py: lines above it are ignored)."""

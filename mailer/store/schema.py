@@ -18,8 +18,9 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from ..models import Dossier, Group, Member, Subscriber, Suppression
-from .records import (Ack, Approval, ApprovalRequest, BounceRecord, CampaignRecord, Consent, ConsentWording, Erasure, Inbound, InboundFailure,
-                      LogMark, Notice, Outgoing, PendingPerson, Report, SignupRequest, SuppressionEvent, TriageItem)
+from .records import (Ack, Approval, ApprovalRequest, BounceRecord, CampaignRecord, Consent, ConsentWording, DossierEvent,
+                      Erasure, Inbound, InboundFailure, LogMark, Notice, Outgoing, PendingPerson, Report, SignupRequest,
+                      SuppressionEvent, TriageItem)
 
 R = TypeVar("R")
 
@@ -62,6 +63,7 @@ A, N, T = Personal.ADDRESS, Personal.NAME, Personal.FREE_TEXT
 
 GROUPS = TableSpec("groups", Part.DIRECTORY, Group, {"email": A})
 DOSSIERS = TableSpec("dossiers", Part.DIRECTORY, Dossier, {"person": N, "referent_email": A})
+DOSSIER_EVENTS = TableSpec("dossier_events", Part.DIRECTORY, DossierEvent, {"by": A, "note": T}, stored_id=True)
 MEMBERS = TableSpec("members", Part.DIRECTORY, Member, {"email": A, "name": N})
 SUBSCRIBERS = TableSpec("subscribers", Part.SUBSCRIBERS, Subscriber, {"email": A, "name": N})
 SUPPRESSIONS = TableSpec("suppressions", Part.STATE, Suppression, {"email": A})
@@ -92,7 +94,7 @@ ACK_LOG = TableSpec("ack_log", Part.STATE, Ack, {"email": A}, stored_id=True)
 TABLES: tuple[TableSpec[Any], ...] = (
     GROUPS, DOSSIERS, MEMBERS, SUBSCRIBERS, SUPPRESSIONS, SUPPRESSION_EVENTS, ERASURES, CAMPAIGNS, NOTICES, LOG_MARKS,
     INBOUND, INBOUND_FAILURES, REPORTS, TRIAGE, BOUNCE_SCORES, PENDING_PEOPLE, CONSENTS, SIGNUP_REQUESTS,
-    OUTGOING, ACK_LOG, CONSENT_WORDINGS, APPROVALS, APPROVAL_REQUESTS,
+    OUTGOING, ACK_LOG, CONSENT_WORDINGS, DOSSIER_EVENTS, APPROVALS, APPROVAL_REQUESTS,
 )
 BY_NAME: dict[str, TableSpec[Any]] = {spec.name: spec for spec in TABLES}
 

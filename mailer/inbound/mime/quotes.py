@@ -90,9 +90,8 @@ _DISCLAIMER = re.compile(
 
 
 def drop_disclaimer(text: str) -> str:
-    """The text without a trailing legal notice paragraph (and whatever follows it)."""
-    at = next((m.start() for m in re.finditer(r"(?:^|\n[ \t]*\n)", text)
-               if m.start() > 0 and _DISCLAIMER.match(text, m.end())), -1)
+    """The text without a trailing legal notice (from the line it starts, to the end)."""
+    at = next((m.start() for m in re.finditer(r"\n", text) if _DISCLAIMER.match(text, m.end())), -1)
     return text[:at].rstrip() if at > 0 else text
 
 

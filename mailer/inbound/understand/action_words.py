@@ -33,11 +33,13 @@ LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?
                     r"|(?<!\ble )(?<!\bdu )(?<!\bau )telegrammes?|fax"     # not the paper "Le Télégramme"
                     r"|appels? urgents?|messages? de (?:soutien|solidarite))\b(?! d'information)")
 LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|lettre d'information|(?:ses|leurs)"
-                        r"|lecture de (?:ses|leurs))\s*$")
+                        r"|lecture de (?:ses|leurs)|(?:fac|faculte|ufr|licence|master|prof|professeure?|agregation"
+                        r"|capes|etudiante?s?|departement|maison) (?:de|des|en))\s*$")   # "la fac de lettres"
 WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye)(?: (?!a\b|au\b|aux\b)[a-z0-9'-]+){0,3}? (?:a|au|aux)\b")
 MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|ministres?|consule?s?"
                          r"|conseillere? diplomatique|cabinet d[ue] )\b")
 MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|entrevues?|audiences?|recue?s? (?:par|en|a|au)"
+                     r"|sollicite\w* (?:par ecrit|par courrier|par mail|par courriel)"
                      r"|(?:nous|m'|les|vous) (?:a|ont) (?:\w+ )?recue?s?|(?:a|ont) (?:bien )?voulu (?:nous|me) recevoir"
                      r"|(?:alle|allee|alles|allees|passe|passes|passees?) (?:voir|a la permanence d)"
                      r"|(?:a|ont) recu (?:une delegation|(?:deux|trois|quatre|\d+) (?:membres|representante?s|benevoles))"
@@ -60,7 +62,8 @@ EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-deba
 # heading a list item ("- le 9 avril, soirée quiz ouverte à tous").
 _GATHERING = (r"(?:tables? d'information|tables?|soirees?(?! (?:d'|d')?ecriture| de (?:lettres|cartes))|fetes?"
               r"|journees?|forums?|salons?|festivals?|villages?"
-              r"|corteges?|defiles?|quiz|brocantes?|braderies?|kermesses?|tournois?|repas"
+              r"|corteges?|defiles?|quiz|brocantes?|braderies?|kermesses?|tournois?|repas|pique-niques?|galettes?"
+              r"|gouters?|lotos?|randonnees?"
               r"|cafes?-debats?|aperos?|reunions? publiques?|rencontres? publiques?|cine-clubs?|courses? solidaires?"
               r"|marches? (?:pour|de soutien|solidaires?))\b")
 # "Notre soirée quiz du 19 mars a cartonné": a gathering that is ours by its possessive
@@ -75,6 +78,9 @@ COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?
                     r"|partenaires? (?:de|du|pour) (?:la |l'|le |notre |cette |ce |nos )"
                     r"|organisee?s? par (?:l'|la |le |les |des |une? )(?!groupe|cercle|antenne|equipe)"
                     r"|sur (?:le|la) (?:stand|table) (?:de|d'|du|des) (?!notre|nos)|aux cotes d(?:u|e|es|')\s?|"
+                    r"en compagnie d(?:u|es|e la|e l')\s?(?:benevoles|militant\w*|membres|amis|association|collectif)|"
+                    r"(?:association|collectif|club|amicale)\b[^.;]{0,80}?\bnous (?:a|avait|ont|avaient) (?:invite|accueilli"
+                    r"|convie)e?s?|"
                     r"avec la participation d|coordonne\w* avec|en lien avec|avec (?:l'|la |le |les |des |nos |notre )"
                     r"(?:association|collectif|section|ong\b|federation|ligue|syndicat|comite|coordination|amis"
                     r"|club|paroisse|mjc|maison des|centre social))\w*")
@@ -97,7 +103,11 @@ _PLANNED = (r"allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|po
             r"|(?:apres-)?demain|la semaine prochaine|le mois prochain|oubliez"
             r"|devons|devrons|doivent|devrait|devraient|devrions|doit|souhait\w*|aimeri\w*|aimerai\w*|voudri\w*"
             r"|voudrai\w*|pourr\w*|peux|pouvons|peut|pouvez|nous (?:\w+ )?\w+rons|on \w+ra|j'\w+rai|je \w+rai"
-            r"|d'ici|bientot|essayer|tenter|si (?:vous|besoin|necessaire|possible)|au cas ou")
+            r"|d'ici|bientot|essayer|tenter|si (?:vous|besoin|necessaire|possible)|au cas ou"
+            # a subjunctive after a permission or a purpose: "a accepté que nous tenions un stand en mai"
+            r"|(?:" + "|".join(f"(?<={w} )" for w in ("accepte", "propose", "souhaite", "demande", "suggere",
+                                                       "autorise", "pour", "afin", "avant"))
+            + r")qu(?:e |')(?:nous|on|le groupe|notre groupe)")
 _PAST = (r"(?:etions|etais|etait|etaient) (?:presente?s? )?(?:a|au|aux|sur)\b"     # "nous étions au village"
          r"|(?:avons|avez|ai|as|a|ont|avions|aviez|avait|avaient)\s+(?:(?:aussi|egalement|deja|enfin|bien|tous|toutes"
          r"|ensemble|notamment|encore|donc|ainsi|alors|finalement|meme|pu|su|du|ete|par ailleurs|personnellement"

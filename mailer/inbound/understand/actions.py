@@ -120,7 +120,13 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
                 break
     for i, m in enumerate(nouns):
         stop = nouns[i + 1].start() if i + 1 < len(nouns) else len(norm)
-        who = _recipient(norm, m.end(), min(stop, m.end() + 120), person_tokens)
+        # "adressé le 16 mars à l'ambassadeur une lettre ... demandant la libération de X": the
+        # addressee named before the letter is the addressee, whoever the letter is about
+        sent = [w for w in WROTE_TO.finditer(norm, max(0, m.start() - 120), m.start())
+                if not CLAUSE_BREAK.search(norm, w.end(), m.start())
+                and not any(w.start() < n.start() < m.start() for n in nouns)]     # not another letter's
+        who = (_recipient(norm, sent[-1].end(), m.start(), person_tokens) if sent else None) \
+            or _recipient(norm, m.end(), min(stop, m.end() + 120), person_tokens)
         if who is None and to_officials:
             continue
         if who is None:
@@ -146,6 +152,12 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
     return found
 
 
+# An event named as a point in time or as a purpose, not as a deed of this sentence
+_EVENT_REFERENCE = re.compile(r"\b(?:depuis|avant|apres) (?:le|la|l'|les|notre|nos|du|des)\s*$"
+                              r"|\bpour (?:preparer|organiser|monter|lancer|annoncer|prevoir|planifier|tenir|caler)"
+                              r"\b[^.;,]{0,40}$")
+
+
 def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float | None) -> list[_Found]:
     norm = seg.norm
     found = _letters(seg, person_tokens)
@@ -159,6 +171,8 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
                 count = _advocacy_count(before[cuts[-1].end():] if cuts else before, MEET_TARGET)
             found.append(_Found(ActionType.ADVOCACY, meeting.start(), count))
     for m in EVENT.finditer(norm):
+        if _EVENT_REFERENCE.search(norm, max(0, m.start() - 80), m.start()):
+            continue               # "212 signatures depuis le stand de janvier", "pour préparer la suite (stand"
         noun = m.group(0).split()[0].split("-")[0]
         found.append(_Found(ActionType.AWARENESS, m.start(), _count_before(norm, m.start(), noun)))
     if not any(f.type is ActionType.AWARENESS for f in found):

@@ -16,7 +16,9 @@ is (shared with reports) and those of sign-ups and unsubscribes:
 - group_asked (sign-up): the group is named only in a question ("un groupe à Metz ?"), or by someone
   who says they are not in it;
 - dossier_by_country (sign-up): the dossier was read from a country alone ("le dossier de Bahreïn");
-- outsider: a sign-up in a journalist's or a vendor's words;
+- outsider: a sign-up in a journalist's, a vendor's or another organisation's words;
+- dossier_aside (sign-up): the dossier's person is named only where the writer tells what they once
+  did ("j'ai signé votre pétition pour Yesenia"), not where they ask to act;
 - dossier_unread, group_unread (sign-up): the writer speaks of one dossier ("le dossier des
   paysans de San Isidro") or of the structure they belong to ("membre de l'antenne jeunes") and
   none was read;
@@ -90,7 +92,9 @@ OUTSIDER = re.compile(r"\b(?:je suis journaliste|en tant que journaliste|journal
                       r"|radio|emissions?|interview\w*|podcasts?|animat(?:eur|rice) (?:a|de|sur|chez)"
                       r"|pour (?:un|notre|mon) (?:article|reportage|sujet)|notre redaction|notre (?:journal|magazine"
                       r"|media|agence|societe|entreprise|cabinet)|devis|tarifs?|offre (?:speciale|commerciale)|promotion"
-                      r"|nos services|partenariat commercial|webinaire|formation payante)\b")
+                      r"|nos services|partenariat commercial|webinaire|formation payante"
+                      r"|proposition de partenariat|(?:notre|votre) partenariat|notre (?:association|collectif|club"
+                      r"|compagnie|federation|structure|festival))\b")     # an organisation's offer is no volunteer's
 
 
 # A particular dossier spoken of ("le dossier des paysans de San Isidro", "celui de Günel"), not any
@@ -104,6 +108,17 @@ MY_STRUCTURE = re.compile(r"\b(?:membre|partie|je suis|nous sommes|mon|ma|notre)
                           r"(?:l'|la |le |les )?(?:groupe|cercle|antenne)\b")
 
 
+_OWN_PAST = re.compile(r"\bj'ai (?:deja )?(?:signe|ecrit|envoye|participe|assiste)\b")
+
+
+def _named_only_aside(index: DirectoryIndex, folded: str, ref: str) -> bool:
+    """The dossier's person is named only in sentences telling what the writer once did, not in one
+    that asks to act on it."""
+    tokens = next((set(d.tokens) for d in index.dossiers if d.ref == ref), set())
+    naming = [s for s in re.split(r"(?<=[.!?])\s+|\n", folded) if tokens & set(re.findall(r"[a-z][\w-]*", s))]
+    return bool(naming) and all(_OWN_PAST.search(s) for s in naming)
+
+
 def signup_checks(index: DirectoryIndex, folded: str, sender: str, group: str | None,
                   group_mentions: Sequence[str], dossier: str | None = None,
                   named: Sequence[str] = ()) -> list[str]:
@@ -112,6 +127,8 @@ def signup_checks(index: DirectoryIndex, folded: str, sender: str, group: str | 
         checks.append("dossier_unread")          # a dossier is named and none was read: which one?
     if group is None and MY_STRUCTURE.search(folded):
         checks.append("group_unread")            # "membre de l'antenne jeunes": which one?
+    if dossier is not None and _named_only_aside(index, folded, dossier):
+        checks.append("dossier_aside")           # "j'ai signé votre pétition pour X" then a wish for the list
     if group is not None:
         naming = [s for s in re.split(r"(?<=[.!?])\s+|\n", folded) if group in index.group_mentions(s)]
         if naming and all(s.rstrip().endswith("?") or NOT_A_MEMBER.search(s) for s in naming):

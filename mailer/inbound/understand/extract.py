@@ -96,7 +96,8 @@ _UNSUB = re.compile(
     r"|\b(?:arreter|cesser) de m'envoyer"
     # on someone else's behalf ("le retirer de vos listes", "elle ne souhaite plus recevoir"): an
     # unsubscribe all the same, which the confidence check `on_behalf` keeps from being applied
-    r"|\b(?:le|la|les) (?:retirer|desinscrire|desabonner|supprimer|rayer)\b"
+    r"|\b(?:le|la|les) (?:desinscrire|desabonner)\b|\b(?:le|la|les) (?:retirer|supprimer|rayer|enlever) (?:de|des|du)"
+    r" (?:vos|la|votre|cette|ces|notre|nos|liste|fichier|base|diffusion)"   # not "merci de le supprimer" (a mail)
     r"|\b(?:supprimer|retirer|enlever|rayer) (?:son|sa|leur|ses) (?:adresse|nom|courriel|e-?mail)"
     r"|\b(?:il|elle|ils|elles) ne (?:souhaite|veut|desire)\w* plus (?:rien )?recevoir"
     # a removal asked from our lists in any words: an ask, a removal verb, a list ("merci de retirer
@@ -186,8 +187,9 @@ _SIGNUP = re.compile(
     r"|antenne|groupe|cercle|association|mouvement)|devenir benevoles?|(?:m'|nous )investir (?:dans|aupres|pour|a vos)"
     r"|(?:m'|nous |s')engager (?:sur|pour|aupres de|dans|a suivre|comme) (?:un |le |ce |les |des |votre |vos |son "
     r"|l')?(?:nouveau |autre |second |deuxieme |troisieme )?(?:dossiers?|equipe|benevol\w*|cause)"
-    r"|suivre (?:un|le|ce|son) (?:nouveau |autre |second |deuxieme )?dossier|(?:m'|nous )inscrire comme benevoles?|prendre en charge (?:un|le|ce) dossier"
-    r"|me mettre a (?:votre )?disposition|donner (?:un coup de main|de mon temps)|aider sur (?:un|son|le|ce) dossier"
+    r"|suivre (?:aussi |egalement |en plus )?(?:un|le|ce|son) (?:nouveau |autre |second |deuxieme )?dossier"
+    r"|m'inscrire (?:a|sur) (?:votre|vos|la|les) (?:listes?|mailing|diffusion)|(?:m'|nous )inscrire comme benevoles?|prendre en charge (?:un|le|ce) dossier"
+    r"|me mettre a (?:votre )?disposition|donner (?:un coup de main|de mon temps)|aider (?:\W+ |plus |davantage |un peu )?sur (?:un|son|le|ce) dossier"
     r"|(?:je|nous) (?:souhaite|voudrais|aimerais|souhaiterais|souhaitons|voudrions|aimerions) (?:vous )?aider\b)")
 def group_mentions(directory: Directory, mail: Mail, signup: bool = False) -> list[str]:
     """The groups the text names as acting (a partner's or a contact's group is left out)."""
@@ -315,10 +317,15 @@ def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup
     dossier = refs[0] if refs else index.choose_dossier(scores, set(), group or named_group, allow_closed=False)
     closed = {d.ref for d in index.dossiers if d.closed}    # "maintenant que le dossier de X est clos"
     named = tuple(ref for ref, score in scores.items() if score >= 0.8 and ref not in closed)
+    held = {d.ref for d in index.dossiers if (group or named_group) in d.groups}
+    if not refs and len(named) > 1 and len(set(named) - held) == 1 and held & set(named):
+        # "un deuxième dossier, en plus de celui de X": a structure asks for the one it does not hold yet
+        dossier = next(iter(set(named) - held))
+        named = (dossier,)
     by_country = False
     if dossier is None and not refs:     # "m'investir sur le dossier de Bahreïn": the one dossier there
-        named = {c for m in _DOSSIER_OF.finditer(own) for c in find_countries(m.group(0), index.extra_countries)}
-        dossier = index.dossier_by_country(named, None) if len(named) == 1 else None
+        countries = {c for m in _DOSSIER_OF.finditer(own) for c in find_countries(m.group(0), index.extra_countries)}
+        dossier = index.dossier_by_country(countries, None) if len(countries) == 1 else None
         by_country = dossier is not None
     return Signup(person_name(mail), group, dossier, by_country, named, None if group else named_group)
 
