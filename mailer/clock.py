@@ -2,12 +2,54 @@
 
 One place so that every table, notice and message a person reads says the same local time
 (`[team] timezone`, default Europe/Paris), whatever the machine's zone is.
+
+What reads "now" for a decision (the service's schedules, purges, the inbox's day) takes a
+`Clock`, so that a test, or a coordinator's `--as-of`, can say which moment it is: `system_clock`
+in production, a `ManualClock` that the caller moves otherwise.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import threading
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """Now, aware, in UTC: the clock of everything that runs for real."""
+    return datetime.now(UTC)
+
+
+class ManualClock:
+    """A clock that says the moment it was set to, and moves only when told (`advance`, `set`).
+
+    Safe to read from the service's threads while a test moves it: scheduling is tested across
+    a restart of the service without waiting for real time to pass.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("a ManualClock needs an aware datetime")
+        self._now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        with self._lock:
+            self._now += delta
+            return self._now
+
+    def set(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("a ManualClock needs an aware datetime")
+        with self._lock:
+            self._now = moment
 
 
 def now_iso() -> str:

@@ -218,6 +218,20 @@ class RemindersConfig:
     template: str = field(default="dossier_reminder", metadata=rule(pattern=r"[A-Za-z0-9_][A-Za-z0-9_./-]*",
                                                                     what="a template name"))
     subject: str = "Dossier {{ dossier.ref }} : où en êtes-vous pour {{ dossier.person }} ?"
+class ApprovalConfig:
+    """A second coordinator's approval before a campaign sends (mailer/approval.py; README: Approval)."""
+
+    # a bulletin, or a campaign larger than min_recipients, needs a second coordinator's approval;
+    # when the key is absent: true with two coordinators or more, false with one (DERIVED_DEFAULTS)
+    required: bool = False
+    min_recipients: int = field(default=500, metadata=rule(minimum=0))
+
+
+# Keys whose default depends on another key: absent from the file, their value is computed here
+# (the dataclass holds the value for the plain case); the sample config.toml shows them commented.
+DERIVED_DEFAULTS: dict[str, str] = {
+    "approval.required": "true when team.coordinators lists two or more people, false with one",
+}
 
 
 @dataclass(frozen=True)
@@ -233,6 +247,7 @@ class Config:
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     bounces: BouncesConfig = field(default_factory=BouncesConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    approval: ApprovalConfig = field(default_factory=ApprovalConfig)
 
     @property
     def state_dir(self) -> Path:
@@ -285,6 +300,8 @@ def parse_config(raw: dict[str, Any], source: Path) -> Config:
     storage = _section(StorageConfig, "storage", raw.get("storage", {}), source, source.parent)
     parsed = {name: storage if cls is StorageConfig else
               _section(cls, name, raw.get(name, {}), source, storage.folder) for name, cls in known.items()}
+    if "required" not in raw.get("approval", {}):     # DERIVED_DEFAULTS: two coordinators, one approves the other
+        parsed["approval"] = dataclasses.replace(parsed["approval"], required=len(set(parsed["team"].coordinators)) >= 2)
     config = Config(source=source, **parsed)
     _check_together(config)
     return config

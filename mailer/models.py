@@ -100,14 +100,17 @@ class AnswerKind(StrEnum):
     UNSUBSCRIBED = "unsubscribed"          # "c'est fait"
     UNSUBSCRIBE_CONFIRM = "unsubscribe_confirm"   # one click to leave, for a sender we cannot verify
     REFERENT_NOTICE = "referent_notice"    # to a référent or the coordinators: not an auto-reply
+    APPROVAL_NOTICE = "approval_notice"    # to the coordinators: a campaign was approved by reply (issue 10)
 
 
 class CampaignState(StrEnum):
     DRAFT = "draft"
+    SCHEDULED = "scheduled"     # confirmed (and approved) for its `send_at`: the service starts it
     SENDING = "sending"
     PAUSED = "paused"
     DONE = "done"
     CANCELLED = "cancelled"
+    EXPIRED = "expired"         # its `not_after` passed before everyone had it: nothing more is sent
 
 
 OMIT_DEFAULT = "omit_default"

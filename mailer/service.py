@@ -4,6 +4,11 @@ The inbound wing reads the inbox and records what to send (source -> processor -
 outbound wing sends it (pending answers after each batch, the triage digest when due). Neither
 wing imports the other: this module is where they meet.
 
+Scheduled campaigns (issue 10): after each poll the scheduler (`outbound/scheduler.py`) starts a
+campaign whose `send_at` has come, in a thread of its own while the inbox is still read, and
+reports one whose `not_after` has passed; the wait between polls is shortened to wake up for the
+next `send_at`. Stopping the service stops that send within a second, and the next start resumes it.
+
 Exactly once (issue 3): for each batch the processor records every message and its effects in
 one store transaction, and only then does the source move the messages out of the inbox. A crash
 between the two leaves them in the inbox; the next poll fetches them again and the processor
@@ -28,6 +33,7 @@ from .inbound.queries import triage_items
 from .inbound.sources.imap import Fetched, Source, open_source
 from .outbound.answers import AnswerSender
 from .outbound.digest import send_triage_digest
+from .outbound.scheduler import Scheduler
 from .outbound.send import Connect, SmtpTransport
 from .store import Store
 
@@ -214,8 +220,8 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
 
     After each poll, the retention purge runs if it has not yet today (`app/retention.py`); it
     logs counts only, and a failure is logged and tried again at the next poll, never fatal. So do
-    the day's reminders, from `[reminders] hour` (`app/reminders.py`); `clock` is the service's
-    time for both.
+    the day's reminders, from `[reminders] hour` (`app/reminders.py`). Then the scheduled campaigns
+    are checked (`Scheduler.tick`); `clock` is the service's time for all three.
     """
     from .app.web import WebEndpoint
     from .capture.devsmtp import CaptureServer
@@ -226,6 +232,7 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
     total = Summary()
     source: Source | None = None
     failures = 0
+    scheduler = Scheduler(config, clock or _now, stop)
     log.info("service started: inbox %s, every %ss%s", config.inbox.source, config.inbox.poll_seconds,
              " (IDLE)" if config.inbox.idle and config.inbox.source == "imap" else "")
     web: WebEndpoint | None = None
@@ -244,8 +251,11 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
                     log.info("triage digest sent to the coordinators")
                 _purge_when_due(config, store, (clock or _now)())
                 _reminders_when_due(config, store, (clock or _now)())
+                scheduler.tick()
                 failures = 0
-                source.wait(config.inbox.poll_seconds, stop)
+                until = scheduler.seconds_to_next()
+                source.wait(config.inbox.poll_seconds if until is None else min(config.inbox.poll_seconds, until + 0.5),
+                            stop)
             except ConfigError:
                 raise
             except (MailerError, OSError) as exc:       # a full disk, a lost server: wait, then again
@@ -257,6 +267,8 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
                     source = None
                 stop.wait(delay)
     finally:
+        stop.set()                  # a scheduled send in progress stops with the service (and resumes after)
+        scheduler.join()
         if source is not None:
             source.close()
         if capture is not None:

@@ -1,5 +1,6 @@
 """Per-address tokens for sub-addresses: `+b-` (VERP bounces), `+u-` (unsubscribe), `+c-` (confirm),
-`+r-` (replies to an action alert or a reminder), `+v-` (replies to a call for volunteers).
+`+r-` (replies to an action alert or a reminder), `+v-` (replies to a call for volunteers), `+a-`
+(a coordinator's reply to an approval request, issue 10).
 
 A token is an HMAC of (purpose, address) under the team's secret: unguessable without the key,
 bound to one address, and short enough for a local part (RFC 5321 caps it at 64 octets).
@@ -27,6 +28,7 @@ UNSUBSCRIBE = "u"
 CONFIRM = "c"
 REPLY = "r"
 VOLUNTEER = "v"
+APPROVAL = "a"
 TOKEN_HEX = 20            # 80 bits as lower-case hex: case-proof, and `team+u-` + 20 fits a local part
 
 
@@ -113,6 +115,13 @@ def call_purpose(campaign: str, dossier: str | None) -> str:
     return f"{VOLUNTEER}:{campaign}:{dossier or ''}"
 
 
+def approval_purpose(campaign: str, file_sha256: str, audience: int) -> str:
+    """A `+a-` token is bound to the coordinator it was mailed to (the address of the HMAC), the
+    campaign, its file's content hash and its audience size: a reply to it approves that version
+    of the campaign and nothing else, and only from that coordinator (issue 10)."""
+    return f"{APPROVAL}:{campaign}:{file_sha256}:{audience}"
+
+
 def sub_address(team_address: str, prefix: str, token: str) -> str:
     local, _, domain = team_address.rpartition("@")
     return f"{local}+{prefix}-{token}@{domain}"
@@ -135,7 +144,7 @@ def parse_sub_address(team_address: str, address: str) -> tuple[str, str] | None
     if a_domain != domain or not a_local.startswith(local + "+"):
         return None
     prefix, sep, token = a_local[len(local) + 1:].partition("-")
-    if not sep or prefix not in (BOUNCE, UNSUBSCRIBE, CONFIRM, REPLY, VOLUNTEER) or not token.isalnum():
+    if not sep or prefix not in (BOUNCE, UNSUBSCRIBE, CONFIRM, REPLY, VOLUNTEER, APPROVAL) or not token.isalnum():
         return None
     return prefix, token
 

@@ -46,8 +46,14 @@ def rule(**kw: Any) -> dict[str, Rule]:
 
 def read_toml(source: Path, error: type[MailerError], missing: str) -> dict[str, Any]:
     """A TOML file as a dict; every failure is `error` naming the file."""
+    return read_toml_bytes(source, error, missing)[0]
+
+
+def read_toml_bytes(source: Path, error: type[MailerError], missing: str) -> tuple[dict[str, Any], bytes]:
+    """A TOML file as a dict, and the bytes it was read from (to hash exactly what was parsed)."""
     try:
-        return tomllib.loads(source.read_text(encoding="utf-8"))
+        data = source.read_bytes()
+        return tomllib.loads(data.decode("utf-8")), data
     except FileNotFoundError:
         raise error(f"{source}: {missing}") from None
     except (OSError, UnicodeDecodeError) as exc:

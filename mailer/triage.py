@@ -37,6 +37,14 @@ class TriageReason(StrEnum):
     NOTHING_DONE = "other.nothing_done"
     NEWSLETTER = "other.newsletter"
     CALL_DECLINED = "other.call_declined"       # a refusal sent to a call's +v- address (issue 9 §2)
+    # replies to an approval request's +a- address (issue 10): only a yes from its coordinator approves
+    APPROVAL_UNKNOWN_TOKEN = "approval token we did not mail for any campaign now: nothing approved"
+    APPROVAL_WRONG_SENDER = ("reply to an approval request from another address than the coordinator it was "
+                             "mailed to (forwarded, or forged): nothing approved")
+    APPROVAL_NOT_APPROVER = ("approval from someone who may not approve it now (no longer a coordinator, or the "
+                             "campaign's own sender): nothing approved")
+    APPROVAL_DECLINED = "approval request answered no: nothing approved"
+    APPROVAL_UNCLEAR = "reply to an approval request that is no short yes: nothing approved"
 
 
 class NotAnswered(StrEnum):
@@ -86,6 +94,17 @@ FRENCH: dict[str, str] = {   # keyed by TriageReason: a test checks every one is
     TriageReason.NOTHING_DONE: "message qui annonce des actions prévues, pas encore faites",
     TriageReason.NEWSLETTER: "lettre d'information ou envoi en nombre d'un tiers : rien n'a été lu comme action",
     TriageReason.CALL_DECLINED: "réponse négative à un appel à bénévoles : personne n'a été inscrit",
+    TriageReason.APPROVAL_UNKNOWN_TOKEN:
+        "réponse à une demande d'approbation que nous ne retrouvons pas : rien n'a été approuvé",
+    TriageReason.APPROVAL_WRONG_SENDER:
+        "réponse à une demande d'approbation venue d'une autre adresse que celle du coordinateur ou de la "
+        "coordinatrice sollicité·e (transférée, ou falsifiée) : rien n'a été approuvé",
+    TriageReason.APPROVAL_NOT_APPROVER:
+        "approbation d'une personne qui ne peut pas approuver cette campagne (plus coordinatrice, ou son "
+        "expéditrice elle-même) : rien n'a été approuvé",
+    TriageReason.APPROVAL_DECLINED: "demande d'approbation refusée : rien n'a été approuvé",
+    TriageReason.APPROVAL_UNCLEAR:
+        "réponse à une demande d'approbation qui n'est pas un simple « oui » : rien n'a été approuvé",
 }
 NEVER = "on ne répond jamais à ce type de message"
 NOT_ANSWERED_FRENCH: dict[str, str] = {   # keyed by NotAnswered

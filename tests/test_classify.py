@@ -83,7 +83,8 @@ def test_own_corpus_is_about_other_names() -> None:
 
 
 def test_rules_are_an_ordered_table() -> None:
-    assert [r.name for r in RULES] == ["bounce", "complaint", "delivery_notice", "auto_reply", "report_confirmed", "confirm",
+    assert [r.name for r in RULES] == ["bounce", "complaint", "delivery_notice", "auto_reply", "approval", "report_confirmed",
+                                       "confirm",
                                        "unsubscribe", "newsletter", "form", "call", "bulletin", "signup", "report", "offer"]
 
 

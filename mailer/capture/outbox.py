@@ -148,7 +148,8 @@ def describe(item: Captured, tz: ZoneInfo) -> str:
     if envelope:
         lines.append(f"Envelope: from {_header(message, 'Return-Path') or '<>'} to {', '.join(envelope)}")
     for part in message.iter_attachments():
-        size = len(part.get_payload(decode=True) or b"")
+        payload = part.get_payload(decode=True) if not part.is_multipart() else None
+        size = len(payload) if payload is not None else len(part.as_bytes())    # message/rfc822: the message
         lines.append(f"Attachment: {part.get_filename() or '(no name)'} ({part.get_content_type()}, {size} bytes)")
     body = message.get_body(("plain", "html"))
     if body is None:

@@ -1,16 +1,18 @@
-"""`mailer campaign ...`: preview, test, send, status, list, cancel."""
+"""`mailer campaign ...`: preview, test, send (now or scheduled), approve, status, list, cancel."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 import click
 
+from ..clock import for_people, system_clock
 from ..errors import CampaignError
-from ..outbound import proofs
+from ..outbound import approvals, proofs
 from ..outbound.campaigns import Campaign
 from ..outbound.files import load_campaign
 from ..outbound.listing import catalogue
@@ -112,23 +114,35 @@ def _check_resume(app: App, session: SendSession, file: Path) -> None:
                f"{session.total - len(session.pending)} already done keep what they got.{audience_note}", err=True)
 
 
+BY_HELP = ("Who is sending: one of team.coordinators (default: $MAILER_COORDINATOR). Needed when the "
+           "campaign needs a second coordinator's approval; the approval must come from someone else.")
+
+
 @campaign.command()
 @click.argument("file", type=CAMPAIGN_FILE)
 @yes_option
 @click.option("--dry-run", is_flag=True, help="Render every message and count, send nothing.")
+@click.option("--by", "by", envvar="MAILER_COORDINATOR", metavar="EMAIL", help=BY_HELP)
 @pass_app
 @handle_errors
-def send(app: App, file: Path, yes: bool, dry_run: bool) -> None:
-    """Send FILE to its audience; run again to resume after a crash or a pause.
+def send(app: App, file: Path, yes: bool, dry_run: bool, by: str | None) -> None:
+    """Send FILE to its audience, or schedule it; run again to resume after a crash or a pause.
 
     Asks for confirmation (without --yes and without a terminal it refuses). A file whose
     `name` was already sent with other contents is refused; resuming a campaign whose file
     changed says what the remaining recipients will get.
 
+    A file whose `send_at` is still to come is scheduled, not sent: its audience is frozen now
+    and `mailer serve` starts it at send_at, never after `not_after`. A bulletin, or a campaign
+    larger than approval.min_recipients, needs a second coordinator's approval first (with
+    approval.required): without one, `send` mails the other coordinators an approval request
+    with the preview and refuses, naming who can approve.
+
     \b
     Example:
-      mailer campaign send campaigns/alerte-exemple.toml
+      mailer campaign send campaigns/alerte-exemple.toml --by claire@example.org
     """
+    by = by or os.environ.get("MAILER_COORDINATOR") or None     # also when another command invokes this one
     service = _service(app)
     campaign = load_campaign(file)
     if dry_run:
@@ -145,15 +159,32 @@ def send(app: App, file: Path, yes: bool, dry_run: bool) -> None:
             click.echo(describe(status, app) + f"\nNothing left to send: it was sent {when(status, app)}. "
                        "To send it again, give the file a new `name`.")
             return
+        now = system_clock()
+        tz, zone = app.config.team.tz, app.config.team.timezone
+        if campaign.not_after is not None and now >= campaign.not_after:
+            raise CampaignError(f"campaign {campaign.name!r}: its not_after ({for_people(campaign.not_after, tz)}, "
+                                f"{zone}) has passed: it is never sent after it. Nothing was sent.")
         session.check()
         if not session.frozen:
             _gaps(service, campaign)
+        approved = approvals.gate(session, by)
         unknown = len(session.journal.in_flight())
         click.echo(f"campaign {campaign.name}: audience {total}, {len(pending)} to send")
+        if approved is not None:
+            click.echo(f"approved by {approved.by} on {for_people(approved.date, tz)} ({approved.via})")
         if unknown:
             click.echo(f"{unknown} of them have no recorded result from an earlier run: they may already have "
                        "it, and may get a second copy.")
         what = f"{len(pending)} of {total} recipients remain" if len(pending) != total else f"{total} recipients"
+        if campaign.send_at is not None and campaign.send_at > now:
+            limit = f", never after {for_people(campaign.not_after, tz)}" if campaign.not_after else ""
+            confirm_or_refuse(f"Schedule campaign {campaign.name!r} ({campaign.kind}) for "
+                              f"{for_people(campaign.send_at, tz)} ({zone}){limit}? {what}.", yes, "schedule it")
+            scheduled = session.schedule(by.strip().lower() if by else None)
+            click.echo(describe(scheduled, app) + "\nThe service (`mailer serve`) sends it then: keep it running. "
+                       f"`mailer campaign cancel {file}` cancels it; a change to the file stops it until it is "
+                       "sent (and approved) again.")
+            return
         confirm_or_refuse(f"Send campaign {campaign.name!r} ({campaign.kind}) now? {what}.", yes, "send")
         started = time.monotonic()
         with ProgressBar(len(pending)) as bar:
@@ -164,6 +195,35 @@ def send(app: App, file: Path, yes: bool, dry_run: bool) -> None:
     click.echo(f"this run: {sent_now} sent in {elapsed:.1f} s, {sent_now / max(elapsed, 1e-6):.0f} msg/s")
     if status.state != "done":
         sys.exit(4 if status.state == "paused" else 1)
+
+
+@campaign.command()
+@click.argument("file", type=CAMPAIGN_FILE)
+@click.option("--by", "by", required=True, metavar="EMAIL",
+              help="The approving coordinator: one of team.coordinators, not the one sending it.")
+@yes_option
+@pass_app
+@handle_errors
+def approve(app: App, file: Path, by: str, yes: bool) -> None:
+    """Approve FILE as it is now (its content hash and audience size) as the coordinator --by.
+
+    The other way is a reply to the approval request `send` mailed (the token in its Reply-To,
+    from the coordinator it was mailed to). Any change of the file or of the audience voids the
+    approval. Asks for confirmation (without --yes and without a terminal it refuses).
+
+    \b
+    Example:
+      mailer campaign approve campaigns/bulletin-exemple.toml --by julien@example.org
+    """
+    service = _service(app)
+    target = load_campaign(file)
+    total = approvals.audience_size(service, target)
+    confirm_or_refuse(f"Approve campaign {target.name!r} ({target.kind}, {total} recipients, file "
+                      f"{target.digest[:12]}) as {by}?", yes, "approve")
+    record = approvals.approve(service, target, total, by)
+    click.echo(f"campaign {target.name}: approved by {record.by} for {total} recipients and file "
+               f"{record.file_sha256[:12]}; a change of either voids it. It is sent (or scheduled) by "
+               "`mailer campaign send FILE --by EMAIL` from another coordinator.")
 
 
 @campaign.command()

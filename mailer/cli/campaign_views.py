@@ -27,6 +27,7 @@ def describe(status: CampaignStatus, app: App) -> str:
         text += f" ({app.config.team.timezone})"
     if status.reason:
         text += f"\nreason: {status.reason}"
+    text += schedule_lines(status, app)
     if status.in_flight and status.pending:
         text += (f"\n{status.in_flight} of the pending recipients have no recorded result: a run stopped (crash, "
                  "kill, or a connection lost before the server's reply) while their message was being sent. "
@@ -36,6 +37,37 @@ def describe(status: CampaignStatus, app: App) -> str:
                  "was unknown, and the message was sent again.")
     if status.differs:
         text += "\nnote: the file differs from the campaign frozen under this name:" + bullets(status.differs)
+    return text
+
+
+def schedule_lines(status: CampaignStatus, app: App) -> str:
+    """Its schedule and its approval (issue 10), for people; '' when it has neither."""
+    tz, zone = app.config.team.tz, app.config.team.timezone
+    text = ""
+    limit = f", never after {for_people(status.not_after, tz)}" if status.not_after else ""
+    if status.send_at and status.state == "scheduled":
+        by = f"; scheduled by {status.scheduled_by}" if status.scheduled_by else ""
+        text += f"\nscheduled: the service sends it at {for_people(status.send_at, tz)} ({zone}){limit}{by}"
+    elif status.send_at and status.state == "draft":
+        text += (f"\nsend_at: {for_people(status.send_at, tz)} ({zone}){limit}; `mailer campaign send` schedules it "
+                 "(a file in the folder never sends on its own)")
+    elif status.send_at:
+        text += f"\nscheduled for {for_people(status.send_at, tz)} ({zone}){limit}"
+    elif status.not_after:
+        text += f"\nnot after {for_people(status.not_after, tz)} ({zone})"
+    approval = status.approval
+    if approval and approval.get("needed") and (approval.get("approved_by") or status.state not in ("done", "cancelled")):
+        text += f"\napproval: needed ({approval['why']})"
+        if approval.get("approved_by"):
+            text += (f"; approved by {approval['approved_by']} on {for_people(approval['approved_at'], tz)} "
+                     f"({approval['via']})")
+        else:
+            who = ", ".join(approval.get("can_approve") or []) or "nobody (add a coordinator to [team])"
+            text += f"; not approved yet; who can approve: {who}"
+            if approval.get("requested_from"):
+                text += f"; request mailed to {', '.join(approval['requested_from'])}"
+            if approval.get("voided"):
+                text += f"\n  ({approval['voided']})"
     return text
 
 

@@ -16,10 +16,10 @@ from typing import Any
 
 from ..config import Config
 from ..models import AnswerKind, Directory, Member, Subscriber, SubscriberStatus
-from ..store.records import (Ack, Consent, Inbound, InboundFailure, Outgoing, OutgoingStatus,
+from ..store.records import (Ack, Approval, ApprovalVia, Consent, Inbound, InboundFailure, Outgoing, OutgoingStatus,
                        PendingPerson, PendingStatus, Report, SignupRequest, TriageItem, TriageStatus)
 from ..registry import canonical_email, erased_check, suppress_in
-from ..store.schema import (ACK_LOG, BOUNCE_SCORES, INBOUND, INBOUND_FAILURES, MEMBERS, OUTGOING,
+from ..store.schema import (ACK_LOG, APPROVALS, BOUNCE_SCORES, INBOUND, INBOUND_FAILURES, MEMBERS, OUTGOING,
                       PENDING_PEOPLE, REPORTS, SIGNUP_REQUESTS, SUBSCRIBERS, TRIAGE)
 from ..store import Snapshot, Transaction
 from ..tokens import CONFIRM, UNSUBSCRIBE, make_token, new_message_id, sub_address, unsubscribe_purpose
@@ -30,7 +30,8 @@ from .understand.classify import Kind, Reading
 from ..bouncing import Failed, record_failure
 from .decide import Known, MessageFacts
 from .actionspec import action_of
-from .effects import (Activate, ConfirmReport, CreatePendingPerson, Decision, Effect, RecordBounce, RecordReport,
+from .effects import (Activate, ConfirmReport, CreatePendingPerson, Decision, Effect, RecordApproval, RecordBounce,
+                      RecordReport,
                       RecordSignupRequest, SendAnswer, Suppress, ToTriage)
 
 
@@ -178,6 +179,11 @@ class Ledger:
                                               dossier=effect.dossier, date=self.stamp, message_id=env.message_id))
         elif isinstance(effect, SendAnswer):
             self._answer(effect, reading, env, subject)
+        elif isinstance(effect, RecordApproval):
+            b = effect.binding
+            self.tx.table(APPROVALS).insert(Approval(campaign=b.campaign, file_sha256=b.file_sha256, audience=b.audience,
+                                                     by=effect.by, date=self.stamp, via=ApprovalVia.REPLY,
+                                                     message_id=env.message_id))
         elif isinstance(effect, ToTriage):
             item_id = self.triage.insert(TriageItem(key=key, message_id=env.message_id, sender=reading.sender,
                                                     subject=subject[:200], kind=reading.kind.value, rule=reading.rule,
@@ -261,6 +267,8 @@ class Ledger:
         elif effect.kind is AnswerKind.UNSUBSCRIBE_CONFIRM:
             reply_to, url = self._unsubscribe_links(effect.to, str(values.get("scope", "all")))
             values.update(email=effect.to, unsubscribe_address=reply_to, unsubscribe_url=url)
+        elif effect.kind is AnswerKind.APPROVAL_NOTICE:
+            values.update(to=effect.to)
         elif effect.kind is AnswerKind.REFERENT_NOTICE:
             person = self._person(effect.about)
             confirmed = person.status == PendingStatus.ACTIVE
@@ -281,7 +289,7 @@ class Ledger:
             self._know(self.known.report_confirm_threads, message_id, (effect.to, link))
         elif effect.kind is AnswerKind.CONFIRM_REQUEST:
             self._know(self.known.confirm_threads, message_id, effect.to)
-        if effect.kind is not AnswerKind.REFERENT_NOTICE:
+        if effect.kind not in (AnswerKind.REFERENT_NOTICE, AnswerKind.APPROVAL_NOTICE):    # notices, not answers
             today = self.now.date().isoformat()
             entry = self.acks.upsert("email", effect.to, lambda old: replace(old or Ack(email=effect.to), date=today))
             self._know(self.known.answered, effect.to, entry.date)

@@ -31,7 +31,7 @@ from .effects import CreatePendingPerson, Effect, RecordReport, RecordSignupRequ
 from .queries import RecordNotFound
 from .understand.classify import Kind, Reading
 
-NOT_REPORTS = (Kind.BOUNCE, Kind.COMPLAINT, Kind.AUTO_REPLY, Kind.CONFIRM)
+NOT_REPORTS = (Kind.BOUNCE, Kind.COMPLAINT, Kind.AUTO_REPLY, Kind.CONFIRM, Kind.APPROVAL)
 
 
 class CorrectionError(MailerError):

@@ -29,6 +29,11 @@ its transaction, calls `decide` for each message, and `apply.py` carries out the
   `[inbox] confirm_reports` (the default), a free-text report is not recorded: it waits in triage
   and its sender is asked "est-ce bien cela ?" with our reading pre-filled in the reply form; their
   OUI, or the form sent back filled, from that address and in that thread, records it.
+  sender -> triage. A reply to one of our acknowledgements -> triage, linked to its report.
+- approval (issue 10): a short yes to an approval request's `+a-` token, from the coordinator it
+  was mailed to, who may still approve (a coordinator, not the campaign's sender) -> the approval
+  of that version (file hash, audience size) recorded, and both coordinators told; anything else
+  (another writer, a no, a text, a token we do not know) -> triage, nothing approved.
 - other: triage.
 - issue 9: a report, a sign-up or a free-text unsubscribe whose confidence (understand/confidence.py:
   the checks that fired) is below `[inbox] apply_confidence` is triaged, the reading pre-filled.
@@ -50,7 +55,8 @@ from .understand.classify import Kind, Reading
 from .mime.headers import aligned, authenticated_domain
 from .mime.parse import ParsedMessage
 from .understand.bounce_text import machine_sender
-from .effects import (Activate, ConfirmReport, CreatePendingPerson, Decision, Disposition, Effect, RecordBounce,
+from .effects import (Activate, ConfirmReport, CreatePendingPerson, Decision, Disposition, Effect, RecordApproval,
+                      RecordBounce,
                       RecordReport, RecordSignupRequest, SendAnswer, Suppress, ToTriage)
 
 # Bounce scoring (Mailman's, and the hard failures of issue 9) lives in the core, where a refusal
@@ -319,6 +325,28 @@ def _report(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     return Decision(Disposition.APPLY, (record, *answer), note)
 
 
+def _approval(reading: Reading, known: Known) -> Decision:
+    binding = reading.approval
+    if binding is None:
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.APPROVAL_UNKNOWN_TOKEN),))
+    if reading.rule == "approval.other_writer":
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.APPROVAL_WRONG_SENDER),))
+    if reading.rule == "approval.declined":
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.APPROVAL_DECLINED),))
+    if reading.rule != "approval.yes":
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.APPROVAL_UNCLEAR),))
+    by = reading.sender.strip().lower()
+    coordinators = {c.lower() for c in known.coordinators}
+    if by not in coordinators or by == binding.requested_by.lower():
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.APPROVAL_NOT_APPROVER),))
+    told = tuple(SendAnswer(AnswerKind.APPROVAL_NOTICE, to, threaded=to == by, about=by,
+                            values={"campaign": binding.campaign, "audience": binding.audience,
+                                    "file_sha256": binding.file_sha256, "by": by,
+                                    "requested_by": binding.requested_by.lower(), "file": binding.file})
+                 for to in dict.fromkeys((binding.requested_by.lower(), by)))
+    return Decision(Disposition.APPLY, (RecordApproval(binding, by), *told), f"approved by {by}")
+
+
 def decide(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     """The rules of issue 3, in the order a coordinator would explain them."""
     kind = reading.kind
@@ -330,6 +358,8 @@ def decide(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
         return Decision(Disposition.IGNORE, note="automatic reply: never answered")
     if known.is_ours(reading.sender):
         return Decision(Disposition.IGNORE, note="our own mail")
+    if kind is Kind.APPROVAL:
+        return _approval(reading, known)
     if kind is Kind.UNSUBSCRIBE:
         return _unless_unsure(_unsubscribe(reading, facts, known), reading, known)
     pending = _awaiting(facts, known, reading.sender)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ..models import AnswerKind
+from .understand.approval import ApprovalBinding
 from .understand.extract import Action
 
 
@@ -78,6 +79,14 @@ class SendAnswer:
 
 
 @dataclass(frozen=True)
+class RecordApproval:
+    """A coordinator's approval of one version of a campaign, by reply to its request's token."""
+
+    binding: ApprovalBinding
+    by: str
+
+
+@dataclass(frozen=True)
 class ToTriage:
     reason: str          # a TriageReason, signup_unconfirmed(...), or the rule name of mail no rule read
     link: str = ""       # e.g. "report:12": what a human should look at with it
@@ -92,7 +101,7 @@ class ConfirmReport:
 
 
 Effect = RecordBounce | Suppress | RecordReport | CreatePendingPerson | Activate | RecordSignupRequest | \
-    SendAnswer | ToTriage | ConfirmReport
+    SendAnswer | RecordApproval | ToTriage | ConfirmReport
 
 
 @dataclass(frozen=True)

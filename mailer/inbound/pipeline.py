@@ -29,9 +29,10 @@ from ..config import Config
 from ..models import AnswerKind, Directory
 from ..registry import load_directory
 from ..store.records import ReminderKind
-from ..store.schema import INBOUND, OUTGOING, PENDING_PEOPLE, REMINDERS, SUBSCRIBERS, SUPPRESSIONS
+from ..store.schema import APPROVAL_REQUESTS, INBOUND, OUTGOING, PENDING_PEOPLE, REMINDERS, SUBSCRIBERS, SUPPRESSIONS
 from ..store import Snapshot, Store, Transaction
-from ..tokens import BOUNCE, CONFIRM, UNSUBSCRIBE, ReplyIndex, TokenIndex, call_purpose, make_token
+from ..tokens import BOUNCE, CONFIRM, UNSUBSCRIBE, ReplyIndex, TokenIndex, approval_purpose, call_purpose, make_token
+from .understand.approval import ApprovalBinding
 from .understand.classify import Reading, ReadingContext, read_message
 from .decide import MessageFacts, decide
 from .effects import Decision, Disposition
@@ -173,6 +174,10 @@ class Reader:
         pending = {make_token(self.tokens.secret, CONFIRM, p.email) for p in snap.table(PENDING_PEOPLE)}
         requests = {o.message_id for o in snap.table(OUTGOING) if o.kind == "confirm_request"}
         asked = {o.message_id for o in snap.table(OUTGOING) if o.kind == "report_confirm"}
+        # the approval requests mailed (issue 10): a handful of rows, their tokens rebuilt per batch
+        approvals = {make_token(self.tokens.secret, approval_purpose(r.campaign, r.file_sha256, r.audience), r.to):
+                     ApprovalBinding(r.campaign, r.file_sha256, r.audience, r.to, r.by, r.file)
+                     for r in snap.table(APPROVAL_REQUESTS)}
         return ReadingContext(
             team_address=self.config.team.address,
             resolve_bounce_token=lambda token: self.tokens.address(token, BOUNCE),
@@ -182,6 +187,7 @@ class Reader:
             reply_token=self._reply_token,
             call_token=self._call_token,
             report_confirm_ids=lambda mid: mid in asked,
+            approval_token=lambda token: approvals.get(token.lower()),
         )
 
     def _reply_token(self, token: str) -> tuple[str | None, str | None] | None:

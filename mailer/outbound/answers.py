@@ -61,6 +61,7 @@ SUBJECTS = {
     AnswerKind.UNSUBSCRIBED: "Votre désinscription est enregistrée",
     AnswerKind.UNSUBSCRIBE_CONFIRM: "Confirmez votre désinscription",
     AnswerKind.REFERENT_NOTICE: "Nouvelle proposition d'aide bénévole",
+    AnswerKind.APPROVAL_NOTICE: "Campagne approuvée",
 }
 JOURNAL = "inbox-answers.log"
 NOT_TO = ("bounce", "complaint", "erased")      # suppressions that also stop an answer
@@ -90,7 +91,8 @@ def build_message(config: Config, doc: Mapping[str, Any]) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = Address(config.team.name, addr_spec=config.team.address)
     msg["To"] = Address(addr_spec=doc["to"])
-    msg["Subject"] = SUBJECTS[kind]
+    campaign = doc.get("values", {}).get("campaign", "") if kind is AnswerKind.APPROVAL_NOTICE else ""
+    msg["Subject"] = f"Campagne « {campaign} » approuvée" if campaign else SUBJECTS[kind]
     msg["Date"] = format_datetime(datetime.now(UTC).astimezone(config.team.tz))
     msg["Message-ID"] = doc["message_id"]
     if doc.get("reply_to"):
@@ -98,7 +100,9 @@ def build_message(config: Config, doc: Mapping[str, Any]) -> EmailMessage:
     if doc.get("in_reply_to"):
         msg["In-Reply-To"] = doc["in_reply_to"]
         msg["References"] = " ".join([*doc.get("references", []), doc["in_reply_to"]][-10:])
-    if kind is not AnswerKind.REFERENT_NOTICE:
+    if kind is AnswerKind.APPROVAL_NOTICE:
+        msg["Auto-Submitted"] = "auto-generated"        # the service's own notice to the coordinators
+    elif kind is not AnswerKind.REFERENT_NOTICE:
         msg["Auto-Submitted"] = "auto-replied"          # RFC 3834 section 5
         msg["X-Auto-Response-Suppress"] = "All"         # Exchange: no out-of-office back at us
     msg.set_content(render_body(config, kind, doc.get("values", {})))

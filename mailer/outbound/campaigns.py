@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from ..models import CampaignKind, Directory, DossierStatus, Recipient, Recipien
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 TEMPLATE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
 KNOWN_KEYS = {"name", "kind", "subject", "template", "audience", "dossier", "attachments", "vars", "reply_to",
-              "figures_since"}
+              "figures_since", "send_at", "not_after"}
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,33 @@ class Campaign:
     vars: dict[str, Any] = field(default_factory=dict)
     reply_to: str | None = None
     figures_since: date | None = None   # the dossier's `figures` count from this day (default: every report)
+    send_at: datetime | None = None     # when the service starts it (issue 10): scheduled by `send`
+    not_after: datetime | None = None   # never sent after this (a mailing due last week is worse than none)
+    digest: str = ""                    # sha256 of the file's bytes, as read: what an approval names
 
 
-def parse_campaign(raw: dict[str, Any], source: Path) -> Campaign:
+def _moment(raw: dict[str, Any], key: str, source: Path) -> datetime | None:
+    """An ISO 8601 date and time with its offset, as a TOML datetime or a string; a time without
+    an offset would mean another hour on the server than in the coordinator's head."""
+    value = raw.get(key)
+    if value is None:
+        return None
+    example = "write it with its offset, e.g. 2026-12-05T09:00:00+01:00"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise CampaignError(f"{source}: {key}: {raw[key]!r} is not an ISO 8601 date and time; {example}") from None
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise CampaignError(f"{source}: {key}: {raw[key]} has no offset; {example}")
+        return value
+    if isinstance(value, date):
+        raise CampaignError(f"{source}: {key}: {value} is a date without a time; {example}")
+    raise CampaignError(f"{source}: {key}: expected a date and time with its offset; {example}")
+
+
+def parse_campaign(raw: dict[str, Any], source: Path, digest: str = "") -> Campaign:
     def fail(key: str, message: str) -> CampaignError:
         return CampaignError(f"{source}: {key}: {message}")
 
@@ -88,10 +112,14 @@ def parse_campaign(raw: dict[str, Any], source: Path) -> Campaign:
     since = _day(raw.get("figures_since"), fail)
     if since is not None and dossier is None:
         raise fail("figures_since", "needs `dossier`: figures are a dossier's")
+    send_at, not_after = _moment(raw, "send_at", source), _moment(raw, "not_after", source)
+    if send_at and not_after and not_after <= send_at:
+        raise fail("not_after", f"{not_after.isoformat()} is not after send_at ({send_at.isoformat()})")
     return Campaign(name=name, kind=kind, subject=subject, template=template,  # type: ignore[arg-type]
                     audience=tuple(a.strip() for a in audience), source=source,
                     dossier=dossier, attachments=files, vars=variables,
-                    reply_to=text("reply_to", required=False), figures_since=since)
+                    reply_to=text("reply_to", required=False), figures_since=since, send_at=send_at,
+                    not_after=not_after, digest=digest)
 
 
 def _day(value: Any, fail: Any) -> date | None:

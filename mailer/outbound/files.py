@@ -6,12 +6,14 @@ modules as values.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import jinja2
 
 from ..sheets.columns import CONTACTS
-from ..config import Config, read_toml
+from ..config import Config
+from ..tomlspec import read_toml_bytes
 from ..errors import AudienceError, CampaignError, ImportFileError
 from ..sheets.importer import read_file
 from ..models import Recipient, RecipientKind
@@ -22,9 +24,16 @@ ContactLists = dict[str, list[Recipient]]
 
 
 def load_campaign(path: str | Path) -> Campaign:
-    """A campaign file, validated, with its attachments checked to exist (read when sent)."""
+    """A campaign file, validated, with its attachments checked to exist (read when sent), and the
+    content hash of the very bytes parsed (an approval names it: issue 10)."""
     source = Path(path).resolve()
-    return check_attachments(parse_campaign(read_toml(source, CampaignError, "campaign file not found"), source))
+    raw, data = read_toml_bytes(source, CampaignError, "campaign file not found")
+    return check_attachments(parse_campaign(raw, source, hashlib.sha256(data).hexdigest()))
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes: the campaign file's identity for an approval and a schedule."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def check_attachments(campaign: Campaign) -> Campaign:

@@ -33,6 +33,9 @@ STATES: dict[str, tuple[str, str]] = {
     CampaignState.PAUSED: ("en pause", "en pause : une partie des destinataires n'a pas encore reçu le message"),
     CampaignState.DONE: ("terminée", "terminée : tous les destinataires ont été traités"),
     CampaignState.CANCELLED: ("annulée", "annulée : plus rien ne sera envoyé"),
+    CampaignState.SCHEDULED: ("programmée", "programmée : le service l'enverra à l'heure prévue"),
+    CampaignState.EXPIRED: ("non envoyée à temps", "expirée : sa date limite (not_after) est passée, plus rien "
+                            "ne sera envoyé"),
 }
 
 # The reasons session.py writes (CampaignStatus.reason), as patterns: what follows the colon is
@@ -49,6 +52,21 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"(?: \(last: (?P<last>.*)\))?"),
      "{n} destinataire(s) reporté(s) après des erreurs temporaires ; relancez l'envoi pour réessayer"
      "{last_error}"),
+    # a scheduled campaign's (issue 10: session.py, scheduler.py)
+    (re.compile(r"not sent after its not_after \((?P<when>[^)]*)\): (?P<n>\d+) recipients did not get it"),
+     "sa date limite d'envoi (not_after, {when}) est passée : {n} destinataire(s) ne l'ont pas reçue, et ne la "
+     "recevront pas"),
+    (re.compile(r"stopped with the service: it resumes when the service starts again"),
+     "envoi interrompu par l'arrêt du service ; il reprendra à son redémarrage"),
+    (re.compile(r"its file changed after it was scheduled: (?P<detail>.*)", re.S),
+     "son fichier a changé depuis sa programmation : rien n'est parti ; relancez « mailer campaign send » sur "
+     "le fichier pour confirmer (et faire approuver) ce qui doit partir"),
+    (re.compile(r"its file cannot be read: (?P<detail>.*)", re.S),
+     "son fichier ne peut pas être lu ({detail}) : rien n'est parti"),
+    (re.compile(r"its approval no longer holds: (?P<detail>.*)", re.S),
+     "son approbation ne vaut plus : rien n'est parti ; relancez « mailer campaign send » sur le fichier"),
+    (re.compile(r"its scheduled send failed: (?P<detail>.*)", re.S),
+     "son envoi programmé a échoué ({detail}) ; relancez « mailer campaign send » sur le fichier"),
 )
 
 
@@ -78,6 +96,10 @@ def campaign_notice(config: Config, status: CampaignStatus, now: datetime) -> Em
     lines = ["Bonjour,", "", f"Campagne : {status.name}", f"État : {state_line}"]
     if status.reason:
         lines.append(f"Motif : {french_reason(status.reason)}")
+    if status.send_at:
+        lines.append(f"Envoi programmé le {french_date(status.send_at, tz)}")
+    if status.not_after:
+        lines.append(f"Date limite d'envoi : le {french_date(status.not_after, tz)}")
     if status.started:
         lines.append(f"Commencée le {french_date(status.started, tz)}")
     if status.finished:

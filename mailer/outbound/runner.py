@@ -18,12 +18,13 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from .. import approval
 from ..config import Config
 from ..figures import dossier_figures, entries
 from ..models import CampaignState, Recipient
 from ..registry import iter_subscribers, load_directory
 from ..store.records import CampaignRecord
-from ..store.schema import CAMPAIGNS, REPORTS
+from ..store.schema import APPROVAL_REQUESTS, APPROVALS, CAMPAIGNS, REPORTS
 from ..store.privatefiles import ensure_private_dir
 from ..store import Store
 from .campaigns import Campaign, audience_gaps, resolve_audience
@@ -32,7 +33,8 @@ from .identity import campaign_identity, differences
 from .audience import FrozenAudience, read_audience, read_audience_head
 from .journal import JournalState, campaign_folder, read_journals
 from .render import CampaignRenderer, RenderOptions
-from .status import CampaignStatus, draft_status, frozen_status
+from .scheduling import FILE_CHANGED
+from .status import CampaignStatus, draft_status, frozen_status, with_schedule
 
 
 def now() -> str:
@@ -93,13 +95,25 @@ class CampaignService:
                                                                          updated=now(), **fields))
 
     def status(self, campaign: Campaign) -> CampaignStatus:
-        """Where the campaign named in `campaign` stands, and how the file differs from the frozen one."""
+        """Where the campaign named in `campaign` stands, how the file differs from the frozen one,
+        its schedule and its approval (for this file's content and that audience size)."""
         frozen = read_audience_head(self.folder(campaign))
+        record = self.record(campaign.name) or {}
         if frozen is None:
-            return draft_status(campaign, self.record(campaign.name) or {}, len(self.current_audience(campaign)))
-        status = self.status_of(campaign.name, frozen[0])
-        status.differs = self.differences(campaign, frozen[0])
+            status = draft_status(campaign, record, len(self.current_audience(campaign)))
+        else:
+            status = with_schedule(self.status_of(campaign.name, frozen[0]), record, campaign)
+            status.differs = self.differences(campaign, frozen[0])
+            if status.state == CampaignState.SCHEDULED and record.get("file_sha256") not in (None, campaign.digest):
+                status.reason = f"{FILE_CHANGED} (the service will not send it as it is)"
+        status.approval = self.approval_view(campaign, status.total, record.get("scheduled_by")).to_json()
         return status
+
+    def approval_view(self, campaign: Campaign, total: int, sender: str | None) -> approval.ApprovalView:
+        """Where this version's approval stands (mailer/approval.py)."""
+        snapshot = self.store.snapshot()
+        return approval.view(self.config, list(snapshot.table(APPROVALS)), list(snapshot.table(APPROVAL_REQUESTS)),
+                             campaign.name, campaign.kind, campaign.digest, total, sender)
 
     def status_of(self, name: str, header: dict[str, Any], journal: JournalState | None = None) -> CampaignStatus:
         """A frozen campaign's status from its journals: the one place `status` and `list` read."""
@@ -117,6 +131,11 @@ class CampaignService:
         if header.get("file_sha256") in (None, digest):
             return []
         return ["the file changed (frozen by an earlier version of mailer, which did not record its fields)"]
+
+    def hold(self, name: str, state: CampaignState, reason: str) -> None:
+        """Stop a scheduled campaign, saying why; the service then leaves it (paused: a coordinator's
+        `send` takes it up again; expired: its not_after passed, nothing more is sent)."""
+        self._save(name, state=state, reason=reason)
 
     def cancel(self, campaign: Campaign) -> None:
         """A cancelled campaign never sends again; a running sender stops within a second."""

@@ -3,6 +3,12 @@
 The audience is resolved in a short-lived child process and frozen at the first `send`; every
 later `send` resumes it. The parent only watches the workers (`dispatch.py`): progress, Ctrl-C,
 and the final state and reason, which the coordinators are told.
+
+Issue 10: a file whose `send_at` is still to come is frozen and *scheduled* instead (`schedule`):
+the service runs it then (`scheduler.py`), in a thread of its own, so the parent here may be a
+thread (no Ctrl-C handler then: the service's `stop` event stops it). Whoever runs it, a send
+never goes on past the file's `not_after`: the watch stops the workers then, and the campaign
+is `expired`.
 """
 
 from __future__ import annotations
@@ -11,17 +17,19 @@ import hashlib
 import multiprocessing as mp
 import secrets
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from filelock import Timeout
 
 from ..bouncing import record_refusals
+from ..clock import Clock, system_clock
 from ..config import load_config
 from ..errors import CampaignBusyError, CampaignError, StoreError
 from ..models import CampaignState
@@ -36,10 +44,17 @@ from .audience import (PREPARED_AUDIENCE, FrozenAudience, freeze_prepared_audien
 from .journal import read_journals
 from .notices import notify_coordinators
 from .runner import CampaignService, now, send_lock
+from .scheduling import SERVICE_STOPPED
 from .workers import start_workers
 from .status import CampaignStatus
 
 ProgressCallback = Callable[[dict[str, int]], None]
+
+
+def expired_reason(not_after: datetime | str, left: int) -> str:
+    """Why a campaign stopped for good at its not_after (notices.REASONS words it in French)."""
+    moment = not_after.isoformat() if isinstance(not_after, datetime) else not_after
+    return f"not sent after its not_after ({moment}): {left} recipients did not get it"
 
 
 @contextmanager
@@ -71,7 +86,10 @@ def prepare_audience(config_path: str, campaign_path: str) -> None:
     service = CampaignService(config, Store(config.storage.path, config.security.secret_env))
     campaign = load_campaign(campaign_path)
     recipients = service.current_audience(campaign)
-    header = {"campaign": campaign.name, "created": now(), "today": date.today().isoformat(),
+    today = date.today()
+    if campaign.send_at is not None:        # a scheduled mailing's `today` is the day it goes
+        today = max(today, campaign.send_at.astimezone(config.team.tz).date())
+    header = {"campaign": campaign.name, "created": now(), "today": today.isoformat(),
               "salt": secrets.token_hex(4), "total": len(recipients),
               "file_sha256": hashlib.sha256(campaign.source.read_bytes()).hexdigest(),
               "source": str(campaign.source), "identity": campaign_identity(campaign, read_attachments(campaign))}
@@ -87,6 +105,8 @@ class RunOutcome:
     crashed: list[str] = field(default_factory=list)
     last_error: str = ""
     fault: str = ""                     # an unexpected error (a bug) that stopped the send
+    expired: bool = False               # the file's not_after came: stopped, never to go on
+    stopped: bool = False               # the service's stop event (it resumes at the next start)
 
 
 class SendSession:
@@ -128,29 +148,58 @@ class SendSession:
             freeze_prepared_audience(self.folder)
             self.frozen = True
 
-    def run(self, on_progress: ProgressCallback | None = None) -> CampaignStatus:
+    def schedule(self, by: str | None, clock: Clock = system_clock) -> CampaignStatus:
+        """Freeze the audience now (what was confirmed, and approved, is what goes) and record the
+        schedule: the service starts it at `send_at` if the file still has this content."""
+        campaign = self.campaign
+        assert campaign.send_at is not None
+        self.freeze()
+        self.service._save(campaign.name, state=CampaignState.SCHEDULED, kind=campaign.kind,
+                           source=str(campaign.source), total=self.total, reason="",
+                           send_at=campaign.send_at.isoformat(),
+                           not_after=campaign.not_after.isoformat() if campaign.not_after else None,
+                           scheduled=clock().isoformat(timespec="seconds"), scheduled_by=by or None,
+                           file_sha256=campaign.digest)
+        return self.service.status(campaign)
+
+    def run(self, on_progress: ProgressCallback | None = None, stop: threading.Event | None = None,
+            clock: Clock = system_clock, scheduled: bool = False) -> CampaignStatus:
+        """Send what is pending. `stop`: the service's stop event; `clock` says when not_after
+        comes; `scheduled`: the service runs it for its schedule (kept for a resume), rather than
+        a coordinator by hand (which takes it off the schedule)."""
         self.freeze()
         self.service.store.forget()         # the subscribers list was only needed to freeze
         pending = self.pending
         record = self.service.record(self.campaign.name) or {}
+        not_after = self.campaign.not_after
+        schedule = {} if scheduled else {"send_at": None}
         self.service._save(self.campaign.name, state=CampaignState.SENDING, kind=self.campaign.kind,
                            source=str(self.campaign.source), total=self.total,
-                           started=record.get("started") or now(), reason="")
-        return self._finish(self._dispatch(pending, on_progress) if pending else RunOutcome())
+                           started=record.get("started") or now(), reason="",
+                           not_after=not_after.isoformat() if not_after else None, **schedule)
+        if pending and not_after is not None and clock() >= not_after:
+            return self._finish(RunOutcome(expired=True))
+        return self._finish(self._dispatch(pending, on_progress, stop, clock) if pending else RunOutcome())
 
-    def _dispatch(self, pending: list[int], on_progress: ProgressCallback | None) -> RunOutcome:
+    def _dispatch(self, pending: list[int], on_progress: ProgressCallback | None, stop: threading.Event | None,
+                  clock: Clock) -> RunOutcome:
         procs, shared = start_workers(self.service.config, self.campaign, pending)
-        interrupted = self._watch(procs, shared, on_progress)
+        interrupted, why = self._watch(procs, shared, on_progress, stop, clock)
         for share in self.folder.glob("pending-*.idx"):
             share.unlink()
         last_error = get_text(shared.last_error)
+        stopped = interrupted or bool(why)
         return RunOutcome(interrupted, last_error if shared.paused.is_set() else "",
-                          [p.name for p in procs if p.exitcode not in (0, None) and not interrupted],
-                          last_error, get_text(shared.fault))
+                          [p.name for p in procs if p.exitcode not in (0, None) and not stopped],
+                          last_error, get_text(shared.fault), expired=why == "expired", stopped=why == "stopped")
 
-    def _watch(self, procs: list[Any], shared: Shared, on_progress: ProgressCallback | None) -> bool:
-        """Report progress until the workers end; True when Ctrl-C stopped them."""
+    def _watch(self, procs: list[Any], shared: Shared, on_progress: ProgressCallback | None,
+               stop: threading.Event | None = None, clock: Clock = system_clock) -> tuple[bool, str]:
+        """Report progress until the workers end: (whether Ctrl-C stopped them, and "expired"
+        when the file's not_after came or "stopped" when the service's `stop` was set)."""
         interrupts = 0
+        why = ""
+        not_after = self.campaign.not_after
 
         def on_sigint(signum: int, frame: Any) -> None:
             nonlocal interrupts
@@ -165,17 +214,26 @@ class SendSession:
             if on_progress:
                 on_progress(self.this_run)
 
-        previous = signal.signal(signal.SIGINT, on_sigint)
+        # Ctrl-C is the main thread's; the service runs a schedule in a thread and stops it by `stop`.
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, on_sigint) if main else None
         try:
             while any(p.is_alive() for p in procs):
                 report()
+                if not why and not_after is not None and clock() >= not_after:
+                    why = "expired"             # never a message after not_after: the rest stays unsent
+                    shared.stop.set()
+                elif not why and stop is not None and stop.is_set():
+                    why = "stopped"
+                    shared.stop.set()
                 time.sleep(0.2)
             for proc in procs:
                 proc.join()
             report()
         finally:
-            signal.signal(signal.SIGINT, previous)
-        return interrupts > 0
+            if main:
+                signal.signal(signal.SIGINT, previous)
+        return interrupts > 0, why
 
     def _record_refusals(self, reason: str) -> str:
         """The journal's 5xx refusals (RCPT 550 5.1.1) through the core's bounce policy, each once
@@ -203,6 +261,11 @@ class SendSession:
             state, reason = CampaignState.CANCELLED, "cancelled"
         elif pending == 0:
             state, reason = CampaignState.DONE, ""
+        elif outcome.expired:
+            assert self.campaign.not_after is not None
+            state, reason = CampaignState.EXPIRED, expired_reason(self.campaign.not_after, pending)
+        elif outcome.stopped:
+            state, reason = CampaignState.PAUSED, SERVICE_STOPPED
         else:
             state = CampaignState.PAUSED
             reason = ("interrupted" if outcome.interrupted else
@@ -222,6 +285,7 @@ class SendSession:
             reason = (f"{reason}; " if reason else "") + f"its summary could not be saved in the store ({exc})"
         status = service.status_of(self.campaign.name, self.header, journal)   # the journal read once
         status.state, status.reason = state, reason
-        if state in (CampaignState.DONE, CampaignState.PAUSED) and not outcome.interrupted:
+        if state in (CampaignState.DONE, CampaignState.PAUSED, CampaignState.EXPIRED) \
+                and not (outcome.interrupted or outcome.stopped):
             notify_coordinators(service.config, status)
         return status

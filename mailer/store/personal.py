@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .database import Snapshot, Transaction
-from .schema import DOSSIER_EVENTS, DOSSIERS, GROUPS, INBOUND, REPORTS, TABLES, Personal, TableSpec
+from .schema import CAMPAIGNS, DOSSIER_EVENTS, DOSSIERS, GROUPS, INBOUND, REPORTS, TABLES, Personal, TableSpec
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,8 @@ def erase_in(tx: Transaction, person: Person) -> StoreErasure:
                 done.without_referent.append(doc["ref"])
             elif spec is GROUPS:                        # a group is not a person: it loses the address only
                 table.update(doc_id, record.__class__.from_doc({**doc, "email": ""}))
+            elif spec is CAMPAIGNS:                     # a campaign outlives the coordinator who scheduled it
+                table.update(doc_id, record.__class__.from_doc({**doc, "scheduled_by": None}))
             elif spec is DOSSIER_EVENTS:                # the dossier's history stays, without who or their words
                 table.update(doc_id, record.__class__.from_doc(
                     {**doc, **{name: "" for name in ("by", "note") if person.mentioned_in(doc.get(name))}}))

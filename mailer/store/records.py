@@ -254,6 +254,54 @@ class CampaignRecord(_Record):
     failed: int | None = optional(None)
     suppressed: int | None = optional(None)
     pending: int | None = optional(None)
+    # its schedule (issue 10), set by a `send` of a file with a future `send_at`: the service starts
+    # it then, if its file still has this content hash, and never after `not_after`
+    send_at: str | None = optional(None)
+    not_after: str | None = optional(None)
+    scheduled: str | None = optional(None)          # when `send` scheduled it
+    scheduled_by: str | None = optional(None)       # the coordinator who did (`send --by`)
+    file_sha256: str | None = optional(None)        # the file's content hash then
+
+
+class ApprovalVia(StrEnum):
+    COMMAND = "command"         # `mailer campaign approve FILE --by EMAIL`
+    REPLY = "reply"             # a reply to the `+a-` token of an approval request, from its coordinator
+
+
+@dataclass(frozen=True)
+class Approval(_Record):
+    """A second coordinator's approval of one version of a campaign: its file's content hash and
+    its audience size (mailer/approval.py); any change of either and it no longer holds."""
+
+    campaign: str = ""
+    file_sha256: str = ""
+    audience: int = 0
+    by: str = ""                # the coordinator who approved
+    date: str = ""
+    via: ApprovalVia | str = ApprovalVia.COMMAND
+    message_id: str = optional()    # via reply: the reply's Message-ID
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"         # recorded, not yet accepted by the server
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ApprovalRequest(_Record):
+    """An approval request mailed to one coordinator (its `+a-` token is rebuilt from these fields)."""
+
+    campaign: str = ""
+    file_sha256: str = ""
+    audience: int = 0
+    to: str = ""                # the coordinator asked
+    by: str = ""                # the coordinator who sends the campaign and asked
+    date: str = ""
+    message_id: str = ""
+    status: RequestStatus | str = RequestStatus.PENDING
+    error: str = optional()
+    file: str = optional()      # the campaign file, as the sender gave it (for the notices' command)
 
 
 class ReminderKind(StrEnum):

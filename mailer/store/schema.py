@@ -18,8 +18,9 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from ..models import Dossier, Group, Member, Subscriber, Suppression
-from .records import (Ack, BounceRecord, CampaignRecord, Consent, ConsentWording, DossierEvent, Erasure, Inbound,
-                      InboundFailure, LogMark, Notice, Outgoing, PendingPerson, Reminder, Report, SignupRequest,
+from .records import (Ack, Approval, ApprovalRequest, BounceRecord, CampaignRecord, Consent, ConsentWording, DossierEvent,
+                      Erasure, Inbound, InboundFailure, LogMark, Notice, Outgoing, PendingPerson, Reminder, Report,
+                      SignupRequest,
                       SuppressionEvent, TriageItem)
 
 R = TypeVar("R")
@@ -69,7 +70,10 @@ SUBSCRIBERS = TableSpec("subscribers", Part.SUBSCRIBERS, Subscriber, {"email": A
 SUPPRESSIONS = TableSpec("suppressions", Part.STATE, Suppression, {"email": A})
 SUPPRESSION_EVENTS = TableSpec("suppression_events", Part.STATE, SuppressionEvent, {"email": A})
 ERASURES = TableSpec("erasures", Part.STATE, Erasure)     # keyed hashes only: nothing personal left
-CAMPAIGNS = TableSpec("campaigns", Part.STATE, CampaignRecord)
+CAMPAIGNS = TableSpec("campaigns", Part.STATE, CampaignRecord, {"scheduled_by": A})
+APPROVALS = TableSpec("approvals", Part.STATE, Approval, {"by": A})
+APPROVAL_REQUESTS = TableSpec("approval_requests", Part.STATE, ApprovalRequest,
+                              {"to": A, "by": A})
 NOTICES = TableSpec("notices", Part.STATE, Notice)
 LOG_MARKS = TableSpec("_logs", Part.STATE, LogMark)
 
@@ -92,7 +96,7 @@ REMINDERS = TableSpec("reminders", Part.STATE, Reminder, {"to": A, "values": T},
 TABLES: tuple[TableSpec[Any], ...] = (
     GROUPS, DOSSIERS, MEMBERS, SUBSCRIBERS, SUPPRESSIONS, SUPPRESSION_EVENTS, ERASURES, CAMPAIGNS, NOTICES, LOG_MARKS,
     INBOUND, INBOUND_FAILURES, REPORTS, TRIAGE, BOUNCE_SCORES, PENDING_PEOPLE, CONSENTS, SIGNUP_REQUESTS,
-    OUTGOING, ACK_LOG, CONSENT_WORDINGS, DOSSIER_EVENTS, REMINDERS,
+    OUTGOING, ACK_LOG, CONSENT_WORDINGS, DOSSIER_EVENTS, REMINDERS, APPROVALS, APPROVAL_REQUESTS,
 )
 BY_NAME: dict[str, TableSpec[Any]] = {spec.name: spec for spec in TABLES}
 

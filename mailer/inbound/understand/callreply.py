@@ -59,7 +59,7 @@ class CallReply:
     writer_is_recipient: bool   # From is the recipient, or a member of the recipient's group
 
 
-def _own_lines(text: str) -> list[str]:
+def own_lines(text: str) -> list[str]:
     """The writer's lines without greeting, closing formulas and a trailing name."""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     while lines and _GREETING.match(fold(lines[0])):
@@ -76,7 +76,7 @@ def declines(text: str) -> bool:
 
 def answer_of(text: str) -> CallAnswer:
     """What the writer's own words (quotes already taken out) say to the call."""
-    own = " ".join(_own_lines(text))
+    own = " ".join(own_lines(text))
     folded = fold(own)
     words = re.findall(r"[\w*'’-]+", folded)
     if not words:

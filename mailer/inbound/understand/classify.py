@@ -3,7 +3,8 @@
 Like Mailman 3's chains (`chains/builtin.py`), each rule is a named predicate tried in order; the
 first that matches decides, and its name is kept with the message so "why was this a report?" has
 an answer. Machines first (bounces, complaints, delivery notices, auto-replies: cheap header checks,
-never answered), then the people: confirm -> unsubscribe -> a filled reply form (`report.form`,
+never answered), then a coordinator's reply to an approval request's `+a-` address (`approval.*`,
+approval.py: the token decides, whatever the words), then the people: confirm -> unsubscribe -> a filled reply form (`report.form`,
 replyform.py) -> a short answer to a call's `+v-` address (`signup.call`, callreply.py) -> a request
 for the bulletin (`signup.bulletin`, bulletin.py) -> signup -> report; anything else is `other`.
 
@@ -37,6 +38,7 @@ from .lookup import index_for
 from .bulletin import asks_for_bulletin
 from .callreply import CallAnswer, CallReply, declines, read_call_reply
 from .replyform import read_reply_form
+from .approval import ApprovalAnswer, ApprovalBinding, read_approval_reply
 from ..mime.parse import ParsedMessage
 
 
@@ -48,6 +50,7 @@ class Kind(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     SIGNUP = "signup"
     REPORT = "report"
+    APPROVAL = "approval"       # a reply to an approval request's +a- address (issue 10)
     OTHER = "other"
 
 
@@ -64,6 +67,7 @@ class ReadingContext:
     reply_token: Callable[[str], tuple[str | None, str | None] | None] | None = None  # +r-TOKEN -> (group, dossier)
     call_token: Callable[[str], tuple[str, str | None, str | None] | None] | None = None  # +v-TOKEN -> (address, group, dossier)
     report_confirm_ids: Callable[[str], bool] | None = None   # our "est-ce bien cela ?" mails' Message-IDs
+    approval_token: Callable[[str], ApprovalBinding | None] | None = None   # +a-TOKEN -> the request it was mailed with
 
     def sent_confirmation(self, message_id: str) -> bool:
         ids = self.confirmation_ids
@@ -93,6 +97,7 @@ class Reading:
     confidence: float = 1.0                     # report, signup, unsubscribe: see confidence.py
     checks: tuple[str, ...] = ()                # ... the checks that lowered it
     failures: tuple[Failure, ...] = ()          # bounce: per recipient, its status and diagnostic
+    approval: ApprovalBinding | None = None     # approval: the request the reply's token names
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind.value, "sender": self.sender, "rule": self.rule}
@@ -110,6 +115,8 @@ class Reading:
             out |= {"recipients": list(self.recipients), "permanent": self.permanent}
         elif self.kind is Kind.COMPLAINT:
             out["recipients"] = list(self.recipients)
+        elif self.kind is Kind.APPROVAL:
+            out["campaign"] = self.approval.campaign if self.approval else None
         elif self.kind is Kind.OTHER and (self.group or self.dossier):
             out |= {"group": self.group, "dossier": self.dossier}     # a reply to a call's +v- address
         if self.kind in (Kind.SIGNUP, Kind.REPORT, Kind.UNSUBSCRIBE):
@@ -175,6 +182,25 @@ def _delivery_notice(x: _Input) -> Reading | None:
 def _auto_reply(x: _Input) -> Reading | None:
     rule = detect_auto_reply(x.parsed)
     return Reading(Kind.AUTO_REPLY, _detail("auto_reply", rule), x.parsed.sender) if rule else None
+
+
+def _approval(x: _Input) -> Reading | None:
+    """A reply to an approval request's `+a-` address (approval.py). Its rule says what it is:
+    `approval.yes` from the coordinator the token was mailed to approves (decide.py); a yes from
+    anyone else (`approval.other_writer`), a no, a longer text or a token we never mailed
+    approves nothing and waits for a person."""
+    found = read_approval_reply(x.parsed, x.context.team_address, x.context.approval_token)
+    if found is None:
+        return None
+    if found.binding is None:
+        rule = "approval.unknown_token"
+    elif not found.from_coordinator:
+        rule = "approval.other_writer"
+    else:
+        rule = {ApprovalAnswer.YES: "approval.yes", ApprovalAnswer.DECLINED: "approval.declined",
+                ApprovalAnswer.TEXT: "approval.text"}[found.answer]
+    return Reading(Kind.APPROVAL, rule, x.parsed.sender, token=found.token, approval=found.binding,
+                   verified=found.from_coordinator)
 
 
 def _confirm(x: _Input) -> Reading | None:
@@ -320,6 +346,7 @@ RULES: tuple[Rule, ...] = (
     Rule("complaint", _complaint),
     Rule("delivery_notice", _delivery_notice),
     Rule("auto_reply", _auto_reply),
+    Rule("approval", _approval),
     Rule("report_confirmed", _report_confirmed),
     Rule("confirm", _confirm),
     Rule("unsubscribe", _unsubscribe),
