@@ -218,6 +218,9 @@ class RemindersConfig:
     template: str = field(default="dossier_reminder", metadata=rule(pattern=r"[A-Za-z0-9_][A-Za-z0-9_./-]*",
                                                                     what="a template name"))
     subject: str = "Dossier {{ dossier.ref }} : où en êtes-vous pour {{ dossier.person }} ?"
+
+
+@dataclass(frozen=True)
 class ApprovalConfig:
     """A second coordinator's approval before a campaign sends (mailer/approval.py; README: Approval)."""
 

@@ -66,8 +66,9 @@ def import_corpus(store: Store, folder: Path) -> None:
 
 @pytest.fixture(name="inbox")
 def inbox_fixture(tmp_path: Path, smtp_server: SmtpServer) -> Inbox:
-    """A project whose SMTP is a real aiosmtpd server, with fr-dev's groups, dossiers and members."""
-    config_path = write_config(tmp_path, smtp_port=smtp_server.port)
+    """A project whose SMTP is a real aiosmtpd server, with fr-dev's groups, dossiers and members; free-text
+    reports are recorded at once (`confirm_reports = false`: tests/test_report_confirm.py tests the default)."""
+    config_path = write_config(tmp_path, smtp_port=smtp_server.port, confirm_reports=False)
     config = load_config(config_path)
     store = Store(config.storage.path)
     import_corpus(store, DATA / "fr-dev")

@@ -22,7 +22,7 @@ COORDINATOR = "coordination@example.org"
 
 
 def make_project(folder: Path, server: SmtpServer, people: int, smtp_extra: str = "") -> Path:
-    config = write_config(folder, server.port, templates=DATA / "templates",
+    config = write_config(folder, server.port, templates=DATA / "templates", confirm_reports=False,
                           smtp_extra="retry_seconds = [0.2, 0.2]\npause_after_errors = 6\n" + smtp_extra)
     store = Store(load_config(config).storage.path)
     upsert_subscribers(store, [Subscriber(f"abonne{i}@example.net", f"Abonné·e {i}") for i in range(people)])

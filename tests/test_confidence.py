@@ -116,7 +116,7 @@ def test_below_the_threshold_goes_to_triage_with_the_reading_pre_filled(inbox: I
 
 def test_the_threshold_is_a_config_key(tmp_path: Path) -> None:
     from conftest import write_config
-    relaxed = load_config(write_config(tmp_path, extra="[inbox]\napply_confidence = 0.0\n"))
+    relaxed = load_config(write_config(tmp_path, extra="[inbox]\napply_confidence = 0.0\n", confirm_reports=False))
     assert relaxed.inbox.apply_confidence == 0.0
     store = Store(relaxed.storage.path)
     import_corpus(store, DATA / "fr-dev")

@@ -40,7 +40,7 @@ def lived(tmp_path: Path, smtp_server: SmtpServer, cli: Callable[..., Any]) -> P
     """The examples, a few reports (one from a group whose name is hostile markup), the example
     alert sent to its 4 recipients (one refused at RCPT), then a bounce, an unsubscribe and two
     messages nobody can read, all read by the inbox."""
-    config_path = write_config(tmp_path, smtp_port=smtp_server.port)
+    config_path = write_config(tmp_path, smtp_port=smtp_server.port, confirm_reports=False)
     store = _import_examples(cli, config_path)
     upsert_groups(store, [Group("X001", HOSTILE, "groupe_local", "Nulle part", "x001@example.org")])  # type: ignore[arg-type]
     _record(store,

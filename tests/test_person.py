@@ -172,7 +172,7 @@ def test_an_imap_mailbox_is_searched_and_erased_on_the_server(dovecot: Dovecot, 
                                                                cli: Callable[..., Any],
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAILER_TEST_IMAP_PASSWORD", dovecot.password)
-    config_path = write_config(tmp_path, extra=dovecot.inbox_section())
+    config_path = write_config(tmp_path, extra=dovecot.inbox_section(), confirm_reports=False)
     registry.add_subscriber(Store(load_config(config_path).storage.path), PERSON, "Abonné zéro")
     dovecot.append([mail(PERSON, "Bonjour", message_id="<i1@example.net>"),
                     mail("autre@example.org", "Signé : Abonné zéro", message_id="<i2@example.org>"),

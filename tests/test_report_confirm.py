@@ -18,7 +18,7 @@ GROUP = "groupe37.lyon@example.org"                  # fr-dev 020: the Lyon grou
 
 @pytest.fixture
 def inbox(tmp_path: Path, smtp_server: SmtpServer) -> Inbox:
-    config = load_config(write_config(tmp_path, smtp_port=smtp_server.port, confirm_reports=True))
+    config = load_config(write_config(tmp_path, smtp_port=smtp_server.port))         # the default: confirm
     store = Store(config.storage.path)
     import_corpus(store, DATA / "fr-dev")
     return Inbox(config.source, config, store, Clock(), smtp_server)
@@ -102,7 +102,7 @@ def test_oui_from_another_address_in_the_thread_records_nothing(inbox: Inbox) ->
 def test_with_confirm_reports_off_a_free_text_report_is_recorded_at_once(inbox: Inbox, tmp_path: Path,
                                                                         smtp_server: SmtpServer) -> None:
     (tmp_path / "off").mkdir()
-    config = load_config(write_config(tmp_path / "off", smtp_port=smtp_server.port))     # the tests' old default
+    config = load_config(write_config(tmp_path / "off", smtp_port=smtp_server.port, confirm_reports=False))
     store = Store(config.storage.path)
     import_corpus(store, DATA / "fr-dev")
     off = Inbox(config.source, config, store, Clock(), smtp_server)

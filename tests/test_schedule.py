@@ -43,7 +43,10 @@ HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
 def _fast(config: Path, extra: str = "") -> Path:
     """The service polls every 50 ms (the clock it reads is the test's, not the poll's)."""
-    config.write_text(config.read_text(encoding="utf-8") + "[inbox]\npoll_seconds = 0.05\n" + extra, encoding="utf-8")
+    text = config.read_text(encoding="utf-8")
+    fast = "[inbox]\npoll_seconds = 0.05\n"
+    text = text.replace("[inbox]\n", fast, 1) if "[inbox]\n" in text else text + fast    # one [inbox] table
+    config.write_text(text + extra, encoding="utf-8")
     return config
 
 

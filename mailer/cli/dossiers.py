@@ -241,11 +241,14 @@ def dossiers_show(app: App, ref: str, as_json: bool) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("preview"),
               show_default=True, help="Folder for the preview's .eml and .html files.")
 @yes_option
+@click.option("--by", "by", envvar="MAILER_COORDINATOR", metavar="EMAIL",
+              help="Who is sending (as `campaign send --by`): needed when the alert needs a second coordinator's "
+                   "approval.")
 @pass_app
 @handle_errors
 @click.pass_context
 def alert(ctx: click.Context, app: App, ref: str, template: str, deadline: str | None, out_dir: Path,
-          yes: bool) -> None:
+          yes: bool, by: str | None) -> None:
     """Write the campaign file of an urgent action on REF, preview it, and send it once you confirm.
 
     The audience is the dossier's groups and its référent (dossier:REF). The file is written
@@ -276,4 +279,4 @@ def alert(ctx: click.Context, app: App, ref: str, template: str, deadline: str |
     click.echo(f"alert written: {path} (deadline {due.isoformat()})" if draft.written
                else f"alert already written today: {path} (used as it is: edit it, or delete it for a new one)")
     ctx.invoke(preview, file=draft.path, out_dir=out_dir, who=None)
-    ctx.invoke(send, file=draft.path, yes=yes, dry_run=False)
+    ctx.invoke(send, file=draft.path, yes=yes, dry_run=False, by=by)

@@ -62,9 +62,11 @@ def deliveries(service: CampaignService) -> list[Delivery]:
             statuses.append((folder, journal, service.status_of(folder.name, head[0], journal), head[0]))
     unsubscribed = _unsubscribed([(folder, journal, s.started or str(header.get("created", "")))
                                   for folder, journal, s, header in statuses], left)
-    rows = [Delivery(s.name, s.kind, str(s.state), s.started, s.total, s.sent, s.failed, s.suppressed,
-                     bounced.get(s.name, 0), unsubscribed.get(s.name, 0)) for _, _, s, _ in statuses]
-    return sorted(rows, key=lambda d: d.started or "", reverse=True)
+    rows = [(s.started or "", (folder / AUDIENCE).stat().st_mtime_ns,
+             Delivery(s.name, s.kind, str(s.state), s.started, s.total, s.sent, s.failed, s.suppressed,
+                      bounced.get(s.name, 0), unsubscribed.get(s.name, 0))) for folder, _, s, _ in statuses]
+    # started within the same second: the audience frozen last is the later campaign
+    return [row for *_, row in sorted(rows, key=lambda r: r[:2], reverse=True)]
 
 
 def _unsubscribed(campaigns: list[tuple[Path, JournalState, str]], left: dict[str, str]) -> dict[str, int]:
