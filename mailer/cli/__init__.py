@@ -108,8 +108,8 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from . import (bounces, campaign, corrections, data, inbox, outbox, reminders, reporting,  # noqa: F401
-                   service)   # each adds commands
+    from . import (bounces, bulletin, campaign, corrections, data, inbox, outbox, reminders,  # noqa: F401
+                   reporting, service)   # each adds commands
 
 
 _register()

@@ -1,4 +1,4 @@
-"""`mailer campaign ...`: preview, test, send (now or scheduled), approve, status, list, cancel."""
+"""`mailer campaign ...`: preview, test, send (now or scheduled), approve, status, list, cancel, archive."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import click
 
 from ..clock import for_people, system_clock
 from ..errors import CampaignError
-from ..outbound import approvals, proofs
+from ..outbound import approvals, archive, proofs
 from ..outbound.campaigns import Campaign
 from ..outbound.files import load_campaign
 from ..outbound.listing import catalogue
@@ -57,7 +57,8 @@ def preview(app: App, file: Path, out_dir: Path, who: str | None) -> None:
     """
     service, campaign = _service(app), load_campaign(file)
     eml, html, recipient = proofs.preview(service, campaign, out_dir, who)
-    click.echo(f"rendered for {recipient.email} ({recipient.kind}):\n  {eml}\n  {html}")
+    sample = " (a sample recipient: the audience is empty for now)" if recipient.email == proofs.SAMPLE else ""
+    click.echo(f"rendered for {recipient.email} ({recipient.kind}){sample}:\n  {eml}\n  {html}")
     _gaps(service, campaign)
     if not app.config.team.postal_address:      # Gmail/Yahoo's bulk-sender rules want it in the footer
         click.echo(f"warning: team.postal_address is empty: set the association's postal address in "
@@ -288,3 +289,50 @@ def cancel(app: App, file: Path, yes: bool) -> None:
                       "cancel the campaign")
     service.cancel(target)
     click.echo(f"campaign {target.name} cancelled ({current.sent} had been sent, {current.pending} never will be)")
+
+
+@campaign.command(name="archive")
+@click.argument("target", metavar="FILE|NAME")
+@click.option("--json", "as_json", is_flag=True, help="The archive's record as one JSON object.")
+@pass_app
+@handle_errors
+def archive_(app: App, target: str, as_json: bool) -> None:
+    """What a sent campaign was, as it went out: one copy per variant, with its audience counts.
+
+    Written when a send starts and updated when it ends, under the storage folder
+    (campaigns/NAME/archive/): each variant's .eml (open it in a mail client) and .html,
+    rendered for a stand-in of that variant (no subscriber's address, no live link).
+
+    \b
+    Example:
+      mailer campaign archive bulletin-2026-03
+    """
+    path = Path(target)
+    name = load_campaign(path).name if path.is_file() else target.strip()
+    index = archive.read_archive(app.config.state_dir, name)
+    if index is None:
+        raise CampaignError(f"no archive of campaign {name!r}: it was never sent (or was sent before mailer kept "
+                            "archives); mailer campaign list shows the campaigns")
+    if as_json:
+        click.echo(json.dumps(index, ensure_ascii=False))
+        return
+    tz = app.config.team.tz
+    outcome = index.get("outcome") or {}
+    click.echo(f"{index['campaign']} ({index['kind']})")
+    if outcome:
+        click.echo(f"  {outcome.get('state')}: {outcome.get('total')} recipients, {outcome.get('sent')} sent, "
+                   f"{outcome.get('failed')} failed, {outcome.get('suppressed')} suppressed, "
+                   f"{outcome.get('pending')} pending (as of {for_people(outcome.get('updated'), tz)})")
+    sent = {v["n"]: v for v in outcome.get("by_variant", [])}
+    for version, variant, eml in archive.copies(app.config.state_dir, index):
+        if variant["n"] == 1:
+            click.echo(f"version {version['version']}, sent from {for_people(version['started'], tz)} "
+                       f"({app.config.team.timezone}): {version['file']} (sha256 {version['file_sha256'][:12]})")
+            click.echo(f"  subject: {version['subject']}")
+            kinds = ", ".join(f"{k} {n}" for k, n in version["audience"]["by_kind"].items())
+            click.echo(f"  audience {version['audience']['total']}: {kinds}")
+        who = variant["kind"] + (f" {variant['group']}" if variant["group"] else "") + \
+            (", named" if variant["named"] else "")
+        done = sent.get(variant["n"])
+        count = f"{variant['recipients']} recipients" + (f", {done['sent']} sent" if done else "")
+        click.echo(f"  {variant['n']}. {who}: {count}\n     {eml}")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,3 +96,15 @@ def read_audience(folder: Path, only: set[int] | None = None) -> FrozenAudience 
     except (ValueError, TypeError) as exc:
         raise CampaignError(f"{path}: unreadable frozen audience ({exc})") from None
     return FrozenAudience(header, recipients, by_index)
+
+
+def iter_audience(folder: Path) -> Iterator[tuple[int, Recipient]]:
+    """The frozen audience's recipients with their index, streamed (a large one never in memory)."""
+    path = folder / AUDIENCE
+    try:
+        with path.open("r", encoding="utf-8") as handle:
+            handle.readline()
+            for index, line in enumerate(handle):
+                yield index, Recipient(*json.loads(line))
+    except (ValueError, TypeError) as exc:
+        raise CampaignError(f"{path}: unreadable frozen audience ({exc})") from None

@@ -20,7 +20,7 @@ from ..models import CampaignKind, Directory, DossierStatus, Recipient, Recipien
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 TEMPLATE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
 KNOWN_KEYS = {"name", "kind", "subject", "template", "audience", "dossier", "attachments", "vars", "reply_to",
-              "figures_since", "send_at", "not_after"}
+              "figures_since", "send_at", "not_after", "markdown"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class Campaign:
     send_at: datetime | None = None     # when the service starts it (issue 10): scheduled by `send`
     not_after: datetime | None = None   # never sent after this (a mailing due last week is worse than none)
     digest: str = ""                    # sha256 of the file's bytes, as read: what an approval names
+    markdown: Path | None = None        # issue 10: the body written in Markdown (a bulletin's draft)
+    markdown_digest: str = ""           # sha256 of that file's bytes, as read (files.load_campaign)
 
 
 def _moment(raw: dict[str, Any], key: str, source: Path) -> datetime | None:
@@ -112,6 +114,9 @@ def parse_campaign(raw: dict[str, Any], source: Path, digest: str = "") -> Campa
     since = _day(raw.get("figures_since"), fail)
     if since is not None and dossier is None:
         raise fail("figures_since", "needs `dossier`: figures are a dossier's")
+    markdown = text("markdown", required=False)
+    if markdown is not None and not markdown.endswith(".md"):
+        raise fail("markdown", f"{markdown!r}: name a Markdown file (NAME.md), relative to this file")
     send_at, not_after = _moment(raw, "send_at", source), _moment(raw, "not_after", source)
     if send_at and not_after and not_after <= send_at:
         raise fail("not_after", f"{not_after.isoformat()} is not after send_at ({send_at.isoformat()})")
@@ -119,7 +124,8 @@ def parse_campaign(raw: dict[str, Any], source: Path, digest: str = "") -> Campa
                     audience=tuple(a.strip() for a in audience), source=source,
                     dossier=dossier, attachments=files, vars=variables,
                     reply_to=text("reply_to", required=False), figures_since=since, send_at=send_at,
-                    not_after=not_after, digest=digest)
+                    not_after=not_after, digest=digest,
+                    markdown=(source.parent / markdown).resolve() if markdown else None)
 
 
 def _day(value: Any, fail: Any) -> date | None:

@@ -1,4 +1,5 @@
-"""Writing the drafted campaign files into the campaigns folder (drafts.py composes them).   [edge]
+"""Writing the drafted campaign files into the campaigns folder (drafts.py and bulletin_draft.py
+compose them).   [edge]
 
 A file already there is never overwritten: a coordinator may have edited it. Each file is
 written whole then renamed into place (`write_private_file`), so a crash leaves either no file or
@@ -11,15 +12,21 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from ..clock import parse_iso
 from ..config import Config
 from ..dossiers import groups_that_worked_on, thanks_due
+from ..figures import entries
 from ..lifecycle import Prepare
-from ..models import CampaignState, Dossier
+from ..models import CampaignKind, CampaignState, Dossier
+from ..registry import load_directory
 from ..store import Snapshot, Store, Transaction
 from ..store.privatefiles import make_private_dirs, write_private_file
-from ..store.schema import CAMPAIGNS, REPORTS
+from ..store.schema import CAMPAIGNS, DOSSIER_EVENTS, REPORTS
 from ..errors import CampaignError
+from .audience import read_audience_head
+from .bulletin_draft import compose, months_before
 from .campaigns import TEMPLATE_RE
+from .journal import campaign_folder
 from .drafts import ALERT_TEMPLATE, alert_file, draft_name, thanks_file  # noqa: F401  (ALERT_TEMPLATE: the CLI's default)
 
 FINISHED = (CampaignState.DONE, CampaignState.CANCELLED)
@@ -86,3 +93,55 @@ def thanks_preparer(config: Config, day: date, wanted: bool = True) -> tuple[lis
         return _shown(config, path)
 
     return drafts, prepare
+
+
+# --- the bulletin (issue 10) --------------------------------------------------------------
+
+BULLETIN_MONTHS = 4         # "since the last bulletin" when none was sent yet: a third of a year
+
+
+@dataclass(frozen=True)
+class BulletinFiles:
+    campaign: Draft
+    markdown: Draft
+    since: date
+    since_why: str                      # "the last bulletin, NAME" or "4 months ago"
+    left_out: tuple[str, ...]
+
+
+def last_bulletin(config: Config, snapshot: Snapshot) -> tuple[str, date, int | None] | None:
+    """The last bulletin sent (done), its day in the team's zone and its vars.issue_number."""
+    done = [r for r in snapshot.table(CAMPAIGNS) if r.kind == CampaignKind.BULLETIN
+            and r.state == CampaignState.DONE and r.started]
+    if not done:
+        return None
+    record = max(done, key=lambda r: r.started or "")
+    started = parse_iso(record.started)
+    assert started is not None
+    head = read_audience_head(campaign_folder(config.state_dir, record.name))
+    number = head[0].get("identity", {}).get("vars", {}).get("issue_number") if head else None
+    return record.name, started.astimezone(config.team.tz).date(), number if isinstance(number, int) else None
+
+
+def draft_bulletin(config: Config, store: Store, today: date, since: date | None = None) -> BulletinFiles:
+    """campaigns/bulletin-DAY.toml and .md, pre-filled from the store since `since` (default: the
+    last bulletin sent, else 4 months ago); files already there are kept as they are."""
+    snapshot = store.snapshot()
+    last = last_bulletin(config, snapshot)
+    if since is None:
+        since, why = (last[1], f"the last bulletin, {last[0]}") if last else \
+            (months_before(today, BULLETIN_MONTHS), f"{BULLETIN_MONTHS} months ago (no bulletin sent yet)")
+    else:
+        why = "--since"
+    attempt = 1
+    while _finished(snapshot, name := f"bulletin-{today.isoformat()}" + (f"-{attempt}" if attempt > 1 else "")):
+        attempt += 1
+    folder = config.campaigns.folder.resolve()
+    toml_path, md_path = folder / f"{name}.toml", folder / f"{name}.md"
+    number = last[2] + 1 if last and last[2] is not None else None
+    draft = compose(load_directory(snapshot), list(snapshot.table(DOSSIER_EVENTS)),
+                    entries(snapshot.table(REPORTS), config.team.tz), since, today, name, md_path.name,
+                    _shown(config, toml_path), number)
+    # The Markdown first: a campaign file never names a draft that is not there.
+    markdown = Draft(md_path, _write_new(md_path, draft.markdown))
+    return BulletinFiles(Draft(toml_path, _write_new(toml_path, draft.toml)), markdown, since, why, draft.left_out)

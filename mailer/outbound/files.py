@@ -7,6 +7,7 @@ modules as values.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import jinja2
@@ -28,7 +29,37 @@ def load_campaign(path: str | Path) -> Campaign:
     content hash of the very bytes parsed (an approval names it: issue 10)."""
     source = Path(path).resolve()
     raw, data = read_toml_bytes(source, CampaignError, "campaign file not found")
-    return check_attachments(parse_campaign(raw, source, hashlib.sha256(data).hexdigest()))
+    campaign = parse_campaign(raw, source, hashlib.sha256(data).hexdigest())
+    if campaign.markdown is not None:
+        # The Markdown is the bulletin's text: an approval names it too (an edited draft voids it).
+        text = markdown_bytes(campaign)
+        campaign = replace(campaign, markdown_digest=hashlib.sha256(text).hexdigest(),
+                           digest=hashlib.sha256(data + b"\0markdown\0" + text).hexdigest())
+    return check_attachments(campaign)
+
+
+def markdown_bytes(campaign: Campaign) -> bytes:
+    assert campaign.markdown is not None
+    try:
+        return campaign.markdown.read_bytes()
+    except FileNotFoundError:
+        raise CampaignError(f"{campaign.source}: markdown: {campaign.markdown}: no such file") from None
+
+
+def read_markdown(config: Config, campaign: Campaign) -> str | None:
+    """The campaign's Markdown body, read only from where a campaign's files may come (as
+    attachments: inside the configuration file's folder, outside the storage folder)."""
+    if campaign.markdown is None:
+        return None
+    project, storage = config.source.parent.resolve(), config.state_dir.resolve()
+    path = campaign.markdown.resolve()
+    if not path.is_relative_to(project) or path.is_relative_to(storage):
+        raise CampaignError(f"{campaign.source}: markdown: {path} must be inside the folder of the configuration "
+                            f"file ({project}) and outside the storage folder ({storage})")
+    try:
+        return markdown_bytes(campaign).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CampaignError(f"{campaign.source}: markdown: {path} is not UTF-8 ({exc})") from None
 
 
 def file_digest(path: Path) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from .campaigns import Campaign
 from .mime import Attachment
 
-FIELDS = ("kind", "subject", "template", "audience", "dossier", "vars", "reply_to", "attachments", "figures_since")
+FIELDS = ("kind", "subject", "template", "audience", "dossier", "vars", "reply_to", "attachments", "figures_since", "markdown")
 
 
 def campaign_identity(campaign: Campaign, attachments: Sequence[Attachment]) -> dict[str, Any]:
@@ -35,6 +35,8 @@ def campaign_identity(campaign: Campaign, attachments: Sequence[Attachment]) -> 
     }
     if campaign.figures_since is not None:
         identity["figures_since"] = campaign.figures_since.isoformat()
+    if campaign.markdown is not None:
+        identity["markdown"] = f"{campaign.markdown.name} sha256:{campaign.markdown_digest[:16]}"
     return identity
 
 

@@ -30,9 +30,13 @@ def pick_recipient(service: CampaignService, campaign: Campaign,
                    who: str | None) -> tuple[Recipient, int, FrozenAudience | None]:
     """The audience member `who` names (an address, or `group:CODE`); the first one by default.
 
-    Someone outside the audience is an error: their message would be a variant nobody gets.
+    Someone outside the audience is an error: their message would be a variant nobody gets. A
+    draft whose audience is still empty (a new install's bulletin) renders for a sample recipient
+    (`SAMPLE`, a subscriber for a bulletin), so its text can be read before anyone subscribes.
     """
     recipients, frozen = service.audience(campaign)
+    if not recipients and frozen is None and not who:
+        return sample_recipient(campaign), 0, None
     if not recipients:
         raise CampaignError(f"{campaign.source}: the audience is empty")
     if not who:
@@ -66,6 +70,15 @@ def preview(service: CampaignService, campaign: Campaign, out_dir: Path,
     write_private_output(eml, message.data)
     write_private_output(html_path, html_body.encode("utf-8"))
     return eml, html_path, recipient
+
+
+SAMPLE = "destinataire.exemple@example.org"
+
+
+def sample_recipient(campaign: Campaign) -> Recipient:
+    """Who a draft with an empty audience is rendered for: nobody's address, a plausible name."""
+    kind = RecipientKind.SUBSCRIBER if campaign.kind == "bulletin" else RecipientKind.CONTACT
+    return Recipient(SAMPLE, "Camille Exemple", kind.value)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from ..models import CampaignKind, Directory, Dossier, DossierOutcome, DossierSt
 from ..tokens import (BOUNCE, REPLY, UNSUBSCRIBE, call_purpose, campaign_message_id, make_token, reply_purpose,
                       sub_address, unsubscribe_purpose)
 from .campaigns import Campaign
+from .markdown import BulletinBody, render_markdown
 from .encoding import check_address, check_header_value, encode_unstructured, format_address
 from .mime import Attachment, Frame, list_unsubscribe, reply_prefix, static_headers
 from .splice import Parts, SlotMisuse, Variant, same_markers, slots
@@ -93,7 +94,7 @@ def _template_location(exc: BaseException) -> str:
 class CampaignRenderer:
     def __init__(self, config: Config, campaign: Campaign, directory: Directory, secret: bytes,
                  options: RenderOptions, templates: jinja2.BaseLoader, attachments: Sequence[Attachment] = (),
-                 figures: DossierFigures | None = None) -> None:
+                 figures: DossierFigures | None = None, markdown: str | None = None) -> None:
         self.config = config
         self.campaign = campaign
         self.directory = directory
@@ -109,6 +110,8 @@ class CampaignRenderer:
         for env in (self.env, self.subject_env):
             env.filters.update(nombre=french_number, euros=french_euros)    # "1 320", "62,50 €"
         self.figures = figures
+        # A bulletin's Markdown draft, rendered once: templates print `bulletin.html`, `bulletin.text`.
+        self.bulletin: BulletinBody | None = render_markdown(markdown) if markdown is not None else None
         self.dossier = self._dossier_view()
         self._variants: dict[tuple[Any, ...], Variant] = {}
         self.per_recipient = False          # set when a template uses values beyond printing them
@@ -138,6 +141,7 @@ class CampaignRenderer:
         group = self.directory.group(recipient.group) if recipient.group else None
         view = _RecipientView(values[0], values[1], values[2], recipient.kind, group)
         return {"recipient": view, "group": group, "dossier": self.dossier, "figures": self.figures,
+                "bulletin": self.bulletin,
                 "team": self.config.team, "vars": self.campaign.vars, "unsubscribe_url": values[3],
                 "today": self.options.today,
                 "campaign": {"name": self.campaign.name, "kind": self.campaign.kind, "subject": ""}}

@@ -28,7 +28,7 @@ from ..store.schema import APPROVAL_REQUESTS, APPROVALS, CAMPAIGNS, REPORTS
 from ..store.privatefiles import ensure_private_dir
 from ..store import Store
 from .campaigns import Campaign, audience_gaps, resolve_audience
-from .files import campaign_attachments, read_attachments, read_contacts, template_loader
+from .files import campaign_attachments, read_attachments, read_contacts, read_markdown, template_loader
 from .identity import campaign_identity, differences
 from .audience import FrozenAudience, read_audience, read_audience_head
 from .journal import JournalState, campaign_folder, read_journals
@@ -69,10 +69,13 @@ class CampaignService:
         frozen = read_audience(self.folder(campaign))
         return (frozen.recipients, frozen) if frozen else (self.current_audience(campaign), None)
 
-    def renderer(self, campaign: Campaign, frozen: FrozenAudience | None = None, test: bool = False) -> CampaignRenderer:
+    def renderer(self, campaign: Campaign, frozen: FrozenAudience | None = None, test: bool = False,
+                 throwaway_tokens: bool = False) -> CampaignRenderer:
         # A test message's tokens come from a key nobody keeps: its unsubscribe link and return
-        # path resolve to no address, so a proof-reader clicking them changes nothing.
-        secret = secrets.token_bytes(32) if test else self.store.secret(self.config.security.secret_env)
+        # path resolve to no address, so a proof-reader clicking them changes nothing (an
+        # archived copy's too: `throwaway_tokens`).
+        throwaway = test or throwaway_tokens
+        secret = secrets.token_bytes(32) if throwaway else self.store.secret(self.config.security.secret_env)
         snapshot = self.store.snapshot()
         directory = load_directory(snapshot)
         options = render_options(frozen, test)
@@ -82,7 +85,8 @@ class CampaignService:
             found = entries(snapshot.table(REPORTS), self.config.team.tz)
             figures = dossier_figures(found, directory, campaign.dossier, campaign.figures_since, options.today)
         return CampaignRenderer(self.config, campaign, directory, secret, options, template_loader(self.config),
-                                campaign_attachments(self.config, campaign), figures)
+                                campaign_attachments(self.config, campaign), figures,
+                                read_markdown(self.config, campaign))
 
     # -- summaries in TinyDB ---------------------------------------------------------------
     def record(self, name: str) -> dict[str, Any] | None:

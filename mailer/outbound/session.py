@@ -37,7 +37,9 @@ from ..store import Store
 from .campaigns import Campaign
 from .files import load_campaign
 from .dispatch import COUNTERS, Shared, get_text, totals
-from .files import read_attachments
+from . import archive
+from .files import read_attachments, read_markdown
+from .bulletin_draft import PLACEHOLDER
 from .identity import campaign_identity
 from .audience import (PREPARED_AUDIENCE, FrozenAudience, freeze_prepared_audience, read_audience, read_audience_head,
                        write_audience)
@@ -138,7 +140,14 @@ class SendSession:
         return self.service.differences(self.campaign, self.header) if self.frozen else []
 
     def check(self) -> None:
-        """Render one message before anything is frozen: template errors surface now."""
+        """Render one message before anything is frozen: template errors surface now; a bulletin
+        draft with a place still to write never goes."""
+        if self.campaign.markdown is not None:
+            text = read_markdown(self.service.config, self.campaign) or ""
+            left = text.count(PLACEHOLDER)
+            if left:
+                raise CampaignError(f"{self.campaign.markdown}: {left} place(s) still marked \"{PLACEHOLDER} ...]\": "
+                                    "write them, or remove them, then send again. Nothing was sent.")
         if self.first is not None:
             frozen = FrozenAudience(self.header, [])
             self.service.renderer(self.campaign, frozen).build(self.first, 0)
@@ -169,6 +178,10 @@ class SendSession:
         a coordinator by hand (which takes it off the schedule)."""
         self.freeze()
         self.service.store.forget()         # the subscribers list was only needed to freeze
+        if self.pending:
+            # Archived as it goes out, before the first message (a send that cannot be archived
+            # does not start); a resume of the same file adds nothing.
+            archive.record_start(self.service, self.campaign, self.header)
         pending = self.pending
         record = self.service.record(self.campaign.name) or {}
         not_after = self.campaign.not_after
@@ -283,6 +296,10 @@ class SendSession:
             service._save(self.campaign.name, state=state, reason=reason, finished=finished, **summary)
         except (StoreError, OSError) as exc:   # a full disk: the journals hold the truth, say so
             reason = (f"{reason}; " if reason else "") + f"its summary could not be saved in the store ({exc})"
+        try:
+            archive.record_finish(service.config.state_dir, self.campaign.name, journal, state, summary)
+        except (OSError, CampaignError) as exc:
+            reason = (f"{reason}; " if reason else "") + f"its archive could not be updated ({exc})"
         status = service.status_of(self.campaign.name, self.header, journal)   # the journal read once
         status.state, status.reason = state, reason
         if state in (CampaignState.DONE, CampaignState.PAUSED, CampaignState.EXPIRED) \
