@@ -209,7 +209,7 @@ def _reminders_when_due(config: Config, store: Store, now: datetime, connect: Co
 def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None,
           source_factory: Callable[[Config], Source] = open_source,
           processor_factory: Callable[[Config, Store], ProcessorLike] | None = None,
-          answers_factory: Callable[[Config, Store], AnswersLike] = AnswerSender,
+          answers_factory: Callable[[Config, Store], AnswersLike] | None = None,
           clock: Callable[[], datetime] | None = None) -> Summary:
     """Run until `stop` is set: the capture server (when `[smtp] embedded`) and the unsubscribe
     endpoint (when `[web] base_url`), then poll, wait, poll.
@@ -221,18 +221,21 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
     After each poll, the retention purge runs if it has not yet today (`app/retention.py`); it
     logs counts only, and a failure is logged and tried again at the next poll, never fatal. So do
     the day's reminders, from `[reminders] hour` (`app/reminders.py`). Then the scheduled campaigns
-    are checked (`Scheduler.tick`); `clock` is the service's time for all three.
+    are checked (`Scheduler.tick`). `clock` is the service's time for all of it: the default
+    processor's stamps (when a report was received, which the reminders count from), the default
+    answers' journal, the triage digest's day, the purge, the reminders and the schedules.
     """
     from .app.web import WebEndpoint
     from .capture.devsmtp import CaptureServer
     store = Store(config.storage.path, config.security.secret_env)
-    processor = (processor_factory or Processor)(config, store)
-    answers = answers_factory(config, store)
+    now = clock or _now
+    processor = processor_factory(config, store) if processor_factory else Processor(config, store, clock=now)
+    answers = answers_factory(config, store) if answers_factory else AnswerSender(config, store, clock=now)
     capture = CaptureServer(config).start() if (config.smtp.embedded if embedded is None else embedded) else None
     total = Summary()
     source: Source | None = None
     failures = 0
-    scheduler = Scheduler(config, clock or _now, stop)
+    scheduler = Scheduler(config, now, stop)
     log.info("service started: inbox %s, every %ss%s", config.inbox.source, config.inbox.poll_seconds,
              " (IDLE)" if config.inbox.idle and config.inbox.source == "imap" else "")
     web: WebEndpoint | None = None
@@ -247,10 +250,10 @@ def serve(config: Config, stop: threading.Event, *, embedded: bool | None = None
                 total.add(summary)
                 if summary.fetched:
                     log.info("poll: %s", " ".join(summary.lines()))
-                if send_digest(config, store):
+                if send_digest(config, store, now()):
                     log.info("triage digest sent to the coordinators")
-                _purge_when_due(config, store, (clock or _now)())
-                _reminders_when_due(config, store, (clock or _now)())
+                _purge_when_due(config, store, now())
+                _reminders_when_due(config, store, now())
                 scheduler.tick()
                 failures = 0
                 until = scheduler.seconds_to_next()
