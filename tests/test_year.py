@@ -351,3 +351,48 @@ def test_a_year_of_the_teams_work(year: Year, tmp_path: Path) -> None:
         assert year.plan(day(300)) == [("G02", LEILA, G02, "no_recent_report"),
                                        ("G03", SOW, G03, "reminder_unanswered")]
         year.at(_paris(day(300), 9, 5), (G02, "reminder"), (G03, "reminder"))
+
+    # -- who received what, and nothing twice -----------------------------------------------------
+    deliveries = list(year.smtp.handler.deliveries)
+    assert Counter(received(year.smtp)) == year.expected               # each step's mail, and no other
+    ids = Counter(str(d.message["Message-ID"]) for d in deliveries)
+    assert set(ids.values()) == {1}, [i for i, n in ids.items() if n > 1]
+    # one message per recipient and campaign (a day's reminders are one), answer (to its message) or notice
+    pairs = Counter((to.lower(), str(d.message.get("X-Mailer-Campaign") or d.message["Subject"]),
+                     str(d.message.get("In-Reply-To", ""))) for d in deliveries for to in d.rcpt_tos)
+    assert set(pairs.values()) == {1}, [p for p, n in pairs.items() if n > 1]
+    by_address = {address: sorted(kind for (to, kind) in year.expected.elements() if to == address)
+                  for address in {to for to, _ in year.expected}}
+    assert by_address[G04] == ["campaign:" + alert.stem, "reminder", "reminder"]     # never answered: two, then none
+    assert by_address[CLAIRE] == [alert_name, call_name, "referent_note"]
+    assert by_address[MARC] == [call_name, "referent_note", "referent_note"]
+    for subscriber in SUBSCRIBERS:
+        assert by_address[subscriber] == ["campaign:bulletin-28"]
+    [sent_bulletin] = delivered(year.smtp, SUBSCRIBERS[0], "campaign:bulletin-28")
+    assert sent_bulletin["Precedence"] == "bulk" and sent_bulletin["List-Unsubscribe"]   # no [web]: mailto only
+
+    # -- the store says what the mail says ----------------------------------------------------------
+    reports = [(r["date"], r["group"], r["dossier"], sorted((a["type"], a["count"]) for a in r["actions"]))
+               for r in year.docs("reports")]
+    assert reports == [
+        (_paris(day(10), 11).isoformat(), "G01", LEILA,           # confirmed by its OUI, at that time
+         [("awareness", 1), ("letter_authorities", 18), ("petition", 126)]),
+        (_paris(day(12), 10).isoformat(), "G03", SOW, [("letter_authorities", 12), ("petition", 40)]),
+        (_paris(day(85), 18).isoformat(), "G03", SOW, [("petition", 85)]),
+        (_paris(day(181), 11).isoformat(), "G02", LEILA, [("petition", 230)]),     # read at the restart
+    ]
+    [item] = year.docs("triage")                                  # the free-text report, resolved by its OUI
+    assert (item["status"], item["outcome"]) == ("resolved", f"report:{year.docs('reports')[0]['id']}")
+    rows = year.docs("reminders")
+    assert {r["status"] for r in rows} == {"sent"}
+    recorded = Counter((r["to"], r["kind"]) for r in rows)
+    assert recorded == Counter({(to, kind): n for (to, kind), n in year.expected.items()
+                                if kind in ("reminder", "referent_note")})
+    sent_reminders = {(to.lower(), str(d.message["X-Mailer-Campaign"])) for d in deliveries for to in d.rcpt_tos
+                      if kind_of(d.message) == "reminder"}
+    assert sent_reminders == {(r["to"], r["label"]) for r in rows if r["kind"] == "reminder"}
+    assert sorted({r["day"] for r in rows}) == [day(n).isoformat() for n in (0, 30, 60, 100, 181, 300)]
+    for campaign, total in ((alert, 3), (call, 4), (bulletin, 3)):
+        result = json.loads(year.run("campaign", "status", str(campaign), "--json"))
+        assert (result["state"], result["sent"], result["total"], result["possible_duplicates"]) == \
+            ("done", total, total, 0)
