@@ -396,3 +396,32 @@ def test_a_year_of_the_teams_work(year: Year, tmp_path: Path) -> None:
         result = json.loads(year.run("campaign", "status", str(campaign), "--json"))
         assert (result["state"], result["sent"], result["total"], result["possible_duplicates"]) == \
             ("done", total, total, 0)
+
+
+def test_the_service_reads_and_answers_on_its_own_clock(tmp_path: Path, smtp_server: SmtpServer, dovecot: Dovecot,
+                                                       cli: Callable[..., Any], caplog: pytest.LogCaptureFixture,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve(clock=...)` is the service's time for what it reads too: a report read at the clock's
+    moment is received then (what the reminders count from), and its acknowledgement is journaled
+    then. Before this, the default processor and answers read the system clock, so a report read
+    on a simulated day 10 counted as received on the real day and its group was reminded again."""
+    monkeypatch.setenv(PASSWORD_ENV, dovecot.password)
+    caplog.set_level(logging.DEBUG, logger="mailer.outbound.scheduler")
+    config = write_config(tmp_path, smtp_port=smtp_server.port, confirm_reports=False,
+                          extra=dovecot.inbox_section(PASSWORD_ENV) + "poll_seconds = 0.05\n")
+    for kind in ("groups", "dossiers"):
+        path = tmp_path / f"{kind}.csv"
+        path.write_text("\n".join(CSV[kind]) + "\n", encoding="utf-8")
+        assert "0 rejected" in cli(config, "import", kind, str(path)).output
+    moment = _paris(date(2031, 5, 4), 10)                      # years away from the machine's clock
+    year = Year(config, ManualClock(moment), smtp_server, dovecot, cli, caplog)
+    year.mail_in(G01, "Compte rendu d'actions – Leïla Sadeghi", FREE_TEXT)
+    with serving(config, year.clock):
+        # the day's reminders come after the poll: G01 has just reported (read at the clock's moment,
+        # not years before it), the others never did
+        year.settle((G01, "report_ack"), (G02, "reminder"), (G03, "reminder"), (G04, "reminder"))
+    [report] = year.docs("reports")
+    assert (report["group"], report["date"]) == ("G01", moment.isoformat())
+    [ack] = year.docs("outgoing")                              # sent, and recorded as sent, at that moment
+    assert (ack["kind"], ack["status"], ack["created"], ack["sent"]) == \
+        ("report_ack", "sent", moment.isoformat(), moment.isoformat())
