@@ -25,7 +25,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -126,7 +126,6 @@ class Year:
         self.config, self.clock, self.smtp, self.imap, self.cli, self.caplog = config, clock, smtp, imap, cli, caplog
         self.store = Store(load_config(config).storage.path)
         self.expected: Counter[tuple[str, str]] = Counter()
-        self.sent_ids: set[str] = set()
 
     def _ticks(self, at: datetime) -> int:
         mark = f"schedules checked at {at.isoformat(timespec='seconds')}"
