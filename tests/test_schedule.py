@@ -262,8 +262,9 @@ def test_not_after_stops_a_send_under_way(tmp_path: Path, setup: Callable[..., t
         wait_for(lambda: status(cli, config, campaign)["state"] == "expired")
     shown = status(cli, config, campaign)
     received = audience_received(smtp_server)
-    # what was in flight at not_after completes (a connection's message, or two): nothing after
-    assert len(received) - at_deadline <= 4 and shown["sent"] == len(received) < 40
+    # what was in flight at not_after completes, and the send stops within its next check: at 10/s, a
+    # second's worth at most (a loaded machine delays the check, never the rule), far from all 40
+    assert len(received) - at_deadline <= 10 and shown["sent"] == len(received) < 30
     assert shown["pending"] == 40 - shown["sent"] and "did not get it" in shown["reason"]
     assert any(s.startswith("Campagne « alerte-limite » non envoyée à temps") for s in _notices(smtp_server))
     with serving(config, clock):                        # expired is final, even across a restart
