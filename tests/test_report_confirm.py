@@ -84,7 +84,9 @@ def test_a_form_sent_back_corrected_is_recorded_with_its_figures(inbox: Inbox) -
 
 
 @pytest.mark.parametrize("body", ["Non, nous avions 162 signatures.\n", "Oui mais il y avait aussi 3 lettres.\n",
-                                  "Je ne sais plus, je demande à Paul.\n"])
+                                  "Je ne sais plus, je demande à Paul.\n",
+                                  "Lettres aux autorités : 18\nCartes de soutien : une dizaine\nSignatures : 126\n"
+                                  "Élu·es rencontré·es :\nÉvénements et date :\nPartenaires :\nFonds € et date :\n"])
 def test_any_other_answer_goes_to_a_person_linked_to_the_report_awaiting_it(inbox: Inbox, body: str) -> None:
     item, question = _asked(inbox)
     [outcome] = inbox.processor().process_batch([_reply(question, body)])

@@ -160,6 +160,11 @@ def why_not_answer(to: str, facts: MessageFacts, reading: Reading, known: Known)
     return None
 
 
+# A form sent back in the thread of our question is about the report we asked of: these checks
+# (whose figures they are) do not apply to it; any other does.
+_WHOSE = ("no_dossier", "no_group", "several_dossiers", "several_groups", "group_contradicts_sender")
+
+
 def _awaiting(facts: MessageFacts, known: Known, sender: str) -> str | None:
     """The report awaiting this sender's confirmation, when this mail answers our question to them
     (our Message-ID, answered from the address we asked: a From alone proves nothing)."""
@@ -364,7 +369,13 @@ def decide(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
         return _unless_unsure(_unsubscribe(reading, facts, known), reading, known)
     pending = _awaiting(facts, known, reading.sender)
     if pending is not None:             # an answer to "est-ce bien cela ?" (a sign-up's OUI is below)
-        return _confirmed(reading, pending)
+        confirmed = _confirmed(reading, pending)
+        doubts = [c for c in reading.checks if c not in _WHOSE]     # whose it is, the thread proves
+        if confirmed.disposition is Disposition.APPLY and doubts:
+            # a form sent back with a value the reader could not take: a person, linked to the report
+            return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.REPLY_TO_REPORT_CONFIRMATION, pending),),
+                            f"checks: {', '.join(doubts)}")
+        return confirmed
     if kind is Kind.CONFIRM:
         return _confirm(reading, facts, known)
     link = _reply_to_ack(facts, known)
