@@ -43,6 +43,18 @@ def _restore(mapping: dict[Any, Any], key: Any) -> Callable[[], None]:
     return lambda: mapping.pop(key, None)
 
 
+def reading_of(item: TriageItem) -> Reading:
+    """The item's best reading as a `Reading` (an item of before issue 9 has only its kind)."""
+    doc = item.reading or {}
+    try:
+        kind = Kind(doc.get("kind") or item.kind)
+    except ValueError:
+        kind = Kind.OTHER
+    return Reading(kind, str(doc.get("rule") or item.rule), item.sender, name=doc.get("name"),
+                   group=doc.get("group"), dossier=doc.get("dossier"),
+                   actions=tuple(action_of(a) for a in doc.get("actions") or ()), scope=doc.get("scope"))
+
+
 def confirm_address(config: Config, secret: bytes, email: str) -> str:
     return sub_address(config.team.address, CONFIRM, make_token(secret, CONFIRM, email))
 
@@ -132,10 +144,9 @@ class Ledger:
         item = self.triage.get(item_id)
         if item is None or item.status != TriageStatus.OPEN:
             return
-        doc = item.reading or {}
-        actions = effect.actions if effect.actions is not None else tuple(action_of(a) for a in doc.get("actions") or ())
-        pending = Reading(Kind.REPORT, str(doc.get("rule") or item.rule), item.sender, group=doc.get("group"),
-                          dossier=doc.get("dossier"), actions=actions)
+        read = reading_of(item)
+        actions = effect.actions if effect.actions is not None else read.actions
+        pending = replace(read, kind=Kind.REPORT, actions=actions)
         self._apply(RecordReport(item.sender, pending.group, pending.dossier, actions), item.key, pending,
                     MessageFacts(item.message_id, item.sender, None), item.subject)
         report_link = self._last_report or ""

@@ -24,8 +24,8 @@ from ..registry import canonical_email, load_directory, suppress_in
 from ..store import Store, Transaction
 from ..store.records import Consent, ReportState, TriageItem, TriageStatus
 from ..store.schema import MEMBERS, REPORTS, TRIAGE
-from .actionspec import action_of, merge
-from .apply import Ledger
+from .actionspec import merge
+from .apply import Ledger, reading_of
 from .decide import MessageFacts
 from .effects import CreatePendingPerson, Effect, RecordReport, RecordSignupRequest, SendAnswer
 from .queries import RecordNotFound
@@ -36,18 +36,6 @@ NOT_REPORTS = (Kind.BOUNCE, Kind.COMPLAINT, Kind.AUTO_REPLY, Kind.CONFIRM, Kind.
 
 class CorrectionError(MailerError):
     """A triage or report command that cannot be done as asked (nothing was changed)."""
-
-
-def reading_of(item: TriageItem) -> Reading:
-    """The item's best reading as a `Reading` (an item of before issue 9 has only its kind)."""
-    doc = item.reading or {}
-    try:
-        kind = Kind(doc.get("kind") or item.kind)
-    except ValueError:
-        kind = Kind.OTHER
-    return Reading(kind, str(doc.get("rule") or item.rule), item.sender, name=doc.get("name"),
-                   group=doc.get("group"), dossier=doc.get("dossier"),
-                   actions=tuple(action_of(a) for a in doc.get("actions") or ()), scope=doc.get("scope"))
 
 
 def known_place(directory: Directory, group: str | None, dossier: str | None) -> tuple[str | None, str | None]:

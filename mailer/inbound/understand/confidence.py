@@ -32,8 +32,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .extract import REFUSED
-from .lookup import DirectoryIndex
+from .extract import NOT_A_MEMBER, REFUSED
+from .lookup import BELONGS_CUE, DirectoryIndex
 
 PENALTY = 0.3
 
@@ -87,7 +87,6 @@ ON_OWN_BEHALF = re.compile(r"\b(?:a titre (?:personnel|perso|individuel|prive)|e
                            r"|pas au nom (?:du|de (?:mon|notre|la|l')|de l')|hors (?:du )?groupe)")
 
 
-NOT_A_MEMBER = re.compile(r"\bn'en (?:fais|suis) pas\b|\bne (?:fais|suis) pas (?:partie|membre)|\bpas (?:encore )?membre")
 OUTSIDER = re.compile(r"\b(?:je suis journaliste|en tant que journaliste|journaliste (?:a|au|pour|chez)"
                       r"|radio|emissions?|interview\w*|podcasts?|animat(?:eur|rice) (?:a|de|sur|chez)"
                       r"|pour (?:un|notre|mon) (?:article|reportage|sujet)|notre redaction|notre (?:journal|magazine"
@@ -104,8 +103,7 @@ THE_DOSSIER = re.compile(r"\b(?:le|ce|du|au|votre) dossier (?:de |des |du |d'|su
 
 
 # The writer says they belong to one of our structures ("membre du groupe local", "je suis à l'antenne")
-MY_STRUCTURE = re.compile(r"\b(?:membre|partie|je suis|nous sommes|mon|ma|notre)\s+(?:(?:de|du|des|d'|a|au|dans)\s*)?"
-                          r"(?:l'|la |le |les )?(?:groupe|cercle|antenne)\b")
+MY_STRUCTURE = re.compile(BELONGS_CUE + r"(?:groupe|cercle|antenne)\b")
 
 
 _OWN_PAST = re.compile(r"\bj'ai (?:deja )?(?:signe|ecrit|envoye|participe|assiste)\b")

@@ -203,9 +203,9 @@ _NOT_MEMBER = re.compile(r"(?:\bpas|\bplus|\baucun|\bni|\bpres de|\bcontacter|\b
 # A structure named as the one to join, to be put in touch with, or whose members they met: not theirs
 _TO_JOIN = re.compile(r"(?:\brejoindre|\bintegrer|\badherer|\bm'inscrire|\bparticiper|\bcoordonnees|\bcontact"
                       r"|\bresponsable|\bmembres|\bpres de|\bexiste|\by a-t-il|\bun|\bquel)\s+(?:\w+\s+){0,3}(?:l')?$"
-                      r"|(?:\bpas|\bplus|\baucun|\bni|\bavec|\bpour)\s+(?:\w+\s+){0,2}$")
-_NOT_YET = re.compile(r"\bn'en (?:fais|suis) pas\b|\bne (?:fais|suis) pas (?:encore )?(?:partie|membre)"
-                      r"|\bpas (?:encore )?membre|\bfais pas (?:encore )?partie")
+                      r"|" + _NOT_MEMBER.pattern)
+NOT_A_MEMBER = re.compile(r"\bn'en (?:fais|suis) pas\b|\bne (?:fais|suis) pas (?:encore )?(?:partie|membre)"
+                          r"|\bpas (?:encore )?membre|\bfais pas (?:encore )?partie")
 _PARTNER = re.compile(r"\b(?:avec|aupres de|et)\s+(?:le |la |les |l')?$")
 _ORG_WORD = re.compile(r"^(?:le |la |les |l')?(?:groupe|cercle|antenne|equipe|section|association|collectif"
                        r"|comite|bureau|service|secretariat|redaction)\b")
@@ -308,7 +308,7 @@ def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup
     # The corpus's contract: `group` is the structure the mail says they belong to; one they ask to
     # join ("rejoindre l'antenne jeunes de Nancy", "un groupe à Metz ?") is `joins`, where the
     # request is routed; "je ne suis pas encore membre" makes every group named one to join.
-    theirs = Counter(index.group_mentions(own, _TO_JOIN)) if not _NOT_YET.search(own) else Counter()
+    theirs = Counter(index.group_mentions(own, _TO_JOIN)) if not NOT_A_MEMBER.search(own) else Counter()
     group = theirs.most_common(1)[0][0] if theirs else None
     if group is None and named_group and index.member_group.get(mail.parsed.sender.lower()) == named_group:
         group = named_group                  # a known member of the group they name

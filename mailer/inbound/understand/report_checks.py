@@ -47,7 +47,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
-from .action_words import MARKER, NEGATED, OTHERS, QUESTION_INTRO, RECIPIENT
+from .action_words import LETTER, MARKER, NEGATED, OTHERS, PETITION, QUESTION_INTRO, RECIPIENT
 from .actions import Action, ActionType, SegmentReading
 from .confidence import attribution_checks
 from .lookup import DirectoryIndex
@@ -116,8 +116,8 @@ SENT = re.compile(r"\b(?:envo\w*|ecri\w*|redig\w*|post\w*|adress\w*|expedi\w*|pa
 # holds none of them, the action was lost ("une médecin de MdM, partenaire de la soirée" beside the event;
 # "ainsi que des cartes" beside letters). Events are `event_unread`'s.
 FAMILY_WORDS: tuple[tuple[tuple[ActionType, ...], re.Pattern[str]], ...] = (
-    ((*LETTERS, ActionType.ADVOCACY), re.compile(r"\b(?:lettres?|courriers?|cartes?|missives?)\b(?! d'information)")),
-    ((ActionType.PETITION,), re.compile(r"\b(?:petitions?|signatures?|signataires?)\b")),
+    ((*LETTERS, ActionType.ADVOCACY), LETTER),          # the extractor's own nouns (action_words)
+    ((ActionType.PETITION,), PETITION),
     ((ActionType.ADVOCACY,), ELECTED),
     ((ActionType.FUND,), re.compile(r"\b(?:dons?|versements?|virements?|cheques?|cagnottes?|quetes?|fonds d'aide)\b"
                                     r"|\d\s*eur(?:os?)?\b")),
