@@ -172,8 +172,13 @@ class Reader:
     def context(self) -> ReadingContext:
         snap = self.store.snapshot()
         pending = {make_token(self.tokens.secret, CONFIRM, p.email) for p in snap.table(PENDING_PEOPLE)}
-        requests = {o.message_id for o in snap.table(OUTGOING) if o.kind == "confirm_request"}
-        asked = {o.message_id for o in snap.table(OUTGOING) if o.kind == "report_confirm"}
+        requests: set[str] = set()          # our confirmation requests; our "est-ce bien cela ?" mails
+        asked: set[str] = set()
+        for o in snap.table(OUTGOING):      # one pass over the answers table, per batch
+            if o.kind == "confirm_request":
+                requests.add(o.message_id)
+            elif o.kind == "report_confirm":
+                asked.add(o.message_id)
         # the approval requests mailed (issue 10): a handful of rows, their tokens rebuilt per batch
         approvals = {make_token(self.tokens.secret, approval_purpose(r.campaign, r.file_sha256, r.audience), r.to):
                      ApprovalBinding(r.campaign, r.file_sha256, r.audience, r.to, r.by, r.file)
