@@ -26,6 +26,7 @@ class TriageReason(StrEnum):
     UNSUBSCRIBE_UNPROVEN = "unsubscribe from a sender we cannot verify nor answer: nothing done"
     UNSUBSCRIBE_UNKNOWN_TOKEN = ("unsubscribe token we did not issue to any known address "
                                  "(a test message's link?): nothing done")
+    UNSUBSCRIBE_ALSO_ASKS = "unsubscribe applied; the message also asks something else of us"
     SIGNUP_ALREADY_CONFIRMED = "sign-up from a volunteer already confirmed"
     REPORT_UNKNOWN_SENDER = "report from an unknown sender: not applied"
     REPLY_TO_ACKNOWLEDGEMENT = "reply to an acknowledgement"

@@ -92,6 +92,8 @@ def test_samples(name: str, rule: str | None) -> None:
     ("Re: Bulletin", "This is an automated reply. I am travelling.", "", "text-declared"),
     ("Re: Bulletin", "I am out of the office until Monday. Your message will not be forwarded.", "",
      "text-out-of-office"),
+    ("Re: Rappel : vos bilans", "Absent jusqu'au 31 août, réponse à mon retour.\nSylvain\n\nEnvoyé de mon iPhone",
+     "", "text-out-of-office"),     # a phone's notice: what becomes of our message, and when
     # people
     ("Absente samedi pour le stand", "Je ne pourrai pas venir samedi, désolée. Paul me remplace.", "", None),
     ("Congés et permanence", "Pendant mes congés du 3 au 10 mars, Paul tiendra la permanence.", "", None),

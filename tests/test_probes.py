@@ -1032,3 +1032,53 @@ def test_a_dossier_named_only_where_the_writer_tells_a_past_deed_is_asked(direct
     reading = _signup(directory, "J'ai signé votre pétition pour Dawit Tesfaye au concert et on m'a dit que je "
                                  "pouvais m'inscrire à votre liste de diffusion. Je veux bien !\n\nMaïté")
     assert reading.kind.value == "signup" and "dossier_aside" in reading.checks, reading
+
+
+# ------------------------------------------------------------------ issue 9, blind sets N and O
+@pytest.mark.parametrize("body, scope", [
+    ("Je souhaiterais ne plus recevoir le bulletin par courriel : je préfère le lire sur votre site.", "bulletin"),
+    ("Je préfère ne plus recevoir le bulletin, je le consulte déjà sur votre site. En revanche, je souhaite "
+     "continuer à recevoir les alertes.", "bulletin"),
+    ("Bonjour, je ne souhaite plus recevoir vos mails, ni le bulletin ni les alertes. Merci.", "all"),
+    ("Je ne souhaite plus recevoir le bulletin, ni par courrier ni par mail. Je reste adhérente.", "bulletin"),
+    ("Je ne souhaite plus recevoir le bulletin, qui arrive tous les quatre mois.", "bulletin"),
+    ("Merci de ne plus rien m'envoyer du tout.", "all"),
+])
+def test_the_scope_is_what_the_unsubscribe_names(directory, body: str, scope: str) -> None:
+    reading = read_message(parse_message(mail("x.y@example.net", f"{body}\n\nClaire\n", subject="Envois")),
+                           directory)
+    assert (reading.kind.value, reading.scope) == ("unsubscribe", scope), reading
+
+
+def test_an_unsubscribe_keeps_what_else_it_asks(directory) -> None:
+    body = "Merci de me retirer de vos listes. Pourriez-vous aussi m'envoyer mon reçu fiscal ?\n\nClaire\n"
+    reading = read_message(parse_message(mail("x.y@example.net", body, subject="Envois")), directory)
+    assert reading.kind.value == "unsubscribe" and reading.asks == ("pourriez-vous aussi m'envoyer mon recu fiscal ?",)
+    alone = read_message(parse_message(mail("x.y@example.net", "Merci de me retirer de vos listes. Pouvez-vous me "
+                                                               "le confirmer ?\n\nClaire\n")), directory)
+    assert alone.kind.value == "unsubscribe" and alone.asks == ()       # about the unsubscribe itself
+
+
+@pytest.mark.parametrize("body", [
+    "Je viens de rejoindre le groupe local 19 et je voudrais aider sur le dossier DI-2025-033.",
+    "Je viens d'intégrer le groupe local 19 et je voudrais être inscrite sur la liste du dossier DI-2025-033.",
+])
+def test_one_who_just_joined_belongs(directory, body: str) -> None:
+    reading = read_message(parse_message(mail("new.one@example.net", f"Bonjour,\n\n{body}\n\nNolan\n")), directory)
+    assert (reading.kind.value, reading.group, reading.joins) == ("signup", "G019", None), reading
+
+
+def test_an_inverted_question_offering_help_is_a_sign_up(directory) -> None:
+    body = ("Professeure retraitée, j'habite à Dole. Pourrais-je rejoindre celui de Besançon, ou à défaut "
+            "recevoir vos appels à agir pour écrire des lettres de chez moi ?")
+    reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n\nYvette\n")), directory)
+    assert reading.kind.value == "signup", reading
+
+
+def test_a_verbless_sentence_after_a_deed_goes_on_telling_it(directory) -> None:
+    found = _actions(directory, "le 2 mai, le groupe a organisé une Nuit des droits humains au théâtre. Lectures, "
+                                "musique : 120 signatures pour la pétition dans la soirée.")
+    assert found == [("awareness", 1, None, date(2026, 5, 2)), ("petition", 120, None, date(2026, 5, 2))]
+    # but not a sentence with a verb the tense markers do not know, nor a denial
+    assert _actions(directory, "le 2 mai, nous avons tenu un stand au marché. Pour les lettres, nous attendons "
+                               "la nouvelle adresse.") == [("awareness", 1, None, date(2026, 5, 2))]

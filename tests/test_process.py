@@ -265,6 +265,28 @@ def test_unsubscribe_is_applied_at_once_with_one_confirmation(inbox: Inbox) -> N
     assert "bulletin" in inbox.smtp.handler.deliveries[-1].message.get_content()
 
 
+def test_an_unsubscribe_that_asks_something_else_is_applied_and_the_rest_goes_to_a_person(inbox: Inbox) -> None:
+    # issue 9: the unsubscribe is obeyed at once; the tax-receipt question must not be lost with it
+    inbox = replace(inbox, config=replace(inbox.config, inbox=replace(inbox.config.inbox, authserv_id="mx.example.org")))
+    vouched = b"Authentication-Results: mx.example.org; dmarc=pass header.from=example.net\n"
+    body = ("Bonjour,\n\nJe souhaiterais ne plus recevoir le bulletin par courriel : je le lis sur votre site.\n\n"
+            "Par ailleurs, je n'ai pas reçu de reçu fiscal pour mon don de décembre. Pourriez-vous me l'envoyer ?\n\n"
+            "Jacqueline Muller\n")
+    plain = "Bonjour,\n\nJe souhaiterais ne plus recevoir le bulletin, je le lis sur votre site.\n\nPaul\n"
+    [mixed, alone] = inbox.processor().process_batch([
+        vouched + mail("jacqueline.muller@example.net", body, subject="bulletin + reçu fiscal"),
+        vouched + mail("paul.roche@example.net", plain, subject="Bulletin", message_id="<m2@example.net>")])
+    suppressed = {d["email"]: d["scope"] for d in inbox.docs("suppressions")}
+    assert suppressed == {"jacqueline.muller@example.net": "bulletin", "paul.roche@example.net": "bulletin"}
+    assert (mixed.disposition, mixed.folder, alone.disposition, alone.folder) == ("triage", "triage", "apply",
+                                                                                  "processed")
+    [item] = inbox.docs("triage")
+    assert (item["sender"], item["reason"]) == ("jacqueline.muller@example.net",
+                                                "unsubscribe applied; the message also asks something else of us")
+    assert any("recu fiscal" in ask for ask in item["reading"]["asks"])
+    assert inbox.answers().send_pending() == 2       # both are told they are unsubscribed
+
+
 def test_signup_from_a_member_is_passed_to_the_referent(inbox: Inbox) -> None:
     processor = inbox.processor()
     [outcome] = processor.process_batch([fr_dev("029.eml")])      # isabelle.leroux: a known member

@@ -18,7 +18,8 @@ its transaction, calls `decide` for each message, and `apply.py` carries out the
   forged "oui" subscribes nobody).
 - unsubscribe: applied at once, one confirmation mail, when the address is proven (our `+u-`
   token, a reply to our mail to that address, or our server's DMARC/aligned SPF/DKIM pass for the
-  From domain); a free-text "STOP" from a From anyone could write gets a one-click `+u-` mail.
+  From domain); a free-text "STOP" from a From anyone could write gets a one-click `+u-` mail. What
+  else the mail asks ("pourriez-vous m'envoyer mon reçu ?") goes to triage beside it, applied.
 - signup: unknown address -> pending person + confirmation request (double opt-in); a member's or
   group's address -> a request to take on a dossier, passed to the référent. A short yes to a
   call's `+v-` address (`signup.call`) is that request whoever the recipient is, never a pending
@@ -366,7 +367,7 @@ def decide(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     if kind is Kind.APPROVAL:
         return _approval(reading, known)
     if kind is Kind.UNSUBSCRIBE:
-        return _unless_unsure(_unsubscribe(reading, facts, known), reading, known)
+        return _and_its_asks(_unless_unsure(_unsubscribe(reading, facts, known), reading, known), reading)
     pending = _awaiting(facts, known, reading.sender)
     if pending is not None:             # an answer to "est-ce bien cela ?" (a sign-up's OUI is below)
         confirmed = _confirmed(reading, pending)
@@ -387,6 +388,15 @@ def decide(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
     if kind is Kind.REPORT:
         return _unless_unsure(_report(reading, facts, known), reading, known)
     return Decision(Disposition.TRIAGE, (ToTriage(reading.rule),))
+
+
+def _and_its_asks(decision: Decision, reading: Reading) -> Decision:
+    """An unsubscribe is obeyed at once, but what else the mail asks ("et mon reçu fiscal ?") waits for
+    a person: the same effects, and the message in triage."""
+    if decision.disposition is not Disposition.APPLY or not reading.asks:
+        return decision
+    return Decision(Disposition.TRIAGE, (*decision.effects, ToTriage(TriageReason.UNSUBSCRIBE_ALSO_ASKS)),
+                    f"applied; it also asks: {reading.asks[0][:80]}", also_applied=True)
 
 
 def _unless_unsure(decision: Decision, reading: Reading, known: Known) -> Decision:

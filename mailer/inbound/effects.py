@@ -109,3 +109,8 @@ class Decision:
     disposition: Disposition
     effects: tuple[Effect, ...] = ()
     note: str = ""       # one line for the log: why
+    also_applied: bool = False      # triage, but its effects act on the reading (an unsubscribe that asks more)
+
+    @property
+    def applied(self) -> bool:
+        return self.disposition is Disposition.APPLY or self.also_applied

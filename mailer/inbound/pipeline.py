@@ -305,6 +305,7 @@ class FileReading:
     reading: Reading | None
     disposition: str            # what `poll` would do: apply | triage | ignore | error
     error: str = ""
+    applied: bool = False       # whether it would act on the reading (`Decision.applied`)
 
 
 def read_files(config: Config, store: Store, raws: Iterable[bytes]) -> Iterable[FileReading]:
@@ -320,7 +321,8 @@ def read_files(config: Config, store: Store, raws: Iterable[bytes]) -> Iterable[
         if item.error or item.reading is None or item.facts is None:
             yield FileReading(None, "error", item.error)
             continue
-        yield FileReading(item.reading, decide(item.reading, item.facts, known).disposition.value)
+        decision = decide(item.reading, item.facts, known)
+        yield FileReading(item.reading, decision.disposition.value, applied=decision.applied)
 
 
 def read_file(config: Config, store: Store, raw: bytes) -> FileReading:

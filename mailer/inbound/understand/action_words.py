@@ -44,6 +44,11 @@ MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|entrevues?|
                      r"|(?:alle|allee|alles|allees|passe|passes|passees?) (?:voir|a la permanence d)"
                      r"|(?:a|ont) recu (?:une delegation|(?:deux|trois|quatre|\d+) (?:membres|representante?s|benevoles))"
                      r"|reunion avec|interpelle\w*|plaidoyer|echange\w* avec)\b")
+# One appearance or street action whatever the subject's number: "on est passé·es sur radio Campus",
+# "une action photo devant l'hôtel de ville"
+APPEARANCE = re.compile(r"\bpassee?\W?e?s? (?:sur|a) (?:la |l')?(?:radio|tele|television)\b"
+                        r"|\bune action (?:[a-z]+ ){0,2}?devant (?:la |le |l')?(?:hotel de ville|mairie|prefecture"
+                        r"|ambassade|consulat|palais|tribunal)\b")
 EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
                    r"|lectures? publiques?|expositions?|rassemblements?|manifestations?|veillees?|vigiles?"
                    r"|marches? (?:silencieuse|solidaire|blanche)s?|interviews?|emissions?|reportages?"
@@ -63,14 +68,19 @@ EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-deba
 _GATHERING = (r"(?:tables? d'information|tables?|soirees?(?! (?:d'|d')?ecriture| de (?:lettres|cartes))|fetes?"
               r"|journees?|forums?|salons?|festivals?|villages?"
               r"|corteges?|defiles?|quiz|brocantes?|braderies?|kermesses?|tournois?|repas|pique-niques?|galettes?"
-              r"|gouters?|lotos?|randonnees?"
+              r"|gouters?|lotos?|randonnees?|nuits?|veillees?|matinees?|fest-noz|bals?"
               r"|cafes?-debats?|aperos?|reunions? publiques?|rencontres? publiques?|cine-clubs?|courses? solidaires?"
               r"|marches? (?:pour|de soutien|solidaires?))\b")
 # "Notre soirée quiz du 19 mars a cartonné": a gathering that is ours by its possessive
 OURS_GATHERING = re.compile(r"\b(?:notre|nos) (?:(?:premiere?s?|grande?s?|petite?s?|traditionnel\w*) )?(?P<noun>"
                             + _GATHERING + r")")
 HOSTED = re.compile(r"\b(?:tenu\w*|tenir|tenions|tenait|organis\w*|anim\w*|particip\w*|monte\w*|porte\w*"
-                    r"|installe\w*)\b[^.;:]{0,50}?\b(?P<noun>" + _GATHERING + r")")
+                    r"|installe\w*|(?:etions|etait|etaient|etais) (?:presente?s? )?(?:a|au|aux|sur))\b[^.;:]{0,50}?"
+                    r"\b(?P<noun>" + _GATHERING + r")"
+                    # the gathering as the subject: "le loto ... a eu lieu le 1er février", "le fest-noz du 18 avril,
+                    # organisé avec ..., a été une très belle soirée"
+                    r"|\b(?P<held>" + _GATHERING + r")[^.;:]{0,80}?\b(?:a eu lieu|ont eu lieu|s'est (?:tenue?|deroulee?)"
+                    r"|se sont (?:tenue?s|deroulee?s)|a ete une (?:[a-z]+ ){0,3}?(?:soiree|fete|journee|reussite|succes))\b")
 LEAD_GATHERING = re.compile(r"^\W*(?:le |les )?(?:\d{1,2}(?:er)?(?:/\d{1,2}| [a-z]+)?\s*[,:-]?\s*)?(?:une? |la |le )?"
                             r"(?P<noun>" + _GATHERING + r")")
 PETITION = re.compile(r"\b(?:petitions?|signatures?|fait signer|signe(?:e|s|es)? (?:la|notre|une|cette) petition)\b")
@@ -143,7 +153,8 @@ ANAPHORA = re.compile(r"^(?:pendant (?:l'|la |le |les |cette |ce |cet )|a l'issu
 CLAUSE_BREAK = re.compile(r",\s*(?:et|puis|mais)\s|;\s|\s(?:et|puis|mais)\s+(?:j'|je\s|nous\s|on\s|il\s|elle\s|ils\s"
                           r"|elles\s)")
 SAME_DAY = re.compile(r"\b(?:le meme (?:jour|soir|matin|apres-midi)|ce (?:jour|soir)-la|a cette occasion|sur place"
-                      r"|a l'entree|(?:sur|a) (?:le|notre) stand|au stand)\b")   # the event just told
+                      r"|a l'entree|(?:sur|a) (?:le|notre) stand|au stand|(?:dans|pendant|durant|au cours de) la (?:soiree"
+                      r"|journee|matinee)|a la sortie(?= ?,)|a l'issue(?= ?,))\b")   # the event just told
 _NOT_COUNT_WORD = r"(?!de\b|d'|" + "|".join(MONTHS) + r"\b|h\b|min\b|ans?\b|jours?\b|heures?\b)"
 PETITION_COUNT = re.compile(r"(\d+)\s+(?:" + _NOT_COUNT_WORD + _W + r"\s+)?signatures\b"
                             r"|(\d+)\s+(?:" + _W + r"\s+)?(?:ont|avaient) signe"

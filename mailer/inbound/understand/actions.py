@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, FUND_NOUN, HOSTED,
+from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, APPEARANCE, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, FUND_NOUN, HOSTED,
                            LEAD_GATHERING, LETTER, OURS_GATHERING,
                            LETTER_NOT, MARKER, MEETING, MEET_TARGET, NEGATED, NUMBER_BEFORE, OFFICIAL, OTHERS,
                            OFFICIALS_END, PARTNER_NAME, PETITION, PETITION_COUNT, QUESTION_INTRO, RECIPIENT, RESULT_LINE,
@@ -176,10 +176,13 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
         noun = m.group(0).split()[0].split("-")[0]
         found.append(_Found(ActionType.AWARENESS, m.start(), _count_before(norm, m.start(), noun)))
     if not any(f.type is ActionType.AWARENESS for f in found):
+        found.extend(_Found(ActionType.AWARENESS, m.start(), 1) for m in APPEARANCE.finditer(norm))
+    if not any(f.type is ActionType.AWARENESS for f in found):
         gathering = HOSTED.search(norm) or OURS_GATHERING.search(norm) \
             or (LEAD_GATHERING.match(norm) if seg.bullet else None)
         if gathering:
-            found.append(_Found(ActionType.AWARENESS, gathering.start("noun"), 1))
+            noun = "noun" if gathering.groupdict().get("noun") else "held"
+            found.append(_Found(ActionType.AWARENESS, gathering.start(noun), 1))
     petition = PETITION.search(norm)
     if petition:
         counted = PETITION_COUNT.search(norm)
@@ -257,9 +260,11 @@ def _clause(seg: Segment, pos: int) -> tuple[int, int]:
     return next(((a, b) for a, b in zip(cuts, cuts[1:], strict=False) if a <= pos < b), (0, len(seg.norm)))
 
 
-def _done(seg: Segment, pos: int) -> bool:
+def _done(seg: Segment, pos: int, after_deed: bool = False) -> bool:
     """Was the action at `pos` done? The nearest tense marker before it decides, else the first one
-    after it, else the list it belongs to ('Voici nos actions :' yes, 'Nos projets :' no)."""
+    after it, else the list it belongs to ('Voici nos actions :' yes, 'Nos projets :' no); a verbless
+    sentence right after one that tells a deed goes on telling it ('Nous avons tenu un stand samedi.
+    Une centaine de signatures dans la journée.')."""
     start, end = _clause(seg, pos)
     # a negation in brackets is about a detail ("une cinquantaine de lettres (on n'a pas compté)")
     negated = [m for m in NEGATED.finditer(seg.norm, start, end) if not _in_brackets(seg.norm, m.start())]
@@ -288,7 +293,8 @@ def _done(seg: Segment, pos: int) -> bool:
         # a verbless dated line, "Samedi 21/02, stand au marché couvert, 118 signatures.", "Marche
         # silencieuse du 7 février.", reads as a list item (no marker at all, done or planned, in it; a
         # date far back, a plan rolled a year back, is the date_far check's)
-        return bool(LEAD_DATE.match(seg.norm) or any(start <= d[0] < end for d in seg.dates)) and bool(seg.dates)
+        return bool(LEAD_DATE.match(seg.norm) or any(start <= d[0] < end for d in seg.dates)) and bool(seg.dates) \
+            or after_deed and not VERB_OR_DENIAL.search(seg.norm) and not GOAL.search(seg.norm, start, end)
     intro = list(MARKER.finditer(seg.intro))
     if intro:
         return intro[-1].group("past") is not None
@@ -296,6 +302,7 @@ def _done(seg: Segment, pos: int) -> bool:
 
 
 _LETTERS = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT)
+WHERE = re.compile(r"\b(?:sur|a) (?:le|la|notre|ce|cette)\s+$|\bau\s+$")
 # Someone else as the subject of "a écrit", just before it
 OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:" + OTHERS + r"|avocate?|famille)\b[^.;]{0,45}?"
                           r"\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:\w+\s+)?[a-z]$")
@@ -303,6 +310,8 @@ LEAD_DATE = re.compile(r"^\W*(?:(?:et|puis|enfin|aussi|ensuite|sinon|par ailleur
                        r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) )?"
                        r"\d{1,2}(?:er)?(?:/\d{1,2}(?:/\d{2,4})?| (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout"
                        r"|septembre|octobre|novembre|decembre))\b\s*[,:-]")
+# A subject pronoun (a verb the tense markers do not know: "nous attendons", "on se concentre") or a denial
+VERB_OR_DENIAL = re.compile(r"\b(?:je|j'|nous|on|il|elle|ils|elles|vous|tu|rien|pas|aucune?|plus)\b")
 COUNTED_RESULT = re.compile(r"\b\d+\s+signatures\b|\bpetition \d+ sign\b")
 GOAL = re.compile(r"\b(?:objectifs?|vis\w*|atteindre|faut|cible|but|esper\w*|manque\w*|reste\w*|encore)\b")
 NEED = re.compile(r"\b(?:aurions|aurais|avons|ai|auriez|avez) besoin d|\bcombien d")
@@ -358,6 +367,7 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
     last_amount: float | None = None
     last_event: date | None = None     # what "pendant l'entracte", "a l'issue de la lecture" refer to
     person_tokens = tuple(person_tokens)
+    told_deed = False       # the segment before told a deed, in the past and nothing planned
     for seg in segs:
         merged: dict[tuple[ActionType, date | None], _Found] = {}
         seg_planned = False
@@ -368,7 +378,10 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
                 continue               # "a l'issue du concert": the concert already reported
             if YOURS.search(seg.norm[max(0, f.pos - 30):f.pos]):
                 continue               # "j'ai vu votre stand": the team's action, told back to it
-            if not _done(seg, f.pos):
+            if f.type is ActionType.AWARENESS and WHERE.search(seg.norm[max(0, f.pos - 20):f.pos]) \
+                    and any(a.type is ActionType.AWARENESS for a in actions):
+                continue               # "37 signatures ... écrites sur le stand": where, of the event told
+            if not _done(seg, f.pos, told_deed):
                 planned = seg_planned = True
                 continue
             later = [g.pos for g in found[i + 1:] if g.pos > f.pos]
@@ -389,4 +402,10 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
         amounts = parse_amounts(seg.norm)
         if amounts:
             last_amount = amounts[-1][1]
+        if not seg.bullet:
+            markers = [m for m in MARKER.finditer(seg.norm) if not (m.group("past") and m.start() in seg.grave_a)]
+            if markers:
+                told_deed = all(m.group("past") for m in markers)
+            elif not mine:
+                told_deed = False
     return actions, planned and not actions

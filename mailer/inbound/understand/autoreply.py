@@ -70,6 +70,7 @@ _OOF_SIGNS = {
         r"je (?:le |la )?lirai (?:votre (?:message|mail|courriel) )?(?:à|a|d[èe]s) mon retour|"
         r"je (?:traiterai|lirai) votre (?:message|mail|courriel|demande)|"
         r"je r[ée]pondrai (?:à|a) votre (?:message|mail|courriel)|"
+        r"(?:^|[,.;] )r[ée]ponse (?:à|a|d[èe]s) (?:mon|notre) retour|"
         r"n'ai plus acc[èe]s (?:à|a) cette|cette (?:adresse|bo[iî]te) n'est plus (?:consult|lue|utilis)|"
         r"(?:your|this) (?:message|e-?mail) will (?:not )?be (?:forwarded|read)|no longer (?:have access|monitor)|"
         r"i will (?:respond|reply|get back|answer)(?: to you)?(?: to your (?:message|e-?mail))? "

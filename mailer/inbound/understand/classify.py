@@ -98,6 +98,7 @@ class Reading:
     checks: tuple[str, ...] = ()                # ... the checks that lowered it
     failures: tuple[Failure, ...] = ()          # bounce: per recipient, its status and diagnostic
     approval: ApprovalBinding | None = None     # approval: the request the reply's token names
+    asks: tuple[str, ...] = ()                  # unsubscribe: what else it asks of us, for a person
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind.value, "sender": self.sender, "rule": self.rule}
@@ -111,6 +112,8 @@ class Reading:
             out |= {"group": self.group, "dossier": self.dossier, "actions": [a.to_json() for a in self.actions]}
         elif self.kind is Kind.UNSUBSCRIBE:
             out["scope"] = self.scope
+            if self.asks:
+                out["asks"] = list(self.asks)
         elif self.kind is Kind.BOUNCE:
             out |= {"recipients": list(self.recipients), "permanent": self.permanent}
         elif self.kind is Kind.COMPLAINT:
@@ -218,7 +221,7 @@ def _unsubscribe(x: _Input) -> Reading | None:
     rule = f"unsubscribe.{found.via}"
     sure = assess(rule, unsubscribe_checks(x.mail.own_folded, found.via))
     return Reading(Kind.UNSUBSCRIBE, rule, x.parsed.sender, scope=found.scope, token=found.token,
-                   confidence=sure.confidence, checks=sure.checks)
+                   confidence=sure.confidence, checks=sure.checks, asks=found.asks)
 
 
 def _signup(x: _Input, broad: bool = False) -> Reading | None:

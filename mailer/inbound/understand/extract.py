@@ -38,6 +38,7 @@ class Unsubscribe:
     scope: str                   # "all" | "bulletin"
     via: str                     # "token" | "subject" | "text"
     token: str | None = None
+    asks: tuple[str, ...] = ()   # what else the mail asks of us ("pourriez-vous m'envoyer mon reçu ?")
 
 
 @dataclass(frozen=True)
@@ -107,14 +108,27 @@ _UNSUB = re.compile(
     r"|" + _ASK + r"[^\n]{0,40}?\b(?:retir|supprim|enlev|ray|radi|eff?ac|desinscri|desabonn)\w*[^\n]{0,80}?"
     r"\b(?:de|des|du) (?:[a-z']+ ){0,2}(?:listes?|fichiers?|envois|diffusions?|mailings?|bases? de donnees)\b"
     r"|" + _ASK + r"[^\n]{0,20}?\bne plus (?:[a-z']+ ){0,2}?(?:m'|nous )(?:adresser|envoyer|ecrire)\b"
-    r"|(?<!vous )\bne (?:souhaite|veut|desire)(?:s|nt)? plus (?:rien )?recevoir", re.M)
+    r"|(?<!vous )\bne (?:souhaite|veut|desire)(?:s|nt)? plus (?:rien )?recevoir"
+    r"|(?:" + _ASK + r"|je prefere|je prefererais|j'aimerais mieux)\s+(?:[a-z']+\s+){0,2}?ne plus (?:rien )?recevoir\b",
+    re.M)   # "je souhaiterais ne plus recevoir le"
 # "Je ne veux pas me désabonner": a refusal, read by the unsubscribe reader and by confidence.py
 REFUSED = re.compile(r"\b(?:ne|n')\s*(?:[a-z']+\s+){0,2}(?:pas|surtout pas|nullement)\s+(?:[a-z']+\s+){0,3}"
                      r"(?:me desinscrire|me desabonner|etre (?:retiree?|desinscrite?|desabonnee?)|quitter)")
 _KEEP = re.compile(r"\b(?:continuer a recevoir|je reste|je garde|les autres envois|seulement|uniquement"
                    r"|mais (?:pas|plus) (?:le|la|les)|cette liste-la)\b")
-_SCOPE_ALL = re.compile(r"\b(?:tou(?:te)?s|tout|aucune?|rien|l'ensemble|definitivement|toute communication"
-                        r"|vos fichiers|de votre part)\b")
+_LISTS = (r"(?:bulletins?|newsletters?|lettres?|alertes?|appels?|rappels?|mails?|e-?mails?|messages?|courriels?|envois?"
+          r"|informations?|infos?|sollicitations?|invitations?)\b")
+# Every list: "de toutes vos listes", "plus rien", "aucun mail", "ni le bulletin ni les alertes"; not a
+# word that happens to be there ("tous les quatre mois", "le bulletin de votre part", "définitivement")
+_SCOPE_ALL = re.compile(r"\btou(?:te)?s (?:[a-z']+ ){0,2}?(?:listes?|envois|mails?|e-?mails?|messages?|courriels?"
+                        r"|communications?|informations?|fichiers?|diffusions?|sollicitations?|correspondances?"
+                        r"|publications?|infos?)\b|\b(?:plus|ne|n') rien\b|\brien (?:recevoir|de (?:votre|vos))\b"
+                        r"|\baucune? (?:[a-z']+ )?(?:mails?|e-?mails?|messages?|envois?|courriels?|communications?"
+                        r"|informations?|sollicitations?|nouvelles?|infos?)\b|\bl'ensemble\b|\b(?:de|a) tout\b"
+                        r"|\btoute communication\b|\bvos fichiers\b|\btout (?:court|arreter|envoi|courrier)\b"
+                        r"|\bplus jamais\b|\bd'aucune?\b"
+                        r"|\bni (?:le |la |les |l'|vos |votre |aux? )?" + _LISTS + r" ni (?:le |la |les |l'|vos |votre |aux? )?"
+                        + _LISTS)       # "ni le bulletin ni les alertes", not "ni par courrier ni par mail"
 _BULLETIN = re.compile(r"\b(?:bulletins?|newsletters?|lettres? d'info(?:rmation)?s?|lettre mensuelle|infolettres?)\b")
 
 
@@ -132,6 +146,23 @@ def _scope(text: str) -> str:
     return "bulletin" if _BULLETIN.search(text) else "all"
 
 
+# A sentence asking us something besides the unsubscribe: a question, or an ask to send, tell, change
+# ("je n'ai pas reçu mon reçu fiscal, pourriez-vous me l'envoyer ?"); not about the unsubscribe itself
+_OTHER_ASK = re.compile(r"\?|\b(?:pourriez-vous|pouvez-vous|pourrais-tu|peux-tu|auriez-vous|est-il possible"
+                        r"|serait-il possible|merci de (?:me |nous )?(?:faire parvenir|envoyer|transmettre|indiquer"
+                        r"|dire|rappeler|recontacter|mettre a jour|corriger|changer|modifier)|je n'ai (?:pas|jamais) recu"
+                        r"|j'aimerais savoir|je voudrais savoir|par ailleurs)\b")
+_ABOUT_IT = re.compile(r"\bconfirm\w*|\bpris en compte|\bc'est fait|\bbien note|\bdesinscri|\bdesabonn|\bretir"
+                       r"|\bsupprim|\bne plus|\bstop\b")
+
+
+def other_asks(own_folded: str) -> tuple[str, ...]:
+    """The sentences of the writer's own text that ask us something else than to stop: a person must
+    answer them even when the unsubscribe is applied at once."""
+    return tuple(s.strip() for s in sentences_and_lines(own_folded, ".!?;")
+                 if _OTHER_ASK.search(s) and not _ABOUT_IT.search(s) and len(s.split()) >= 3)
+
+
 def read_unsubscribe(mail: Mail, team_address: str = "",
                      token_scope: Callable[[str], str | None] | None = None) -> Unsubscribe | None:
     """'STOP', 'merci de me retirer de la liste', a mail to team+u-TOKEN@... -> scope all | bulletin."""
@@ -146,11 +177,11 @@ def read_unsubscribe(mail: Mail, team_address: str = "",
     token = sub_address_token(mail.parsed, team_address, "u") if team_address else None
     if token:
         scope = token_scope(token) if token_scope else None
-        return Unsubscribe(scope if scope in ("all", "bulletin") else text_scope, "token", token)
+        return Unsubscribe(scope if scope in ("all", "bulletin") else text_scope, "token", token, other_asks(own))
     if sentences:
-        return Unsubscribe(text_scope, "text")
+        return Unsubscribe(text_scope, "text", asks=other_asks(own))
     if by_subject and len(own.strip()) < 400:
-        return Unsubscribe(text_scope, "subject")
+        return Unsubscribe(text_scope, "subject", asks=other_asks(own))
     return None
 
 
@@ -201,7 +232,9 @@ def group_mentions(directory: Directory, mail: Mail, signup: bool = False) -> li
 
 _NOT_MEMBER = re.compile(r"(?:\bpas|\bplus|\baucun|\bni|\bpres de|\bcontacter|\bavec|\bpour)\s+(?:\w+\s+){0,2}$")
 # A structure named as the one to join, to be put in touch with, or whose members they met: not theirs
-_TO_JOIN = re.compile(r"(?:\brejoindre|\bintegrer|\badherer|\bm'inscrire|\bparticiper|\bcoordonnees|\bcontact"
+# "je viens de rejoindre l'antenne": joined already (venir de + infinitive is a recent past), theirs
+_TO_JOIN = re.compile(r"(?:(?<!\bviens de )(?<!\bvient de )(?<!\bvenons de )\brejoindre"
+                      r"|(?<!\bviens d')(?<!\bvient d')(?<!\bvenons d')\bintegrer|\badherer|\bm'inscrire|\bparticiper|\bcoordonnees|\bcontact"
                       r"|\bresponsable|\bmembres|\bpres de|\bexiste|\by a-t-il|\bun|\bquel)\s+(?:\w+\s+){0,3}(?:l')?$"
                       r"|" + _NOT_MEMBER.pattern)
 NOT_A_MEMBER = re.compile(r"\bn'en (?:fais|suis) pas\b|\bne (?:fais|suis) pas (?:encore )?(?:partie|membre)"
@@ -252,6 +285,7 @@ _OFFER = re.compile(
     r"|dispo\w*|volontaire|motivee?|pret a)|sommes (?:prete?s|partante?s|dispo\w*)|me propose|nous proposons"
     r"|propose|peux|pouvons|pourrai[st]?|cherche a|tiens a)"
     r"|je me porte|me porter volontaire|comptez sur (?:moi|nous)|compter sur (?:moi|nous)|je suis dispo\w*"
+    r"|pourrais-je|puis-je|pourrions-nous|pouvons-nous|est-ce que je (?:peux|pourrais)"
     r"|dites-moi (?:comment|ou|quoi)|n'hesitez pas a (?:me|nous) (?:solliciter|recontacter|contacter)"
     r"|pouvez-vous|pourriez-vous|merci de|je vous demande de)")
 _CONTRIB = re.compile(
@@ -263,6 +297,7 @@ _CONTRIB = re.compile(
     r"|(?:pour|sur|a) (?:le|les|un|vos|votre|ce) (?:prochaine?s? )?stands?|tenir (?:la|une|le|un) (?:table|stand)"
     r"|(?:me|nous) rendre utiles?|du temps(?: libre)?\b|devenir (?:membre|adherente?)|adherer"
     r"|(?:ajouter|inscrire|mettre) (?:mon adresse|mon nom|mon courriel|mon e-?mail|moi)\b|etre ajoutee?"
+    r"|etre inscrite? (?:sur|a|dans) (?:la|les|une|vos|votre) (?:liste|equipe|groupe)"
     r"|recevoir (?:[a-z'-]+,? ){0,6}?(?:appels?|infos?|informations?|actions?|alertes?|bulletins?|lettres?"
     r"|newsletters?|nouvelles)|(?:etre|rester) tenue? au courant|m'ajouter a|m'abonner|m'inscrire a"
     r"|partante?|ce que vous voulez|je suis disponible|suis dispo\w*|aider)\b")
