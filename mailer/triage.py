@@ -80,6 +80,8 @@ FRENCH: dict[str, str] = {   # keyed by TriageReason: a test checks every one is
     TriageReason.UNSUBSCRIBE_NO_ADDRESS: "désinscription sans adresse reconnaissable",
     TriageReason.UNSUBSCRIBE_UNPROVEN:
         "désinscription d'un expéditeur que nous ne pouvons ni vérifier ni interroger : rien n'a été fait",
+    TriageReason.UNSUBSCRIBE_ALSO_ASKS:
+        "désinscription faite ; le message demande aussi autre chose, à quoi il faut répondre",
     TriageReason.SIGNUP_ALREADY_CONFIRMED: "inscription d'un ou d'une bénévole déjà confirmé·e",
     TriageReason.REPORT_UNKNOWN_SENDER: "compte rendu d'un expéditeur inconnu : non enregistré",
     TriageReason.UNSUBSCRIBE_UNKNOWN_TOKEN:

@@ -1043,6 +1043,8 @@ def test_a_dossier_named_only_where_the_writer_tells_a_past_deed_is_asked(direct
     ("Je ne souhaite plus recevoir le bulletin, ni par courrier ni par mail. Je reste adhérente.", "bulletin"),
     ("Je ne souhaite plus recevoir le bulletin, qui arrive tous les quatre mois.", "bulletin"),
     ("Merci de ne plus rien m'envoyer du tout.", "all"),
+    ("Je lis toujours vos alertes et je continuerai à signer, mais la lettre d'information fait doublon avec le "
+     "journal de la section : merci de ne plus me l'envoyer.", "bulletin"),   # what is kept says what is not
 ])
 def test_the_scope_is_what_the_unsubscribe_names(directory, body: str, scope: str) -> None:
     reading = read_message(parse_message(mail("x.y@example.net", f"{body}\n\nClaire\n", subject="Envois")),
@@ -1082,3 +1084,24 @@ def test_a_verbless_sentence_after_a_deed_goes_on_telling_it(directory) -> None:
     # but not a sentence with a verb the tense markers do not know, nor a denial
     assert _actions(directory, "le 2 mai, nous avons tenu un stand au marché. Pour les lettres, nous attendons "
                                "la nouvelle adresse.") == [("awareness", 1, None, date(2026, 5, 2))]
+
+
+@pytest.mark.parametrize("text, found", [
+    ("le loto solidaire du groupe a eu lieu le dimanche 3 mai à la salle des fêtes : salle comble.",
+     [("awareness", 1, None, date(2026, 5, 3))]),
+    ("le groupe était au forum des associations le dimanche 3 mai.", [("awareness", 1, None, date(2026, 5, 3))]),
+    ("et on est passé·es sur radio Campus le 3 mai pour parler de son dossier.",
+     [("awareness", 1, None, date(2026, 5, 3))]),
+    ("le 3 mai, l'antenne a fait une action photo devant l'hôtel de ville, avec des pancartes.",
+     [("awareness", 1, None, date(2026, 5, 3))]),
+    ("le 3 mai, nous avons organisé un concert place du Marché avec la chorale Les Voix Libres.",
+     [("awareness", 1, None, date(2026, 5, 3)), ("collaboration", None, None, date(2026, 5, 3))]),
+    ("le cercle était sur la grand-place le 3 mai pour la fête des associations. Bilan : 37 signatures et une "
+     "quinzaine de cartes écrites sur le stand.",
+     [("awareness", 1, None, date(2026, 5, 3)), ("petition", 37, None, date(2026, 5, 3)),
+      ("letter_support", None, None, date(2026, 5, 3))]),
+    ("le 3 mai, notre concert a réuni 120 personnes. La recette (410 €) sera versée au fonds d'aide.",
+     [("awareness", 1, None, date(2026, 5, 3))]),
+])
+def test_events_told_in_other_words_and_a_future_payment(directory, text: str, found: list) -> None:
+    assert _actions(directory, text) == found

@@ -87,13 +87,18 @@ PETITION = re.compile(r"\b(?:petitions?|signatures?|fait signer|signe(?:e|s|es)?
 COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?organis\w*|conjointement"
                     r"|partenaires? (?:de|du|pour) (?:la |l'|le |notre |cette |ce |nos )"
                     r"|organisee?s? par (?:l'|la |le |les |des |une? )(?!groupe|cercle|antenne|equipe)"
-                    r"|sur (?:le|la) (?:stand|table) (?:de|d'|du|des) (?!notre|nos)|aux cotes d(?:u|e|es|')\s?|"
+                    r"|sur (?:le|la) (?:stand|table) (?:de|d'|du|des) (?!notre|nos|l'antenne|la section|groupe|cercle d'action"
+                    r"|l'equipe)|aux cotes d(?:u|e|es|')\s?|"
+                    # "organisé avec le cercle celtique Ar Vro", not with our own structure or members
+                    r"(?<!co-)organise\w* avec (?:l'|la |le |les |des |une? )(?!groupe|cercle d'action|antenne|equipe"
+                    r"|membres|benevoles|jeunes|eleves|habitants|enfants)|"
                     r"en compagnie d(?:u|es|e la|e l')\s?(?:benevoles|militant\w*|membres|amis|association|collectif)|"
                     r"(?:association|collectif|club|amicale)\b[^.;]{0,80}?\bnous (?:a|avait|ont|avaient) (?:invite|accueilli"
                     r"|convie)e?s?|"
                     r"avec la participation d|coordonne\w* avec|en lien avec|avec (?:l'|la |le |les |des |nos |notre )"
                     r"(?:association|collectif|section|ong\b|federation|ligue|syndicat|comite|coordination|amis"
-                    r"|club|paroisse|mjc|maison des|centre social))\w*")
+                    r"|club|paroisse|mjc|maison des|centre social|chorale|fanfare|troupe|compagnie|orchestre"
+                    r"|cercle celtique))\w*")
 # A partner named only by its name or acronym, in the words as written: "avec la LDH de Clermont",
 # "avec Artisans du Monde", "avec deux membres de la section locale de la Ligue des droits de l'Homme".
 PARTNER_NAME = re.compile(
@@ -107,7 +112,7 @@ FUND = re.compile(r"\b(?:versee?s?|versons|versements?|verser|reverse\w*|dons? d
                   r"collecte de fonds)\b")
 AMOUNT_ANAPHORA = re.compile(r"\b(?:cette somme|ce montant|l'integralite|la recette|le produit|le benefice"
                              r"|ces fonds)\b")
-_PLANNED = (r"allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|pour)|prevue?s?(?=\s*:)|(?:est|sont) prevue?s?|envisag\w*"
+_PLANNED = (r"sera|seront|serons|serai|allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|pour)|prevue?s?(?=\s*:)|(?:est|sont) prevue?s?|envisag\w*"
             r"|compt(?:ons|e|ent) (?!rendu)\w+er\b|projets?|projet(?:ons|te|tent|ez)|prochaine?s?|prochainement"
             r"|a venir|(?:s'est|se sont) engagee?s? a|(?:a|ont) promis de|next steps?"
             r"|(?:apres-)?demain|la semaine prochaine|le mois prochain|oubliez"

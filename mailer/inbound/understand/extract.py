@@ -114,8 +114,10 @@ _UNSUB = re.compile(
 # "Je ne veux pas me désabonner": a refusal, read by the unsubscribe reader and by confidence.py
 REFUSED = re.compile(r"\b(?:ne|n')\s*(?:[a-z']+\s+){0,2}(?:pas|surtout pas|nullement)\s+(?:[a-z']+\s+){0,3}"
                      r"(?:me desinscrire|me desabonner|etre (?:retiree?|desinscrite?|desabonnee?)|quitter)")
+# The writer keeps our other mailings: "gardez-moi pour les actions urgentes", "je continuerai à signer"
 _KEEP = re.compile(r"\b(?:continuer a recevoir|je reste|je garde|les autres envois|seulement|uniquement"
-                   r"|mais (?:pas|plus) (?:le|la|les)|cette liste-la)\b")
+                   r"|mais (?:pas|plus) (?:le|la|les)|cette liste-la|gardez-moi|garde[rz] (?:mon adresse )?pour"
+                   r"|je continuerai|je continue a (?:recevoir|signer|lire|repondre)|je lis toujours vos)\b")
 _LISTS = (r"(?:bulletins?|newsletters?|lettres?|alertes?|appels?|rappels?|mails?|e-?mails?|messages?|courriels?|envois?"
           r"|informations?|infos?|sollicitations?|invitations?)\b")
 # Every list: "de toutes vos listes", "plus rien", "aucun mail", "ni le bulletin ni les alertes"; not a
