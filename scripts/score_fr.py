@@ -185,7 +185,7 @@ def outcomes(expected: dict[str, dict], got: dict[str, dict]) -> tuple[dict[str,
     wrong: list[str] = []
     for name, exp in expected.items():
         row = got[name]
-        if row.get("applied", row["disposition"] == "apply"):   # or triaged beside its applied effects (an unsubscribe that asks more)
+        if row.get("applied", row["disposition"] == "apply"):   # or triaged beside what it applied
             applied += 1
             if applied_right(exp, row):
                 right += 1

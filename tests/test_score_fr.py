@@ -40,3 +40,13 @@ def test_outcomes_count_precision_f1_triage_and_ignored_real_mail() -> None:
     assert figures["action recall"] == 3 / 4
     assert figures["counts right"] == 3 / 4
     assert [w.split(":")[0] for w in wrong] == ["2.eml", "3.eml"]
+
+
+def test_an_unsubscribe_triaged_beside_its_applied_suppression_counts_as_applied() -> None:
+    # decide's also_applied: moving a mail to triage must not hide a wrong scope from the precision
+    expected = {"1.eml": {"kind": "unsubscribe", "scope": "bulletin"}, "2.eml": {"kind": "unsubscribe", "scope": "all"}}
+    got = {"1.eml": {"kind": "unsubscribe", "scope": "all", "disposition": "triage", "applied": True},
+           "2.eml": {"kind": "unsubscribe", "scope": "all", "disposition": "triage", "applied": False}}
+    figures, wrong = score_fr.outcomes(expected, got)
+    assert figures["applied"] == 1 and figures["applied precision"] == 0.0 and figures["triage rate"] == 1.0
+    assert [w.split(":")[0] for w in wrong] == ["1.eml"]

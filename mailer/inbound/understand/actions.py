@@ -181,8 +181,7 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
         gathering = HOSTED.search(norm) or OURS_GATHERING.search(norm) \
             or (LEAD_GATHERING.match(norm) if seg.bullet else None)
         if gathering:
-            noun = "noun" if gathering.groupdict().get("noun") else "held"
-            found.append(_Found(ActionType.AWARENESS, gathering.start(noun), 1))
+            found.append(_Found(ActionType.AWARENESS, gathering.start(gathering.lastgroup or "noun"), 1))
     petition = PETITION.search(norm)
     if petition:
         counted = PETITION_COUNT.search(norm)
