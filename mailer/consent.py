@@ -32,6 +32,10 @@ class ConsentList(StrEnum):
 LISTS_OF_SCOPE = {SuppressionScope.ALL: (ConsentList.MEMBERS, ConsentList.SUBSCRIBERS),
                   SuppressionScope.BULLETIN: (ConsentList.SUBSCRIBERS,)}
 WITHDRAWALS = (SuppressionReason.UNSUBSCRIBE, SuppressionReason.COMPLAINT)
+# What the person's own `+k-` mail or link vouches for: it was sent only to them, with their unsubscribe.
+KEEP_WORDING = ("Maintien des envois de l'équipe « Protégeons les personnes » (alertes, rappels, appels) "
+                "demandé par la personne elle-même, par le lien ou l'adresse reçus avec la confirmation "
+                "de sa désinscription ; le bulletin reste arrêté.")
 
 # What a coordinator's import or command vouches for (recorded as the wording of that consent).
 IMPORT_WORDING = ("Inscription par un·e coordinateur·rice (import d'un fichier) : la personne a donné son "

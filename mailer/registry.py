@@ -24,7 +24,7 @@ from .errors import MailerError
 from .sheets.importer import RowError
 from .models import (Directory, Dossier, Group, Member, Subscriber, SubscriberStatus, Suppression,
                      SuppressionReason, SuppressionScope, code_key)
-from .consent import COMMAND_WORDING, WITHDRAWALS, ConsentBook, ConsentList
+from .consent import COMMAND_WORDING, KEEP_WORDING, LISTS_OF_SCOPE, WITHDRAWALS, ConsentBook, ConsentList
 from .store.records import Consent, Erasure, SuppressionAction, SuppressionEvent
 from .store.schema import DOSSIERS, ERASURES, GROUPS, MEMBERS, SUBSCRIBERS, SUPPRESSION_EVENTS, SUPPRESSIONS
 from .store import Snapshot, Store, Transaction
@@ -201,6 +201,33 @@ def suppress_in(tx: Transaction, key: str, reason: SuppressionReason | str, scop
     if new.reason in WITHDRAWALS:
         ConsentBook(tx).withdraw(key, new.scope, source, date)
     return record
+
+
+def narrow_in(tx: Transaction, key: str, source: str, date: str, via: str) -> Suppression | None:
+    """The person's own "keep the other mailings" (a `+k-` mail or link): an unsubscribe from
+    everything becomes one from the bulletin, and the lists it closed beside the bulletin reopen.
+    Only an unsubscribe narrows: a bounce, a complaint, an erasure or a coordinator's suppression
+    stays (None, nothing written)."""
+    table = tx.table(SUPPRESSIONS)
+    found = table.first("email", key, str.lower)
+    if found is None or found[1].scope != SuppressionScope.ALL or found[1].reason != SuppressionReason.UNSUBSCRIBE:
+        return None
+    record = replace(found[1], scope=SuppressionScope.BULLETIN, date=date, source=source)
+    table.update(found[0], record)
+    tx.table(SUPPRESSION_EVENTS).insert(SuppressionEvent(email=key, action=SuppressionAction.NARROW,
+                                                         reason=record.reason, scope=record.scope, date=date,
+                                                         source=source))
+    book = ConsentBook(tx)
+    for lst in book.reopened(key, SuppressionScope.ALL):
+        if lst not in LISTS_OF_SCOPE[SuppressionScope.BULLETIN]:
+            book.confirm(Consent(email=key, list=lst, date=date, via=via, source=source), KEEP_WORDING)
+    return record
+
+
+def narrow(store: Store, email: str, source: str, via: str) -> Suppression | None:
+    """`narrow_in` in a transaction of its own (the web link's)."""
+    with store.transaction() as tx:
+        return narrow_in(tx, canonical_email(email), source, now_iso(), via)
 
 
 def records_of(snapshot: Snapshot, email: str) -> dict[str, int]:

@@ -185,7 +185,8 @@ def _explaining(tables: Tables) -> set[int]:
     current = {s.email.lower() for _, s in tables.suppressions}
     last: dict[str, int] = {}
     for doc_id, event in tables.suppression_events:
-        if event.email.lower() in current and event.action in (SuppressionAction.SUPPRESS, SuppressionAction.UPGRADE):
+        if event.email.lower() in current and event.action in (SuppressionAction.SUPPRESS, SuppressionAction.UPGRADE,
+                                                                  SuppressionAction.NARROW):
             last[event.email.lower()] = doc_id
     return set(last.values())
 

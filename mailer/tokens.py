@@ -1,6 +1,7 @@
 """Per-address tokens for sub-addresses: `+b-` (VERP bounces), `+u-` (unsubscribe), `+c-` (confirm),
 `+r-` (replies to an action alert or a reminder), `+v-` (replies to a call for volunteers), `+a-`
-(a coordinator's reply to an approval request, issue 10).
+(a coordinator's reply to an approval request, issue 10), `+k-` (keep the other mailings: an
+unsubscribe from everything narrowed to the bulletin by the person it stopped, issue 9).
 
 A token is an HMAC of (purpose, address) under the team's secret: unguessable without the key,
 bound to one address, and short enough for a local part (RFC 5321 caps it at 64 octets).
@@ -29,6 +30,7 @@ CONFIRM = "c"
 REPLY = "r"
 VOLUNTEER = "v"
 APPROVAL = "a"
+KEEP = "k"
 TOKEN_HEX = 20            # 80 bits as lower-case hex: case-proof, and `team+u-` + 20 fits a local part
 
 
@@ -137,6 +139,9 @@ def is_team_address(address: str, team_address: str) -> bool:
     return local == team_local or local.partition("+")[0] == team_local
 
 
+_PREFIXES = (BOUNCE, UNSUBSCRIBE, CONFIRM, REPLY, VOLUNTEER, APPROVAL, KEEP)
+
+
 def parse_sub_address(team_address: str, address: str) -> tuple[str, str] | None:
     """`team+u-TOKEN@domain` -> ("u", "TOKEN"); None for any other address."""
     local, _, domain = team_address.lower().rpartition("@")
@@ -144,7 +149,7 @@ def parse_sub_address(team_address: str, address: str) -> tuple[str, str] | None
     if a_domain != domain or not a_local.startswith(local + "+"):
         return None
     prefix, sep, token = a_local[len(local) + 1:].partition("-")
-    if not sep or prefix not in (BOUNCE, UNSUBSCRIBE, CONFIRM, REPLY, VOLUNTEER, APPROVAL) or not token.isalnum():
+    if not sep or prefix not in _PREFIXES or not token.isalnum():
         return None
     return prefix, token
 
@@ -154,7 +159,7 @@ class TokenIndex:
     HMACs are computed once per process (the inbound side adds addresses batch after batch)."""
 
     PURPOSES = (BOUNCE, CONFIRM, unsubscribe_purpose(SuppressionScope.ALL),
-                unsubscribe_purpose(SuppressionScope.BULLETIN))
+                unsubscribe_purpose(SuppressionScope.BULLETIN), KEEP)
 
     def __init__(self, secret: bytes, addresses: Iterable[str] = ()) -> None:
         self.secret = secret
@@ -174,7 +179,7 @@ class TokenIndex:
         return self._map.get(token.lower())
 
     def address(self, token: str, purpose: str | None = None) -> str | None:
-        """The address a token was minted for; with `purpose` (`b`, `c`, `u`), only such a token."""
+        """The address a token was minted for; with `purpose` (`b`, `c`, `u`, `k`), only such a token."""
         found = self.resolve(token)
         if found is None or (purpose is not None and found[0].split(":")[0] != purpose):
             return None

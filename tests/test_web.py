@@ -14,10 +14,11 @@ from conftest import free_port, write_config
 
 from mailer.app.web import WebEndpoint, WebError
 from mailer.config import Config, load_config
-from mailer.registry import suppression_map
+from mailer.models import SuppressionReason
+from mailer.registry import suppress, suppression_map
 from mailer.service import serve
 from mailer.store import Store
-from mailer.tokens import BOUNCE, make_token, unsubscribe_purpose
+from mailer.tokens import BOUNCE, KEEP, make_token, unsubscribe_purpose
 
 BASE_URL = "https://asso.example/lettre"
 GROUP, REFERENT = "groupe37@example.org", "ref@example.org"      # what the `seeded` fixture stores
@@ -158,3 +159,26 @@ def test_no_endpoint_without_base_url(tmp_path: Path, seeded: Callable[[Path], N
         stop.set()
         thread.join(30)
 
+
+
+def test_a_keep_link_narrows_an_unsubscribe_from_everything_to_the_bulletin(endpoint: tuple[Config, str]) -> None:
+    """`/k/TOKEN`, from the "c'est fait" of a free-text unsubscribe read as "everything": GET asks,
+    POST keeps the group's mailings and leaves the bulletin stopped; a bounce is never lifted."""
+    config, url = endpoint
+    keep = url.replace("/u/", "/k/")
+    request(url + token(config, GROUP), "POST", b"List-Unsubscribe=One-Click")
+    assert suppressions(config)[GROUP].scope == "all"
+    status, _, page = request(keep + token(config, GROUP, KEEP))
+    assert status == 200 and "Garder les alertes" in page and GROUP not in page
+    assert suppressions(config)[GROUP].scope == "all"              # a GET changes nothing
+    status, _, page = request(keep + token(config, GROUP, KEEP), "POST", b"")
+    assert status == 200 and "Le bulletin reste arrêté" in page
+    found = suppressions(config)[GROUP]
+    assert (found.reason, found.scope) == ("unsubscribe", "bulletin")
+    assert not found.applies_to("alert") and found.applies_to("bulletin")
+    assert request(keep + token(config, GROUP), "POST", b"")[0] == 404     # an unsubscribe token is no keep token
+    store = Store(config.storage.path)
+    suppress(store, REFERENT, SuppressionReason.BOUNCE)
+    status, _, page = request(keep + token(config, REFERENT, KEEP), "POST", b"")
+    assert status == 200 and "Rien n'a changé" in page
+    assert suppressions(config)[REFERENT].scope == "all"

@@ -54,6 +54,31 @@ def done_page(team: str, scope: str) -> str:
     return _page(team, "Votre désinscription est enregistrée", body)
 
 
+def keep_page(team: str) -> str:
+    """GET of a `/k/` link: keep the other mailings once the button is pressed."""
+    body = Markup("""<p>Vous vous êtes désinscrit·e de tous les envois de {team}. Pour recevoir de nouveau
+les alertes, rappels et appels de votre groupe, sans le bulletin, appuyez sur le bouton ci-dessous.</p>
+<form method="post">
+<p><button type="submit">Garder les alertes</button></p>
+</form>
+<p>Sinon, fermez simplement cette page : rien n'a changé.</p>
+""").format(team=escape(team))
+    return _page(team, "Garder les alertes de votre groupe", body)
+
+
+def kept_page(team: str, kept: bool) -> str:
+    """`kept` False: the address is stopped for another reason (a bounce, a coordinator) or not at all."""
+    if kept:
+        body = Markup("""<p>C'est noté : vous recevrez de nouveau les alertes, rappels et appels de votre
+groupe. Le bulletin reste arrêté.</p>
+""")
+    else:
+        body = Markup("""<p>Rien n'a changé : cette adresse n'est pas, ou plus, désinscrite de tous nos
+envois à sa demande. Écrivez-nous en répondant à l'un de nos messages si besoin.</p>
+""")
+    return _page(team, "Vos envois", body)
+
+
 def not_found_page(team: str) -> str:
     """The same page for an unknown, a malformed or a mistyped link: it reveals nothing."""
     body = Markup("""<p>Ce lien de désinscription est introuvable. Il a peut-être été copié

@@ -6,6 +6,8 @@ answer it. A werkzeug WSGI application under waitress (a pure-Python production 
 - POST unsubscribes at once, with the scope the token carries (`all` or `bulletin`): what a
   mailbox provider sends (`List-Unsubscribe=One-Click`) and what the page's button sends;
 - GET shows a French page with that button and changes nothing: link scanners follow GETs;
+- `BASE_URL/k/TOKEN` (given in the "c'est fait" mail of an unsubscribe from everything read in
+  free text) works the same way, and on POST narrows that unsubscribe to the bulletin;
 - anything else under or beside the path, a token we never issued or a malformed one, gets one
   and the same 404 page, naming no address.
 Tokens are resolved as the inbox resolves them (`Reader.refresh_tokens`: every address the store
@@ -29,10 +31,10 @@ from ..config import Config
 from ..errors import MailerError
 from ..inbound.pipeline import Reader
 from ..models import SuppressionReason
-from ..registry import suppress
+from ..registry import narrow, suppress
 from ..store import Store
-from ..tokens import UNSUBSCRIBE
-from .pages import confirm_page, done_page, not_found_page, unavailable_page
+from ..tokens import KEEP, UNSUBSCRIBE
+from .pages import confirm_page, done_page, keep_page, kept_page, not_found_page, unavailable_page
 
 __all__ = ["SOURCE", "UnsubscribeApp", "WebEndpoint", "WebError"]
 
@@ -49,12 +51,13 @@ class WebError(MailerError):
 
 
 class UnsubscribeApp:
-    """The WSGI application: one route, `<path of base_url>/u/<token>`."""
+    """The WSGI application: two routes, `<path of base_url>/u/<token>` and `.../k/<token>`."""
 
     def __init__(self, config: Config, store: Store) -> None:
         self.config, self.store = config, store
         prefix = urlsplit(config.web.base_url).path.rstrip("/")
-        self.routes = Map([Rule(f"{prefix}/u/<token>", endpoint="unsubscribe", methods=["GET", "POST"])])
+        self.routes = Map([Rule(f"{prefix}/u/<token>", endpoint="unsubscribe", methods=["GET", "POST"]),
+                           Rule(f"{prefix}/k/<token>", endpoint="keep", methods=["GET", "POST"])])
         self.reader = Reader(config, store, store.secret(config.security.secret_env))
         self._lock = threading.Lock()         # waitress answers from several threads
 
@@ -63,11 +66,13 @@ class UnsubscribeApp:
 
     def respond(self, request: Request) -> Response:
         try:
-            _, args = self.routes.bind_to_environ(request.environ).match()
+            endpoint, args = self.routes.bind_to_environ(request.environ).match()
         except MethodNotAllowed as exc:
             return self._page("", exc.code, {"Allow": ", ".join(exc.valid_methods or ())})
         except HTTPException:
             return self._not_found()
+        if endpoint == "keep":
+            return self._keep(request, args["token"])
         found = self._resolve(args["token"])
         if found is None:
             return self._not_found()
@@ -82,9 +87,30 @@ class UnsubscribeApp:
         log.info("web: one-click unsubscribe recorded (scope %s)", scope)   # never the address nor the token
         return self._page(done_page(self.config.team.name, scope))
 
+    def _keep(self, request: Request, token: str) -> Response:
+        address = self._resolve_keep(token)
+        if address is None:
+            return self._not_found()
+        if request.method != "POST":
+            return self._page(keep_page(self.config.team.name))
+        try:
+            kept = narrow(self.store, address, SOURCE, "web")
+        except (MailerError, OSError) as exc:
+            log.error("web: keeping the other mailings not recorded: %s", exc)
+            return self._page(unavailable_page(self.config.team.name), 503, {"Retry-After": "300"})
+        log.info("web: other mailings kept: %s", "narrowed to the bulletin" if kept else "nothing to narrow")
+        return self._page(kept_page(self.config.team.name, kept is not None))
+
+    def _resolve_keep(self, token: str) -> str | None:
+        if not _well_formed(token):
+            return None
+        with self._lock:
+            self.reader.refresh_tokens()
+            return self.reader.tokens.address(token, KEEP)
+
     def _resolve(self, token: str) -> tuple[str, str] | None:
         """(address, scope) of an unsubscribe token we issued; None for anything else."""
-        if not token.isalnum() or len(token) > 64:
+        if not _well_formed(token):
             return None
         with self._lock:
             self.reader.refresh_tokens()
@@ -98,6 +124,10 @@ class UnsubscribeApp:
     @staticmethod
     def _page(html: str, status: int = 200, extra: dict[str, str] | None = None) -> Response:
         return Response(html, status, HEADERS | (extra or {}), content_type="text/html; charset=utf-8")
+
+
+def _well_formed(token: str) -> bool:
+    return token.isalnum() and len(token) <= 64
 
 
 class WebEndpoint:

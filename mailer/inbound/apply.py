@@ -18,11 +18,11 @@ from ..config import Config
 from ..models import AnswerKind, Directory, Member, Subscriber, SubscriberStatus
 from ..store.records import (Ack, Approval, ApprovalVia, Consent, Inbound, InboundFailure, Outgoing, OutgoingStatus,
                        PendingPerson, PendingStatus, Report, SignupRequest, TriageItem, TriageStatus)
-from ..registry import canonical_email, erased_check, suppress_in
+from ..registry import canonical_email, erased_check, narrow_in, suppress_in
 from ..store.schema import (ACK_LOG, APPROVALS, BOUNCE_SCORES, INBOUND, INBOUND_FAILURES, MEMBERS, OUTGOING,
                       PENDING_PEOPLE, REPORTS, SIGNUP_REQUESTS, SUBSCRIBERS, TRIAGE)
 from ..store import Snapshot, Transaction
-from ..tokens import CONFIRM, UNSUBSCRIBE, make_token, new_message_id, sub_address, unsubscribe_purpose
+from ..tokens import CONFIRM, KEEP, UNSUBSCRIBE, make_token, new_message_id, sub_address, unsubscribe_purpose
 from ..wording import consent_wording, wording_version
 from ..consent import ConsentBook, ConsentList
 from . import summaries
@@ -30,8 +30,8 @@ from .understand.classify import Kind, Reading
 from ..bouncing import Failed, record_failure
 from .decide import Known, MessageFacts
 from .actionspec import action_of
-from .effects import (Activate, ConfirmReport, CreatePendingPerson, Decision, Effect, RecordApproval, RecordBounce,
-                      RecordReport,
+from .effects import (Activate, ConfirmReport, CreatePendingPerson, Decision, Effect, KeepMailings, RecordApproval,
+                      RecordBounce, RecordReport,
                       RecordSignupRequest, SendAnswer, Suppress, ToTriage)
 
 
@@ -63,7 +63,8 @@ class Ledger:
     """Reads and writes the inbox tables of one transaction (reads only, over a snapshot)."""
 
     def __init__(self, source: Transaction | Snapshot, config: Config, secret: bytes, directory: Directory,
-                 now: datetime, unsubscribe_address: Callable[[str], str | None] = lambda token: None) -> None:
+                 now: datetime, unsubscribe_address: Callable[[str], str | None] = lambda token: None,
+                 keep_address: Callable[[str], str | None] = lambda token: None) -> None:
         self.config, self.secret, self.directory, self.now = config, secret, directory, now
         self.source = source
         t = source.table
@@ -82,7 +83,7 @@ class Ledger:
             confirm_threads={o.message_id: o.to for o in outgoing if o.kind == AnswerKind.CONFIRM_REQUEST},
             pending={p.email: (p.status, p.dossier) for p in pending},
             confirm_tokens={make_token(secret, CONFIRM, p.email): p.email for p in pending},
-            unsubscribe_address=unsubscribe_address,
+            unsubscribe_address=unsubscribe_address, keep_address=keep_address,
             sent={o.message_id: o.to for o in outgoing}, secret=secret,
             erased=erased_check(source, secret, expired=False),   # an expired address may sign up again
             apply_confidence=config.inbox.apply_confidence,
@@ -169,6 +170,8 @@ class Ledger:
         elif isinstance(effect, Suppress):
             suppress_in(self.tx, canonical_email(effect.email), effect.reason, effect.scope, env.message_id or key,
                         self.stamp)
+        elif isinstance(effect, KeepMailings):
+            narrow_in(self.tx, canonical_email(effect.email), env.message_id or key, self.stamp, "token")
         elif isinstance(effect, RecordReport):
             doc_id = self.reports.insert(Report(
                 date=self.stamp, message_key=key, message_id=env.message_id, sender=effect.sender,
@@ -274,7 +277,7 @@ class Ledger:
             values.update(name=person.name or "", email=effect.to, wording=consent_wording(person.scope),
                           confirm_address=reply_to, scope=person.scope)
         elif effect.kind is AnswerKind.UNSUBSCRIBED:
-            values.update(email=effect.to)
+            values.update(email=effect.to, **self._other_scope(effect.to, str(values.get("scope", "all"))))
         elif effect.kind is AnswerKind.UNSUBSCRIBE_CONFIRM:
             reply_to, url = self._unsubscribe_links(effect.to, str(values.get("scope", "all")))
             values.update(email=effect.to, unsubscribe_address=reply_to, unsubscribe_url=url)
@@ -304,6 +307,20 @@ class Ledger:
             today = self.now.date().isoformat()
             entry = self.acks.upsert("email", effect.to, lambda old: replace(old or Ack(email=effect.to), date=today))
             self._know(self.known.answered, effect.to, entry.date)
+
+    def _other_scope(self, email: str, scope: str) -> dict[str, str]:
+        """For one who gets more than the bulletin (a member, a group's address), the way to the other
+        scope, since a free-text unsubscribe's scope is a reading: after "the bulletin only", a `+u-`
+        that stops everything; after "everything", a `+k-` that keeps all but the bulletin."""
+        if self.directory.member(email) is None and self.directory.group_by_email(email) is None:
+            return {}
+        if scope == "bulletin":
+            address, url = self._unsubscribe_links(email, "all")
+            return {"stop_all_address": address, "stop_all_url": url}
+        token = make_token(self.secret, KEEP, email)
+        base = self.config.web.base_url
+        return {"keep_address": sub_address(self.config.team.address, KEEP, token),
+                "keep_url": f"{base}/k/{token}" if base else ""}
 
     def _unsubscribe_links(self, email: str, scope: str) -> tuple[str, str]:
         """The `+u-` address (and the web link, when `[web] base_url` is set) that unsubscribes `email`."""

@@ -56,8 +56,8 @@ from .understand.classify import Kind, Reading
 from .mime.headers import aligned, authenticated_domain
 from .mime.parse import ParsedMessage
 from .understand.bounce_text import machine_sender
-from .effects import (Activate, ConfirmReport, CreatePendingPerson, Decision, Disposition, Effect, RecordApproval,
-                      RecordBounce,
+from .effects import (Activate, ConfirmReport, CreatePendingPerson, Decision, Disposition, Effect, KeepMailings,
+                      RecordApproval, RecordBounce,
                       RecordReport, RecordSignupRequest, SendAnswer, Suppress, ToTriage)
 
 # Bounce scoring (Mailman's, and the hard failures of issue 9) lives in the core, where a refusal
@@ -112,6 +112,7 @@ class Known:
     pending: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)  # address -> (status, dossier)
     confirm_tokens: Mapping[str, str] = field(default_factory=dict)  # +c- token -> address
     unsubscribe_address: Callable[[str], str | None] = lambda token: None   # +u- token -> address
+    keep_address: Callable[[str], str | None] = lambda token: None          # +k- token -> address
     sent: Mapping[str, str] = field(default_factory=dict)            # Message-ID of an answer -> its address
     secret: bytes = b""                                              # the key campaign Message-IDs carry
     erased: Callable[[str], bool] = lambda email: False     # the person asked to be forgotten (issue 8)
@@ -260,6 +261,8 @@ def _notices(known: Known, about: str, dossier: str | None) -> tuple[Effect, ...
 
 
 def _unsubscribe(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
+    if reading.rule == "unsubscribe.keep":
+        return _keep(reading, facts, known)
     if reading.token and known.unsubscribe_address(reading.token) is None:
         # A token we cannot resolve (a test message's, or one minted under another key) says
         # nothing about who wants to leave: the From address must not stand in for it.
@@ -276,6 +279,16 @@ def _unsubscribe(reading: Reading, facts: MessageFacts, known: Known) -> Decisio
         return Decision(Disposition.APPLY, (answer,), "sender not proven: one-click confirmation sent")
     answer, note = _answer(AnswerKind.UNSUBSCRIBED, address, facts, reading, known, scope=scope)
     return Decision(Disposition.APPLY, (Suppress(address, "unsubscribe", scope), *answer), note)
+
+
+def _keep(reading: Reading, facts: MessageFacts, known: Known) -> Decision:
+    """A mail to the `+k-` address our "c'est fait" gave: whatever it says, its writer keeps the
+    other mailings (only they had that address); the bulletin stays stopped, and they are told so."""
+    address = known.keep_address(reading.token or "")
+    if address is None:
+        return Decision(Disposition.TRIAGE, (ToTriage(TriageReason.UNSUBSCRIBE_UNKNOWN_TOKEN),))
+    answer, note = _answer(AnswerKind.UNSUBSCRIBED, address, facts, reading, known, scope="bulletin")
+    return Decision(Disposition.APPLY, (KeepMailings(address), *answer), note or "kept all but the bulletin")
 
 
 def _signup(reading: Reading, facts: MessageFacts, known: Known) -> Decision:

@@ -39,6 +39,12 @@ class Suppress:
 
 
 @dataclass(frozen=True)
+class KeepMailings:
+    """The person's `+k-` mail: their unsubscribe from everything becomes one from the bulletin."""
+    email: str
+
+
+@dataclass(frozen=True)
 class RecordReport:
     sender: str
     group: str | None
@@ -100,7 +106,7 @@ class ConfirmReport:
     actions: tuple[Action, ...] | None = None
 
 
-Effect = RecordBounce | Suppress | RecordReport | CreatePendingPerson | Activate | RecordSignupRequest | \
+Effect = RecordBounce | Suppress | KeepMailings | RecordReport | CreatePendingPerson | Activate | RecordSignupRequest | \
     SendAnswer | RecordApproval | ToTriage | ConfirmReport
 
 

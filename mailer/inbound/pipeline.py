@@ -31,7 +31,7 @@ from ..registry import load_directory
 from ..store.records import ReminderKind
 from ..store.schema import APPROVAL_REQUESTS, INBOUND, OUTGOING, PENDING_PEOPLE, REMINDERS, SUBSCRIBERS, SUPPRESSIONS
 from ..store import Snapshot, Store, Transaction
-from ..tokens import BOUNCE, CONFIRM, UNSUBSCRIBE, ReplyIndex, TokenIndex, approval_purpose, call_purpose, make_token
+from ..tokens import BOUNCE, CONFIRM, KEEP, UNSUBSCRIBE, ReplyIndex, TokenIndex, approval_purpose, call_purpose, make_token
 from .understand.approval import ApprovalBinding
 from .understand.classify import Reading, ReadingContext, read_message
 from .decide import MessageFacts, decide
@@ -222,6 +222,9 @@ class Reader:
     def unsubscribe_address(self, token: str) -> str | None:
         return self.tokens.address(token, UNSUBSCRIBE)
 
+    def keep_address(self, token: str) -> str | None:
+        return self.tokens.address(token, KEEP)
+
 
 def _detail(reading: Reading, decision: Decision) -> str:
     names = sorted({type(e).__name__ for e in decision.effects})
@@ -251,7 +254,8 @@ class Processor:
         self.reader = Reader(config, store, self.secret, self.clock)
 
     def _ledger(self, tx: Transaction, directory: Directory) -> Ledger:
-        return Ledger(tx, self.config, self.secret, directory, self.clock(), self.reader.unsubscribe_address)
+        return Ledger(tx, self.config, self.secret, directory, self.clock(), self.reader.unsubscribe_address,
+                      self.reader.keep_address)
 
     def process_batch(self, raws: Sequence[bytes]) -> list[Outcome]:
         """Parse, classify, decide each message; record every message and its effects in ONE store
@@ -315,7 +319,8 @@ def read_files(config: Config, store: Store, raws: Iterable[bytes]) -> Iterable[
     reader.refresh_tokens()
     directory, context = reader.directory(), reader.context()
 
-    known = Ledger(store.snapshot(), config, reader.tokens.secret, directory, reader.clock(), reader.unsubscribe_address).known
+    known = Ledger(store.snapshot(), config, reader.tokens.secret, directory, reader.clock(), reader.unsubscribe_address,
+                   reader.keep_address).known
     for raw in raws:
         item = reader.read(message_key(raw), raw, context, directory)
         if item.error or item.reading is None or item.facts is None:

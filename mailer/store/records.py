@@ -39,6 +39,7 @@ class SuppressionAction(StrEnum):
     UPGRADE = "upgrade"         # a wider scope, or an erasure, replaced the record
     REPEAT = "repeat"
     UNSUPPRESS = "unsuppress"
+    NARROW = "narrow"           # the person kept the other mailings: an `all` unsubscribe became `bulletin`
 
 
 @dataclass(frozen=True)

@@ -172,8 +172,10 @@ RULES: tuple[tuple[str, Callable[[ParsedMessage], bool]], ...] = (
 
 
 def _unsubscribe_request(parsed: ParsedMessage) -> bool:  # checked before every rule
-    """A mail client's one-click unsubscribe (RFC 2369 mailto:) is automatic, but it must be obeyed."""
-    return ("x-apple-unsubscribe" in parsed.headers or "+u-" in " ".join(parsed.to)
+    """A mail client's one-click unsubscribe (RFC 2369 mailto:) is automatic, but it must be obeyed;
+    so is a mail to the `+k-` address (keep all but the bulletin), even sent from an away phone."""
+    to = " ".join(parsed.to)
+    return ("x-apple-unsubscribe" in parsed.headers or "+u-" in to or "+k-" in to
             or bool(_UNSUBSCRIBE_SUBJECT.match(parsed.subject)))
 
 

@@ -135,7 +135,7 @@ def signup_checks(index: DirectoryIndex, folded: str, sender: str, group: str | 
 
 
 def unsubscribe_checks(own_folded: str, via: str) -> list[str]:
-    if via == "token":
+    if via in ("token", "keep"):
         return []
     checks = []
     if ON_BEHALF.search(own_folded):

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ...models import Directory
-from ...tokens import parse_sub_address
+from ...tokens import KEEP, parse_sub_address
 from .actions import Action, ActionType, SegmentReading, find_actions
 from .countries import find_countries
 from .french import TITLES, fold, looks_like_name, to_digits
@@ -36,7 +36,7 @@ __all__ = ["MAX_CHARS", "REF", "Action", "ActionType", "Body", "Confirm", "Direc
 @dataclass(frozen=True)
 class Unsubscribe:
     scope: str                   # "all" | "bulletin"
-    via: str                     # "token" | "subject" | "text"
+    via: str                     # "token" | "keep" | "subject" | "text"
     token: str | None = None
     asks: tuple[str, ...] = ()   # what else the mail asks of us ("pourriez-vous m'envoyer mon reçu ?")
 
@@ -167,8 +167,12 @@ def other_asks(own_folded: str) -> tuple[str, ...]:
 
 def read_unsubscribe(mail: Mail, team_address: str = "",
                      token_scope: Callable[[str], str | None] | None = None) -> Unsubscribe | None:
-    """'STOP', 'merci de me retirer de la liste', a mail to team+u-TOKEN@... -> scope all | bulletin."""
+    """'STOP', 'merci de me retirer de la liste', a mail to team+u-TOKEN@... -> scope all | bulletin;
+    a mail to team+k-TOKEN@... (keep all but the bulletin) -> scope bulletin, via "keep"."""
     own = mail.own_folded
+    kept = sub_address_token(mail.parsed, team_address, KEEP) if team_address else None
+    if kept:
+        return Unsubscribe("bulletin", "keep", kept, other_asks(own))
     sentences = [s for s in sentences_and_lines(own, ".!?:;") if _UNSUB.search(s.strip()) and not REFUSED.search(s)]
     subject = fold(mail.parsed.subject or "").strip()
     by_subject = _UNSUB_SUBJECT.match(subject) is not None
