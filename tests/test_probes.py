@@ -1105,3 +1105,48 @@ def test_a_verbless_sentence_after_a_deed_goes_on_telling_it(directory) -> None:
 ])
 def test_events_told_in_other_words_and_a_future_payment(directory, text: str, found: list) -> None:
     assert _actions(directory, text) == found
+
+
+def test_a_third_persons_promise_is_no_sign_up_but_their_wish_is(directory) -> None:
+    """An office's "il ne manquera pas de suivre ce dossier" is nobody's sign-up; a member telling
+    that a newcomer "souhaite suivre le dossier" signs her up on her behalf."""
+    office = ("Madame, Monsieur,\n\nMonsieur le Député a bien reçu votre courrier concernant Dawit Tesfaye. Il ne "
+              "manquera pas de suivre ce dossier avec attention.\n\nLe secrétariat de la permanence\n")
+    reading = read_message(parse_message(mail("permanence@assemblee.example.fr", office, subject="Votre courrier")),
+                           directory)
+    assert reading.kind.value == "other", reading
+    behalf = ("Bonjour,\n\nElle vient de rejoindre le groupe 19 de Lille et souhaite suivre le dossier de Dawit "
+              "Tesfaye avec nous.\n\nMarc\n")
+    reading = read_message(parse_message(mail("x.y@example.net", behalf, subject="Nouvelle adhérente")), directory)
+    assert (reading.kind.value, reading.dossier) == ("signup", "DI-2025-033"), reading
+
+
+def test_a_structure_whose_volunteers_one_met_is_not_ones_own(directory) -> None:
+    body = ("J'ai rencontré samedi au marché des bénévoles du groupe 19 de Lille, qui m'ont donné envie de vous "
+            "rejoindre. Je voudrais m'inscrire comme bénévole.")
+    reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n\nMarie\n")), directory)
+    assert (reading.kind.value, reading.group, reading.joins) == ("signup", None, "G019"), reading
+
+
+@pytest.mark.parametrize("body, scope", [
+    ("Je voudrais recevoir le bulletin, c'est possible ?", "bulletin"),
+    ("Je viens de rejoindre le groupe 19 de Lille et je voudrais recevoir les alertes et le bulletin.", None),
+    ("J'aimerais recevoir vos appels à l'action et votre bulletin.", None),
+])
+def test_the_bulletin_asked_with_more_is_a_volunteers_sign_up(directory, body: str, scope: str | None) -> None:
+    reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n\nClara\n")), directory)
+    assert (reading.kind.value, reading.scope) == ("signup", scope), reading
+
+
+@pytest.mark.parametrize("text, found", [
+    ("le 3 mai, projection du documentaire au cinéma. Une soixantaine de spectateurs, un débat très riche.",
+     [("awareness", 1, None, date(2026, 5, 3))]),
+    ("le cercle a tenu un stand à la kermesse le 3 mai. Nous avons récolté 200 signatures et distribué nos "
+     "derniers tracts.", [("awareness", 1, None, date(2026, 5, 3)), ("petition", 200, None, None)]),
+    ("le 3 mai, stand au marché. Nous avons aussi fait un tractage devant la gare.",
+     [("awareness", 1, None, date(2026, 5, 3)), ("awareness", 1, None, None)]),
+    ("le 3 mai, notre concert à l'église. Dawit était au cœur de la soirée.",
+     [("awareness", 1, None, date(2026, 5, 3))]),
+])
+def test_what_happens_at_an_event_is_not_another_event(directory, text: str, found: list) -> None:
+    assert _actions(directory, text) == found

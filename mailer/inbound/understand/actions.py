@@ -302,6 +302,13 @@ def _done(seg: Segment, pos: int, after_deed: bool = False) -> bool:
 
 _LETTERS = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT)
 WHERE = re.compile(r"\b(?:sur|a) (?:le|la|notre|ce|cette)\s+$|\bau\s+$")
+# What happens at an event rather than an event of its own: "Une soixantaine de spectateurs, un débat
+# très riche" after a projection, "et distribué nos derniers tracts" after a stand. Read in the
+# sentence right after that event's, with no date of its own and nothing saying it is another one
+# (within the event's own sentence, one type and date make one action anyway).
+PART_OF_EVENT = re.compile(r"(?:debats?|tractages?|distribu\w* (?:[a-z'-]+ ){0,3}?(?:tracts?|flyers?)"
+                           r"|distributions? de tracts)\b")
+ANOTHER = re.compile(r"\b(?:aussi|egalement|en plus|par ailleurs|ensuite|puis|autres?|nouve\w*|deuxieme|second\w*)\b")
 # Someone else as the subject of "a écrit", just before it
 OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:" + OTHERS + r"|avocate?|famille)\b[^.;]{0,45}?"
                           r"\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:\w+\s+)?[a-z]$")
@@ -367,6 +374,7 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
     last_event: date | None = None     # what "pendant l'entracte", "a l'issue de la lecture" refer to
     person_tokens = tuple(person_tokens)
     told_deed = False       # the segment before told a deed, in the past and nothing planned
+    event_before = False    # the segment before told an event (what PART_OF_EVENT refers to)
     for seg in segs:
         merged: dict[tuple[ActionType, date | None], _Found] = {}
         seg_planned = False
@@ -380,6 +388,9 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
             if f.type is ActionType.AWARENESS and WHERE.search(seg.norm[max(0, f.pos - 20):f.pos]) \
                     and any(a.type is ActionType.AWARENESS for a in actions):
                 continue               # "37 signatures ... écrites sur le stand": where, of the event told
+            if f.type is ActionType.AWARENESS and event_before and PART_OF_EVENT.match(seg.norm, f.pos) \
+                    and not seg.dates and not ANOTHER.search(seg.norm):
+                continue               # the debate of the projection just told, the stand's leaflets
             if not _done(seg, f.pos, told_deed):
                 planned = seg_planned = True
                 continue
@@ -396,6 +407,7 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
         mine = [Action(kind, None if kind in (ActionType.COLLABORATION, ActionType.FUND) else f.count,
                        f.amount if kind is ActionType.FUND else None, when) for (kind, when), f in merged.items()]
         actions.extend(mine)
+        event_before = any(a.type is ActionType.AWARENESS for a in mine)
         if trace is not None:
             trace.append(SegmentReading(seg, tuple(mine), seg_planned))
         amounts = parse_amounts(seg.norm)

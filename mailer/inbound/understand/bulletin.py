@@ -38,11 +38,17 @@ _ASK_IT = re.compile(r"\b(?:(?:je|j') ?(?:voudrais|souhaite\w*|aimerais|veux|des
                      r"\b(?:le|la) recevoir\b")
 
 
+# Asked with more than the bulletin ("recevoir les alertes et le bulletin", "m'inscrire comme bénévole
+# et recevoir le bulletin"): a volunteer's sign-up, which the sign-up rule reads; not the bulletin only.
+_MORE = re.compile(r"\b(?:alertes?|appels?|rappels?|actions? urgentes?|benevol\w*|rejoindre|adherer|militer"
+                   r"|m'engager|m'investir)\b")
+
+
 def asks_for_bulletin(parsed: ParsedMessage) -> bool:
-    """Whether the writer's own words ask to receive the bulletin (subject line included)."""
+    """Whether the writer's own words ask to receive the bulletin, and only it (subject line included)."""
     text = fold(f"{parsed.subject}\n{parsed.new_text}")
     named = re.search(r"\b" + _BULLETIN + r"\b", text) is not None
     for sentence in re.split(r"(?<=[.!?\n])", text):
         if (_ASK.search(sentence) or (named and _ASK_IT.search(sentence))) and not _REFUSAL.search(sentence):
-            return True
+            return _MORE.search(sentence) is None
     return False

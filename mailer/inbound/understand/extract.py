@@ -228,6 +228,21 @@ _SIGNUP = re.compile(
     r"|m'inscrire (?:a|sur) (?:votre|vos|la|les) (?:listes?|mailing|diffusion)|(?:m'|nous )inscrire comme benevoles?|prendre en charge (?:un|le|ce) dossier"
     r"|me mettre a (?:votre )?disposition|donner (?:un coup de main|de mon temps)|aider (?:\W+ |plus |davantage |un peu )?sur (?:un|son|le|ce) dossier"
     r"|(?:je|nous) (?:souhaite|voudrais|aimerais|souhaiterais|souhaitons|voudrions|aimerions) (?:vous )?aider\b)")
+# "Monsieur le Député ... il ne manquera pas de suivre ce dossier": an office's promise, no sign-up.
+# A third person's sign-up is told as their wish ("elle souhaite suivre le dossier", on their
+# behalf); a third person's phrase with no first person and no wish is not the writer's intent.
+_THIRD_PERSON = re.compile(r"\b(?:il|elle|ils|elles|celui-ci|celle-ci)\b")
+_FIRST_PERSON = re.compile(r"\b(?:je|j'|nous|me|m'|moi|mon|ma|mes|notre|nos)\b")
+_WISH = re.compile(r"\b(?:souhait\w*|voudr\w*|veu\w*|aimer\w*|desir\w*|pret\w*|partant\w*|ravie?s?|heureu\w*"
+                   r"|envie|interesse\w*)\b")
+
+
+def _writers_own(text: str, at: int) -> bool:
+    start = max(text.rfind(".", 0, at), text.rfind("!", 0, at), text.rfind("?", 0, at), text.rfind("\n", 0, at)) + 1
+    before = text[start:at]
+    return not _THIRD_PERSON.search(before) or bool(_FIRST_PERSON.search(before) or _WISH.search(before))
+
+
 def group_mentions(directory: Directory, mail: Mail, signup: bool = False) -> list[str]:
     """The groups the text names as acting (a partner's or a contact's group is left out)."""
     index = index_for(directory)
@@ -237,11 +252,11 @@ def group_mentions(directory: Directory, mail: Mail, signup: bool = False) -> li
 
 
 _NOT_MEMBER = re.compile(r"(?:\bpas|\bplus|\baucun|\bni|\bpres de|\bcontacter|\bavec|\bpour)\s+(?:\w+\s+){0,2}$")
-# A structure named as the one to join, to be put in touch with, or whose members they met: not theirs
+# A structure named as the one to join, to be put in touch with, or whose members (volunteers) they met: not theirs
 # "je viens de rejoindre l'antenne": joined already (venir de + infinitive is a recent past), theirs
 _TO_JOIN = re.compile(r"(?:(?<!\bviens de )(?<!\bvient de )(?<!\bvenons de )\brejoindre"
                       r"|(?<!\bviens d')(?<!\bvient d')(?<!\bvenons d')\bintegrer|\badherer|\bm'inscrire|\bparticiper|\bcoordonnees|\bcontact"
-                      r"|\bresponsable|\bmembres|\bpres de|\bexiste|\by a-t-il|\bun|\bquel)\s+(?:\w+\s+){0,3}(?:l')?$"
+                      r"|\bresponsable|\bmembres|\bbenevoles|\bmilitant\w*|\bpres de|\bexiste|\by a-t-il|\bun|\bquel)\s+(?:\w+\s+){0,3}(?:l')?$"
                       r"|" + _NOT_MEMBER.pattern)
 NOT_A_MEMBER = re.compile(r"\bn'en (?:fais|suis) pas\b|\bne (?:fais|suis) pas (?:encore )?(?:partie|membre)"
                           r"|\bpas (?:encore )?membre|\bfais pas (?:encore )?partie")
@@ -340,7 +355,8 @@ def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup
     """Someone volunteers: their name, the structure they say they belong to, a dossier they name.
     `broad`: any offer of help (`offers_help`), for mail no other rule read."""
     own = re.sub(r"\s+", " ", mail.own_folded)
-    if not _SIGNUP.search(own) and not (broad and offers_help(mail.own_folded)):
+    if not any(_writers_own(own, m.start()) for m in _SIGNUP.finditer(own)) \
+            and not (broad and offers_help(mail.own_folded)):
         return None
     index = index_for(directory)
     own = to_digits(fold(f"{mail.parsed.subject}\n{mail.body.own}"))

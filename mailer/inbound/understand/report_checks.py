@@ -302,8 +302,8 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
             checks.append("addressee")
         if not SENT.search(norm) and any(a.type in LETTERS and (a.count or 1) == 1 for a in part.actions):
             checks.append("undetermined")            # "la fac de lettres", "le Courrier de l'Ouest": a name
-        if part.actions and HEDGE.search(norm):
-            checks.append("undetermined")
+        if HEDGE.search(norm) and (part.actions or ACTION_NOUN.search(norm)):
+            checks.append("undetermined")            # "les signatures, je crois qu'on en a eu une centaine": unread
         if part.actions and THIRD_PARTY.search(norm):
             checks.append("third_party")
         if any(a.type in LETTERS for a in part.actions) and _letters_for_person(norm, person_tokens):
