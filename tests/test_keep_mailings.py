@@ -83,11 +83,16 @@ def test_a_keep_mail_with_a_token_we_never_minted_goes_to_a_person(inbox: Inbox)
     assert scopes(inbox) == {MEMBER: ("unsubscribe", "all")}
 
 
-def test_a_keep_mail_never_lifts_a_bounce(inbox: Inbox) -> None:
+def test_a_keep_mail_never_lifts_a_bounce_nor_a_coordinators_suppression(inbox: Inbox) -> None:
     from mailer.models import SuppressionReason
     from mailer.registry import suppress
     suppress(inbox.store, MEMBER, SuppressionReason.BOUNCE)
     keep = sub_address(TEAM, KEEP, make_token(inbox.store.secret(inbox.config.security.secret_env), KEEP, MEMBER))
-    inbox.processor().process_batch([mail(MEMBER, "", to=keep, message_id="<k3@example.net>")])
-    assert scopes(inbox) == {MEMBER: ("bounce", "all")}
-    assert [e["action"] for e in inbox.docs("suppression_events")] == ["suppress"]
+    suppress(inbox.store, "francoise.chabert@example.net", SuppressionReason.MANUAL)     # a coordinator's
+    inbox.processor().process_batch([
+        mail(MEMBER, "", to=keep, message_id="<k3@example.net>"),
+        mail("francoise.chabert@example.net", "", message_id="<k4@example.net>", to=sub_address(TEAM, KEEP, make_token(
+            inbox.store.secret(inbox.config.security.secret_env), KEEP, "francoise.chabert@example.net")))])
+    assert scopes(inbox) == {MEMBER: ("bounce", "all"), "francoise.chabert@example.net": ("manual", "all")}
+    assert [e["action"] for e in inbox.docs("suppression_events")] == ["suppress", "suppress"]
+    assert inbox.docs("outgoing") == []          # no "the alerts go on", which would be untrue

@@ -108,7 +108,7 @@ class Ledger:
     def record(self, key: str, reading: Reading, facts: MessageFacts, subject: str, decision: Decision,
                folder: str, detail: str) -> None:
         """Apply every effect and record the message, or (if anything raises) none of it."""
-        self._last_report = None
+        self._last_report, self._narrowed = None, True
         with self.tx.savepoint():
             for effect in decision.effects:
                 self._apply(effect, key, reading, facts, subject)
@@ -137,6 +137,7 @@ class Ledger:
     # ------------------------------------------------------------------ effects
     _last_report: str | None = None
     _last_triage: str = ""
+    _narrowed = True            # False after a KeepMailings that found no unsubscribe from everything
 
     def _confirm_report(self, effect: ConfirmReport, key: str, env: MessageFacts) -> None:
         """Record the report a sender confirmed (or corrected with the form), acknowledge it and
@@ -171,7 +172,8 @@ class Ledger:
             suppress_in(self.tx, canonical_email(effect.email), effect.reason, effect.scope, env.message_id or key,
                         self.stamp)
         elif isinstance(effect, KeepMailings):
-            narrow_in(self.tx, canonical_email(effect.email), env.message_id or key, self.stamp, "token")
+            self._narrowed = narrow_in(self.tx, canonical_email(effect.email), env.message_id or key, self.stamp,
+                                       "token") is not None
         elif isinstance(effect, RecordReport):
             doc_id = self.reports.insert(Report(
                 date=self.stamp, message_key=key, message_id=env.message_id, sender=effect.sender,
@@ -257,6 +259,8 @@ class Ledger:
     def _answer(self, effect: SendAnswer, reading: Reading, env: MessageFacts, subject: str) -> None:
         if self.known.erased(effect.to):
             return                  # issue 8: nothing is written to, or about, an erased person
+        if reading.rule == "unsubscribe.keep" and not self._narrowed:
+            return                  # stopped by a bounce or a coordinator: "the alerts go on" would be untrue
         values: dict[str, Any] = dict(effect.values)
         link, reply_to = "", ""
         if effect.kind is AnswerKind.REPORT_ACK:

@@ -44,6 +44,7 @@ BASE: dict[str, float] = {
     "signup.volunteer": 0.9,
     "signup.offer": 0.85,          # an offer of help in other words (read after the report rule)
     "unsubscribe.token": 1.0,
+    "unsubscribe.keep": 1.0,          # a mail to the +k- address we gave: only its recipient had it
     "unsubscribe.text": 0.9,
     "unsubscribe.subject": 0.85,
 }
