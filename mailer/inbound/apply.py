@@ -121,7 +121,7 @@ class Ledger:
                   subject: str) -> str | None:
         """Apply a person's effects for a message already recorded (the triage commands), all or
         none of them; the link of the report recorded, if any."""
-        self._last_report = None
+        self._last_report, self._narrowed = None, True
         with self.tx.savepoint():
             for effect in effects:
                 self._apply(effect, key, reading, facts, subject)
