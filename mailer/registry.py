@@ -10,6 +10,7 @@ import updates the records of suppressed addresses but never lifts the suppressi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -54,6 +55,10 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+# A dot-atom address in ASCII: validate_email returns it as it is, or refuses it (then we keep it as it is)
+_PLAIN_ASCII = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\Z")
+
+
 def canonical_email(email: str) -> str:
     """The suppression key: lower-cased, IDN domain in ASCII when the address parses.
 
@@ -61,6 +66,8 @@ def canonical_email(email: str) -> str:
     still be suppressed under the same key the sender looks up.
     """
     text = email.strip()
+    if _PLAIN_ASCII.match(text):        # the validator could only lower-case it: skip its ~0.3 ms
+        return text.lower()
     try:
         ascii_email = validate_email(text, check_deliverability=False).ascii_email
     except EmailNotValidError:

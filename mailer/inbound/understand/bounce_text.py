@@ -126,7 +126,10 @@ def alias_origins(parsed: ParsedMessage) -> dict[str, str]:
     found: dict[str, str] = {}
     for part in parsed.parts:
         if part.in_message == 0 and part.content_type.startswith("text/"):
-            for m in _ALIAS_RE.finditer(part.text[:20_000]):
+            text = part.text[:20_000]
+            if "ed from" not in text.lower():     # the regex scans every word; most notices have no alias
+                continue
+            for m in _ALIAS_RE.finditer(text):
                 found.setdefault(m.group(1).lower(), m.group(2).lower())
     return found
 
