@@ -1150,3 +1150,32 @@ def test_the_bulletin_asked_with_more_is_a_volunteers_sign_up(directory, body: s
 ])
 def test_what_happens_at_an_event_is_not_another_event(directory, text: str, found: list) -> None:
     assert _actions(directory, text) == found
+
+
+# ------------------------------------------------------------------ issue 9, this session's classes
+@pytest.mark.parametrize("body, subject, scope", [
+    ("Je ne souhaite plus recevoir la Lettre, mais gardez-moi pour les actions urgentes.", "Re: Nouvelles", "bulletin"),
+    ("Je reçois la Lettre sur papier et par courriel. Merci de ne plus me l'envoyer par courriel.", "Envois", "bulletin"),
+    ("Merci de ne plus me l'envoyer par courriel, le papier me suffit.", "Bulletin", "bulletin"),
+    # the letters a volunteer writes are no title, and a pronoun with nothing bulletin-like named stops all
+    ("Je ne veux plus recevoir de demandes de lettre aux autorités. Merci de me désinscrire.", "Envois", "all"),
+    ("Vos messages sont trop nombreux : merci de ne plus me les envoyer.", "Envois", "all"),
+    ("Je vous prie de me désinscrire de votre bulletin ainsi que de toute autre liste de diffusion.",
+     "Désinscription", "all"),
+    ("Merci de me retirer du bulletin et de tout autre envoi.", "Désinscription", "all"),
+])
+def test_the_bulletin_named_by_its_title_or_a_pronoun_and_every_other_list(directory, body, subject, scope) -> None:
+    reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n\nClaire\n",
+                                              subject=subject)), directory)
+    assert (reading.kind.value, reading.scope) == ("unsubscribe", scope), reading
+
+
+@pytest.mark.parametrize("body, joins", [
+    ("Mon ami Paul, qui milite dans votre groupe 19 de Lille, m'a parlé de vous. Je souhaiterais mettre mon "
+     "expérience au service de vos dossiers. Je n'appartiens à aucun groupe.", None),
+    ("Je ne fais partie d'aucun groupe, mais j'aimerais rejoindre le groupe 19 de Lille pour aider.", "G019"),
+])
+def test_one_who_belongs_to_no_group_is_given_none(directory, body: str, joins: str | None) -> None:
+    reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n\nPhilippe Martin\n")),
+                           directory)
+    assert (reading.kind.value, reading.group, reading.joins) == ("signup", None, joins), reading

@@ -122,7 +122,7 @@ _LISTS = (r"(?:bulletins?|newsletters?|lettres?|alertes?|appels?|rappels?|mails?
           r"|informations?|infos?|sollicitations?|invitations?)\b")
 # Every list: "de toutes vos listes", "plus rien", "aucun mail", "ni le bulletin ni les alertes"; not a
 # word that happens to be there ("tous les quatre mois", "le bulletin de votre part", "définitivement")
-_SCOPE_ALL = re.compile(r"\btou(?:te)?s (?:[a-z']+ ){0,2}?(?:listes?|envois|mails?|e-?mails?|messages?|courriels?"
+_SCOPE_ALL = re.compile(r"\b(?:tou(?:te)?s|toute|tout) (?:[a-z']+ ){0,2}?(?:listes?|envois?|mails?|e-?mails?|messages?|courriels?"
                         r"|communications?|informations?|fichiers?|diffusions?|sollicitations?|correspondances?"
                         r"|publications?|infos?)\b|\b(?:plus|ne|n') rien\b|\brien (?:recevoir|de (?:votre|vos))\b"
                         r"|\baucune? (?:[a-z']+ )?(?:mails?|e-?mails?|messages?|envois?|courriels?|communications?"
@@ -131,6 +131,8 @@ _SCOPE_ALL = re.compile(r"\btou(?:te)?s (?:[a-z']+ ){0,2}?(?:listes?|envois|mail
                         r"|\bplus jamais\b|\bd'aucune?\b"
                         r"|\bni (?:le |la |les |l'|vos |votre |aux? )?" + _LISTS + r" ni (?:le |la |les |l'|vos |votre |aux? )?"
                         + _LISTS)       # "ni le bulletin ni les alertes", not "ni par courrier ni par mail"
+_LIST_WORD = re.compile(r"\b" + _LISTS)
+_CHANNEL = re.compile(r"\b(?:par|en|sur) (?:e-?)?(?:mails?|courriels?|messagerie|internet)\b")   # how, not what
 _BULLETIN = re.compile(r"\b(?:bulletins?|newsletters?|lettres? d'info(?:rmation)?s?|lettre mensuelle|infolettres?)\b")
 
 
@@ -142,10 +144,23 @@ def sentences_and_lines(text: str, ends: str = ".!?;") -> list[str]:
                                *(re.sub(r"\s*\n\s*", " ", s) for s in re.split(rf"(?<={end})\s+|\n\s*\n", text))]))
 
 
-def _scope(text: str) -> str:
+# A publication named by its title, with the capital a title has: "je ne souhaite plus recevoir la
+# Lettre", "votre Lettre n°19"; not a letter one writes ("la lettre aux autorités", "Lettre ouverte")
+_TITLED = re.compile(r"\b(?:la|La|votre|Votre|cette|Cette|vos|notre) Lettres?\b"
+                     r"(?! (?:aux?|à|de soutien|ouvertes?|de (?:protestation|plainte|motivation|relance)))")
+# The unsubscribe's object is a pronoun ("merci de ne plus me l'envoyer", "ne plus la recevoir"): it
+# stands for what the writer named before, or the subject did
+_PRONOUN_OBJECT = re.compile(r"\b(?:me |nous )?(?:l'|le |la |les )(?:envoyer|recevoir|adresser|expedier)\b")
+
+
+def names_the_bulletin(folded: str, raw: str = "") -> bool:
+    return bool(_BULLETIN.search(folded) or (raw and _TITLED.search(raw)))
+
+
+def _scope(text: str, raw: str = "") -> str:
     if _SCOPE_ALL.search(text):
         return "all"
-    return "bulletin" if _BULLETIN.search(text) else "all"
+    return "bulletin" if names_the_bulletin(text, raw) else "all"
 
 
 # A sentence asking us something besides the unsubscribe: a question, or an ask to send, tell, change
@@ -176,10 +191,14 @@ def read_unsubscribe(mail: Mail, team_address: str = "",
     sentences = [s for s in sentences_and_lines(own, ".!?:;") if _UNSUB.search(s.strip()) and not REFUSED.search(s)]
     subject = fold(mail.parsed.subject or "").strip()
     by_subject = _UNSUB_SUBJECT.match(subject) is not None
-    text_scope = _scope(" ".join(sentences + ([subject] if by_subject else [])))
-    if text_scope == "all" and not _SCOPE_ALL.search(" ".join(sentences)) and _KEEP.search(own) \
-            and _BULLETIN.search(f"{subject} {own}"):
-        text_scope = "bulletin"     # "merci de me retirer de cette liste-la seulement" under a bulletin subject
+    raw = f"{mail.parsed.subject or ''}\n{mail.body.own}"
+    asked = " ".join(sentences)
+    text_scope = _scope(" ".join(sentences + ([subject] if by_subject else [])),
+                        "\n".join(s for s in sentences_and_lines(raw, ".!?:;") if _UNSUB.search(fold(s).strip())))
+    if text_scope == "all" and not _SCOPE_ALL.search(asked) and names_the_bulletin(f"{subject} {own}", raw) \
+            and (_KEEP.search(own) or (_PRONOUN_OBJECT.search(asked) and not _LIST_WORD.search(_CHANNEL.sub("", asked)))):
+        # "merci de me retirer de cette liste-la seulement", "ne plus me l'envoyer" under a bulletin subject
+        text_scope = "bulletin"
     token = sub_address_token(mail.parsed, team_address, "u") if team_address else None
     if token:
         scope = token_scope(token) if token_scope else None
@@ -260,6 +279,10 @@ _TO_JOIN = re.compile(r"(?:(?<!\bviens de )(?<!\bvient de )(?<!\bvenons de )\bre
                       r"|" + _NOT_MEMBER.pattern)
 NOT_A_MEMBER = re.compile(r"\bn'en (?:fais|suis) pas\b|\bne (?:fais|suis) pas (?:encore )?(?:partie|membre)"
                           r"|\bpas (?:encore )?membre|\bfais pas (?:encore )?partie")
+# "je n'appartiens à aucun groupe", "je ne fais partie d'aucune structure": no group is theirs, and
+# one is to join only if they say so ("mais j'aimerais rejoindre celui de Saumur")
+NO_GROUP = re.compile(r"\b(?:n'appartiens?|ne (?:fais|suis|milite)\w*|ne participe|pas inscrite?)\b[^.!?\n]{0,30}?"
+                      r"\b(?:a |dans |d')?aucune? (?:groupe|structure|cercle|antenne|section)s?\b")
 _PARTNER = re.compile(r"\b(?:avec|aupres de|et)\s+(?:le |la |les |l')?$")
 _ORG_WORD = re.compile(r"^(?:le |la |les |l')?(?:groupe|cercle|antenne|equipe|section|association|collectif"
                        r"|comite|bureau|service|secretariat|redaction)\b")
@@ -366,6 +389,9 @@ def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup
     # join ("rejoindre l'antenne jeunes de Nancy", "un groupe à Metz ?") is `joins`, where the
     # request is routed; "je ne suis pas encore membre" makes every group named one to join.
     theirs = Counter(index.group_mentions(own, _TO_JOIN)) if not NOT_A_MEMBER.search(own) else Counter()
+    if NO_GROUP.search(own):
+        to_join = groups - Counter(index.group_mentions(own, _TO_JOIN))
+        theirs, named_group = Counter(), (to_join.most_common(1)[0][0] if to_join else None)
     group = theirs.most_common(1)[0][0] if theirs else None
     if group is None and named_group and index.member_group.get(mail.parsed.sender.lower()) == named_group:
         group = named_group                  # a known member of the group they name
