@@ -1179,3 +1179,24 @@ def test_one_who_belongs_to_no_group_is_given_none(directory, body: str, joins: 
     reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n\nPhilippe Martin\n")),
                            directory)
     assert (reading.kind.value, reading.group, reading.joins) == ("signup", None, joins), reading
+
+
+@pytest.mark.parametrize("body, scope, behalf", [
+    ("Pouvez-vous arrêter l'envoi de la Lettre papier et électronique ? Je continuerai à suivre les alertes.",
+     "bulletin", False),
+    ("slt, stp arretez de m'envoyer la newsletter mais je reste dans l'antenne hein", "bulletin", False),
+    ("Je gère la boîte de mon père, qui ne lit plus ses messages. Pourriez-vous ne plus rien lui envoyer ?",
+     "all", True),
+])
+def test_an_ask_to_stop_sending_in_any_form_is_an_unsubscribe(directory, body, scope, behalf) -> None:
+    reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n\nSophie\n",
+                                              subject="Envois")), directory)
+    assert (reading.kind.value, reading.scope, "on_behalf" in reading.checks) == ("unsubscribe", scope, behalf), reading
+    assert reading.asks == ()           # the unsubscribe's own question is no other ask
+
+
+def test_a_report_that_stopped_sending_cards_is_no_unsubscribe(directory) -> None:
+    body = "Nous avons dû arrêter l'envoi des cartes de soutien en mars, faute de timbres. 40 signatures le 3 mai."
+    reading = read_message(parse_message(mail(MEMBER, f"Bonjour,\n\n{body}\n\nJean-Luc\n", subject="Bilan")),
+                           directory)
+    assert reading.kind.value == "report", reading

@@ -94,6 +94,12 @@ _UNSUB = re.compile(
     r"|\bne plus (?:me|nous) (?:l'|les )envoyer"
     r"|\b(?:je|j'|nous) ne (?:souhaite|veux|desire|voudrais|souhaitons|voulons)\w* plus (?:rien )?recevoir"
     r"|\bretirer mon adresse|\bne plus m'envoyer|\bne plus (?:rien )?recevoir (?:de votre part|vos)"
+    # an ask to stop sending, in any form: "pouvez-vous arrêter l'envoi de la Lettre ?", "arretez de
+    # m'envoyer la newsletter", "pourriez-vous ne plus rien lui envoyer ?" (on someone's behalf)
+    r"|(?:" + _ASK + r")\s+(?:bien vouloir )?(?:arreter|cesser|stopper|suspendre) (?:l'envoi|les envois|d'envoyer"
+    r"|de (?:m'|me |lui |nous |leur )(?:envoyer|adresser|ecrire))"
+    r"|\b(?:arretez|cessez|stoppez) (?:donc )?(?:l'envoi|les envois|d'envoyer|de (?:m'|me |lui |nous |leur )(?:envoyer|adresser|ecrire))"
+    r"|(?:" + _ASK + r")\s+(?:bien vouloir )?ne plus (?:rien )?(?:m'|me |lui |nous |leur )(?:rien )?(?:envoyer|adresser|ecrire)"
     r"|\b(?:arreter|cesser) de m'envoyer"
     # on someone else's behalf ("le retirer de vos listes", "elle ne souhaite plus recevoir"): an
     # unsubscribe all the same, which the confidence check `on_behalf` keeps from being applied
@@ -170,14 +176,16 @@ _OTHER_ASK = re.compile(r"\?|\b(?:pourriez-vous|pouvez-vous|pourrais-tu|peux-tu|
                         r"|dire|rappeler|recontacter|mettre a jour|corriger|changer|modifier)|je n'ai (?:pas|jamais) recu"
                         r"|j'aimerais savoir|je voudrais savoir|par ailleurs)\b")
 _ABOUT_IT = re.compile(r"\bconfirm\w*|\bpris en compte|\bc'est fait|\bbien note|\bdesinscri|\bdesabonn|\bretir"
+                       r"|\barret\w* (?:l'envoi|les envois|d'envoyer|de m'envoyer)|\bcess\w* (?:l'envoi|d'envoyer|de m'envoyer)"
                        r"|\bsupprim|\bne plus|\bstop\b")
 
 
 def other_asks(own_folded: str) -> tuple[str, ...]:
     """The sentences of the writer's own text that ask us something else than to stop: a person must
     answer them even when the unsubscribe is applied at once."""
-    return tuple(s.strip() for s in sentences_and_lines(own_folded, ".!?;")
-                 if _OTHER_ASK.search(s) and not _ABOUT_IT.search(s) and len(s.split()) >= 3)
+    sentences = (re.sub(r"\s*\n\s*", " ", s) for s in re.split(r"(?<=[.!?;])\s+|\n\s*\n", own_folded))
+    return tuple(dict.fromkeys(s.strip() for s in sentences     # whole sentences, not a wrapped line's half
+                               if _OTHER_ASK.search(s) and not _ABOUT_IT.search(s) and len(s.split()) >= 3))
 
 
 def read_unsubscribe(mail: Mail, team_address: str = "",
