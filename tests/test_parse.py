@@ -176,6 +176,23 @@ def test_html_to_text_blocks_and_entities() -> None:
     assert readable_text(html) == "Un\ndeux\n\ntrois &<quatre>\na\tb\nx  y\nz"
 
 
+def test_a_data_tables_row_is_one_line_even_with_a_paragraph_per_cell() -> None:
+    """Word and Outlook put <p class=MsoNormal> in every cell: the row is still one line, cells a tab
+    apart, so that "24/01 | Stand | 156 signatures" reads as one deed; a layout table's one cell
+    holding a whole mail keeps its lines."""
+    data = ("<p>Voici le bilan :</p><table><tr><td><p><b>Date</b></p></td><td><p>Action</p></td></tr>"
+            "<tr><td><p>24/01</p></td><td><p>Stand place de Jaude</p><p>(pétition)</p></td>"
+            "<td><p>156 signatures</p></td></tr><tr><td>31/01</td><td>38 lettres</td></tr></table><p>Merci</p>")
+    assert readable_text(data) == ("Voici le bilan :\nDate\tAction\n24/01\tStand place de Jaude (pétition)"
+                                   "\t156 signatures\n31/01\t38 lettres\nMerci")
+    layout = "<table><tr><td><p>Bonjour,</p><p>Hier stand au marché.</p><p>Claire</p></td></tr></table>"
+    assert readable_text(layout) == "Bonjour,\nHier stand au marché.\nClaire"
+    long_row = "<table><tr><td>" + "".join(f"<p>paragraphe {i}</p>" for i in range(20)) + "</td><td>x</td></tr></table>"
+    assert readable_text(long_row).count("\n") == 20                 # a layout row: lines kept
+    quoted = "<blockquote><table><tr><td><p>a</p></td><td>b</td></tr></table></blockquote>"
+    assert readable_text(quoted) == "> a\tb"
+
+
 def test_multipart_alternative_prefers_plain() -> None:
     raw = (b'Content-Type: multipart/alternative; boundary="b"\n\n--b\nContent-Type: text/plain\n\nplain\n'
            b"--b\nContent-Type: text/html\n\n<p>html</p>\n--b--\n")

@@ -1200,3 +1200,37 @@ def test_a_report_that_stopped_sending_cards_is_no_unsubscribe(directory) -> Non
     reading = read_message(parse_message(mail(MEMBER, f"Bonjour,\n\n{body}\n\nJean-Luc\n", subject="Bilan")),
                            directory)
     assert reading.kind.value == "report", reading
+
+
+def _forward(directory, own: str, author: str, original: str):
+    body = (f"Bonjour,\n{own}\nJean-Luc\n\n---------- Forwarded message ---------\nDe : {author}\n"
+            f"Date: dim. 1 mars 2026 à 18:12\nSubject: nouvelles\nTo: Jean-Luc <{MEMBER}>\n\n{original}\n")
+    return read_message(parse_message(mail(MEMBER, body, subject="Fwd: nouvelles")), directory)
+
+
+def test_a_member_forwarding_a_report_they_call_one_is_their_groups(directory) -> None:
+    original = "Bonsoir,\nC'est fait : 17 lettres envoyées au procureur général le 28/02.\nSabine"
+    reading = _forward(directory, "Je vous transfère le compte rendu de Sabine pour le dossier DI-2025-033.",
+                       "Sabine Oudin <sabine.oudin@example.net>", original)
+    assert (reading.kind.value, reading.group) == ("report", "G019"), reading
+    assert [(a.type.value, a.count) for a in reading.actions] == [("letter_authorities", 17)]
+    # an official's answer forwarded is not called a report: nothing of it is the group's
+    answer = _forward(directory, "Voici la réponse de la mairie pour le dossier DI-2025-033.",
+                      "Mairie <contact@mairie.example.fr>", "Madame, nous avons écrit au préfet le 28/02.\nLe maire")
+    assert answer.kind.value != "report", answer
+
+
+def test_a_verbless_line_with_a_time_gone_by_tells_a_deed(directory) -> None:
+    found = _actions(directory, "hier stand à la journée d'accueil, une soixantaine de signatures (j'ai pas encore "
+                                "compté les feuilles) + 3 lettres au consul")
+    assert sorted((t, c) for t, c, *_ in found) == [("awareness", 1), ("letter_authorities", 3), ("petition", None)]
+    assert _actions(directory, "ce week-end stand au marché, une soixantaine de tracts à distribuer") == []
+
+
+@pytest.mark.parametrize("body", [
+    "Il semble que j'aie été désinscrit par erreur. Pourriez-vous me réinscrire au bulletin et aux alertes ?",
+    "Lors de notre réunion, le groupe 19 de Lille a décidé de prendre un troisième dossier, celui du DI-2025-033.",
+])
+def test_back_on_the_lists_or_one_more_dossier_is_a_sign_up(directory, body: str) -> None:
+    reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n\nLionel Martin\n")), directory)
+    assert reading.kind.value == "signup", reading

@@ -31,6 +31,7 @@ def readable_text(html: str) -> str:
     quote = line_quote = pre = 0
     hidden = ""                          # the element whose content is being skipped
     pre_seen = False
+    rows: list[list[int]] = []           # per open <tr>: where its lines start, then where each cell's do
 
     def flush(force: bool = False) -> None:
         nonlocal line, line_quote
@@ -83,8 +84,17 @@ def readable_text(html: str) -> str:
             flush()
             if tag == "li" and not closing:
                 line.append("- ")
-        elif tag in ("td", "th") and not closing and line:
-            line.append("\t")           # a cell: the readers take a tab for a column (a table row)
+            elif tag == "tr":
+                if closing and rows:
+                    _one_line_per_row(lines, rows.pop())
+                elif not closing:
+                    rows.append([len(lines)])
+        elif tag in ("td", "th") and not closing:
+            if rows:
+                flush()                 # each cell on its line, put back on the row's at </tr>
+                rows[-1].append(len(lines))
+            elif line:
+                line.append("\t")       # a cell: the readers take a tab for a column (a table row)
     if not hidden:
         add(html[pos:])
     flush()
@@ -96,3 +106,18 @@ def readable_text(html: str) -> str:
 
 
 _SPACES = re.compile(r"[ \t\r\n\f]+")
+_ROW_LINES, _ROW_LINE_CHARS = 12, 160    # a data table's row; more is a layout table holding a whole mail
+
+
+def _one_line_per_row(lines: list[str], row: list[int]) -> None:
+    """A data table's row as one line, its cells a tab apart, even when each cell holds paragraphs
+    (Word's <td><p class=MsoNormal>): "24/01 | Stand place de Jaude | 156 signatures" is one deed."""
+    start, cells = row[0], row[1:]
+    texts = lines[start:]
+    if len(cells) < 2 or not texts or len(texts) > _ROW_LINES or any(len(t) > _ROW_LINE_CHARS for t in texts):
+        return
+    prefix = re.match(r"(?:> )*", texts[0]).group(0)
+    bounds = [*cells, len(lines)]
+    joined = ["\t".join(" ".join(t[len(prefix):] if t.startswith(prefix) else t for t in lines[a:b] if t.strip())
+                        for a, b in zip(bounds, bounds[1:], strict=False) if any(t.strip() for t in lines[a:b]))]
+    lines[start:] = [prefix + "\t".join(joined)] if joined else []

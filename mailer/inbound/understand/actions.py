@@ -286,6 +286,9 @@ def _done(seg: Segment, pos: int, after_deed: bool = False) -> bool:
     decisive = before or after
     if decisive is not None:
         return decisive.group("past") is not None
+    unbracketed = re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)), seg.norm)   # same offsets
+    if PAST_TIME.search(unbracketed, start, end) and not GOAL.search(unbracketed, start, end):
+        return True                 # no verb at all, and a time gone by: "hier stand au marché"
     if COUNTED_RESULT.search(seg.norm, start, end) and not GOAL.search(seg.norm, start, end):
         return True                 # "98 signatures.", "la pétition en est à 310 signatures": signatures counted exist
     if not seg.bullet:
@@ -319,6 +322,10 @@ LEAD_DATE = re.compile(r"^\W*(?:(?:et|puis|enfin|aussi|ensuite|sinon|par ailleur
 # A subject pronoun (a verb the tense markers do not know: "nous attendons", "on se concentre") or a denial
 VERB_OR_DENIAL = re.compile(r"\b(?:je|j'|nous|on|il|elle|ils|elles|vous|tu|rien|pas|aucune?|plus)\b")
 COUNTED_RESULT = re.compile(r"\b\d+\s+signatures\b|\bpetition \d+ sign\b")
+# A time gone by, which a verbless line needs to tell a deed: "hier stand à la journée d'accueil, une
+# soixantaine de signatures", "samedi dernier : concert". Not "ce week-end" (a plan as often as not).
+PAST_TIME = re.compile(r"\b(?:hier|avant-hier|(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|la semaine"
+                       r"|le week-end|le mois|le weekend|le we) derni(?:er|ere)|il y a (?:deux|trois|quelques|\d+) jours)\b")
 GOAL = re.compile(r"\b(?:objectifs?|vis\w*|atteindre|faut|cible|but|esper\w*|manque\w*|reste\w*|encore)\b")
 NEED = re.compile(r"\b(?:aurions|aurais|avons|ai|auriez|avez) besoin d|\bcombien d")
 RELATIVE = re.compile(r"(?:,\s*|\s)(?:qui|que|qu'|dont|ou|lequel|laquelle|lesquels|lesquelles)(?:\s|(?<=')\w)")

@@ -253,6 +253,12 @@ _SIGNUP = re.compile(
     r"|l')?(?:nouveau |autre |second |deuxieme |troisieme )?(?:dossiers?|equipe|benevol\w*|cause)"
     r"|suivre (?:aussi |egalement |en plus )?(?:un|le|ce|son) (?:nouveau |autre |second |deuxieme )?dossier"
     r"|m'inscrire (?:a|sur) (?:votre|vos|la|les) (?:listes?|mailing|diffusion)|(?:m'|nous )inscrire comme benevoles?|prendre en charge (?:un|le|ce) dossier"
+    # back on the lists ("pourriez-vous me réinscrire au bulletin et aux alertes ?"); a structure that
+    # takes one more dossier ("le groupe a décidé de prendre un troisième dossier", "nous ajouter à la
+    # liste des groupes qui le suivent")
+    r"|(?:me|nous) reinscrire|(?:m'|nous )inscrire (?:a nouveau|de nouveau)|(?:me|nous) remettre (?:sur|dans) (?:la|vos|votre|les) listes?"
+    r"|prendre (?:un|ce|le) (?:nouveau |autre |second |deuxieme |troisieme |quatrieme )?dossier"
+    r"|nous ajouter a la liste des (?:groupes|structures)"
     r"|me mettre a (?:votre )?disposition|donner (?:un coup de main|de mon temps)|aider (?:\W+ |plus |davantage |un peu )?sur (?:un|son|le|ce) dossier"
     r"|(?:je|nous) (?:souhaite|voudrais|aimerais|souhaiterais|souhaitons|voudrions|aimerions) (?:vous )?aider\b)")
 # "Monsieur le Député ... il ne manquera pas de suivre ce dossier": an office's promise, no sign-up.
