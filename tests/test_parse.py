@@ -277,6 +277,17 @@ def test_inline_forward_gmail_and_outlook() -> None:
     assert "30 signatures" in outlook.new_text
 
 
+def test_inline_forward_apple_mail_quotes_the_whole_message() -> None:
+    apple = mail("Je vous transmets le bilan.\n\nNadia\n\nDébut du message réexpédié :\n\n"
+                 "> De: Mathieu Pellegrin <mathieu.pellegrin@example.com>\n> Objet: Bilan avril\n"
+                 "> Date: 26 avril 2026 à 20:44:12 UTC+2\n> À: Nadia <nadia@example.org>\n>\n> Salut Nadia,\n>\n"
+                 "> Le groupe a envoyé le 14 avril 64 lettres au ministre.\n>\n> Mathieu\n", subject="Fwd: Bilan avril")
+    fwd = apple.forwarded
+    assert fwd is not None and (fwd.sender, fwd.subject) == ("mathieu.pellegrin@example.com", "Bilan avril")
+    assert fwd.new_text == "Salut Nadia,\n\nLe groupe a envoyé le 14 avril 64 lettres au ministre.\n\nMathieu"
+    assert "64 lettres" in apple.new_text               # the forwarded words are read, not dropped as a quote
+
+
 def test_fr_dev_forward() -> None:
     if FR_DEV is None:
         pytest.skip("fr-dev corpus not available")

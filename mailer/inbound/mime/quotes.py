@@ -184,7 +184,17 @@ def inline_forward(text: str, subject: str) -> tuple[str, Forwarded] | None:
     return None
 
 
+def _unquoted(lines: list[str]) -> list[str]:
+    """Apple Mail's "Début du message réexpédié :" quotes the whole message, header block included:
+    one level of "> " off, when every line of it carries one."""
+    filled = [line for line in lines if line.strip()]
+    if not filled or not all(line.lstrip().startswith(">") for line in filled):
+        return lines
+    return [re.sub(r"^[ \t]*> ?", "", line, count=1) for line in lines]
+
+
 def _forward_at(lines: list[str], marker: int, fields_at: int) -> tuple[str, Forwarded]:
+    lines = [*lines[:fields_at], *_unquoted(lines[fields_at:])]
     fields, body_at = _forward_fields(lines[fields_at:])
     body = "\n".join(lines[fields_at + body_at:]).strip()
     name, address = name_and_address(fields.get("de") or fields.get("from") or "")
