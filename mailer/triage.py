@@ -38,6 +38,7 @@ class TriageReason(StrEnum):
     NOTHING_DONE = "other.nothing_done"
     NEWSLETTER = "other.newsletter"
     CALL_DECLINED = "other.call_declined"       # a refusal sent to a call's +v- address (issue 9 §2)
+    QUESTION = "other.question"                 # a stranger asks us something; deeds it tells are doubtful
     # replies to an approval request's +a- address (issue 10): only a yes from its coordinator approves
     APPROVAL_UNKNOWN_TOKEN = "approval token we did not mail for any campaign now: nothing approved"
     APPROVAL_WRONG_SENDER = ("reply to an approval request from another address than the coordinator it was "
@@ -97,6 +98,8 @@ FRENCH: dict[str, str] = {   # keyed by TriageReason: a test checks every one is
     TriageReason.NOTHING_DONE: "message qui annonce des actions prévues, pas encore faites",
     TriageReason.NEWSLETTER: "lettre d'information ou envoi en nombre d'un tiers : rien n'a été lu comme action",
     TriageReason.CALL_DECLINED: "réponse négative à un appel à bénévoles : personne n'a été inscrit",
+    TriageReason.QUESTION: "question d'une personne qui n'est ni membre ni un groupe ; ce qu'elle dit avoir fait "
+                           "n'est pas enregistré (la commande proposée le reprend)",
     TriageReason.APPROVAL_UNKNOWN_TOKEN:
         "réponse à une demande d'approbation que nous ne retrouvons pas : rien n'a été approuvé",
     TriageReason.APPROVAL_WRONG_SENDER:

@@ -1234,3 +1234,16 @@ def test_a_verbless_line_with_a_time_gone_by_tells_a_deed(directory) -> None:
 def test_back_on_the_lists_or_one_more_dossier_is_a_sign_up(directory, body: str) -> None:
     reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n\nLionel Martin\n")), directory)
     assert reading.kind.value == "signup", reading
+
+
+def test_a_strangers_question_that_mentions_a_deed_is_a_question(directory) -> None:
+    body = ("J'ai fait un don de 50 euros au Fonds d'aide en mars par chèque. Pourriez-vous m'envoyer un reçu "
+            "fiscal ? Je ne l'ai pas reçu.")
+    reading = read_message(parse_message(mail("x.y@example.net", f"Bonjour,\n\n{body}\n\nBernard\n")), directory)
+    assert (reading.kind.value, reading.rule) == ("other", "other.question"), reading
+    assert [a.type.value for a in reading.actions] == ["fund"]          # kept for the triage item's answer
+    # a member's report that asks something too stays a report
+    member = read_message(parse_message(mail(MEMBER, "Bonjour,\n\nPour le dossier DI-2025-033, nous avons envoyé "
+                                                     "32 lettres au ministre le 3 mars. Pouvez-vous nous envoyer "
+                                                     "d'autres modèles ?\n\nJean-Luc\n")), directory)
+    assert member.kind.value == "report", member

@@ -31,7 +31,7 @@ from .dsn import Failure, detect_delivery_notice, returned_message_ids
 from .actions import SegmentReading
 from .confidence import assess, signup_checks, unsubscribe_checks
 from .report_checks import acted_by_others, report_checks
-from .extract import (Action, Mail, Report, group_mentions, offers_help, read_confirm, read_report, read_signup,
+from .extract import (Action, Mail, Report, asks_us, group_mentions, offers_help, read_confirm, read_report, read_signup,
                       read_unsubscribe)
 from .french import fold, to_digits
 from .lookup import index_for
@@ -252,8 +252,8 @@ def _report(x: _Input) -> Reading | None:
     if found is None or acted_by_others(x.trace, x.mail.all_folded):
         return None
     sender = x.parsed.sender.lower()
-    if x.directory.member(sender) is None and x.directory.group_by_email(sender) is None \
-            and offers_help(x.mail.own_folded):
+    known_sender = x.directory.member(sender) is not None or x.directory.group_by_email(sender) is not None
+    if not known_sender and offers_help(x.mail.own_folded):
         return None        # someone we do not know, offering help after an event: the offer rule reads it
     index = index_for(x.directory)
     checks = report_checks(x.trace, found.actions, index, x.mail.all_folded, x.parsed.sender.lower(), found.group,
@@ -262,6 +262,11 @@ def _report(x: _Input) -> Reading | None:
     if x.mail.cut:                       # read up to segments.MAX_CHARS only (issue 9: bounded time)
         checks.append("text_cut")
     sure = assess("report.actions", checks)
+    if sure.checks and not known_sender and asks_us(x.mail.own_folded):
+        # Someone we do not know asks us something ("avez-vous des nouvelles d'elle ?", "pourriez-vous
+        # m'envoyer un reçu ?") and what reads as deeds is doubtful: a question, for a person
+        return Reading(Kind.OTHER, "other.question", x.parsed.sender, group=found.group, dossier=found.dossier,
+                       actions=found.actions, checks=sure.checks)     # the deeds read, for whoever answers
     return Reading(Kind.REPORT, "report.actions", x.parsed.sender, group=found.group, dossier=found.dossier,
                    actions=found.actions, confidence=sure.confidence, checks=sure.checks)
 

@@ -180,6 +180,12 @@ _ABOUT_IT = re.compile(r"\bconfirm\w*|\bpris en compte|\bc'est fait|\bbien note|
                        r"|\bsupprim|\bne plus|\bstop\b")
 
 
+def asks_us(own_folded: str) -> bool:
+    """Whether the writer's own words ask us something (a question, an ask to send or tell)."""
+    return any(_OTHER_ASK.search(s) and len(s.split()) >= 3
+               for s in re.split(r"(?<=[.!?;])\s+|\n\s*\n", own_folded))
+
+
 def other_asks(own_folded: str) -> tuple[str, ...]:
     """The sentences of the writer's own text that ask us something else than to stop: a person must
     answer them even when the unsubscribe is applied at once."""

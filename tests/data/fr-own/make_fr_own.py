@@ -500,7 +500,11 @@ Inès (antenne de Grenoble)
              "actions": [act("awareness", 1, None, "2026-04-02"), act("collaboration", None, None, "2026-04-02"),
                          act("letter_authorities", 27, None, "2026-04-15")]})
 
-# 36. A person who had the petition signed, asking where to send it: a report (petition, no count).
+# 36. A person who had the petition signed, asking where to send it. Labelled a report (petition, no
+# count) when written; relabelled `other` in issue 9 (session of 2026-12-02): the blind sets' writers,
+# who never saw our rules, label a non-member's question that mentions a deed `other` every time (11
+# messages across J, K, N, P, Q, R), and the service now reads it so (rule other.question: a person
+# answers the question; the deeds read stay in the triage item's pre-filled `triage apply`).
 mail("own-036.eml", frm=("Lina Haddou", "lina.haddou@example.net"), subject="Pétition papier",
      date="Sun, 15 Mar 2026 14:00:00 +0100", body="""Bonjour,
 
@@ -508,8 +512,7 @@ J'ai fait signer la pétition pour Hoda Abdelrahman autour de moi, mais je ne sa
 
 Merci,
 Lina Haddou
-""", expect={"kind": "report", "sender": "lina.haddou@example.net", "group": None, "dossier": "DI-2024-029",
-             "actions": [act("petition")]})
+""", expect={"kind": "other", "sender": "lina.haddou@example.net"})
 
 # 37. Signup with the name in the display only (signature absent), mentions a country only.
 mail("own-037.eml", frm=("Nadia Benyahia", "nadia.b@example.org"), subject="Bénévole",
