@@ -10,6 +10,7 @@ from inbound_fixtures import DATA, import_corpus, mail
 
 from mailer.inbound.mime.parse import parse_message
 from mailer.inbound.understand.classify import read_message
+from mailer.models import Directory, Dossier, Group
 from mailer.registry import load_directory
 from mailer.store import Store
 
@@ -1247,3 +1248,68 @@ def test_a_strangers_question_that_mentions_a_deed_is_a_question(directory) -> N
                                                      "32 lettres au ministre le 3 mars. Pouvez-vous nous envoyer "
                                                      "d'autres modèles ?\n\nJean-Luc\n")), directory)
     assert member.kind.value == "report", member
+
+
+# ---------------------------------------------------------------- from blind set S's misreadings
+def _read(directory, sender: str, body: str, subject: str = "Bonjour"):
+    return read_message(parse_message(mail(sender, body, subject=subject)), directory)
+
+def test_a_belarusian_or_ukrainian_name_in_its_russian_spelling_names_the_dossier() -> None:
+    directory = Directory(
+        groups=(Group("G012", "Groupe 12 de Brest", "groupe_local", "Brest", "gl12@example.org"),),
+        dossiers=(Dossier("DI-2025-201", "Hienadź Kaviecki", "Biélorussie", "actif", "ref@example.org", ["G012"]),
+                  Dossier("DI-2025-202", "Taras Hnatiuk", "Ukraine", "actif", "ref@example.org", ["G012"]),
+                  Dossier("DI-2025-203", "Ahmad Karimi", "Afghanistan", "actif", "ref@example.org", ["G012"])),
+        members=())
+    for spelt, ref in (("M. Kavetsky", "DI-2025-201"), ("M. Gnatiouk", "DI-2025-202")):
+        body = f"Bonjour,\n\nMembre du groupe 12 de Brest, j'aimerais m'investir pour {spelt}.\n\nLouis Martin\n"
+        reading = _read(directory, "x.y@example.net", body)
+        assert (reading.kind.value, reading.dossier) == ("signup", ref), reading
+    # h/g, ts/c and ie/e only: a different name is not made the same
+    other = _read(directory, "x.y@example.net", "Bonjour,\n\nMembre du groupe 12 de Brest, "
+                  "j'aimerais m'investir pour M. Gaston.\n\nLouis Martin\n")
+    assert other.dossier is None, other
+
+
+def test_a_sign_up_in_lower_case_names_its_groups_dossier(directory) -> None:
+    body = ("salut\nje suis a l antenne jeunes de lyon depuis mai et jvoudrais aider + pour dawit, je fais des "
+            "visuels\nnina\n")
+    reading = _read(directory, "x.y@example.net", body, subject="aider")
+    assert (reading.kind.value, reading.group, reading.dossier) == ("signup", "J007", "DI-2025-033"), reading
+
+
+def test_a_structure_named_in_the_subject_alone_is_the_one_to_join(directory) -> None:
+    body = "salut\njvoudrais rejoindre l antenne jeunes, c possible ? dispo le soir\nnina\n"
+    reading = _read(directory, "x.y@example.net", body, subject="antenne jeunes lyon")
+    assert (reading.kind.value, reading.group, reading.joins) == ("signup", None, "J007"), reading
+
+
+def test_others_asking_to_join_are_told_in_a_report(directory) -> None:
+    body = ("Bonjour,\n\nRentrée réussie pour le groupe 19 : au forum du 6 mars, notre stand pour le dossier "
+            "DI-2025-033 a recueilli 112 signatures, et deux personnes ont demandé à rejoindre le groupe.\n\nJean-Luc\n")
+    reading = _read(directory, MEMBER, body, subject="Forum")
+    assert reading.kind.value == "report", reading
+    assert sorted((a.type.value, a.count) for a in reading.actions) == [("awareness", 1), ("petition", 112)]
+
+
+def test_a_negative_imperative_stops_the_bulletin_and_a_new_address_waits_for_a_person(directory) -> None:
+    body = ("Merci de noter ma nouvelle adresse : h.p@example.org (l'ancienne va être fermée).\n\n"
+            "Et au passage, ne m'envoyez plus le bulletin : je le recevrai par le groupe. Les alertes, oui.")
+    reading = _read(directory, "h.p@example.org", f"Bonjour,\n\n{body}\n\nHélène\n")
+    assert (reading.kind.value, reading.scope) == ("unsubscribe", "bulletin"), reading
+    assert len(reading.asks) == 1 and "nouvelle adresse" in reading.asks[0]
+
+
+def test_a_structure_asking_its_own_address_on_the_lists_signs_up(directory) -> None:
+    body = ("Bonjour,\n\nPourriez-vous inscrire l'adresse du cercle (cercle.tours@example.org) à vos alertes et au "
+            "bulletin ? Cela permettra à tous les membres d'y avoir accès.\n\nPour le cercle d'action de Tours,\n"
+            "Marc Olivier, trésorier\n")
+    reading = _read(directory, "cercle.tours@example.org", body, subject="Inscription")
+    assert (reading.kind.value, reading.group) == ("signup", "C021"), reading
+
+
+def test_cards_the_person_received_are_no_deed_of_the_writer(directory) -> None:
+    body = ("Je suis la sœur de Dawit. Mon frère a pu recevoir plusieurs de vos cartes en mars, c'est la première "
+            "fois que le courrier arrive. Merci à tous les groupes en France.")
+    reading = _read(directory, "x.y@example.net", f"Bonjour,\n\n{body}\n\nAlesia\n")
+    assert reading.kind.value != "report" and reading.actions == (), reading

@@ -31,8 +31,11 @@ OFFICIALS_END = re.compile(r",\s*(?:qui|que|dont|lequel|laquelle|lesquels|lesque
 RECIPIENT = re.compile(r"\b(?:(?P<off>" + _OFFICIAL + r")|(?P<aut>" + _AUTHORITY + r")|(?P<sup>" + _SUPPORT + r"))\b")
 LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?|e-?mails?"
                     r"|(?<!\ble )(?<!\bdu )(?<!\bau )telegrammes?|fax"     # not the paper "Le Télégramme"
-                    r"|appels? urgents?|messages? de (?:soutien|solidarite))\b(?! d'information)")
-LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|lettre d'information|(?:ses|leurs)"
+                    r"|appels? urgents?|messages? de (?:soutien|solidarite))\b(?! d'information)"
+                    r"(?! (?:n'|ne )?(?:arrive|parvien)\w*)")     # "le courrier arrive": the post, no letter written
+# "recevoir plusieurs de vos cartes": cards someone received, not written
+LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|recevoir (?:\w+ ){0,3}|lettre d'information"
+                        r"|(?:ses|leurs)"
                         r"|lecture de (?:ses|leurs)|(?:fac|faculte|ufr|licence|master|prof|professeure?|agregation"
                         r"|capes|etudiante?s?|departement|maison) (?:de|des|en))\s*$")   # "la fac de lettres"
 WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye)(?: (?!a\b|au\b|aux\b)[a-z0-9'-]+){0,3}? (?:a|au|aux)\b")

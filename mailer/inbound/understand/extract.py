@@ -101,6 +101,9 @@ _UNSUB = re.compile(
     r"|\b(?:arretez|cessez|stoppez) (?:donc )?(?:l'envoi|les envois|d'envoyer|de (?:m'|me |lui |nous |leur )(?:envoyer|adresser|ecrire))"
     r"|(?:" + _ASK + r")\s+(?:bien vouloir )?ne plus (?:rien )?(?:m'|me |lui |nous |leur )(?:rien )?(?:envoyer|adresser|ecrire)"
     r"|\b(?:arreter|cesser) de m'envoyer"
+    # a negative imperative: "ne m'envoyez plus le bulletin", "n'envoyez plus rien a ma mere"
+    r"|\bne (?:m'|me |nous |lui |leur )?(?:l'|le |la |les )?(?:envoyez|adressez|ecrivez) plus\b"
+    r"|\bn'(?:envoyez|adressez|ecrivez) plus\b"
     # on someone else's behalf ("le retirer de vos listes", "elle ne souhaite plus recevoir"): an
     # unsubscribe all the same, which the confidence check `on_behalf` keeps from being applied
     r"|\b(?:le|la|les) (?:desinscrire|desabonner)\b|\b(?:le|la|les) (?:retirer|supprimer|rayer|enlever) (?:de|des|du)"
@@ -174,7 +177,8 @@ def _scope(text: str, raw: str = "") -> str:
 _OTHER_ASK = re.compile(r"\?|\b(?:pourriez-vous|pouvez-vous|pourrais-tu|peux-tu|auriez-vous|est-il possible"
                         r"|serait-il possible|merci de (?:me |nous )?(?:faire parvenir|envoyer|transmettre|indiquer"
                         r"|dire|rappeler|recontacter|mettre a jour|corriger|changer|modifier)|je n'ai (?:pas|jamais) recu"
-                        r"|j'aimerais savoir|je voudrais savoir|par ailleurs)\b")
+                        r"|j'aimerais savoir|je voudrais savoir|par ailleurs"
+                        r"|merci de (?:bien )?noter|(?:ma|notre) nouvelle adresse|changement d'adresse)\b")
 _ABOUT_IT = re.compile(r"\bconfirm\w*|\bpris en compte|\bc'est fait|\bbien note|\bdesinscri|\bdesabonn|\bretir"
                        r"|\barret\w* (?:l'envoi|les envois|d'envoyer|de m'envoyer)|\bcess\w* (?:l'envoi|d'envoyer|de m'envoyer)"
                        r"|\bsupprim|\bne plus|\bstop\b")
@@ -276,9 +280,21 @@ _WISH = re.compile(r"\b(?:souhait\w*|voudr\w*|veu\w*|aimer\w*|desir\w*|pret\w*|p
                    r"|envie|interesse\w*)\b")
 
 
+# "et deux personnes ont demandé à rejoindre le groupe": a clause whose subject is others
+_OTHERS_WISH = re.compile(r"\b(?:ont|sont|veulent|souhaitent|voudraient|aimeraient|desirent|veut|voudrait|aimerait"
+                          r"|souhaiterait)\b|\b(?:ont|a) (?:demande|exprime|manifeste)\b")
+# "le groupe 175 souhaiterait s'engager": the writer's structure speaking
+_STRUCTURE_SUBJECT = re.compile(r"\b(?:groupe|cercle|antenne|section|equipe|structure)\b")
+_CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:et|mais|puis)\b")
+
+
 def _writers_own(text: str, at: int) -> bool:
+    """Whether the sign-up words at `at` are the writer's wish, not someone else's they tell of."""
     start = max(text.rfind(".", 0, at), text.rfind("!", 0, at), text.rfind("?", 0, at), text.rfind("\n", 0, at)) + 1
     before = text[start:at]
+    clause = _CLAUSE_BREAK.split(before)[-1]
+    if _OTHERS_WISH.search(clause) and not _FIRST_PERSON.search(clause) and not _STRUCTURE_SUBJECT.search(clause):
+        return False
     return not _THIRD_PERSON.search(before) or bool(_FIRST_PERSON.search(before) or _WISH.search(before))
 
 
@@ -343,8 +359,8 @@ def _ignored_people(index: DirectoryIndex, mail: Mail) -> set[tuple[str, str]]:
 # Someone offering to help, in whatever words: a first-person wish, offer or availability, and
 # something to contribute or to receive, in one sentence ("j'aimerais bosser sur le dossier",
 # "si vous avez besoin de traductions, je suis disponible", "comptez sur moi pour les stands").
-_OFFER = re.compile(
-    r"\b(?:(?:je|j'|nous)\s*(?:[a-z']+\s+){0,2}?(?:aimerai[st]?|aimerions|voudrai[st]?|voudrions|souhaite\w*"
+_OFFER = re.compile(    # "jvoudrais", "jpeux": a phone's "je" written with no apostrophe
+    r"\b(?:(?:je|j'|j(?=voudr|aimer|souhait|veu|peu|pourr)|nous)\s*(?:[a-z']+\s+){0,2}?(?:aimerai[st]?|aimerions|voudrai[st]?|voudrions|souhaite\w*"
     r"|desire\w*|veux|voulons|serai[st]? (?:heureu\w*|ravie?s?|contente?s?|prete?s?)|suis (?:prete?|partante?"
     r"|dispo\w*|volontaire|motivee?|pret a)|sommes (?:prete?s|partante?s|dispo\w*)|me propose|nous proposons"
     r"|propose|peux|pouvons|pourrai[st]?|cherche a|tiens a)"
@@ -361,6 +377,8 @@ _CONTRIB = re.compile(
     r"|(?:pour|sur|a) (?:le|les|un|vos|votre|ce) (?:prochaine?s? )?stands?|tenir (?:la|une|le|un) (?:table|stand)"
     r"|(?:me|nous) rendre utiles?|du temps(?: libre)?\b|devenir (?:membre|adherente?)|adherer"
     r"|(?:ajouter|inscrire|mettre) (?:mon adresse|mon nom|mon courriel|mon e-?mail|moi)\b|etre ajoutee?"
+    r"|(?:ajouter|inscrire|mettre) (?:notre|cette|l') ?(?:adresse|courriel|e-?mail)\b(?:[^.!?]|\.(?=\S)){0,80}?"
+    r"\b(?:alertes?|bulletins?|listes?|envois|mailings?|diffusion)\b"
     r"|etre inscrite? (?:sur|a|dans) (?:la|les|une|vos|votre) (?:liste|equipe|groupe)"
     r"|recevoir (?:[a-z'-]+,? ){0,6}?(?:appels?|infos?|informations?|actions?|alertes?|bulletins?|lettres?"
     r"|newsletters?|nouvelles)|(?:etre|rester) tenue? au courant|m'ajouter a|m'abonner|m'inscrire a"
@@ -408,13 +426,18 @@ def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup
     # The corpus's contract: `group` is the structure the mail says they belong to; one they ask to
     # join ("rejoindre l'antenne jeunes de Nancy", "un groupe à Metz ?") is `joins`, where the
     # request is routed; "je ne suis pas encore membre" makes every group named one to join.
-    theirs = Counter(index.group_mentions(own, _TO_JOIN)) if not NOT_A_MEMBER.search(own) else Counter()
+    # A subject names the topic ("antenne jeunes grenoble" over "je voudrais rejoindre l'antenne"):
+    # only the body says which structure is theirs.
+    body = to_digits(fold(mail.body.own))
+    theirs = Counter(index.group_mentions(body, _TO_JOIN)) if not NOT_A_MEMBER.search(own) else Counter()
     if NO_GROUP.search(own):
         to_join = groups - Counter(index.group_mentions(own, _TO_JOIN))
         theirs, named_group = Counter(), (to_join.most_common(1)[0][0] if to_join else None)
     group = theirs.most_common(1)[0][0] if theirs else None
     if group is None and named_group and index.member_group.get(mail.parsed.sender.lower()) == named_group:
         group = named_group                  # a known member of the group they name
+    if group is None and mail.parsed.sender.lower() in index.group_by_email:
+        group = index.group_by_email[mail.parsed.sender.lower()]    # the structure's own address signs it up
     refs = [r for r in index.refs_in(own) if not any(d.ref == r and d.closed for d in index.dossiers)]
     scores = index.person_scores(f"{mail.parsed.subject}\n{mail.body.own}", _ignored_people(index, mail))
     dossier = refs[0] if refs else index.choose_dossier(scores, set(), group or named_group, allow_closed=False)
@@ -425,6 +448,8 @@ def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup
         # "un deuxième dossier, en plus de celui de X": a structure asks for the one it does not hold yet
         dossier = next(iter(set(named) - held))
         named = (dossier,)
+    if dossier is None and not refs and (group or named_group):    # "aider + pour zulhumar"
+        dossier = _lowercase_person(index, own, group or named_group)
     by_country = False
     if dossier is None and not refs:     # "m'investir sur le dossier de Bahreïn": the one dossier there
         countries = {c for m in _DOSSIER_OF.finditer(own) for c in find_countries(m.group(0), index.extra_countries)}

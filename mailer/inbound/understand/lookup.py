@@ -33,11 +33,14 @@ def _ref_key(text: str) -> str:
 
 
 def _sound(token: str) -> str:
-    """A transliteration-tolerant key: 'Kouznetsova'/'Kuznetsova', 'Nadejda'/'Nadezhda' agree."""
+    """A transliteration-tolerant key: 'Kouznetsova'/'Kuznetsova', 'Nadejda'/'Nadezhda' agree, and so
+    do a Belarusian or Ukrainian name's Latin spelling and its Russian-French one ('Łahviniec' and
+    'Lagviniets': h/g, c/ts, ie/e)."""
     token = re.sub(r"(.)\1+", r"\1", token)
     for a, b in (("tch", "ch"), ("sch", "ch"), ("sh", "ch"), ("dzh", "j"), ("zh", "j"), ("dj", "j"), ("kh", "h"),
                  ("ou", "u"), ("ph", "f"), ("th", "t"), ("w", "v"), ("y", "i"), ("ck", "k"), ("q", "k"),
-                 ("gu(?=[ei])", "g"), ("c(?=[aou])", "k"), ("ee", "i")):
+                 ("gu(?=[ei])", "g"), ("c(?=[aou])", "k"), ("ee", "i"),
+                 ("t[sz]", "c"), ("ij", "i"), ("ie", "e"), ("(?<!c)h", "g")):
         token = re.sub(a, b, token)
     return token
 
