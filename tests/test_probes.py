@@ -1313,3 +1313,39 @@ def test_cards_the_person_received_are_no_deed_of_the_writer(directory) -> None:
             "fois que le courrier arrive. Merci à tous les groupes en France.")
     reading = _read(directory, "x.y@example.net", f"Bonjour,\n\n{body}\n\nAlesia\n")
     assert reading.kind.value != "report" and reading.actions == (), reading
+
+
+# ---------------------------------------------------------------- from blind set T's wrongly applied sign-ups
+def test_a_phones_jsuis_dans_l_antenne_is_belonging_in_the_city_the_sentence_names(directory) -> None:
+    body = "slt !\n\njsuis en L2 a lyon et jsuis dans l antenne jeunes depuis octobre. je suis dispo le samedi pour tenir le stand\n\nzoe\n"
+    reading = _read(directory, "x.y@example.net", body, subject="benevole ?")
+    assert (reading.kind.value, reading.group) == ("signup", "J007"), reading
+
+
+def test_a_structure_someone_told_one_about_is_the_one_to_join(directory) -> None:
+    body = ("bonjour\nun pote m a parle de l antenne jeunes de lyon. comment on fait pour la rejoindre ? je voudrais "
+            "bien participer aux stands\nbastien\n")
+    reading = _read(directory, "x.y@example.net", body, subject="rejoindre")
+    assert (reading.kind.value, reading.group, reading.joins) == ("signup", None, "J007"), reading
+
+
+def test_a_sign_up_that_also_reports_deeds_goes_to_a_person(directory) -> None:
+    body = ("Bonjour,\n\nEn attendant de rejoindre le groupe 19 de Lille, je n'ai pas voulu rester les bras croisés.\n\n"
+            "J'ai écrit le 20 janvier à Mme la sénatrice au sujet de Dawit Tesfaye. J'ai aussi fait signer la "
+            "pétition autour de moi : 23 signatures.\n\nOdette Ferrand\n")
+    reading = _read(directory, "x.y@example.net", body, subject="Pour Dawit")
+    assert "tells_deeds" in reading.checks and reading.confidence < 0.8, reading
+    # a stand one saw, or the event one offers to hold, is no deed of one's own
+    offer = _read(directory, "x.y@example.net", "Bonjour,\n\nJ'ai discuté avec des membres du groupe 19 de Lille lors "
+                  "de leur stand au marché. Je souhaite devenir bénévole.\n\nMarie Curie\n")
+    assert offer.kind.value == "signup" and "tells_deeds" not in offer.checks, offer
+
+
+def test_the_persons_friend_or_family_offering_help_is_a_contact_for_a_person(directory) -> None:
+    body = ("Bonjour,\n\nJe suis érythréenne, réfugiée en France, et je connais personnellement Dawit Tesfaye : nous "
+            "avons milité ensemble. Je suis disposée à témoigner lors d'une conférence.\n\nSaba Tekle\n")
+    reading = _read(directory, "x.y@example.net", body, subject="Témoignage")
+    assert reading.kind.value != "signup" or "close_to_person" in reading.checks, reading
+    knows_a_city = _read(directory, "x.y@example.net", "Bonjour,\n\nJe voudrais aider sur le dossier de Dawit "
+                         "Tesfaye : je connais bien Asmara et je peux traduire.\n\nSaba Tekle\n")
+    assert knows_a_city.kind.value == "signup" and "close_to_person" not in knows_a_city.checks, knows_a_city

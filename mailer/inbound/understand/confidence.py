@@ -22,6 +22,9 @@ is (shared with reports) and those of sign-ups and unsubscribes:
 - dossier_unread, group_unread (sign-up): the writer speaks of one dossier ("le dossier des
   paysans de San Isidro") or of the structure they belong to ("membre de l'antenne jeunes") and
   none was read;
+- close_to_person (sign-up): the writer is the person's family, friend or fellow activist, a contact
+  for the référent rather than a volunteer;
+- tells_deeds (sign-up): the text also reports the writer's deeds, with a figure or a date;
 - on_behalf, negated, long_unsubscribe: an unsubscribe asked for someone else, refused ("je ne
   veux pas me désabonner"), or buried in a long message.
 """
@@ -118,10 +121,20 @@ def _named_only_aside(index: DirectoryIndex, folded: str, ref: str) -> bool:
     return bool(naming) and all(_OWN_PAST.search(s) for s in naming)
 
 
+# The person at risk's family, friend or fellow activist writing: a contact for the référent, not a
+# volunteer's sign-up to apply ("je connais personnellement Brenda : nous avons milité ensemble")
+CLOSE_TO_PERSON = re.compile(r"\b(?:je (?:la |le |les )?connais personnellement|connue? personnellement"
+                             r"|(?:avons|ont) milite ensemble|(?:je suis|nous sommes) (?:la |le |sa |son |ses |une? )"
+                             r"(?:soeur|frere|cousine?|tante|oncle|niece|neveu|mere|pere|fille|fils|epouse|mari"
+                             r"|famille|proche|amie?|collegue)s?\b)")
+
+
 def signup_checks(index: DirectoryIndex, folded: str, sender: str, group: str | None,
                   group_mentions: Sequence[str], dossier: str | None = None,
                   named: Sequence[str] = ()) -> list[str]:
     checks = ["outsider"] if OUTSIDER.search(folded) else []   # a journalist's or a vendor's words
+    if CLOSE_TO_PERSON.search(folded):
+        checks.append("close_to_person")
     if dossier is None and THE_DOSSIER.search(folded):
         checks.append("dossier_unread")          # a dossier is named and none was read: which one?
     if group is None and MY_STRUCTURE.search(folded):

@@ -311,7 +311,8 @@ _NOT_MEMBER = re.compile(r"(?:\bpas|\bplus|\baucun|\bni|\bpres de|\bcontacter|\b
 # "je viens de rejoindre l'antenne": joined already (venir de + infinitive is a recent past), theirs
 _TO_JOIN = re.compile(r"(?:(?<!\bviens de )(?<!\bvient de )(?<!\bvenons de )\brejoindre"
                       r"|(?<!\bviens d')(?<!\bvient d')(?<!\bvenons d')\bintegrer|\badherer|\bm'inscrire|\bparticiper|\bcoordonnees|\bcontact"
-                      r"|\bresponsable|\bmembres|\bbenevoles|\bmilitant\w*|\bpres de|\bexiste|\by a-t-il|\bun|\bquel)\s+(?:\w+\s+){0,3}(?:l')?$"
+                      r"|\bresponsable|\bmembres|\bbenevoles|\bmilitant\w*|\bpres de|\bexiste|\by a-t-il|\bun|\bquel"
+                      r"|\bparle|\bparler)\s+(?:\w+\s+){0,3}(?:l')?$"     # "un pote m'a parlé de l'antenne de X"
                       r"|" + _NOT_MEMBER.pattern)
 NOT_A_MEMBER = re.compile(r"\bn'en (?:fais|suis) pas\b|\bne (?:fais|suis) pas (?:encore )?(?:partie|membre)"
                           r"|\bpas (?:encore )?membre|\bfais pas (?:encore )?partie")
@@ -407,6 +408,22 @@ def offers_help(folded: str) -> bool:
 
 # "je souhaiterais qu'un bénévole vienne présenter...": a request for someone else to act, no offer
 _ASKS_OTHERS = re.compile(r"\b(?:souhait\w*|voudr\w*|aimer\w*|desir\w*)\s+(?:que|qu')")
+
+
+_OWN_DEED = re.compile(r"\b(?:j'ai|nous avons|on a|avons)\b")
+
+
+def tells_own_deeds(trace: Sequence[SegmentReading]) -> bool:
+    """Whether a sign-up's text also reports deeds of the writer's, with a figure or a date, in a
+    sentence that is not itself the offer ("En attendant de rejoindre le groupe... J'ai écrit le 20
+    janvier à la sénatrice"): a report too, for a person to sort out."""
+    for read in trace:
+        if not any((a.count or 0) > 1 or a.date or a.amount_eur for a in read.actions):
+            continue
+        text = re.sub(r"\s+", " ", fold(read.segment.text))
+        if _OWN_DEED.search(text) and not _SIGNUP.search(text) and not offers_help(text):
+            return True
+    return False
 
 
 _DOSSIER_OF = re.compile(r"\bdossier (?:de |du |d'|des |sur |concernant )?(?:la |le |l'|les )?[a-z'-]+")

@@ -18,8 +18,9 @@ _GROUP_NOUNS = {"groupe": "groupe_local", "gl": "groupe_local", "cercle": "cercl
 _GREETING = re.compile(r"^\s*(?:bonjour|bonsoir|salut|hello|coucou|chers?|cheres?|madame|monsieur|hi)\b[^\n]{0,60}$",
                        re.I | re.M)
 # "membre de l'", "je suis a l'", "notre": the writer's own structure, not one they ask about or join
-BELONGS_CUE = (r"(?:\bmembre|\bpartie|\bsuis|\bsommes|\bmon|\bma|\bnotre|\bnos)\s+"
-               r"(?:(?:de|du|des|d'|a|au|dans)\s*)?(?:l'|la |le |les )?")
+# (a phone's "jsuis dans l antenne" too)
+BELONGS_CUE = (r"(?:\bmembre|\bpartie|\bj?suis|\bchui|\bsommes|\bmon|\bma|\bnotre|\bnos)\s+"
+               r"(?:(?:de|du|des|d'|a|au|dans)\s*)?(?:l'|la |le |les |l )?")
 _BELONGS = re.compile(BELONGS_CUE + "$")
 _WORD = re.compile(r"[^\W\d_]+")
 REF = re.compile(r"\b([a-z]{1,5})[- ]?(\d{4})[- ]?(\d{1,4})\b")
