@@ -1349,3 +1349,25 @@ def test_the_persons_friend_or_family_offering_help_is_a_contact_for_a_person(di
     knows_a_city = _read(directory, "x.y@example.net", "Bonjour,\n\nJe voudrais aider sur le dossier de Dawit "
                          "Tesfaye : je connais bien Asmara et je peux traduire.\n\nSaba Tekle\n")
     assert knows_a_city.kind.value == "signup" and "close_to_person" not in knows_a_city.checks, knows_a_city
+
+
+# ---------------------------------------------------------------- from blind set T's kind misses
+def test_a_members_forward_of_what_calls_itself_the_structures_report_is_read(directory) -> None:
+    body = ("Salut,\nje vous fais suivre le message de Lucas, il n'a pas votre adresse.\nJean-Luc\n\n"
+            "---------- Forwarded message ---------\nDe : Lucas <lucas.f@example.net>\nDate: dim. 15 mars 2026\n"
+            "Subject: stands\nTo: Jean-Luc <" + MEMBER + ">\n\nhello,\nalors pour le bilan du groupe : le 5/03 "
+            "stand au campus pour Dawit, 110 signatures.\nlucas\n")
+    reading = _read(directory, MEMBER, body, subject="Fwd: stands")
+    assert (reading.kind.value, reading.group) == ("report", "G019"), reading
+    assert ("petition", 110) in [(a.type.value, a.count) for a in reading.actions]
+
+
+@pytest.mark.parametrize("body, kind", [
+    ("Lors de notre réunion, les membres du groupe 19 de Lille ont souhaité prendre en charge un deuxième dossier, "
+     "celui de Dawit Tesfaye.", "signup"),
+    ("Je ne lis plus le bulletin, donc je vous demande de m'en désabonner. Les alertes suffisent.", "unsubscribe"),
+    ("salut, jsuis dans l antenne jeunes de lyon et jai vu l appel pour traduire. je parle tigrinya donc chaud pour "
+     "aider !", "signup"),
+])
+def test_sign_ups_and_unsubscribes_in_other_words(directory, body: str, kind: str) -> None:
+    assert _read(directory, "x.y@example.net", f"Bonjour,\n\n{body}\n\nLéa Martin\n").kind.value == kind

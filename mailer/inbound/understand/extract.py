@@ -83,6 +83,7 @@ _UNSUB = re.compile(
     r"^\W*stop(?:\W+(?:a tout|svp|merci|s'il vous plait|(?:le |les |au |aux )?(?:bulletins?|newsletters?|mails?"
     r"|envois)))*\W*$"
     r"|\b(?:je|j'|nous)\s*(?:[a-z']+\s+){0,3}?(?:me desinscrire|me desabonner|nous desinscrire|nous desabonner"
+    r"|m'en (?:desinscrire|desabonner|retirer)|nous en (?:desinscrire|desabonner|retirer)"
     r"|etre (?:retiree?|desinscrite?|desabonnee?|rayee?))"
     r"|\b(?:merci de |merci d'|veuillez |pouvez-vous |pourriez-vous |pourrais-tu |peux-tu |je vous (?:demande|prie) de "
     r"|je vous remercie de )(?:bien vouloir )?"
@@ -262,7 +263,7 @@ _SIGNUP = re.compile(
     r"|(?:m'|nous |s')engager (?:sur|pour|aupres de|dans|a suivre|comme) (?:un |le |ce |les |des |votre |vos |son "
     r"|l')?(?:nouveau |autre |second |deuxieme |troisieme )?(?:dossiers?|equipe|benevol\w*|cause)"
     r"|suivre (?:aussi |egalement |en plus )?(?:un|le|ce|son) (?:nouveau |autre |second |deuxieme )?dossier"
-    r"|m'inscrire (?:a|sur) (?:votre|vos|la|les) (?:listes?|mailing|diffusion)|(?:m'|nous )inscrire comme benevoles?|prendre en charge (?:un|le|ce) dossier"
+    r"|m'inscrire (?:a|sur) (?:votre|vos|la|les) (?:listes?|mailing|diffusion)|(?:m'|nous )inscrire comme benevoles?|prendre en charge (?:un|le|ce) (?:nouveau |autre |second |deuxieme |troisieme )?dossier"
     # back on the lists ("pourriez-vous me réinscrire au bulletin et aux alertes ?"); a structure that
     # takes one more dossier ("le groupe a décidé de prendre un troisième dossier", "nous ajouter à la
     # liste des groupes qui le suivent")
@@ -367,6 +368,7 @@ _OFFER = re.compile(    # "jvoudrais", "jpeux": a phone's "je" written with no a
     r"|propose|peux|pouvons|pourrai[st]?|cherche a|tiens a)"
     r"|je me porte|me porter volontaire|comptez sur (?:moi|nous)|compter sur (?:moi|nous)|je suis dispo\w*"
     r"|pourrais-je|puis-je|pourrions-nous|pouvons-nous|est-ce que je (?:peux|pourrais)"
+    r"|\bchaude?s? (?:pour|de)\b"              # "donc chaud pour aider !": up for it
     r"|dites-moi (?:comment|ou|quoi)|n'hesitez pas a (?:me|nous) (?:solliciter|recontacter|contacter)"
     r"|pouvez-vous|pourriez-vous|merci de|je vous demande de)")
 _CONTRIB = re.compile(

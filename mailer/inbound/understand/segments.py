@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 # How a member presents what they forward as their structure's report (a mayor's answer is no "compte rendu")
 _CALLS_IT_A_REPORT = re.compile(r"\b(?:compte[- ]rendu|cr|bilan|recap\w*|retour de (?:notre|l'|la |leur|son))\b")
+# ... or as the forwarded text calls itself: "alors pour le bilan de l'antenne : le 5/03 stand..."
+_OUR_REPORT = re.compile(r"\b(?:compte[- ]rendu|bilan|recap\w*) (?:de |du |d')(?:l'|la |le |notre )?"
+                         r"(?:antenne|groupe|cercle|equipe)\b")
 _FORWARD = re.compile(r"^[ \t>]*-{2,}[ \t]*(?:message transf[ée]r[ée]|forwarded message|message r[ée]exp[ée]di[ée])"
                       r"[ \t]*-{2,}[ \t]*$|^[ \t]*d[ée]but du message r[ée]exp[ée]di[ée][ \t]*:?[ \t]*$", re.I | re.M)
 _OUTLOOK_SPLIT = re.compile(r"^[ \t]*-{2,}[ \t]*(?:message d'origine|original message|message original)[ \t]*-{2,}"
@@ -232,7 +235,8 @@ class Mail:
         if (sender in index.member_group or sender in index.group_by_email) \
                 and index.group_mentions(to_digits(fold(body.own))):
             return self.segments        # a member's "je fais suivre le bilan de Denis pour le groupe de Clermont"
-        if (sender in index.member_group or sender in index.group_by_email) and _CALLS_IT_A_REPORT.search(fold(body.own)):
+        if (sender in index.member_group or sender in index.group_by_email) and (
+                _CALLS_IT_A_REPORT.search(fold(body.own)) or _OUR_REPORT.search(fold(body.forwarded))):
             return self.segments        # "je vous transfère le compte rendu de Sabine, du cercle": theirs
         return segments(body.own, self.parsed.date)
 
