@@ -1371,3 +1371,13 @@ def test_a_members_forward_of_what_calls_itself_the_structures_report_is_read(di
 ])
 def test_sign_ups_and_unsubscribes_in_other_words(directory, body: str, kind: str) -> None:
     assert _read(directory, "x.y@example.net", f"Bonjour,\n\n{body}\n\nLéa Martin\n").kind.value == kind
+
+
+@pytest.mark.parametrize("text, found", [
+    ("jeudi dernier on a fait une projo sur le campus, y avait genre 80 personnes.", [("awareness", 1)]),
+    ("le 6 mai, notre lettre ouverte a été publiée dans Le Républicain lorrain.", [("awareness", 1)]),
+    ("le 9 mai, deux d'entre nous sont passées sur France Bleu pour parler du dossier.", [("awareness", 1)]),
+    ("le 8 mai on a fait une soirée quiz au bar associatif : 39 signatures.", [("awareness", 1), ("petition", 39)]),
+])
+def test_events_named_in_a_volunteers_words(directory, text: str, found: list) -> None:
+    assert sorted((t, c) for t, c, *_ in _actions(directory, text)) == found

@@ -32,7 +32,8 @@ RECIPIENT = re.compile(r"\b(?:(?P<off>" + _OFFICIAL + r")|(?P<aut>" + _AUTHORITY
 LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?|e-?mails?"
                     r"|(?<!\ble )(?<!\bdu )(?<!\bau )telegrammes?|fax"     # not the paper "Le Télégramme"
                     r"|appels? urgents?|messages? de (?:soutien|solidarite))\b(?! d'information)"
-                    r"(?! (?:n'|ne )?(?:arrive|parvien)\w*)")     # "le courrier arrive": the post, no letter written
+                    r"(?! (?:n'|ne )?(?:arrive|parvien)\w*)"
+                    r"(?! ouvertes? (?:[a-z'-]+ ){0,4}?(?:parue?s?|publiee?s?))")   # an open letter in the paper: press     # "le courrier arrive": the post, no letter written
 # "recevoir plusieurs de vos cartes": cards someone received, not written
 LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|recevoir (?:\w+ ){0,3}|lettre d'information"
                         r"|(?:ses|leurs)"
@@ -49,7 +50,8 @@ MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|entrevues?|
                      r"|reunion avec|interpelle\w*|plaidoyer|echange\w* avec)\b")
 # One appearance or street action whatever the subject's number: "on est passé·es sur radio Campus",
 # "une action photo devant l'hôtel de ville"
-APPEARANCE = re.compile(r"\bpassee?\W?e?s? (?:sur|a) (?:la |l')?(?:radio|tele|television)\b"
+APPEARANCE = re.compile(r"\bpassee?\W?e?s? (?:sur|a) (?:la |l')?(?:radio|tele|television|france (?:bleu|inter|culture"
+                        r"|info|3)|rfi|rcf|fr3)\b"
                         r"|\bune action (?:[a-z]+ ){0,2}?devant (?:la |le |l')?(?:hotel de ville|mairie|prefecture"
                         r"|ambassade|consulat|palais|tribunal)\b")
 EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
@@ -58,10 +60,11 @@ EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-deba
                    r"|(?:passage|intervention|chronique|duplex|invitee?s?) (?:[a-z'-]+ ){0,3}?(?:a la |sur (?:la )?)radio"
                    r"|interventions? (?:en|dans|au|aux|a la|a l'|devant) (?:des |les |une? |la |le )?(?:lycees?|colleges?"
                    r"|ecoles?|classes?|universites?|facs?|mediatheques?|bibliotheques?|mjc|centres? sociaux|centre social)"
-                   r"|articles?(?! \d)|tribunes?(?= (?:[a-z'-]+ ){0,4}?(?:parue?s?|publiee?s?|dans))"
+                   r"|articles?(?! \d)|(?:tribunes?|lettres? ouvertes?)(?= (?:[a-z'-]+ ){0,4}?(?:parue?s?|publiee?s?|dans))"
                    r"|parle\w* de (?:notre|nos) (?:action|mobilisation|stand|campagne|groupe|cercle|antenne)s?"
                    r"|tables? rondes?|tractages?|distributions? de tracts|spectacles?|flash-?mobs?"
-                   r"|soirees?(?:-debat| debat| de soutien| publique)|ateliers? publics?|communiques? de presse"
+                   r"|soirees?(?:-debat| debat| de soutien| publique| quiz| cine| concert| projection)|projos?"
+                   r"|ateliers? publics?|communiques? de presse"
                    r"|actions? de sensibilisation|distribu\w* (?:[a-z'-]+ ){0,3}?(?:tracts?|flyers?)"
                    r"|projete (?:un|le|notre|des|leur) (?:film|documentaire)s?)\b")
 # A gathering the group held or took part in, named by what it is rather than from a closed list of
