@@ -188,7 +188,7 @@ def test_a_detail_still_missing_does_not_negate_the_deed() -> None:
     ("Des nouvelles de Dawit Tesfaye (DI-2025-033) : il a pu recevoir une partie des 1 500 cartes envoyées "
      "depuis l'automne.\n", "third_party"),
     # an event told with a verb the rules do not take as a deed, beside what it raised
-    ("Pour DI-2025-033, on a fait une soirée quiz le 20 mars au bar associatif. On a récolté 64 signatures.\n",
+    ("Pour DI-2025-033, on a fait une soirée jeux le 20 mars au bar associatif. On a récolté 64 signatures.\n",
      "event_unread"),
     # two letters, one to a French elected official: advocacy, not the authorities
     ("Pour DI-2025-033, on a aussi écrit deux lettres : une au président de l'Érythrée et une à "
