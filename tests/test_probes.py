@@ -1381,3 +1381,24 @@ def test_sign_ups_and_unsubscribes_in_other_words(directory, body: str, kind: st
 ])
 def test_events_named_in_a_volunteers_words(directory, text: str, found: list) -> None:
     assert sorted((t, c) for t, c, *_ in _actions(directory, text)) == found
+
+
+@pytest.mark.parametrize("body, group, joins", [
+    ("Jusqu'ici j'agissais seul, mais j'aimerais rejoindre un groupe local. Est-ce que le groupe 19 de Lille "
+     "accueille de nouveaux membres ?", None, "G019"),
+    ("je viens de rejoindre le groupe 19 de Lille et je voudrais recevoir les alertes, c'est possible ?", "G019", None),
+])
+def test_a_group_named_only_in_a_question_is_the_one_to_join(directory, body, group, joins) -> None:
+    reading = _read(directory, "x.y@example.net", f"Bonjour,\n\n{body}\n\nRaphaël Martin\n")
+    assert (reading.kind.value, reading.group, reading.joins) == ("signup", group, joins), reading
+
+
+@pytest.mark.parametrize("text, found", [
+    ("le 3 mai, nous avons déposé à la permanence de notre députée une lettre signée par tout le groupe.",
+     [("advocacy", 1)]),
+    ("le 9 mai, deux membres sont intervenus au lycée Valin devant trois classes.", [("awareness", 1)]),
+    ("nous avons envoyé 23 lettres au ministre. Le maire, à qui nous avions écrit le 20 avril, a lui-même écrit "
+     "à l'ambassade.", [("letter_authorities", 23)]),
+])
+def test_letters_left_at_an_office_talks_in_schools_and_a_mayors_own_letter(directory, text, found) -> None:
+    assert sorted((t, c) for t, c, *_ in _actions(directory, text)) == found

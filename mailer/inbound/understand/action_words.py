@@ -39,7 +39,7 @@ LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|recevoir (?
                         r"|(?:ses|leurs)"
                         r"|lecture de (?:ses|leurs)|(?:fac|faculte|ufr|licence|master|prof|professeure?|agregation"
                         r"|capes|etudiante?s?|departement|maison) (?:de|des|en))\s*$")   # "la fac de lettres"
-WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye)(?: (?!a\b|au\b|aux\b)[a-z0-9'-]+){0,3}? (?:a|au|aux)\b")
+WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye|deposee?s?|remise?s?)(?: (?!a\b|au\b|aux\b)[a-z0-9'-]+){0,3}? (?:a|au|aux)\b")
 MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|ministres?|consule?s?"
                          r"|conseillere? diplomatique|cabinet d[ue] )\b")
 MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|entrevues?|audiences?|recue?s? (?:par|en|a|au)"
@@ -52,6 +52,9 @@ MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|entrevues?|
 # "une action photo devant l'hôtel de ville"
 APPEARANCE = re.compile(r"\bpassee?\W?e?s? (?:sur|a) (?:la |l')?(?:radio|tele|television|france (?:bleu|inter|culture"
                         r"|info|3)|rfi|rcf|fr3)\b"
+                        # "deux membres sont intervenus au lycée Valin devant trois classes": one outing
+                        r"|\bintervenue?s? (?:en|dans|au|aux|a la|a l'|devant) (?:des |les |une? |la |le )?(?:lycees?"
+                        r"|colleges?|ecoles?|classes?|universites?|facs?|mediatheques?|mjc)\b"
                         r"|\bune action (?:[a-z]+ ){0,2}?devant (?:la |le |l')?(?:hotel de ville|mairie|prefecture"
                         r"|ambassade|consulat|palais|tribunal)\b")
 EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"

@@ -114,7 +114,7 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
         for w in WROTE_TO.finditer(norm, 0, nouns[0].start()):
             who = _recipient(norm, w.end(), w.end() + 80, person_tokens)
             if who in ("aut", "sup") and CLAUSE_BREAK.search(norm, w.end(), nouns[0].start()) \
-                    and not OTHERS_WROTE.search(norm[max(0, w.start() - 60):w.start() + 1]):
+                    and not OTHERS_WROTE.search(norm[max(0, w.start() - 110):w.start() + 1]):
                 kind = ActionType.LETTER_SUPPORT if who == "sup" else ActionType.LETTER_AUTHORITIES
                 found.append(_Found(kind, w.start(), 1 if not norm[w.end() - 3:w.end()] == "aux" else None))
                 break
@@ -138,7 +138,7 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
             found.append(_Found(kind, m.start(), _count_before(norm, m.start(), m.group(0).split()[0])))
     if not nouns:
         for m in WROTE_TO.finditer(norm):
-            if OTHERS_WROTE.search(norm[max(0, m.start() - 60):m.start() + 1]):
+            if OTHERS_WROTE.search(norm[max(0, m.start() - 110):m.start() + 1]):
                 continue            # "le maire de Grenoble a écrit à l'ambassadrice": his letter, not ours
             who = _recipient(norm, m.end(), m.end() + 80, person_tokens)
             if who == "off":
@@ -313,8 +313,10 @@ PART_OF_EVENT = re.compile(r"(?:debats?|tractages?|distribu\w* (?:[a-z'-]+ ){0,3
                            r"|distributions? de tracts)\b")
 ANOTHER = re.compile(r"\b(?:aussi|egalement|en plus|par ailleurs|ensuite|puis|autres?|nouve\w*|deuxieme|second\w*)\b")
 # Someone else as the subject of "a écrit", just before it
-OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:" + OTHERS + r"|avocate?|famille)\b[^.;]{0,45}?"
-                          r"\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:\w+\s+)?[a-z]$")
+# (across a relative clause: "le maire, à qui nous avions écrit le 20 octobre, a lui-même écrit"; not
+# "le maire était là, puis on a écrit")
+OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:" + OTHERS + r"|avocate?|famille)\b[^.;]{0,90}?"
+                          r"(?<!\bon )(?<!\bnous )\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:[\w-]+\s+)?[a-z]$")
 LEAD_DATE = re.compile(r"^\W*(?:(?:et|puis|enfin|aussi|ensuite|sinon|par ailleurs),? )?(?:le |du )?"
                        r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) )?"
                        r"\d{1,2}(?:er)?(?:/\d{1,2}(?:/\d{2,4})?| (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout"

@@ -23,7 +23,7 @@ from ...tokens import KEEP, parse_sub_address
 from .actions import Action, ActionType, SegmentReading, find_actions
 from .countries import find_countries
 from .french import TITLES, fold, looks_like_name, to_digits
-from .lookup import REF, DirectoryIndex, index_for
+from .lookup import BELONGS_CUE, REF, DirectoryIndex, index_for
 from ..mime.parse import ParsedMessage
 from .segments import MAX_CHARS, Body, Mail, Segment, segments, signature_lines, split_body, strip_reply
 
@@ -431,6 +431,17 @@ def tells_own_deeds(trace: Sequence[SegmentReading]) -> bool:
 _DOSSIER_OF = re.compile(r"\bdossier (?:de |du |d'|des |sur |concernant )?(?:la |le |l'|les )?[a-z'-]+")
 
 
+# "je viens de rejoindre l'antenne jeunes de Blois et je voudrais..., c'est possible ?": theirs all the same
+_SAYS_THEIRS = re.compile(BELONGS_CUE + r"(?:groupe|cercle|antenne)\b"
+                          r"|\b(?:viens|vient|venons) d(?:e |')(?:rejoindre|integrer|m'inscrire|adherer)")
+
+
+def _asked_only(index: DirectoryIndex, folded: str, group: str) -> bool:
+    """Whether the group is named only in questions: one they ask about, to join, not theirs."""
+    naming = [s for s in re.split(r"(?<=[.!?])\s+|\n", folded) if group in index.group_mentions(s)]
+    return bool(naming) and all(s.rstrip().endswith("?") and not _SAYS_THEIRS.search(s) for s in naming)
+
+
 def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup | None:
     """Someone volunteers: their name, the structure they say they belong to, a dossier they name.
     `broad`: any offer of help (`offers_help`), for mail no other rule read."""
@@ -455,6 +466,8 @@ def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup
     group = theirs.most_common(1)[0][0] if theirs else None
     if group is None and named_group and index.member_group.get(mail.parsed.sender.lower()) == named_group:
         group = named_group                  # a known member of the group they name
+    if group and index.member_group.get(mail.parsed.sender.lower()) != group and _asked_only(index, body, group):
+        group, named_group = None, group     # "est-ce que le groupe 88 accueille de nouveaux membres ?"
     if group is None and mail.parsed.sender.lower() in index.group_by_email:
         group = index.group_by_email[mail.parsed.sender.lower()]    # the structure's own address signs it up
     refs = [r for r in index.refs_in(own) if not any(d.ref == r and d.closed for d in index.dossiers)]
