@@ -1402,3 +1402,20 @@ def test_a_group_named_only_in_a_question_is_the_one_to_join(directory, body, gr
 ])
 def test_letters_left_at_an_office_talks_in_schools_and_a_mayors_own_letter(directory, text, found) -> None:
     assert sorted((t, c) for t, c, *_ in _actions(directory, text)) == found
+
+
+# ---------------------------------------------------------------- from blind set S's missed actions
+@pytest.mark.parametrize("text, found", [
+    ("nous sommes allés le 25 avril à la permanence du sénateur pour lui parler du dossier.", [("advocacy", 1)]),
+    ("le groupe a été reçu le 24 avril par l'eurodéputée de la circonscription.", [("advocacy", 1)]),
+    ("j'ai écrit le 2 mai à Mme la ministre de l'Europe et des Affaires étrangères.", [("advocacy", 1)]),
+    ("j'ai écrit le 2 mai au ministre érythréen de la Justice.", [("letter_authorities", 1)]),
+    ("dimanche 3 mai, nous avions une table au vide-grenier du quartier : 140 signatures.",
+     [("awareness", 1), ("petition", 140)]),
+    ("je reviens vers vous après la conférence que le groupe 19 a organisée le 6 mai : 234 signatures.",
+     [("awareness", 1), ("petition", 234)]),
+    ("212 signatures depuis le stand de janvier.", [("petition", 212)]),
+])
+def test_a_date_between_verb_and_complement_frances_foreign_minister_and_events_told_in_passing(
+        directory, text: str, found: list) -> None:
+    assert sorted((t, c) for t, c, *_ in _actions(directory, text)) == found

@@ -14,7 +14,10 @@ from .french import MONTHS
 _W = r"[a-z'-]+"
 _OFFICIAL = (r"(?:euro)?deputee?s?|senat(?:eur|rice)s?|maires?|elue?s?|parlementaires?|conseill(?:er|ere)s? "
              r"(?:municip|region|departement|metropol|general|communaut)\w*|adjointe?s? (?:au|a la) maire|prefete?s?"
-             r"|president(?:e)? (?:du conseil|de (?:la )?region|du departement)")
+             r"|president(?:e)? (?:du conseil|de (?:la )?region|du departement)"
+             # France's foreign ministry by its title: lobbying in France, not a foreign authority
+             r"|ministre de l'europe et des affaires etrangeres|ministere de l'europe et des affaires etrangeres"
+             r"|quai d'orsay")
 _AUTHORITY = (r"ambassades?|ambassadeur|ambassadrice|consulats?|consule?s?|autorites|ministres?|ministeres?"
               r"|president(?:e)?|presidence|gouvernement|premier ministre|procureure?s?|juges?|tribunal|tribunaux"
               r"|roi|reine|gouverneur|directeur de (?:la )?prison|chef de l'etat|cour supreme")
@@ -45,7 +48,8 @@ MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|mini
 MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|entrevues?|audiences?|recue?s? (?:par|en|a|au)"
                      r"|sollicite\w* (?:par ecrit|par courrier|par mail|par courriel)"
                      r"|(?:nous|m'|les|vous) (?:a|ont) (?:\w+ )?recue?s?|(?:a|ont) (?:bien )?voulu (?:nous|me) recevoir"
-                     r"|(?:alle|allee|alles|allees|passe|passes|passees?) (?:voir|a la permanence d)"
+                     r"|(?:alle|allee|alles|allees|passe|passes|passees?) (?:le \d{1,2}(?:er)? [a-z]+ )?(?:voir|a la permanence d(?:u|e|es|'))"
+                     r"|recue?s? le \d{1,2}(?:er)? [a-z]+ (?:\d{4} )?par"      # "a été reçu le 24 septembre par"
                      r"|(?:a|ont) recu (?:une delegation|(?:deux|trois|quatre|\d+) (?:membres|representante?s|benevoles))"
                      r"|reunion avec|interpelle\w*|plaidoyer|echange\w* avec)\b")
 # One appearance or street action whatever the subject's number: "on est passé·es sur radio Campus",
@@ -89,7 +93,10 @@ HOSTED = re.compile(r"\b(?:tenu\w*|tenir|tenions|tenait|organis\w*|anim\w*|parti
                     # the gathering as the subject: "le loto ... a eu lieu le 1er février", "le fest-noz du 18 avril,
                     # organisé avec ..., a été une très belle soirée"
                     r"|\b(?P<held>" + _GATHERING + r")[^.;:]{0,80}?\b(?:a eu lieu|ont eu lieu|s'est (?:tenue?|deroulee?)"
-                    r"|se sont (?:tenue?s|deroulee?s)|a ete une (?:[a-z]+ ){0,3}?(?:soiree|fete|journee|reussite|succes))\b")
+                    r"|se sont (?:tenue?s|deroulee?s)|a ete une (?:[a-z]+ ){0,3}?(?:soiree|fete|journee|reussite|succes))\b"
+                    # "nous avions une table au vide-grenier": a table one had at an event
+                    r"|\b(?:nous|on) (?:avions|avait|a eu|avons eu) (?:une |notre )?(?P<had>tables?(?: d'information)?)"
+                    r" (?:au|a la|a l'|aux|sur|pendant|lors)\b")
 LEAD_GATHERING = re.compile(r"^\W*(?:le |les )?(?:\d{1,2}(?:er)?(?:/\d{1,2}| [a-z]+)?\s*[,:-]?\s*)?(?:une? |la |le )?"
                             r"(?P<noun>" + _GATHERING + r")")
 PETITION = re.compile(r"\b(?:petitions?|signatures?|fait signer|signe(?:e|s|es)? (?:la|notre|une|cette) petition)\b")

@@ -152,6 +152,9 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
     return found
 
 
+# ... unless the sentence says it was ours: "après la conférence que le groupe 91 a organisée le 6 juin"
+_OURS_AFTER = re.compile(r"\s*(?:\S+\s+){0,3}?qu(?:e |')(?:nous|on|le groupe|le cercle|l'antenne|notre \w+)"
+                         r"(?: \d+)? (?:avons|a|avions|avait) (?:organise|tenu|anime|monte)")
 # An event named as a point in time or as a purpose, not as a deed of this sentence
 _EVENT_REFERENCE = re.compile(r"\b(?:depuis|avant|apres) (?:le|la|l'|les|notre|nos|du|des)\s*$"
                               r"|\bpour (?:preparer|organiser|monter|lancer|annoncer|prevoir|planifier|tenir|caler)"
@@ -171,7 +174,8 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
                 count = _advocacy_count(before[cuts[-1].end():] if cuts else before, MEET_TARGET)
             found.append(_Found(ActionType.ADVOCACY, meeting.start(), count))
     for m in EVENT.finditer(norm):
-        if _EVENT_REFERENCE.search(norm, max(0, m.start() - 80), m.start()):
+        if _EVENT_REFERENCE.search(norm, max(0, m.start() - 80), m.start()) \
+                and not _OURS_AFTER.match(norm, m.end()):
             continue               # "212 signatures depuis le stand de janvier", "pour préparer la suite (stand"
         noun = m.group(0).split()[0].split("-")[0]
         found.append(_Found(ActionType.AWARENESS, m.start(), _count_before(norm, m.start(), noun)))
