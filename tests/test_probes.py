@@ -1419,3 +1419,19 @@ def test_letters_left_at_an_office_talks_in_schools_and_a_mayors_own_letter(dire
 def test_a_date_between_verb_and_complement_frances_foreign_minister_and_events_told_in_passing(
         directory, text: str, found: list) -> None:
     assert sorted((t, c) for t, c, *_ in _actions(directory, text)) == found
+
+
+def test_a_table_typed_with_pipes_is_a_row_per_action(directory) -> None:
+    text = ("voici le récapitulatif.\n\nAction | Date | Nombre\nPétition en ligne | - | 1 250 signatures\n"
+            "Lettres à l'ambassade d'Érythrée | 07/02 | 33\nRendez-vous | 12/02 | Reçus par le maire de Lille")
+    found = _actions(directory, text)
+    assert sorted((t, c, d) for t, c, _, d in found) == [
+        ("advocacy", 1, date(2026, 2, 12)), ("letter_authorities", 33, date(2026, 2, 7)), ("petition", 1250, None)]
+
+
+@pytest.mark.parametrize("text", [
+    "le 4 mai, projection-débat : nous l'avions organisée avec l'équipe locale du CCFD-Terre Solidaire.",
+    "hier soir on a fait une soirée débat à l'IEP avec l'asso des étudiants ouïghours, 62 signatures.",
+])
+def test_a_partner_named_as_a_local_team_or_an_asso(directory, text: str) -> None:
+    assert "collaboration" in [t for t, *_ in _actions(directory, text)]

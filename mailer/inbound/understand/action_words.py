@@ -16,8 +16,7 @@ _OFFICIAL = (r"(?:euro)?deputee?s?|senat(?:eur|rice)s?|maires?|elue?s?|parlement
              r"(?:municip|region|departement|metropol|general|communaut)\w*|adjointe?s? (?:au|a la) maire|prefete?s?"
              r"|president(?:e)? (?:du conseil|de (?:la )?region|du departement)"
              # France's foreign ministry by its title: lobbying in France, not a foreign authority
-             r"|ministre de l'europe et des affaires etrangeres|ministere de l'europe et des affaires etrangeres"
-             r"|quai d'orsay")
+             r"|ministre de l'europe et des affaires etrangeres|ministere de l'europe et des affaires etrangeres")
 _AUTHORITY = (r"ambassades?|ambassadeur|ambassadrice|consulats?|consule?s?|autorites|ministres?|ministeres?"
               r"|president(?:e)?|presidence|gouvernement|premier ministre|procureure?s?|juges?|tribunal|tribunaux"
               r"|roi|reine|gouverneur|directeur de (?:la )?prison|chef de l'etat|cour supreme")
@@ -101,12 +100,14 @@ LEAD_GATHERING = re.compile(r"^\W*(?:le |les )?(?:\d{1,2}(?:er)?(?:/\d{1,2}| [a-
                             r"(?P<noun>" + _GATHERING + r")")
 PETITION = re.compile(r"\b(?:petitions?|signatures?|fait signer|signe(?:e|s|es)? (?:la|notre|une|cette) petition)\b")
 COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?organis\w*|conjointement"
+                    r"|avec (?:l'|une |les |des )(?:asso|association|ong|collectif)s?\b(?! (?:protegeons|de la section))"
                     r"|partenaires? (?:de|du|pour) (?:la |l'|le |notre |cette |ce |nos )"
                     r"|organisee?s? par (?:l'|la |le |les |des |une? )(?!groupe|cercle|antenne|equipe)"
                     r"|sur (?:le|la) (?:stand|table) (?:de|d'|du|des) (?!notre|nos|l'antenne|la section|groupe|cercle d'action"
                     r"|l'equipe)|aux cotes d(?:u|e|es|')\s?|"
                     # "organisé avec le cercle celtique Ar Vro", not with our own structure or members
-                    r"(?<!co-)organise\w* avec (?:l'|la |le |les |des |une? )(?!groupe|cercle d'action|antenne|equipe"
+                    r"(?<!co-)organise\w* avec (?:l'|la |le |les |des |une? )(?!groupe|cercle d'action|antenne"
+                    r"|equipe(?! locale d)"                      # "avec l'équipe locale du CCFD": a partner's
                     r"|membres|benevoles|jeunes|eleves|habitants|enfants)|"
                     r"en compagnie d(?:u|es|e la|e l')\s?(?:benevoles|militant\w*|membres|amis|association|collectif)|"
                     r"(?:association|collectif|club|amicale)\b[^.;]{0,80}?\bnous (?:a|avait|ont|avaient) (?:invite|accueilli"

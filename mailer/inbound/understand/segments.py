@@ -127,6 +127,7 @@ def split_body(parsed: ParsedMessage) -> Body:
 
 # --------------------------------------------------------------------------------- segments
 _LEADER = re.compile(r"(?<=\S)\s*(?:\.{4,}|…{2,}|_{4,}|\t+)\s*(?=\S)")
+_PIPE_ROW = re.compile(r"[^|\s][^|]*\|[^|]+\|")
 _BULLET = re.compile(r"^\s*(?:[-*•–—·▪►✓→➢➤⇒]\s+|=>\s+|->\s+|\d{1,2}[.)]\s+|[a-h][.)]\s+|-(?=[^\W\d_]))")   # also "-stand ..." (no space)
 _SENTENCE_END = re.compile(r"(?<!\bM\.)(?<!\bMM\.)(?<!\bMe\.)(?<!\bMme\.)(?<!\bMlle\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bPr\.)"
                            r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"0-9])")
@@ -154,6 +155,16 @@ class Segment:
 _LABEL_ROW = re.compile(r"^\s*(?:[A-ZÀ-Ý][^:\n]{0,58}?|[Ll]e \d{1,2}/\d{1,2}(?:/\d{2,4})?)\s:\s+\S")
 
 
+def _pipe_row(line: str) -> str:
+    """'Lettres à l'ambassade | 07/02 | 33' -> 'le 07/02, 33 Lettres à l'ambassade': the date first and
+    a bare number before what it counts, as a sentence would have them (not the day for a count)."""
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    dates = [c for c in cells if re.fullmatch(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?", c)]
+    numbers = [c for c in cells if re.fullmatch(r"\d[\d\s]*", c)]
+    rest = [c for c in cells if c not in dates and c not in numbers and c not in ("-", "–", "")]
+    return (f"le {dates[0]}, " if dates else "") + (f"{numbers[0]} " if numbers else "") + ", ".join(rest)
+
+
 def _items(paragraph: str) -> list[tuple[str, bool, bool]]:
     """(text, is a list item, is a label row): two label rows or more in a paragraph make a list
     without bullets, one line per action."""
@@ -169,6 +180,8 @@ def _items(paragraph: str) -> list[tuple[str, bool, bool]]:
             items.append((_BULLET.sub("", line, count=1).strip(), True, False))
         elif _LEADER.search(line):            # a table row, "Pétition ........ 1.200 signatures": an item
             items.append((_LEADER.sub(" : ", line).strip(), True, False))
+        elif _PIPE_ROW.search(line):          # a table typed with pipes, "Lettres à l'ambassade | 07/02 | 33"
+            items.append((_pipe_row(line), True, False))
         elif rows and (_LABEL_ROW.match(line) or (items and items[-1][2] and line.lstrip()[:1].isupper()
                                                    and not line.rstrip().endswith(":"))) \
                 or (under_intro and starts_line and not line.rstrip().endswith(":")):
