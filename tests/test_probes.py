@@ -1349,6 +1349,9 @@ def test_the_persons_friend_or_family_offering_help_is_a_contact_for_a_person(di
     knows_a_city = _read(directory, "x.y@example.net", "Bonjour,\n\nJe voudrais aider sur le dossier de Dawit "
                          "Tesfaye : je connais bien Asmara et je peux traduire.\n\nSaba Tekle\n")
     assert knows_a_city.kind.value == "signup" and "close_to_person" not in knows_a_city.checks, knows_a_city
+    young = _read(directory, "x.y@example.net", "Bonjour,\n\nJe suis une fille de 17 ans et je voudrais aider sur "
+                  "le dossier de Dawit Tesfaye : je peux traduire.\n\nSaba Tekle\n")
+    assert young.kind.value == "signup" and "close_to_person" not in young.checks, young
 
 
 # ---------------------------------------------------------------- from blind set T's kind misses

@@ -34,8 +34,8 @@ RECIPIENT = re.compile(r"\b(?:(?P<off>" + _OFFICIAL + r")|(?P<aut>" + _AUTHORITY
 LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?|e-?mails?"
                     r"|(?<!\ble )(?<!\bdu )(?<!\bau )telegrammes?|fax"     # not the paper "Le Télégramme"
                     r"|appels? urgents?|messages? de (?:soutien|solidarite))\b(?! d'information)"
-                    r"(?! (?:n'|ne )?(?:arrive|parvien)\w*)"
-                    r"(?! ouvertes? (?:[a-z'-]+ ){0,4}?(?:parue?s?|publiee?s?))")   # an open letter in the paper: press     # "le courrier arrive": the post, no letter written
+                    r"(?! (?:n'|ne )?(?:arrive|parvien)\w*)"                        # "le courrier arrive": the post
+                    r"(?! ouvertes? (?:[a-z'-]+ ){0,4}?(?:parue?s?|publiee?s?))")   # an open letter in the paper: press
 # "recevoir plusieurs de vos cartes": cards someone received, not written
 LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|recevoir (?:\w+ ){0,3}|lettre d'information"
                         r"|(?:ses|leurs)"

@@ -31,8 +31,8 @@ from .dsn import Failure, detect_delivery_notice, returned_message_ids
 from .actions import SegmentReading
 from .confidence import assess, signup_checks, unsubscribe_checks
 from .report_checks import acted_by_others, report_checks
-from .extract import (Action, Mail, Report, asks_us, tells_own_deeds, group_mentions, offers_help, read_confirm, read_report, read_signup,
-                      read_unsubscribe)
+from .extract import (Action, Mail, Report, asks_us, group_mentions, offers_help, read_confirm, read_report, read_signup,
+                      read_unsubscribe, tells_own_deeds)
 from .french import fold, to_digits
 from .lookup import index_for
 from .bulletin import asks_for_bulletin
@@ -235,7 +235,7 @@ def _signup(x: _Input, broad: bool = False) -> Reading | None:
                            group_mentions(x.directory, x.mail, signup=True), found.dossier, found.named)
     if found.by_country:
         checks.append("dossier_by_country")     # a wish for a country's case, or for that one dossier?
-    x.report                                 # fills x.trace
+    _ = x.report                             # the report reader's pass fills x.trace
     if tells_own_deeds(x.trace):
         checks.append("tells_deeds")         # "en attendant de rejoindre le groupe... j'ai écrit à la sénatrice"
     sure = assess(rule, checks)

@@ -123,10 +123,12 @@ def _named_only_aside(index: DirectoryIndex, folded: str, ref: str) -> bool:
 
 # The person at risk's family, friend or fellow activist writing: a contact for the référent, not a
 # volunteer's sign-up to apply ("je connais personnellement Brenda : nous avons milité ensemble")
+# (kin with "de" or a possessive: "je suis la sœur de Ksenia", "nous sommes sa famille"; not "je suis une
+# fille de 17 ans")
+_KIN = r"(?:soeur|frere|cousine?|tante|oncle|niece|neveu|mere|pere|fille|fils|epouse|mari|famille|proche|amie?|collegue)s?"
 CLOSE_TO_PERSON = re.compile(r"\b(?:je (?:la |le |les )?connais personnellement|connue? personnellement"
-                             r"|(?:avons|ont) milite ensemble|(?:je suis|nous sommes) (?:la |le |sa |son |ses |une? )"
-                             r"(?:soeur|frere|cousine?|tante|oncle|niece|neveu|mere|pere|fille|fils|epouse|mari"
-                             r"|famille|proche|amie?|collegue)s?\b)")
+                             r"|(?:avons|ont) milite ensemble|(?:je suis|nous sommes) (?:sa |son |ses )" + _KIN + r"\b"
+                             r"|(?:je suis|nous sommes) (?:la |le |les |une? )" + _KIN + r" (?:de|d') ?[a-z]{3,})")
 
 
 def signup_checks(index: DirectoryIndex, folded: str, sender: str, group: str | None,
