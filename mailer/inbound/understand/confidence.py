@@ -35,7 +35,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .extract import NOT_A_MEMBER, REFUSED
+from .extract import NOT_A_MEMBER, REFUSED, sentences_naming
 from .lookup import BELONGS_CUE, DirectoryIndex
 
 PENALTY = 0.3
@@ -144,7 +144,7 @@ def signup_checks(index: DirectoryIndex, folded: str, sender: str, group: str | 
     if dossier is not None and _named_only_aside(index, folded, dossier):
         checks.append("dossier_aside")           # "j'ai signé votre pétition pour X" then a wish for the list
     if group is not None:
-        naming = [s for s in re.split(r"(?<=[.!?])\s+|\n", folded) if group in index.group_mentions(s)]
+        naming = sentences_naming(index, folded, group)
         if naming and all(s.rstrip().endswith("?") or NOT_A_MEMBER.search(s) for s in naming):
             checks.append("group_asked")             # asked about, or "je n'en fais pas partie"
     return checks + attribution_checks(index, folded, sender, group, group_mentions, named)

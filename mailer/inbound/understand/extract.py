@@ -29,7 +29,7 @@ from .segments import MAX_CHARS, Body, Mail, Segment, segments, signature_lines,
 
 __all__ = ["MAX_CHARS", "REF", "Action", "ActionType", "Body", "Confirm", "DirectoryIndex", "Mail", "Report",
            "REFUSED", "Segment", "Signup", "Unsubscribe", "find_actions", "index_for", "offers_help", "person_name", "read_confirm",
-           "read_report", "read_signup", "read_unsubscribe", "segments", "signature_lines", "signature_name",
+           "read_report", "read_signup", "read_unsubscribe", "segments", "sentences_naming", "signature_lines", "signature_name",
            "split_body", "strip_reply", "sub_address_token"]
 
 
@@ -436,9 +436,14 @@ _SAYS_THEIRS = re.compile(BELONGS_CUE + r"(?:groupe|cercle|antenne)\b"
                           r"|\b(?:viens|vient|venons) d(?:e |')(?:rejoindre|integrer|m'inscrire|adherer)")
 
 
+def sentences_naming(index: DirectoryIndex, folded: str, group: str) -> list[str]:
+    """The sentences (or lines) of `folded` that name `group`."""
+    return [s for s in re.split(r"(?<=[.!?])\s+|\n", folded) if group in index.group_mentions(s)]
+
+
 def _asked_only(index: DirectoryIndex, folded: str, group: str) -> bool:
     """Whether the group is named only in questions: one they ask about, to join, not theirs."""
-    naming = [s for s in re.split(r"(?<=[.!?])\s+|\n", folded) if group in index.group_mentions(s)]
+    naming = sentences_naming(index, folded, group)
     return bool(naming) and all(s.rstrip().endswith("?") and not _SAYS_THEIRS.search(s) for s in naming)
 
 
@@ -464,12 +469,14 @@ def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup
         to_join = groups - Counter(index.group_mentions(own, _TO_JOIN))
         theirs, named_group = Counter(), (to_join.most_common(1)[0][0] if to_join else None)
     group = theirs.most_common(1)[0][0] if theirs else None
-    if group is None and named_group and index.member_group.get(mail.parsed.sender.lower()) == named_group:
+    sender = mail.parsed.sender.lower()
+    known = index.member_group.get(sender)
+    if group is None and named_group and known == named_group:
         group = named_group                  # a known member of the group they name
-    if group and index.member_group.get(mail.parsed.sender.lower()) != group and _asked_only(index, body, group):
+    if group and known != group and _asked_only(index, body, group):
         group, named_group = None, group     # "est-ce que le groupe 88 accueille de nouveaux membres ?"
-    if group is None and mail.parsed.sender.lower() in index.group_by_email:
-        group = index.group_by_email[mail.parsed.sender.lower()]    # the structure's own address signs it up
+    if group is None and sender in index.group_by_email:
+        group = index.group_by_email[sender]    # the structure's own address signs it up
     refs = [r for r in index.refs_in(own) if not any(d.ref == r and d.closed for d in index.dossiers)]
     scores = index.person_scores(f"{mail.parsed.subject}\n{mail.body.own}", _ignored_people(index, mail))
     dossier = refs[0] if refs else index.choose_dossier(scores, set(), group or named_group, allow_closed=False)
