@@ -1453,3 +1453,26 @@ def test_a_partner_named_as_a_local_team_or_an_asso(directory, text: str) -> Non
 ])
 def test_counts_told_in_two_sentences_and_events_named_in_passing(directory, text: str, found: list) -> None:
     assert sorted((t, c) for t, c, *_ in _actions(directory, text)) == found
+
+
+@pytest.mark.parametrize("body, kind", [
+    # asking to receive our mailings, with an aside between the verb and what is asked for
+    ("J'aimerais bien recevoir, moi aussi, vos alertes et vos mails.", "signup"),
+    ("coucou je voudrais recevoir vos messages svp", "signup"),
+    ("Serait-il possible de m'ajouter à vos listes ?", "signup"),
+    # a phone's "jsuis" for "je suis"
+    ("jsuis dispo samedi pr le stand du marché", "signup"),
+    # to be attached to a dossier
+    ("Je voudrais être rattaché au dossier de Dawit Tesfaye.", "signup"),
+    # the channel is how, not what: a receipt by mail is no sign-up
+    ("Pourriez-vous me faire recevoir un reçu fiscal par mail ?", "other"),
+    # stop sending, with no pronoun; removal from every list of ours; someone removed from the bulletin
+    ("Merci de ne plus rien envoyer à cette adresse.", "unsubscribe"),
+    ("Mon père est décédé. Je vous demande de le retirer de toutes vos listes.", "unsubscribe"),
+    ("Pourriez-vous désinscrire ma femme du bulletin ? Un exemplaire suffit.", "unsubscribe"),
+    # a phone's negation without "ne"
+    ("stop je veux plus rien recevoir svp", "unsubscribe"),
+    ("je veux plus recevoir vos mails", "unsubscribe"),
+])
+def test_asks_to_receive_to_be_attached_or_to_stop_in_a_phones_words(directory, body: str, kind: str) -> None:
+    assert _read(directory, "x.y@example.net", f"Bonjour,\n\n{body}\n\nLéa Martin\n").kind.value == kind

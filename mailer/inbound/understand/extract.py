@@ -94,6 +94,7 @@ _UNSUB = re.compile(
     r"|\b(?:retirez|supprimez|enlevez|rayez|effacez) (?:mon adresse|mon nom|mon courriel|mon e-?mail|mes coordonnees)"
     r"|\bne plus (?:me|nous) (?:l'|les )envoyer"
     r"|\b(?:je|j'|nous) ne (?:souhaite|veux|desire|voudrais|souhaitons|voulons)\w* plus (?:rien )?recevoir"
+    r"|\b(?:je|j'|j|nous) ?(?:veux|veut|voulons) plus (?:rien )?recevoir\b"    # a phone's negation, no "ne"
     r"|\bretirer mon adresse|\bne plus m'envoyer|\bne plus (?:rien )?recevoir (?:de votre part|vos)"
     # an ask to stop sending, in any form: "pouvez-vous arrêter l'envoi de la Lettre ?", "arretez de
     # m'envoyer la newsletter", "pourriez-vous ne plus rien lui envoyer ?" (on someone's behalf)
@@ -101,6 +102,7 @@ _UNSUB = re.compile(
     r"|de (?:m'|me |lui |nous |leur )(?:envoyer|adresser|ecrire))"
     r"|\b(?:arretez|cessez|stoppez) (?:donc )?(?:l'envoi|les envois|d'envoyer|de (?:m'|me |lui |nous |leur )(?:envoyer|adresser|ecrire))"
     r"|(?:" + _ASK + r")\s+(?:bien vouloir )?ne plus (?:rien )?(?:m'|me |lui |nous |leur )(?:rien )?(?:envoyer|adresser|ecrire)"
+    r"|(?:" + _ASK + r")\s+(?:bien vouloir )?ne plus rien (?:envoyer|adresser|ecrire)\b"      # "merci de ne plus rien envoyer"
     r"|\b(?:arreter|cesser) de m'envoyer"
     # a negative imperative: "ne m'envoyez plus le bulletin", "n'envoyez plus rien a ma mere"
     r"|\bne (?:m'|me |nous |lui |leur )?(?:l'|le |la |les )?(?:envoyez|adressez|ecrivez) plus\b"
@@ -116,7 +118,8 @@ _UNSUB = re.compile(
     # that we stop writing; a third person's wish ("mon mari ne souhaite plus recevoir") but never the
     # "vous" of a footer ("si vous ne souhaitez plus recevoir")
     r"|" + _ASK + r"[^\n]{0,40}?\b(?:retir|supprim|enlev|ray|radi|eff?ac|desinscri|desabonn)\w*[^\n]{0,80}?"
-    r"\b(?:de|des|du) (?:[a-z']+ ){0,2}(?:listes?|fichiers?|envois|diffusions?|mailings?|bases? de donnees)\b"
+    r"\b(?:de|des|du) (?:[a-z']+ ){0,2}(?:listes?|fichiers?|envois|diffusions?|mailings?|bases? de donnees"
+    r"|bulletins?|newsletters?|infolettres?|alertes?)\b"     # "pourriez-vous désinscrire mon mari du bulletin"
     r"|" + _ASK + r"[^\n]{0,20}?\bne plus (?:[a-z']+ ){0,2}?(?:m'|nous )(?:adresser|envoyer|ecrire)\b"
     r"|(?<!vous )\bne (?:souhaite|veut|desire)(?:s|nt)? plus (?:rien )?recevoir"
     r"|(?:" + _ASK + r"|je prefere|je prefererais|j'aimerais mieux)\s+(?:[a-z']+\s+){0,2}?ne plus (?:rien )?recevoir\b",
@@ -270,6 +273,8 @@ _SIGNUP = re.compile(
     r"|(?:me|nous) reinscrire|(?:m'|nous )inscrire (?:a nouveau|de nouveau)|(?:me|nous) remettre (?:sur|dans) (?:la|vos|votre|les) listes?"
     r"|prendre (?:un|ce|le) (?:nouveau |autre |second |deuxieme |troisieme |quatrieme )?dossier"
     r"|nous ajouter a la liste des (?:groupes|structures)"
+    r"|(?:etre rattache\w*|me rattacher|nous rattacher) (?:a|au|aux) (?:un |une |le |la |l'|ce |cette |votre )?"
+    r"(?:nouveau |autre )?(?:dossiers?|groupe|cercle|antenne|equipe)"
     r"|me mettre a (?:votre )?disposition|donner (?:un coup de main|de mon temps)|aider (?:\W+ |plus |davantage |un peu )?sur (?:un|son|le|ce) dossier"
     r"|(?:je|nous) (?:souhaite|voudrais|aimerais|souhaiterais|souhaitons|voudrions|aimerions) (?:vous )?aider\b)")
 # "Monsieur le Député ... il ne manquera pas de suivre ce dossier": an office's promise, no sign-up.
@@ -362,12 +367,13 @@ def _ignored_people(index: DirectoryIndex, mail: Mail) -> set[tuple[str, str]]:
 # something to contribute or to receive, in one sentence ("j'aimerais bosser sur le dossier",
 # "si vous avez besoin de traductions, je suis disponible", "comptez sur moi pour les stands").
 _OFFER = re.compile(    # "jvoudrais", "jpeux": a phone's "je" written with no apostrophe
-    r"\b(?:(?:je|j'|j(?=voudr|aimer|souhait|veu|peu|pourr)|nous)\s*(?:[a-z']+\s+){0,2}?(?:aimerai[st]?|aimerions|voudrai[st]?|voudrions|souhaite\w*"
+    r"\b(?:(?:je|j'|j(?=voudr|aimer|souhait|veu|peu|pourr|suis)|nous)\s*(?:[a-z']+\s+){0,2}?(?:aimerai[st]?|aimerions|voudrai[st]?|voudrions|souhaite\w*"
     r"|desire\w*|veux|voulons|serai[st]? (?:heureu\w*|ravie?s?|contente?s?|prete?s?)|suis (?:prete?|partante?"
     r"|dispo\w*|volontaire|motivee?|pret a)|sommes (?:prete?s|partante?s|dispo\w*)|me propose|nous proposons"
     r"|propose|peux|pouvons|pourrai[st]?|cherche a|tiens a)"
     r"|je me porte|me porter volontaire|comptez sur (?:moi|nous)|compter sur (?:moi|nous)|je suis dispo\w*"
     r"|pourrais-je|puis-je|pourrions-nous|pouvons-nous|est-ce que je (?:peux|pourrais)"
+    r"|(?:est-(?:ce|il)|serait-(?:ce|il)) possible de (?:m'|me |nous )"     # "serait-il possible de m'ajouter"
     r"|\bchaude?s? (?:pour|de)\b"              # "donc chaud pour aider !": up for it
     r"|dites-moi (?:comment|ou|quoi)|n'hesitez pas a (?:me|nous) (?:solliciter|recontacter|contacter)"
     r"|pouvez-vous|pourriez-vous|merci de|je vous demande de)")
@@ -383,9 +389,9 @@ _CONTRIB = re.compile(
     r"|(?:ajouter|inscrire|mettre) (?:notre|cette|l') ?(?:adresse|courriel|e-?mail)\b(?:[^.!?]|\.(?=\S)){0,80}?"
     r"\b(?:alertes?|bulletins?|listes?|envois|mailings?|diffusion)\b"
     r"|etre inscrite? (?:sur|a|dans) (?:la|les|une|vos|votre) (?:liste|equipe|groupe)"
-    r"|recevoir (?:[a-z'-]+,? ){0,6}?(?:appels?|infos?|informations?|actions?|alertes?|bulletins?|lettres?"
-    r"|newsletters?|nouvelles)|(?:etre|rester) tenue? au courant|m'ajouter a|m'abonner|m'inscrire a"
-    r"|partante?|ce que vous voulez|je suis disponible|suis dispo\w*|aider)\b")
+    r"|recevoir,? (?:[a-z'-]+,? ){0,6}?(?<!par )(?<!en )(?:appels?|infos?|informations?|actions?|alertes?|bulletins?"
+    r"|lettres?|newsletters?|nouvelles|mails?|e-?mails?|courriels?|messages?|envois)|(?:etre|rester) tenue? au courant|m'ajouter a|m'abonner|m'inscrire a"
+    r"|partante?|ce que vous voulez|je suis disponible|j?suis dispo\w*|aider)\b")
 
 
 _ALREADY = re.compile(r"\b(?:continuer|continue|toujours|encore|nouvelle adresse|changement d'adresse|au lieu de"
