@@ -643,9 +643,11 @@ def test_an_opinion_piece_in_the_local_paper_is_awareness(directory) -> None:
     assert "awareness" in got, got
 
 
-def test_the_dossiers_person_receiving_cards_is_not_surely_our_deed(directory) -> None:
+def test_the_dossiers_person_receiving_cards_is_not_our_deed(directory) -> None:
+    # (once read as a report with the check third_party; since "avoir reçu plus de N cartes" is
+    # cards received, no deed is read and the mail goes to a person as other)
     reading = _reading(directory, "Dawit a bien reçu plus de 200 cartes venues de France.")
-    assert "third_party" in reading.checks and reading.confidence < 0.8, reading
+    assert (reading.kind.value, reading.actions) == ("other", ()), reading
 
 
 def test_a_member_acting_on_their_own_is_not_their_groups_report(directory) -> None:
@@ -1476,3 +1478,22 @@ def test_counts_told_in_two_sentences_and_events_named_in_passing(directory, tex
 ])
 def test_asks_to_receive_to_be_attached_or_to_stop_in_a_phones_words(directory, body: str, kind: str) -> None:
     assert _read(directory, "x.y@example.net", f"Bonjour,\n\n{body}\n\nLéa Martin\n").kind.value == kind
+
+
+@pytest.mark.parametrize("text, found", [
+    # the letters an answer answers are told as its subject, not as a deed of this mail
+    ("voici la réponse que nous avons reçue de l'ambassade à nos lettres de mars.", []),
+    ("voici la réponse reçue par le groupe à notre courrier de juillet.", []),
+    ("suite à nos lettres, le consulat a répondu le 3 mai.", []),
+    # ... and a deed told beside it is read
+    ("en réponse à votre alerte, nous avons envoyé 14 lettres à l'ambassade.", [("letter_authorities", 14)]),
+    # cards the person received, and the people who wrote to her, are no deed of the writer's
+    ("il nous a dit avoir reçu plus de 200 cartes venues de France.", []),
+    ("sa fille remercie toutes les personnes qui ont écrit à sa mère.", []),
+    ("merci à tous ceux qui lui ont écrit.", []),
+    # "ces lettres": letters told before, not one more deed
+    ("elle voulait que vous sachiez que ces lettres lui ont donné du courage.", []),
+    ("nous avons écrit 12 lettres au juge ; ces lettres sont parties hier.", [("letter_authorities", 12)]),
+])
+def test_letters_an_answer_answers_and_letters_others_wrote(directory, text: str, found: list) -> None:
+    assert [(t, c) for t, c, *_ in _actions(directory, text)] == found

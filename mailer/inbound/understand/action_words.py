@@ -36,11 +36,16 @@ LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?
                     r"|appels? urgents?|messages? de (?:soutien|solidarite))\b(?! d'information)"
                     r"(?! (?:n'|ne )?(?:arrive|parvien)\w*)"                        # "le courrier arrive": the post
                     r"(?! ouvertes? (?:[a-z'-]+ ){0,4}?(?:parue?s?|publiee?s?))")   # an open letter in the paper: press
-# "recevoir plusieurs de vos cartes": cards someone received, not written
-LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:\w+ )?|recevoir (?:\w+ ){0,3}|lettre d'information"
-                        r"|(?:ses|leurs)"
+# "recevoir plusieurs de vos cartes", "avoir reçu plus de 300 cartes": cards someone received, not written
+LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:(?:plus|pres|moins|environ) (?:de |d'))?(?:\w+ )?"
+                        r"|recevoir (?:\w+ ){0,3}|lettre d'information"
+                        r"|(?:ses|leurs|ces)"
                         r"|lecture de (?:ses|leurs)|(?:fac|faculte|ufr|licence|master|prof|professeure?|agregation"
                         r"|capes|etudiante?s?|departement|maison) (?:de|des|en))\s*$")   # "la fac de lettres"
+# The letters an answer answers: "la réponse que nous avons reçue de l'ambassade à nos lettres d'avril",
+# "suite à notre courrier", "accuse réception de vos lettres": told as what was answered, not as a deed
+ANSWERED = re.compile(r"(?:\breponses?\b[^.;!?]{0,60}?\b(?:a|aux)|\bsuite (?:a|aux)|\baccuse\w* (?:bonne )?reception"
+                      r" (?:de|des|d'))\s+(?:nos|notre|vos|votre|mes|ma|mon|leurs?|ces|cette|ce|la|le|les|l')?\s*(?:\d+\s+)?$")
 WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye|deposee?s?|remise?s?)(?: (?!a\b|au\b|aux\b)[a-z0-9'-]+){0,3}? (?:a|au|aux)\b")
 MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|ministres?|consule?s?"
                          r"|conseillere? diplomatique|cabinet d[ue] )\b")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, APPEARANCE, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, FUND_NOUN, HOSTED,
+from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, ANSWERED, APPEARANCE, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, FUND_NOUN, HOSTED,
                            LEAD_GATHERING, LETTER, OURS_GATHERING,
                            LETTER_NOT, MARKER, MEETING, MEET_TARGET, NEGATED, NUMBER_BEFORE, OFFICIAL, OTHERS,
                            OFFICIALS_END, PARTNER_NAME, PETITION, PETITION_COUNT, QUESTION_INTRO, RECIPIENT, RESULT_LINE,
@@ -102,7 +102,8 @@ def _recipient(norm: str, start: int, stop: int, person_tokens: Iterable[str]) -
 
 def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
     norm, found = seg.norm, []
-    nouns = [m for m in LETTER.finditer(norm) if not LETTER_NOT.search(norm[max(0, m.start() - 30):m.start()])]
+    nouns = [m for m in LETTER.finditer(norm) if not LETTER_NOT.search(norm[max(0, m.start() - 30):m.start()])
+             and not ANSWERED.search(norm[max(0, m.start() - 90):m.start()])]
     # "J'ai écrit à mon député et à ma sénatrice (lettres envoyées le 8 avril)": the letters are the ones
     # written to the officials, whatever noun comes after
     to_officials = [w for w in WROTE_TO.finditer(norm) if nouns and w.start() < nouns[0].start()
@@ -330,7 +331,10 @@ ANOTHER = re.compile(r"\b(?:aussi|egalement|en plus|par ailleurs|ensuite|puis|au
 # (across a relative clause: "le maire, à qui nous avions écrit le 20 octobre, a lui-même écrit"; not
 # "le maire était là, puis on a écrit")
 OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:" + OTHERS + r"|avocate?|famille)\b[^.;]{0,90}?"
-                          r"(?<!\bon )(?<!\bnous )\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:[\w-]+\s+)?[a-z]$")
+                          r"(?<!\bon )(?<!\bnous )\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:[\w-]+\s+)?[a-z]$"
+                          # "toutes les personnes qui ont écrit à sa mère": people, in a relative clause
+                          r"|\b(?:personnes|gens|ceux|celles|amie?s|inconnue?s)\s+qui\s+(?:lui |leur |m'|nous |vous )?"
+                          r"(?:ont|a|avaient|avait)\s+[a-z]$")
 LEAD_DATE = re.compile(r"^\W*(?:(?:et|puis|enfin|aussi|ensuite|sinon|par ailleurs),? )?(?:le |du )?"
                        r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) )?"
                        r"\d{1,2}(?:er)?(?:/\d{1,2}(?:/\d{2,4})?| (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout"
