@@ -1497,3 +1497,24 @@ def test_asks_to_receive_to_be_attached_or_to_stop_in_a_phones_words(directory, 
 ])
 def test_letters_an_answer_answers_and_letters_others_wrote(directory, text: str, found: list) -> None:
     assert [(t, c) for t, c, *_ in _actions(directory, text)] == found
+
+
+def test_a_formal_report_in_the_first_person_singular_is_a_report(directory) -> None:
+    # "j'ai sollicité", with no space after the elision, is a first-person deed: the formal closing
+    # ("Veuillez agréer...") of a retired diplomat's report does not make it an administration's letter
+    body = ("Madame, Monsieur,\n\nPour le dossier DI-2025-033, j'ai sollicité un entretien auprès du sénateur, qui "
+            "m'a reçu le 4 mars. Les membres du groupe ont expédié vingt lettres à l'ambassade.\n\n"
+            "Veuillez agréer, Madame, Monsieur, l'expression de mes sentiments les meilleurs.\n\nJean-Luc\n")
+    reading = _read(directory, MEMBER, body)
+    assert reading.kind.value == "report", reading
+    assert sorted((a.type.value, a.count) for a in reading.actions) == [("advocacy", 1), ("letter_authorities", 20)]
+
+
+def test_a_strangers_memory_of_a_deed_long_ago_with_a_question_is_a_question(directory) -> None:
+    body = ("J'ai écrit à Dawit il y a deux ans, quand votre groupe faisait signer la pétition. "
+            "Savez-vous comment il va ?")
+    reading = _read(directory, "x.y@example.net", f"Bonjour,\n\n{body}\n\nColette\n")
+    assert (reading.kind.value, reading.rule) == ("other", "other.question"), reading
+    # the same deed told by a member this spring is a report
+    member = _read(directory, MEMBER, "Bonjour,\n\nPour le dossier DI-2025-033, j'ai écrit à Dawit le 2 mars.\n\nJean-Luc\n")
+    assert member.kind.value == "report", member

@@ -23,15 +23,17 @@ sign-ups share.
   figures may be both groups', a coordinator shares them out;
 - letter_addressee: letters "pour" the dossier's person with no addressee ("45 lettres pour Hossam"):
   support letters or letters to the authorities on the person's behalf;
-- third_party also fires when the dossier's person is the subject of "a reçu" ("Jean-Bosco a reçu
-  300 cartes": the cards may be other groups');
+- third_party also fires on "votre groupe" beside an action (a group the writer is not in), and
+  when the dossier's person is the subject of "a reçu" ("Jean-Bosco a reçu 300 cartes": the cards
+  may be other groups');
 - no_group: a report no group was given to, from an address we do not know as a member (a membre
   individuel, known with no group, reports for themselves and is not doubted);
 - addressee: a letter read as written to the authorities in a sentence naming a French elected
   official (that is advocacy);
 - list_details: a list's intro gave actions and its items carry their own dates ("deux stands :"
   then each stand): one deed counted in the intro and again in the items, or lost between them;
-- date_far: an action dated more than `FAR_DAYS` before the mail (a plan whose date rolled back a year);
+- date_far: an action dated more than `FAR_DAYS` before the mail (a plan whose date rolled back a year),
+  or told in a sentence that says it was long ago ("il y a deux ans");
 - mixed_intents: the text also reads as another kind (a sign-up inside a report...);
 - event_unread: an event is named in a sentence that gave other actions, and no event was read;
 - type_unread: likewise for the other types: letters or cards, signatures, an elected official, a
@@ -99,6 +101,11 @@ THIRD_PERSON = re.compile(r"\b(?:il|elle|ils|elles)\s+(?:(?:nous|lui|leur|les|l'
 ELECTED = re.compile(r"\b(?:euro-?)?deputee?s?\b|\bsenat(?:eur|rice)s?\b|\bmaires?\b|\belue?s?\b"
                      r"|\bparlementaires?\b")
 FAR_DAYS = 180
+# "il y a deux ans, quand votre groupe faisait signer la pétition": a deed of long ago, told as memory
+LONG_AGO = re.compile(r"\bil y a (?:(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|quelques|plusieurs|\d+) ans"
+                      r"|un an|(?:six|sept|huit|neuf|dix|onze|douze|[6-9]|\d\d) mois)\b")
+# "votre groupe faisait signer": a group the writer is not in (ours say "notre groupe")
+YOUR_GROUP = re.compile(r"\b(?:votre|vos) (?:groupes?|cercles?|antennes?|equipes?|sections?)\b")
 MANY_EVENTS = 20        # more events than this in one sentence: a head count or a subtotal, read as events
 SUBJECT_PRONOUN = re.compile(r"\b(?:je|j'|nous|on|il|elle|ils|elles|vous|tu)\b")
 FORWARD_LINE = re.compile(r"^\W*(?:de|from|date|envoye|sent|a|to|objet|subject|cc|pour|sujet)\s*:")
@@ -128,7 +135,8 @@ PHONE_FOOTER = re.compile(r"\b(?:envoye|envoyee) (?:de|depuis) (?:mon|ma)\b")
 
 
 FIRST_SUBJECT = re.compile(
-    r"\b(?:nous|j'|je)\s+(?:[a-z'-]+\s+){0,3}?(?:avons|ai|sommes|suis|etions|etais|avions|avais)\b"
+    r"\b(?:nous\s+|j'\s*|je\s+)(?:[a-z'-]+\s+){0,3}?(?:[lmnsty]'\s*)?(?:avons|ai|sommes|suis|etions|etais|avions"
+    r"|avais)\b"                                                   # "j'ai", "je l'ai", "nous n'avons"
     r"|\b(?:on|nous)\s+(?:[a-z'-]+\s+){0,3}?(?:a|etait|avait)\b"   # "on a", "nous a reçus"; not "je tenais a"
     r"|\b(?:le|notre|l'|la|mon|ce) (?:groupe|cercle|antenne|equipe|section)\b[^.;]{0,60}?\b(?:a|ont|avait)\b")
 OTHERS_ACTED = re.compile(
@@ -304,8 +312,10 @@ def report_checks(trace: Sequence[SegmentReading], actions: Sequence[Action], in
             checks.append("undetermined")            # "la fac de lettres", "le Courrier de l'Ouest": a name
         if HEDGE.search(norm) and (part.actions or ACTION_NOUN.search(norm)):
             checks.append("undetermined")            # "les signatures, je crois qu'on en a eu une centaine": unread
-        if part.actions and THIRD_PARTY.search(norm):
+        if part.actions and (THIRD_PARTY.search(norm) or YOUR_GROUP.search(norm)):
             checks.append("third_party")
+        if part.actions and LONG_AGO.search(norm):
+            checks.append("date_far")                # "j'ai écrit à Yassine il y a deux ans"
         if any(a.type in LETTERS for a in part.actions) and _letters_for_person(norm, person_tokens):
             checks.append("letter_addressee")        # "45 lettres pour Hossam": to him, or to his jailers?
         if part.actions and _person_received(norm, person_tokens):
