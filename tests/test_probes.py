@@ -1518,3 +1518,28 @@ def test_a_strangers_memory_of_a_deed_long_ago_with_a_question_is_a_question(dir
     # the same deed told by a member this spring is a report
     member = _read(directory, MEMBER, "Bonjour,\n\nPour le dossier DI-2025-033, j'ai écrit à Dawit le 2 mars.\n\nJean-Luc\n")
     assert member.kind.value == "report", member
+
+
+@pytest.mark.parametrize("text, found", [
+    # a letter an official promises to sign is theirs; the meeting told before it is ours
+    ("nous avons interpellé le maire ; il a promis de signer la lettre ouverte des élus.", [("advocacy", 1)]),
+    ("nous avons rencontré la députée, qui a accepté de cosigner un courrier à l'ambassade.", [("advocacy", 1)]),
+    ("les élus qui ont signé la lettre ouverte étaient nombreux.", []),
+    # a second addressee of another kind is a second action
+    ("j'ai écrit au président de la République, ainsi qu'à mon eurodéputée.",
+     [("letter_authorities", 1), ("advocacy", 1)]),
+    ("j'ai écrit à mon député et au ministre de la Justice.", [("advocacy", 1), ("letter_authorities", 1)]),
+    # ... and one of the same kind is not
+    ("on a écrit à Dawit et à sa mère.", [("letter_support", 1)]),
+])
+def test_letters_officials_sign_and_a_second_addressee(directory, text: str, found: list) -> None:
+    assert [(t, c) for t, c, *_ in _actions(directory, text)] == found
+
+
+def test_a_table_rows_count_comes_after_its_date_cell(directory) -> None:
+    # an HTML table's cells read as "label : date : count": the day is no count
+    body = ("Bonjour,\n\nNotre tableau de mars pour le dossier DI-2025-033 :\n\n"
+            "Stand au marché : 04/03 : 1\nLettres à l'ambassade : 09/03 : 19\nCourrier au maire : – : 1\n\nJean-Luc\n")
+    reading = _read(directory, MEMBER, body)
+    assert sorted((a.type.value, a.count, a.date) for a in reading.actions) == [
+        ("advocacy", 1, None), ("awareness", 1, date(2026, 3, 4)), ("letter_authorities", 19, date(2026, 3, 9))]

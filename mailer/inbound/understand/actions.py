@@ -103,7 +103,8 @@ def _recipient(norm: str, start: int, stop: int, person_tokens: Iterable[str]) -
 def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
     norm, found = seg.norm, []
     nouns = [m for m in LETTER.finditer(norm) if not LETTER_NOT.search(norm[max(0, m.start() - 30):m.start()])
-             and not ANSWERED.search(norm[max(0, m.start() - 90):m.start()])]
+             and not ANSWERED.search(norm[max(0, m.start() - 90):m.start()])
+             and not _THEY_SIGN.search(norm[max(0, m.start() - 60):m.start()])]
     # "J'ai écrit à mon député et à ma sénatrice (lettres envoyées le 8 avril)": the letters are the ones
     # written to the officials, whatever noun comes after
     to_officials = [w for w in WROTE_TO.finditer(norm) if nouns and w.start() < nouns[0].start()
@@ -152,7 +153,21 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
                                                                             norm[m.end():]) \
                     and not _EACH_OF_US.search(norm, max(0, m.start() - 40), m.start())
                 found.append(_Found(kind, m.start(), 1 if single else None))
+            # "j'ai écrit au président..., ainsi qu'à mon eurodéputée": a second addressee of another
+            # kind is a second action
+            also = _ALSO_TO.search(norm, m.end(), m.end() + 150)
+            if who is not None and also:
+                second = _recipient(norm, also.end(), also.end() + 60, person_tokens)
+                if second == "off" and who != "off":
+                    found.append(_Found(ActionType.ADVOCACY, also.start(), 1))
+                elif second == "aut" and who == "off":
+                    found.append(_Found(ActionType.LETTER_AUTHORITIES, also.start(), 1))
     return found
+
+
+# "il a promis de signer la lettre ouverte", "les élus qui ont signé la lettre": their letter, not ours
+_THEY_SIGN = re.compile(r"\b(?:il|elle|ils|elles|qui)\s+(?:[\w']+\s+){0,3}?(?:co-?)?sign\w*\s+(?:[\w']+\s+)?$")
+_ALSO_TO = re.compile(r"(?:,\s*ainsi qu'|\bet |\bde meme qu')(?:a|au|aux)\b")
 
 
 # ... unless the sentence says it was ours: "après la conférence que le groupe 91 a organisée le 6 juin"
@@ -224,8 +239,10 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
 
 
 # A verbless row "Lettres au procureur général : 45", "lettres au ministère : 2300 !": the number
-# after the colon is the count of the one action its label named without one.
-LABEL_COUNT = re.compile(r"^[^:\d]{2,80}:\s*(\d+)(?!\d|[.,]\d|\s*(?:eur\b|€|%|h\b))")
+# after the colon is the count of the one action its label named without one (after a date cell, in a
+# table's row: "Lettres à l'ambassade : 09/04 : 19").
+LABEL_COUNT = re.compile(r"^[^:\d]{2,80}:\s*(?:(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|[-–—])\s*:\s*)?"
+                         r"(\d+)(?!\d|[.,/]\d|\s*(?:eur\b|€|%|h\b))")
 _COUNTED = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT, ActionType.PETITION, ActionType.ADVOCACY)
 
 
