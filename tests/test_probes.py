@@ -1543,3 +1543,18 @@ def test_a_table_rows_count_comes_after_its_date_cell(directory) -> None:
     reading = _read(directory, MEMBER, body)
     assert sorted((a.type.value, a.count, a.date) for a in reading.actions) == [
         ("advocacy", 1, None), ("awareness", 1, date(2026, 3, 4)), ("letter_authorities", 19, date(2026, 3, 9))]
+
+
+@pytest.mark.parametrize("text, found", [
+    # a gathering told by what it drew; the press telling of it; an interview on the radio
+    ("le fest-noz de soutien du 8 mai a fait 230 entrées !", [("awareness", 1)]),
+    ("la soirée a réuni une centaine de personnes.", [("awareness", 1)]),
+    ("le quotidien régional en a rendu compte dans son édition du 30 avril.", [("awareness", 1)]),
+    ("j'ai été interviewée la semaine dernière sur la radio associative.", [("awareness", 1)]),
+    # following up with officials in writing is advocacy, as many as they are
+    ("nous avons aussi relancé par écrit deux députés.", [("advocacy", 2)]),
+    # letters read aloud at a public reading are not letters we sent
+    ("le 21 avril, nous avons organisé une lecture publique de lettres de prisonnières.", [("awareness", 1)]),
+])
+def test_a_gathering_by_what_it_drew_press_and_radio_and_a_written_follow_up(directory, text, found) -> None:
+    assert [(t, c) for t, c, *_ in _actions(directory, text)] == found

@@ -37,7 +37,7 @@ LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?
                     r"(?! (?:n'|ne )?(?:arrive|parvien)\w*)"                        # "le courrier arrive": the post
                     r"(?! ouvertes? (?:[a-z'-]+ ){0,4}?(?:parue?s?|publiee?s?))")   # an open letter in the paper: press
 # "recevoir plusieurs de vos cartes", "avoir reçu plus de 300 cartes": cards someone received, not written
-LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|recu\w* (?:(?:plus|pres|moins|environ) (?:de |d'))?(?:\w+ )?"
+LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|lectures? (?:publiques? )?(?:de|des|d')|recu\w* (?:(?:plus|pres|moins|environ) (?:de |d'))?(?:\w+ )?"
                         r"|recevoir (?:\w+ ){0,3}|lettre d'information"
                         r"|(?:ses|leurs|ces)"
                         r"|lecture de (?:ses|leurs)|(?:fac|faculte|ufr|licence|master|prof|professeure?|agregation"
@@ -55,7 +55,7 @@ MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|entrevues?|
                      r"|(?:alle|allee|alles|allees|passe|passes|passees?) (?:le \d{1,2}(?:er)? [a-z]+ )?(?:voir|a la permanence d(?:u|e|es|'))"
                      r"|recue?s? le \d{1,2}(?:er)? [a-z]+ (?:\d{4} )?par"      # "a été reçu le 24 septembre par"
                      r"|(?:a|ont) recu (?:une delegation|(?:deux|trois|quatre|\d+) (?:membres|representante?s|benevoles))"
-                     r"|reunion avec|interpelle\w*|plaidoyer|echange\w* avec)\b")
+                     r"|reunion avec|interpelle\w*|relance\w*|plaidoyer|echange\w* avec)\b")
 # One appearance or street action whatever the subject's number: "on est passé·es sur radio Campus",
 # "une action photo devant l'hôtel de ville"
 APPEARANCE = re.compile(r"\bpassee?\W?e?s? (?:sur|a) (?:la |l')?(?:radio|tele|television|france (?:bleu|inter|culture"
@@ -64,7 +64,12 @@ APPEARANCE = re.compile(r"\bpassee?\W?e?s? (?:sur|a) (?:la |l')?(?:radio|tele|te
                         r"|\bintervenue?s? (?:en|dans|au|aux|a la|a l'|devant) (?:des |les |une? |la |le )?(?:lycees?"
                         r"|colleges?|ecoles?|classes?|universites?|facs?|mediatheques?|mjc)\b"
                         r"|\bune action (?:[a-z]+ ){0,2}?devant (?:la |le |l')?(?:hotel de ville|mairie|prefecture"
-                        r"|ambassade|consulat|palais|tribunal)\b")
+                        r"|ambassade|consulat|palais|tribunal)\b"
+                        # "j'ai été interviewée sur la radio associative", "le quotidien en a rendu compte"
+                        r"|\bete (?:interviewee?s?|invitee?s?) (?:[a-z'-]+ ){0,4}?(?:sur|par|a|au|dans) (?:la |l'|le |une? )?"
+                        r"(?:radio|tele|television|journal|quotidien|hebdomadaire|emission|plateau|chaine)"
+                        r"|\b(?:journal|quotidien|hebdomadaire|presse|gazette|magazine|radio|chaine)\b[^.;]{0,60}?"
+                        r"\ben a (?:rendu compte|fait (?:l'|un |son )?(?:echo|compte rendu|article|reportage))")
 EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
                    r"|lectures? publiques?|expositions?|rassemblements?|manifestations?|veillees?|vigiles?"
                    r"|marches? (?:silencieuse|solidaire|blanche)s?|interviews?|emissions?|reportages?"
@@ -97,7 +102,11 @@ HOSTED = re.compile(r"\b(?:tenu\w*|tenir|tenions|tenait|organis\w*|anim\w*|parti
                     # the gathering as the subject: "le loto ... a eu lieu le 1er février", "le fest-noz du 18 avril,
                     # organisé avec ..., a été une très belle soirée"
                     r"|\b(?P<held>" + _GATHERING + r")[^.;:]{0,80}?\b(?:a eu lieu|ont eu lieu|s'est (?:tenue?|deroulee?)"
-                    r"|se sont (?:tenue?s|deroulee?s)|a ete une (?:[a-z]+ ){0,3}?(?:soiree|fete|journee|reussite|succes))\b"
+                    r"|se sont (?:tenue?s|deroulee?s)|a ete une (?:[a-z]+ ){0,3}?(?:soiree|fete|journee|reussite|succes)"
+                    # "le fest-noz du 8 août a fait 230 entrées", "a réuni une centaine de personnes"
+                    r"|a (?:fait|reuni|rassemble|attire|accueilli) (?:pres de |plus de |environ )?(?:\d+|une? \w+aine)"
+                    r" (?:de |d')?(?:entrees|personnes|participante?s|spectat\w+|visiteu\w+|danseu\w+)"
+                    r"|a fait (?:salle comble|le plein))\b"
                     # "nous avions une table au vide-grenier": a table one had at an event
                     r"|\b(?:nous|on) (?:avions|avait|a eu|avons eu) (?:une |notre )?(?P<had>tables?(?: d'information)?)"
                     r" (?:au|a la|a l'|aux|sur|pendant|lors)\b")
