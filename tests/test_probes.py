@@ -1558,3 +1558,17 @@ def test_a_table_rows_count_comes_after_its_date_cell(directory) -> None:
 ])
 def test_a_gathering_by_what_it_drew_press_and_radio_and_a_written_follow_up(directory, text, found) -> None:
     assert [(t, c) for t, c, *_ in _actions(directory, text)] == found
+
+
+@pytest.mark.parametrize("text, found", [
+    # a card passed round for signing is a card, not a petition
+    ("nous avons fait signer une carte collective par les 23 personnes présentes.", [("letter_support", 1)]),
+    # a partner's members signing, told in a relative clause, are the partner's deed
+    ("nous avons préparé les enveloppes avec le Mouvement de la Paix, qui a fait signer ses adhérents.",
+     [("collaboration", None)]),
+    # ... while our own petition beside cards is read
+    ("nous avons fait signer 30 cartes et la pétition (55 signatures).", [("petition", 55), ("letter_support", 30)]),
+    ("le stand, qui a recueilli 80 signatures, était très fréquenté.", [("awareness", 1), ("petition", 80)]),
+])
+def test_a_card_signed_round_and_a_partners_signatures_are_no_petition_of_ours(directory, text, found) -> None:
+    assert [(t, c) for t, c, *_ in _actions(directory, text)] == found

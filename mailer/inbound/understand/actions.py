@@ -165,6 +165,10 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
     return found
 
 
+# "nous avons fait signer une carte collective": a card, not a petition
+_NOT_OUR_PETITION = re.compile(r"fait signer (?:une|la|notre|cette|des|nos|les) (?:\w+ )?(?:cartes?|lettres?|courriers?)\b")
+# "le Mouvement de la Paix, qui a fait signer ses adhérents": the relative clause's subject is the partner
+_THEIR_RELATIVE = re.compile(r"\bqui (?:a|ont|avait|avaient) (?:\w+ )?$")
 # "il a promis de signer la lettre ouverte", "les élus qui ont signé la lettre": their letter, not ours
 _THEY_SIGN = re.compile(r"\b(?:il|elle|ils|elles|qui)\s+(?:[\w']+\s+){0,3}?(?:co-?)?sign\w*\s+(?:[\w']+\s+)?$")
 _ALSO_TO = re.compile(r"(?:,\s*ainsi qu'|\bet |\bde meme qu')(?:a|au|aux)\b")
@@ -210,7 +214,8 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
             or (LEAD_GATHERING.match(norm) if seg.bullet else None)
         if gathering:
             found.append(_Found(ActionType.AWARENESS, gathering.start(gathering.lastgroup or "noun"), 1))
-    petition = PETITION.search(norm)
+    petition = next((m for m in PETITION.finditer(norm) if not _NOT_OUR_PETITION.match(norm, m.start())
+                     and not _THEIR_RELATIVE.search(norm, max(0, m.start() - 30), m.start())), None)
     if petition:
         counted = PETITION_COUNT.search(norm)
         count = int(next(g for g in counted.groups() if g)) if counted else None
