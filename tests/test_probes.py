@@ -1572,3 +1572,28 @@ def test_a_gathering_by_what_it_drew_press_and_radio_and_a_written_follow_up(dir
 ])
 def test_a_card_signed_round_and_a_partners_signatures_are_no_petition_of_ours(directory, text, found) -> None:
     assert [(t, c) for t, c, *_ in _actions(directory, text)] == found
+
+
+@pytest.mark.parametrize("text, found", [
+    # a letter to the authorities in a clause of its own, before a letter to an elected official
+    ("le 2 mars, j'ai écrit au ministre des Affaires étrangères ; puis le 9 mars, j'ai adressé un courrier à ma "
+     "sénatrice.", [("letter_authorities", 1), ("advocacy", 1)]),
+    # an official telling us what he did: his letter, not ours
+    ("le 12 mars, nous avons rencontré le député, qui a confirmé avoir écrit au ministre.", [("advocacy", 1)]),
+    # "conf" for conférence; a radio named by its station; cards passed round in any number
+    ("mardi 10 mars on a organisé une conf à l'IUT avec un journaliste.", [("awareness", 1)]),
+    ("le groupe a été interviewé sur France Bleu le 8 mars.", [("awareness", 1)]),
+    ("nous avons fait signer deux grandes cartes de soutien par tout le groupe.", [("letter_support", 2)]),
+])
+def test_a_letter_in_its_own_clause_an_officials_own_letter_and_short_names(directory, text, found) -> None:
+    assert [(t, c) for t, c, *_ in _actions(directory, text)] == found
+
+
+def test_meetings_listed_under_a_meeting_intro_are_advocacy(directory) -> None:
+    body = ("Bonjour,\n\nPour le dossier DI-2025-033, nous avons eu deux rendez-vous ce mois-ci :\n\n"
+            "- le 2 mars, avec le député de la 1re circonscription, qui a confirmé avoir écrit au ministre ;\n"
+            "- le 9 mars, avec l'eurodéputée Mme Vasquez, qui va proposer une question au Parlement européen.\n\n"
+            "Jean-Luc\n")
+    reading = _read(directory, MEMBER, body)
+    assert sorted((a.type.value, a.count, a.date) for a in reading.actions) == [
+        ("advocacy", 1, date(2026, 3, 2)), ("advocacy", 1, date(2026, 3, 9))]

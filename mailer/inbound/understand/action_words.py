@@ -67,10 +67,11 @@ APPEARANCE = re.compile(r"\bpassee?\W?e?s? (?:sur|a) (?:la |l')?(?:radio|tele|te
                         r"|ambassade|consulat|palais|tribunal)\b"
                         # "j'ai été interviewée sur la radio associative", "le quotidien en a rendu compte"
                         r"|\bete (?:interviewee?s?|invitee?s?) (?:[a-z'-]+ ){0,4}?(?:sur|par|a|au|dans) (?:la |l'|le |une? )?"
-                        r"(?:radio|tele|television|journal|quotidien|hebdomadaire|emission|plateau|chaine)"
+                        r"(?:radio|tele|television|journal|quotidien|hebdomadaire|emission|plateau|chaine"
+                        r"|france (?:bleu|inter|culture|info|3)|rfi|rcf|fr3)"
                         r"|\b(?:journal|quotidien|hebdomadaire|presse|gazette|magazine|radio|chaine)\b[^.;]{0,60}?"
                         r"\ben a (?:rendu compte|fait (?:l'|un |son )?(?:echo|compte rendu|article|reportage))")
-EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
+EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|confs?(?= (?:a|au|sur|avec|de|le|du)\b)|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
                    r"|lectures? publiques?|expositions?|rassemblements?|manifestations?|veillees?|vigiles?"
                    r"|marches? (?:silencieuse|solidaire|blanche)s?|interviews?|emissions?|reportages?"
                    r"|(?:passage|intervention|chronique|duplex|invitee?s?) (?:[a-z'-]+ ){0,3}?(?:a la |sur (?:la )?)radio"

@@ -111,11 +111,13 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
                     and _recipient(norm, w.end(), w.end() + 80, person_tokens) == "off"]
     if to_officials:
         found.append(_Found(ActionType.ADVOCACY, to_officials[0].start(), _advocacy_count(norm[to_officials[0].end():])))
-    elif nouns:
-        # "j'ai écrit le 3 avril au président..., et j'ai envoyé 4 cartes": a letter in a clause of its own
-        for w in WROTE_TO.finditer(norm, 0, nouns[0].start()):
+    if nouns:
+        # "j'ai écrit le 3 avril au président..., et j'ai envoyé 4 cartes", "j'ai écrit au ministre... ;
+        # puis j'ai adressé un courrier à ma sénatrice": a letter in a clause of its own
+        first = to_officials[0].start() if to_officials else nouns[0].start()
+        for w in WROTE_TO.finditer(norm, 0, first):
             who = _recipient(norm, w.end(), w.end() + 80, person_tokens)
-            if who in ("aut", "sup") and CLAUSE_BREAK.search(norm, w.end(), nouns[0].start()) \
+            if who in ("aut", "sup") and CLAUSE_BREAK.search(norm, w.end(), first) \
                     and not OTHERS_WROTE.search(norm[max(0, w.start() - 110):w.start() + 1]):
                 kind = ActionType.LETTER_SUPPORT if who == "sup" else ActionType.LETTER_AUTHORITIES
                 found.append(_Found(kind, w.start(), 1 if not norm[w.end() - 3:w.end()] == "aux" else None))
@@ -165,8 +167,9 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
     return found
 
 
+_WITH = re.compile(r"^\W*(?:(?:le |du )?\d{1,2}(?:er)? [a-z]+,? )?(?:avec|aupres d(?:u|e|es|'))\b")
 # "nous avons fait signer une carte collective": a card, not a petition
-_NOT_OUR_PETITION = re.compile(r"fait signer (?:une|la|notre|cette|des|nos|les) (?:\w+ )?(?:cartes?|lettres?|courriers?)\b")
+_NOT_OUR_PETITION = re.compile(r"fait signer (?:(?!petitions?\b|signatures?\b)[\w'-]+ ){1,3}?(?:cartes?|lettres?|courriers?)\b")
 # "le Mouvement de la Paix, qui a fait signer ses adhérents": the relative clause's subject is the partner
 _THEIR_RELATIVE = re.compile(r"\bqui (?:a|ont|avait|avaient) (?:\w+ )?$")
 # "il a promis de signer la lettre ouverte", "les élus qui ont signé la lettre": their letter, not ours
@@ -194,6 +197,8 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
     found = _letters(seg, person_tokens)
     if not any(f.type is ActionType.ADVOCACY for f in found):
         meeting = MEETING.search(norm)
+        if meeting is None and seg.bullet and MEETING.search(seg.intro):
+            meeting = _WITH.search(norm)   # "deux rendez-vous :" then "- le 12 mai, avec le député..."
         if meeting and MEET_TARGET.search(norm, max(0, meeting.start() - 60)):
             count = _advocacy_count(norm[meeting.start():], MEET_TARGET)
             if count is None:          # the official as the subject: "le depute nous a recus"
@@ -353,7 +358,7 @@ ANOTHER = re.compile(r"\b(?:aussi|egalement|en plus|par ailleurs|ensuite|puis|au
 # (across a relative clause: "le maire, à qui nous avions écrit le 20 octobre, a lui-même écrit"; not
 # "le maire était là, puis on a écrit")
 OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:" + OTHERS + r"|avocate?|famille)\b[^.;]{0,90}?"
-                          r"(?<!\bon )(?<!\bnous )\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:[\w-]+\s+)?[a-z]$"
+                          r"(?<!\bon )(?<!\bnous )\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:[\w-]+\s+){0,2}?[a-z]$"
                           # "toutes les personnes qui ont écrit à sa mère": people, in a relative clause
                           r"|\b(?:personnes|gens|ceux|celles|amie?s|inconnue?s)\s+qui\s+(?:lui |leur |m'|nous |vous )?"
                           r"(?:ont|a|avaient|avait)\s+[a-z]$")
