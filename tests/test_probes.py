@@ -1597,3 +1597,28 @@ def test_meetings_listed_under_a_meeting_intro_are_advocacy(directory) -> None:
     reading = _read(directory, MEMBER, body)
     assert sorted((a.type.value, a.count, a.date) for a in reading.actions) == [
         ("advocacy", 1, date(2026, 3, 2)), ("advocacy", 1, date(2026, 3, 9))]
+
+
+@pytest.mark.parametrize("text, found", [
+    # a date written with a slash between the verb and its complement
+    ("on a écrit le 28/04 à trois députés.", [("advocacy", 3)]),
+    # the addressees in brackets after the person the letters are for; a name part inside a compound name
+    ("j'ai posté ce matin 3 lettres pour Dawit Ben-Tesfaye (roi, ministre de l'Intérieur, ambassade).",
+     [("letter_authorities", 3)]),
+    # "sign." for signatures; signers counted as the subject of "l'ont signée"
+    ("1er mai : stand sur le campus, 73 sign. pour les journalistes", [("awareness", 1), ("petition", 73)]),
+    ("j'ai fait circuler la pétition à mon travail : 23 collègues l'ont signée.", [("petition", 23)]),
+    # no petition to sign is none; a soirée being prepared is a plan; a tribune the paper published is press
+    ("nous avons parlé de Dawit avec les passants, mais sans pétition disponible.", []),
+    ("on prépare une soirée avec Terre d'Asile Provence.", []),
+    ("lundi 4 mai : Nîmes Hebdo a publié notre tribune.", [("awareness", 1)]),
+])
+def test_slashed_dates_bracketed_addressees_abbreviated_signatures_and_plans(directory, text, found) -> None:
+    assert [(t, c) for t, c, *_ in _actions(directory, text)] == found
+
+
+def test_a_table_rows_label_may_hold_a_number_in_brackets(directory) -> None:
+    body = ("Bonjour,\n\nTableau de mars, dossier DI-2025-033 :\n\n"
+            "Lettres aux autorités (procureur, prison n°4) : 17 : 08/03\nCartes de soutien : 40 : 08/03\n\nJean-Luc\n")
+    assert sorted((a.type.value, a.count) for a in _read(directory, MEMBER, body).actions) == [
+        ("letter_authorities", 17), ("letter_support", 40)]

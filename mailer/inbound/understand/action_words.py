@@ -46,7 +46,7 @@ LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|lectures? (?:publiques? )?(?:
 # "suite à notre courrier", "accuse réception de vos lettres": told as what was answered, not as a deed
 ANSWERED = re.compile(r"(?:\breponses?\b[^.;!?]{0,60}?\b(?:a|aux)|\bsuite (?:a|aux)|\baccuse\w* (?:bonne )?reception"
                       r" (?:de|des|d'))\s+(?:nos|notre|vos|votre|mes|ma|mon|leurs?|ces|cette|ce|la|le|les|l')?\s*(?:\d+\s+)?$")
-WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye|deposee?s?|remise?s?)(?: (?!a\b|au\b|aux\b)[a-z0-9'-]+){0,3}? (?:a|au|aux)\b")
+WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye|deposee?s?|remise?s?)(?: (?!a\b|au\b|aux\b)[a-z0-9'/-]+){0,3}? (?:a|au|aux)\b")
 MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|ministres?|consule?s?"
                          r"|conseillere? diplomatique|cabinet d[ue] )\b")
 MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|entrevues?|audiences?|recue?s? (?:par|en|a|au)"
@@ -78,6 +78,7 @@ EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|confs?(?= (?:a|au|su
                    r"|interventions? (?:en|dans|au|aux|a la|a l'|devant) (?:des |les |une? |la |le )?(?:lycees?|colleges?"
                    r"|ecoles?|classes?|universites?|facs?|mediatheques?|bibliotheques?|mjc|centres? sociaux|centre social)"
                    r"|articles?(?! \d)|(?:tribunes?|lettres? ouvertes?)(?= (?:[a-z'-]+ ){0,4}?(?:parue?s?|publiee?s?|dans))"
+                   r"|(?<=publie )(?:notre|nos|une|la|sa|leur) (?:tribunes?|lettres? ouvertes?)"
                    r"|parle\w* de (?:notre|nos) (?:action|mobilisation|stand|campagne|groupe|cercle|antenne)s?"
                    r"|tables? rondes?|tractages?|distributions? de tracts|spectacles?|flash-?mobs?"
                    r"|soirees?(?:-debat| debat| de soutien| publique| quiz| cine| concert| projection)|projos?"
@@ -113,7 +114,8 @@ HOSTED = re.compile(r"\b(?:tenu\w*|tenir|tenions|tenait|organis\w*|anim\w*|parti
                     r" (?:au|a la|a l'|aux|sur|pendant|lors)\b")
 LEAD_GATHERING = re.compile(r"^\W*(?:le |les )?(?:\d{1,2}(?:er)?(?:/\d{1,2}| [a-z]+)?\s*[,:-]?\s*)?(?:une? |la |le )?"
                             r"(?P<noun>" + _GATHERING + r")")
-PETITION = re.compile(r"\b(?:petitions?|signatures?|fait signer|signe(?:e|s|es)? (?:la|notre|une|cette) petition)\b")
+PETITION = re.compile(r"\b(?:petitions?|signatures?|fait signer|signe(?:e|s|es)? (?:la|notre|une|cette) petition)\b"
+                      r"|(?<=\d )sign\.(?=\s|$)")
 COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?organis\w*|conjointement"
                     r"|avec (?:l'|une |les |des )(?:asso|association|ong|collectif)s?\b(?! (?:protegeons|de la section))"
                     r"|partenaires? (?:de|du|pour) (?:la |l'|le |notre |cette |ce |nos )"
@@ -147,6 +149,7 @@ AMOUNT_ANAPHORA = re.compile(r"\b(?:cette somme|ce montant|l'integralite|la rece
 _PLANNED = (r"sera|seront|serons|serai|allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|pour)|prevue?s?(?=\s*:)|(?:est|sont) prevue?s?|envisag\w*"
             r"|compt(?:ons|e|ent) (?!rendu)\w+er\b|projets?|projet(?:ons|te|tent|ez)|prochaine?s?|prochainement"
             r"|a venir|(?:s'est|se sont) engagee?s? a|(?:a|ont) promis de|next steps?"
+            r"|(?:on|je|nous) prepar(?:e|ons)|en (?:cours de )?preparation"
             r"|(?:apres-)?demain|la semaine prochaine|le mois prochain|oubliez"
             r"|devons|devrons|doivent|devrait|devraient|devrions|doit|souhait\w*|aimeri\w*|aimerai\w*|voudri\w*"
             r"|voudrai\w*|pourr\w*|peux|pouvons|peut|pouvez|nous (?:\w+ )?\w+rons|on \w+ra|j'\w+rai|je \w+rai"
@@ -197,6 +200,9 @@ PETITION_COUNT = re.compile(r"(\d+)\s+(?:" + _NOT_COUNT_WORD + _W + r"\s+)?signa
                             r"|(\d+)\s+(?:" + _W + r"\s+)?(?:ont|avaient) signe"
                             r"|signatures\b[^.;:\d]{0,40}:\s*(\d+)\b"
                             r"|petition (\d+) sign\b"                 # "pétition 130 sign." (an abbreviation)
+                            r"|(\d+) sign\.(?=\s|$)"                      # "73 sign. pour les journalistes"
+                            # "23 collègues l'ont signée"
+                            r"|(\d+)\s+(?:" + _W + r"\s+)?(?:l'ont|l'avaient|la signent|l'a) signee?s?\b"
                             # "fait signer 340 personnes", "fait signer la pétition ... à 18 personnes"
                             r"|fait signer (?:[a-z'-]+ ){0,6}?(\d+)\s+(?:personnes|passante?s|visiteu\w+|gens"
                             r"|participante?s|spectat\w+|eleves|etudiante?s|collegues|amie?s|membres)\b")

@@ -92,9 +92,11 @@ def _recipient(norm: str, start: int, stop: int, person_tokens: Iterable[str]) -
     m = RECIPIENT.search(window)
     # "3 lettres pour Ramil : une au président, une au procureur": the person they are for, when an
     # addressee is named after, is not the addressee
-    names = [window.find(t) for t in person_tokens if t in window
-             and not (m and re.search(r"\bpour (?:[a-z'-]+ ){0,3}$", window[max(0, window.find(t) - 40):window.find(t)]))]
-    first_name = min((n for n in names if n >= 0), default=None)
+    # a name as a whole word ("mahrous" inside "al-mahrous" is the same name, after the same "pour")
+    at = [found.start() for t in person_tokens if t
+          if (found := re.search(r"(?<![\w-])" + re.escape(t) + r"(?![\w-])", window))]
+    names = [n for n in at if not (m and re.search(r"\bpour (?:[a-z'-]+ ){0,3}$", window[max(0, n - 40):n]))]
+    first_name = min(names, default=None)
     if m and (first_name is None or m.start() < first_name):
         return "off" if m.group("off") else "aut" if m.group("aut") else "sup"
     return "sup" if first_name is not None else None
@@ -172,6 +174,8 @@ _WITH = re.compile(r"^\W*(?:(?:le |du )?\d{1,2}(?:er)? [a-z]+,? )?(?:avec|aupres
 _NOT_OUR_PETITION = re.compile(r"fait signer (?:(?!petitions?\b|signatures?\b)[\w'-]+ ){1,3}?(?:cartes?|lettres?|courriers?)\b")
 # "le Mouvement de la Paix, qui a fait signer ses adhérents": the relative clause's subject is the partner
 _THEIR_RELATIVE = re.compile(r"\bqui (?:a|ont|avait|avaient) (?:\w+ )?$")
+# "mais sans pétition disponible pour elle": none to sign
+_WITHOUT = re.compile(r"\b(?:sans|pas de)\s+(?:[a-z]+\s+)?$")
 # "il a promis de signer la lettre ouverte", "les élus qui ont signé la lettre": their letter, not ours
 _THEY_SIGN = re.compile(r"\b(?:il|elle|ils|elles|qui)\s+(?:[\w']+\s+){0,3}?(?:co-?)?sign\w*\s+(?:[\w']+\s+)?$")
 _ALSO_TO = re.compile(r"(?:,\s*ainsi qu'|\bet |\bde meme qu')(?:a|au|aux)\b")
@@ -220,7 +224,8 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
         if gathering:
             found.append(_Found(ActionType.AWARENESS, gathering.start(gathering.lastgroup or "noun"), 1))
     petition = next((m for m in PETITION.finditer(norm) if not _NOT_OUR_PETITION.match(norm, m.start())
-                     and not _THEIR_RELATIVE.search(norm, max(0, m.start() - 30), m.start())), None)
+                     and not _THEIR_RELATIVE.search(norm, max(0, m.start() - 30), m.start())
+                     and not _WITHOUT.search(norm, max(0, m.start() - 20), m.start())), None)
     if petition:
         counted = PETITION_COUNT.search(norm)
         count = int(next(g for g in counted.groups() if g)) if counted else None
@@ -251,7 +256,7 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
 # A verbless row "Lettres au procureur général : 45", "lettres au ministère : 2300 !": the number
 # after the colon is the count of the one action its label named without one (after a date cell, in a
 # table's row: "Lettres à l'ambassade : 09/04 : 19").
-LABEL_COUNT = re.compile(r"^[^:\d]{2,80}:\s*(?:(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|[-–—])\s*:\s*)?"
+LABEL_COUNT = re.compile(r"^(?:[^:\d(]|\([^):]*\)){2,80}:\s*(?:(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|[-–—])\s*:\s*)?"
                          r"(\d+)(?!\d|[.,/]\d|\s*(?:eur\b|€|%|h\b))")
 _COUNTED = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT, ActionType.PETITION, ActionType.ADVOCACY)
 
