@@ -1336,7 +1336,9 @@ def test_a_sign_up_that_also_reports_deeds_goes_to_a_person(directory) -> None:
             "J'ai écrit le 20 janvier à Mme la sénatrice au sujet de Dawit Tesfaye. J'ai aussi fait signer la "
             "pétition autour de moi : 23 signatures.\n\nOdette Ferrand\n")
     reading = _read(directory, "x.y@example.net", body, subject="Pour Dawit")
-    assert "tells_deeds" in reading.checks and reading.confidence < 0.8, reading
+    # the deeds are the report (the group is not yet theirs), the wish to join is noted for the person
+    assert (reading.kind.value, reading.group) == ("report", None), reading
+    assert "mixed_intents" in reading.checks and reading.confidence < 0.8, reading
     # a stand one saw, or the event one offers to hold, is no deed of one's own
     offer = _read(directory, "x.y@example.net", "Bonjour,\n\nJ'ai discuté avec des membres du groupe 19 de Lille lors "
                   "de leur stand au marché. Je souhaite devenir bénévole.\n\nMarie Curie\n")
@@ -1622,3 +1624,32 @@ def test_a_table_rows_label_may_hold_a_number_in_brackets(directory) -> None:
             "Lettres aux autorités (procureur, prison n°4) : 17 : 08/03\nCartes de soutien : 40 : 08/03\n\nJean-Luc\n")
     assert sorted((a.type.value, a.count) for a in _read(directory, MEMBER, body).actions) == [
         ("letter_authorities", 17), ("letter_support", 40)]
+
+
+def test_the_article_one_read_is_no_event_and_engaging_more_is_a_sign_up(directory) -> None:
+    body = ("J'ai lu avec beaucoup d'intérêt l'article sur Dawit Tesfaye dans ce bulletin. Je souhaiterais m'engager "
+            "plus activement sur son dossier.")
+    reading = _read(directory, MEMBER, f"Bonjour,\n\n{body}\n\nJean-Luc\n")     # a member: no stranger's offer
+    assert (reading.kind.value, reading.rule, reading.dossier) == ("signup", "signup.volunteer", "DI-2025-033"), reading
+    assert _actions(directory, "j'ai vu votre reportage sur France 3.") == []
+    assert [t for t, *_ in _actions(directory, "La Voix du Nord a publié le 3 mai un article sur notre stand.")] \
+        == ["awareness"]
+
+
+def test_a_report_with_someone_elses_unsubscribe_in_a_ps_is_a_report_for_a_person(directory) -> None:
+    body = ("Bonjour,\n\nPour le dossier DI-2025-033, nous avons envoyé 32 lettres au ministre le 3 mars.\n\n"
+            "PS : Mme Roumanille, une ancienne membre, m'a demandé de vous dire qu'elle ne souhaite plus recevoir "
+            "le bulletin (adresse : j.roumanille@example.net).\n\nJean-Luc\n")
+    reading = _read(directory, MEMBER, body)
+    assert reading.kind.value == "report" and "mixed_intents" in reading.checks, reading
+    assert [(a.type.value, a.count) for a in reading.actions] == [("letter_authorities", 32)]
+    # the writer's own unsubscribe stays one
+    own = _read(directory, MEMBER, "Bonjour,\n\nJe ne souhaite plus recevoir le bulletin.\n\nJean-Luc\n")
+    assert own.kind.value == "unsubscribe", own
+
+
+def test_deeds_done_while_waiting_to_join_a_group_are_a_report_of_no_group(directory) -> None:
+    body = ("Bonjour,\n\nEn attendant de rejoindre le groupe 37 (j'irai à leur réunion de mars), je n'ai pas voulu "
+            "rester les bras croisés. J'ai écrit le 2 mars à ma sénatrice au sujet de Dawit Tesfaye.\n\nOdette\n")
+    reading = _read(directory, "odette.f@example.net", body)
+    assert (reading.kind.value, reading.group, reading.dossier) == ("report", None, "DI-2025-033"), reading

@@ -193,7 +193,10 @@ _EVENT_REFERENCE = re.compile(r"\b(?:depuis|avant|apres) (?:le|la|l'|les|notre|n
                               r"|\b(?:entrees|recettes?|benefices?|cagnotte|billetterie|buvette|quete)"
                               r" (?:du|de la|de l'|de notre|de cette|de ce)\s*$"
                               r"|\bpour (?:preparer|organiser|monter|lancer|annoncer|prevoir|planifier|tenir|caler)"
-                              r"\b[^.;,]{0,40}$")
+                              r"\b[^.;,]{0,40}$"
+                              # the press one read or heard: "j'ai lu avec intérêt l'article sur Célestine"
+                              r"|\b(?:lu|vu|entendu|ecoute|regarde|decouvert|lisant|lire)\b[^.;,]{0,30}?"
+                              r"(?:l'|le |la |un |une |votre |vos |cet |cette |ce |les )$")
 
 
 def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float | None) -> list[_Found]:

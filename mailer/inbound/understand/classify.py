@@ -31,8 +31,8 @@ from .dsn import Failure, detect_delivery_notice, returned_message_ids
 from .actions import SegmentReading
 from .confidence import assess, signup_checks, unsubscribe_checks
 from .report_checks import acted_by_others, report_checks
-from .extract import (Action, Mail, Report, asks_us, group_mentions, offers_help, read_confirm, read_report, read_signup,
-                      read_unsubscribe, tells_own_deeds)
+from .extract import (Action, Mail, Report, Unsubscribe, asks_us, group_mentions, offers_help, read_confirm, read_report,
+                      read_signup, read_unsubscribe, tells_own_deeds)
 from .french import fold, to_digits
 from .lookup import index_for
 from .bulletin import asks_for_bulletin
@@ -146,6 +146,10 @@ class _Input:
         return []
 
     @cached_property
+    def unsubscribe(self) -> Unsubscribe | None:
+        return read_unsubscribe(self.mail, self.context.team_address, self.context.unsubscribe_scope)
+
+    @cached_property
     def call(self) -> CallReply | None:
         c = self.context
         return read_call_reply(self.parsed, self.directory, c.team_address, c.call_token)
@@ -215,11 +219,13 @@ def _confirm(x: _Input) -> Reading | None:
 
 
 def _unsubscribe(x: _Input) -> Reading | None:
-    found = read_unsubscribe(x.mail, x.context.team_address, x.context.unsubscribe_scope)
+    found = x.unsubscribe
     if found is None:
         return None
     rule = f"unsubscribe.{found.via}"
     sure = assess(rule, unsubscribe_checks(x.mail.own_folded, found.via))
+    if "on_behalf" in sure.checks and _report(x) is not None:
+        return None        # a report with "PS : Mme R. ne souhaite plus recevoir le bulletin": the report rule's
     return Reading(Kind.UNSUBSCRIBE, rule, x.parsed.sender, scope=found.scope, token=found.token,
                    confidence=sure.confidence, checks=sure.checks, asks=found.asks)
 
@@ -264,6 +270,8 @@ def _report(x: _Input) -> Reading | None:
                            x.parsed.date.date() if x.parsed.date else None)
     if x.mail.cut:                       # read up to segments.MAX_CHARS only (issue 9: bounded time)
         checks.append("text_cut")
+    if x.unsubscribe is not None:
+        checks.append("mixed_intents")   # someone else's unsubscribe told beside the deeds: for a person
     sure = assess("report.actions", checks)
     if sure.checks and not known_sender and asks_us(x.mail.own_folded):
         # Someone we do not know asks us something ("avez-vous des nouvelles d'elle ?", "pourriez-vous

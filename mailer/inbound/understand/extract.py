@@ -261,9 +261,10 @@ def read_confirm(mail: Mail, team_address: str = "", known_token: Callable[[str]
 _SIGNUP = re.compile(
     r"\b(?:(?:proposer|je propose|nous proposons|je vous propose|vous proposer) (?:mon|notre|de l') ?aide"
     r"|offrir (?:mon|notre) aide|(?:me|nous) port\w* volontaires?"
-    r"|rejoindre (?:l'|le |la |les |un |une |votre |vos |notre )?(?:equipe|benevoles|structures? qui|reseau|action"
+    r"|(?<!en attendant de )rejoindre (?:l'|le |la |les |un |une |votre |vos |notre )?(?:equipe|benevoles|structures? qui|reseau|action"
     r"|antenne|groupe|cercle|association|mouvement)|devenir benevoles?|(?:m'|nous )investir (?:dans|aupres|pour|a vos)"
-    r"|(?:m'|nous |s')engager (?:sur|pour|aupres de|dans|a suivre|comme) (?:un |le |ce |les |des |votre |vos |son "
+    r"|(?:m'|nous |s')engager (?:(?:plus|davantage|activement|aussi|egalement|moi-meme|personnellement) )*"
+    r"(?:sur|pour|aupres de|dans|a suivre|comme) (?:un |le |ce |les |des |votre |vos |son "
     r"|l')?(?:nouveau |autre |second |deuxieme |troisieme )?(?:dossiers?|equipe|benevol\w*|cause)"
     r"|suivre (?:aussi |egalement |en plus )?(?:un|le|ce|son) (?:nouveau |autre |second |deuxieme )?dossier"
     r"|m'inscrire (?:a|sur) (?:votre|vos|la|les) (?:listes?|mailing|diffusion)|(?:m'|nous )inscrire comme benevoles?|prendre en charge (?:un|le|ce) (?:nouveau |autre |second |deuxieme |troisieme )?dossier"
@@ -326,7 +327,9 @@ NOT_A_MEMBER = re.compile(r"\bn'en (?:fais|suis) pas\b|\bne (?:fais|suis) pas (?
 # one is to join only if they say so ("mais j'aimerais rejoindre celui de Saumur")
 NO_GROUP = re.compile(r"\b(?:n'appartiens?|ne (?:fais|suis|milite)\w*|ne participe|pas inscrite?)\b[^.!?\n]{0,30}?"
                       r"\b(?:a |dans |d')?aucune? (?:groupe|structure|cercle|antenne|section)s?\b")
-_PARTNER = re.compile(r"\b(?:avec|aupres de|et)\s+(?:le |la |les |l')?$")
+_PARTNER = re.compile(r"\b(?:avec|aupres de|et)\s+(?:le |la |les |l')?$"
+                      # "en attendant de rejoindre le groupe de La Rochelle, j'ai écrit...": not the reporter's yet
+                      r"|\b(?:rejoindre|integrer)\s+(?:le |la |les |l'|un |une )?$")
 _ORG_WORD = re.compile(r"^(?:le |la |les |l')?(?:groupe|cercle|antenne|equipe|section|association|collectif"
                        r"|comite|bureau|service|secretariat|redaction)\b")
 
