@@ -1653,3 +1653,19 @@ def test_deeds_done_while_waiting_to_join_a_group_are_a_report_of_no_group(direc
             "rester les bras croisés. J'ai écrit le 2 mars à ma sénatrice au sujet de Dawit Tesfaye.\n\nOdette\n")
     reading = _read(directory, "odette.f@example.net", body)
     assert (reading.kind.value, reading.group, reading.dossier) == ("report", None, "DI-2025-033"), reading
+
+
+def test_as_many_letters_as_members_who_wrote_and_the_same_letters_told_back(directory) -> None:
+    assert _actions(directory, "quarante-deux d'entre nous ont écrit, chacun de sa main, au président du "
+                    "Burundi. J'ai relu la plupart des lettres.") == [("letter_authorities", 42, None, None)]
+    assert _actions(directory, "douze membres du groupe ont écrit au ministre.") == \
+        [("letter_authorities", 12, None, None)]
+    # the officials met are counted, not the writers
+    assert _actions(directory, "12 élèves ont écrit au maire de Lyon.") == [("advocacy", 1, None, None)]
+
+
+def test_a_table_pasted_with_tabs_and_a_leading_date_cell(directory) -> None:
+    table = ("voici le tableau.\n\nDate\tAction\tNombre\n05/03\tLettres au président de la République\t36\n"
+             "14/03\tStand au marché\t1\n")
+    assert _actions(directory, table) == [("letter_authorities", 36, None, date(2026, 3, 5)),
+                                          ("awareness", 1, None, date(2026, 3, 14))]

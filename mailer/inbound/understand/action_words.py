@@ -46,7 +46,9 @@ LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|lectures? (?:publiques? )?(?:
 # "suite à notre courrier", "accuse réception de vos lettres": told as what was answered, not as a deed
 ANSWERED = re.compile(r"(?:\breponses?\b[^.;!?]{0,60}?\b(?:a|aux)|\bsuite (?:a|aux)|\baccuse\w* (?:bonne )?reception"
                       r" (?:de|des|d'))\s+(?:nos|notre|vos|votre|mes|ma|mon|leurs?|ces|cette|ce|la|le|les|l')?\s*(?:\d+\s+)?$")
-WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye|deposee?s?|remise?s?)(?: (?!a\b|au\b|aux\b)[a-z0-9'/-]+){0,3}? (?:a|au|aux)\b")
+# "écrit hier au préfet", "ont écrit, chacun de sa main, au président": up to 3 words (4 in commas) before "à"
+WROTE_TO = re.compile(r"\b(?:ecrit|adresse|envoye|deposee?s?|remise?s?)(?:(?: (?!a\b|au\b|aux\b)[a-z0-9'/-]+){0,3}?"
+                      r"|, (?:[a-z'-]+ ){1,3}?[a-z'-]+,) (?:a|au|aux)\b")
 MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|ministres?|consule?s?"
                          r"|conseillere? diplomatique|cabinet d[ue] )\b")
 MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|entrevues?|audiences?|recue?s? (?:par|en|a|au)"

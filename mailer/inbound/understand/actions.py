@@ -156,7 +156,9 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
                 single = not m.group(0).endswith("aux") and not re.match(r"\s*(?:les|des|ses|leurs)\b",
                                                                             norm[m.end():]) \
                     and not _EACH_OF_US.search(norm, max(0, m.start() - 40), m.start())
-                found.append(_Found(kind, m.start(), 1 if single else None))
+                # "42 d'entre nous ont écrit au président", "douze membres ont écrit": a letter each
+                writers = _WRITERS.search(norm, max(0, m.start() - 70), m.start())
+                found.append(_Found(kind, m.start(), int(writers.group(1)) if writers else 1 if single else None))
             # "j'ai écrit au président..., ainsi qu'à mon eurodéputée": a second addressee of another
             # kind is a second action
             also = _ALSO_TO.search(norm, m.end(), m.end() + 150)
@@ -186,6 +188,9 @@ _OURS_AFTER = re.compile(r"\s*(?:\S+\s+){0,3}?qu(?:e |')(?:nous|on|le groupe|le 
                          r"(?: \d+)? (?:avons|a|avions|avait) (?:organise|tenu|anime|monte)")
 _EACH_OF_US = re.compile(r"\b(?:chacune? (?:de nous|d'entre nous|de son cote)|plusieurs (?:d'entre nous|membres)"
                          r"|tous les membres|chaque membre|nous avons tous|on a tous)\b")
+_WRITERS = re.compile(r"\b(\d+) (?:d'entre nous|de nos \w+|membres|adherente?s|personnes|benevoles|militante?s|eleves"
+                      r"|etudiante?s|collegues|amie?s|participante?s|lyceen\w*|habitante?s|signataires)\b"
+                      r"(?: [\w'-]+){0,3}? (?:ont|avaient)(?: \w+)? $")
 _RELATIVE_NEGATION = re.compile(r"\b(?:que|qu') ?(?:je |j'|nous |on |l'on )?$")
 # An event named as a point in time or as a purpose, not as a deed of this sentence
 _EVENT_REFERENCE = re.compile(r"\b(?:depuis|avant|apres) (?:le|la|l'|les|notre|nos|du|des)\s*$"
@@ -429,9 +434,13 @@ class SegmentReading:
 def _counted_after(actions: list[Action], prev_start: int, mine: list[Action]) -> list[Action]:
     """Letters told without a number, then counted in the next sentence ("chacun de nous a écrit à
     l'ambassade... j'arrive à dix-neuf lettres envoyées"): one action, the count filled in `actions`;
-    what is left of `mine` is returned."""
+    the same letters told back without a number ("42 d'entre nous ont écrit au président. J'ai relu la
+    plupart des lettres"): one action; what is left of `mine` is returned."""
     left = []
     for action in mine:
+        if action.type in _LETTERS and action.count is None and action.date is None \
+                and any(a.type is action.type and a.count is not None for a in actions[prev_start:]):
+            continue
         earlier = next((j for j in range(prev_start, len(actions)) if action.type in _LETTERS
                         and actions[j].type is action.type and actions[j].count is None and actions[j].date is None
                         and action.count is not None), None)

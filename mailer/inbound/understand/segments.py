@@ -128,6 +128,9 @@ def split_body(parsed: ParsedMessage) -> Body:
 # --------------------------------------------------------------------------------- segments
 _LEADER = re.compile(r"(?<=\S)\s*(?:\.{4,}|…{2,}|_{4,}|\t+)\s*(?=\S)")
 _PIPE_ROW = re.compile(r"[^|\s][^|]*\|[^|]+\|")
+# a row of cells one of which is a date or a bare number, with a text cell
+_TAB_ROW = re.compile(r"^[ ]*(?=[^\n]*\t[ ]*(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d[\d ]*)[ ]*(?:\t|$)"
+                      r"|[ ]*(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d[\d ]*)[ ]*\t)(?=[^\n]*[^\W\d_]{3})[^\n]*\t")
 _BULLET = re.compile(r"^\s*(?:[-*•–—·▪►✓→➢➤⇒]\s+|=>\s+|->\s+|\d{1,2}[.)]\s+|[a-h][.)]\s+|-(?=[^\W\d_]))")   # also "-stand ..." (no space)
 _SENTENCE_END = re.compile(r"(?<!\bM\.)(?<!\bMM\.)(?<!\bMe\.)(?<!\bMme\.)(?<!\bMlle\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bPr\.)"
                            r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"0-9])")
@@ -165,6 +168,14 @@ def _pipe_row(line: str) -> str:
     return (f"le {dates[0]}, " if dates else "") + (f"{numbers[0]} " if numbers else "") + ", ".join(rest)
 
 
+def _tab_row(line: str) -> str:
+    """'05/03<TAB>Lettres au président<TAB>36' -> 'Lettres au président : 36 : 05/03': a label row, its
+    value after it (the date cell last, so that a leading date is not read as the label)."""
+    cells = [c.strip() for c in line.split("\t") if c.strip()]
+    dates = [c for c in cells if re.fullmatch(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?", c)]
+    return " : ".join([c for c in cells if c not in dates] + dates)
+
+
 def _items(paragraph: str) -> list[tuple[str, bool, bool]]:
     """(text, is a list item, is a label row): two label rows or more in a paragraph make a list
     without bullets, one line per action."""
@@ -178,6 +189,8 @@ def _items(paragraph: str) -> list[tuple[str, bool, bool]]:
         starts_line = line.lstrip()[:1].isupper() or line.lstrip()[:1].isdigit()
         if _BULLET.match(line):
             items.append((_BULLET.sub("", line, count=1).strip(), True, False))
+        elif _TAB_ROW.match(line):            # a table pasted with tabs, "05/03<TAB>Lettres au président<TAB>36"
+            items.append((_tab_row(line), True, False))
         elif _LEADER.search(line):            # a table row, "Pétition ........ 1.200 signatures": an item
             items.append((_LEADER.sub(" : ", line).strip(), True, False))
         elif _PIPE_ROW.search(line):          # a table typed with pipes, "Lettres à l'ambassade | 07/02 | 33"
