@@ -1669,3 +1669,20 @@ def test_a_table_pasted_with_tabs_and_a_leading_date_cell(directory) -> None:
              "14/03\tStand au marché\t1\n")
     assert _actions(directory, table) == [("letter_authorities", 36, None, date(2026, 3, 5)),
                                           ("awareness", 1, None, date(2026, 3, 14))]
+
+
+def test_officials_named_after_their_count_are_that_count(directory) -> None:
+    assert _actions(directory, "nous avons écrit à deux élus, l'eurodéputé de notre région et la sénatrice "
+                    "de la Charente.") == [("advocacy", 2, None, None)]
+    assert _actions(directory, "nous avons écrit à 2 députés, le député de la 3e et la députée de la 5e, "
+                    "ainsi qu'au maire.") == [("advocacy", 3, None, None)]
+    assert _actions(directory, "nous avons rencontré 2 députés, puis la sénatrice.") == [("advocacy", 3, None, None)]
+
+
+def test_the_exact_figure_after_a_round_one_an_official_who_agreed_to_receive_us_and_shorthand(directory) -> None:
+    assert _actions(directory, "notre pétition a dépassé les 400 signatures : 402 exactement.") == \
+        [("petition", 402, None, None)]
+    assert _actions(directory, "Mme la maire a accepté de recevoir une délégation du groupe le 2 mai.") == \
+        [("advocacy", 1, None, date(2026, 5, 2))]
+    assert _actions(directory, "on a fait 2 interventions ds des lycees.") == [("awareness", 2, None, None)]
+    assert _actions(directory, "jai envoye 3 cartes pr elle le 2 mai.") == [("letter_support", 3, None, date(2026, 5, 2))]

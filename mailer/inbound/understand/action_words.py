@@ -54,6 +54,7 @@ MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|mini
 MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|entrevues?|audiences?|recue?s? (?:par|en|a|au)"
                      r"|sollicite\w* (?:par ecrit|par courrier|par mail|par courriel)"
                      r"|(?:nous|m'|les|vous) (?:a|ont) (?:\w+ )?recue?s?|(?:a|ont) (?:bien )?voulu (?:nous|me) recevoir"
+                     r"|(?:a|ont) (?:bien )?accepte de (?:nous |me )?recevoir"
                      r"|(?:alle|allee|alles|allees|passe|passes|passees?) (?:le \d{1,2}(?:er)? [a-z]+ )?(?:voir|a la permanence d(?:u|e|es|'))"
                      r"|recue?s? le \d{1,2}(?:er)? [a-z]+ (?:\d{4} )?par"      # "a été reçu le 24 septembre par"
                      r"|(?:a|ont) recu (?:une delegation|(?:deux|trois|quatre|\d+) (?:membres|representante?s|benevoles))"

@@ -73,6 +73,7 @@ def _advocacy_count(norm: str, pattern: re.Pattern[str] | None = None) -> int | 
     ainsi qu'a notre deputee' -> 3; 'les elus' -> None (a plural named after a count, '4 deputes et
     senateurs', and officials in brackets after it are that count's)."""
     total = 0
+    named, plural_end = 0, 0     # officials still to be named by a counted plural's apposition ("deux élus, l'eurodéputé et...")
     stop = OFFICIALS_END.search(norm)
     norm = norm[:stop.start()] if stop else norm
     for m in (pattern or OFFICIAL).finditer(norm):
@@ -80,8 +81,12 @@ def _advocacy_count(norm: str, pattern: re.Pattern[str] | None = None) -> int | 
             n = NUMBER_BEFORE.search(norm[max(0, m.start() - 40):m.start()])
             if n:
                 total += small_number(n.group(1)) or 0
+                named = (small_number(n.group(1)) or 0) if re.match(r"\s*,\s*(?:l'|le |la )", norm[m.end():]) else 0
+                plural_end = m.end()
             elif not total:
                 return None
+        elif named and not re.search(r"\b(?:au|aux|a|puis|ainsi|aussi)\b", norm[plural_end:m.start()]):
+            named -= 1                 # "à deux élus, l'eurodéputé de notre région et la sénatrice": those two
         elif not (total and _in_brackets(norm, m.start())):
             total += 1                 # not "deux elus (l'adjointe ... et un conseiller ...)": those two
     return total or None
@@ -191,6 +196,8 @@ _EACH_OF_US = re.compile(r"\b(?:chacune? (?:de nous|d'entre nous|de son cote)|pl
 _WRITERS = re.compile(r"\b(\d+) (?:d'entre nous|de nos \w+|membres|adherente?s|personnes|benevoles|militante?s|eleves"
                       r"|etudiante?s|collegues|amie?s|participante?s|lyceen\w*|habitante?s|signataires)\b"
                       r"(?: [\w'-]+){0,3}? (?:ont|avaient)(?: \w+)? $")
+_EXACTLY = re.compile(r"\s*[:(,]\s*(?:soit |exactement |precisement |tres exactement )?(\d+)\s*(?:exactement|precisement"
+                      r"|pile|tres exactement)\b")
 _RELATIVE_NEGATION = re.compile(r"\b(?:que|qu') ?(?:je |j'|nous |on |l'on )?$")
 # An event named as a point in time or as a purpose, not as a deed of this sentence
 _EVENT_REFERENCE = re.compile(r"\b(?:depuis|avant|apres) (?:le|la|l'|les|notre|nos|du|des)\s*$"
@@ -237,6 +244,9 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
     if petition:
         counted = PETITION_COUNT.search(norm)
         count = int(next(g for g in counted.groups() if g)) if counted else None
+        exact = _EXACTLY.match(norm, counted.end()) if counted else None
+        if exact:              # "a dépassé les 400 signatures : 402 exactement": the exact figure
+            count = int(exact.group(1))
         found.append(_Found(ActionType.PETITION, petition.start(), count))
     collab = COLLAB.search(norm)
     if collab:

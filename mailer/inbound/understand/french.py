@@ -26,6 +26,23 @@ def fold(text: str) -> str:
     return unidecode(text.translate(_PRE)).lower()
 
 
+# A phone's or a student's shorthand, as whole words of folded text ("on a fait 2 interventions ds des
+# lycees", "jai ecrit pr elle"): the words the rules are written for
+_SMS = {"ds": "dans", "pr": "pour", "bcp": "beaucoup", "qd": "quand", "tjs": "toujours", "tjrs": "toujours",
+        "pcq": "parce que", "pck": "parce que", "jai": "j'ai", "jsuis": "je suis", "chui": "je suis",
+        "jvais": "je vais", "jveux": "je veux", "jpeux": "je peux", "jvoudrais": "je voudrais",
+        "jaimerais": "j'aimerais", "ns": "nous", "vs": "vous", "dc": "donc", "pdt": "pendant", "avc": "avec",
+        "qqn": "quelqu'un", "qq": "quelques", "qqs": "quelques", "auj": "aujourd'hui", "ajd": "aujourd'hui",
+        "mtn": "maintenant", "tt": "tout", "tte": "toute", "ttes": "toutes", "ts": "tous", "ya": "il y a",
+        "yavait": "il y avait", "msg": "message", "lgtps": "longtemps", "stp": "s'il te plait"}
+_SMS_WORD = re.compile(r"(?<![\w'-])(?:" + "|".join(sorted(_SMS, key=len, reverse=True)) + r")(?![\w'-])")
+
+
+def expand_shorthand(folded: str) -> str:
+    """'2 interventions ds des lycees' -> '2 interventions dans des lycees'."""
+    return _SMS_WORD.sub(lambda m: _SMS[m.group(0)], folded)
+
+
 def to_digits(folded: str) -> str:
     """French number words to digits ('deux cent quinze' -> '215'); vague amounts stay words."""
     if not re.search(r"(?:^|[^a-z])(?:trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze"

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .french import find_dates, fold, grave_a, join_thousands, to_digits
+from .french import expand_shorthand, find_dates, fold, grave_a, join_thousands, to_digits
 from ..mime.parse import ParsedMessage
 
 if TYPE_CHECKING:
@@ -221,7 +221,7 @@ def segments(text: str, sent: datetime | None) -> list[Segment]:
                 last = fold(item)
             pieces = [item] if is_bullet else _SENTENCE_END.split(item)
             for piece in pieces:
-                norm = join_thousands(to_digits(fold(piece)))
+                norm = join_thousands(to_digits(expand_shorthand(fold(piece))))
                 # a label row's list is introduced by the sentence before it ("Le cercle s'est mobilisé :")
                 lead = (intro or (last if is_row else "")) if is_bullet else ""
                 out.append(Segment(piece, norm, p, is_bullet, lead, find_dates(norm, sent), grave_a(piece, norm)))
@@ -268,7 +268,7 @@ class Mail:
 
     @cached_property
     def own_folded(self) -> str:
-        return fold(self.body.own)
+        return expand_shorthand(fold(self.body.own))
 
     @cached_property
     def all_folded(self) -> str:
