@@ -1686,3 +1686,12 @@ def test_the_exact_figure_after_a_round_one_an_official_who_agreed_to_receive_us
         [("advocacy", 1, None, date(2026, 5, 2))]
     assert _actions(directory, "on a fait 2 interventions ds des lycees.") == [("awareness", 2, None, None)]
     assert _actions(directory, "jai envoye 3 cartes pr elle le 2 mai.") == [("letter_support", 3, None, date(2026, 5, 2))]
+
+
+def test_a_writer_in_lower_case_ends_sentences_too(directory) -> None:
+    body = ("salut\nstand au marche le 12/03 pour dawit, 110 signatures. le 19/03 on a refait un stand a la fac, "
+            "68 signatures. les eleves sont chauds pour ecrire des lettres, on verra ca en avril\nnina\n")
+    reading = _read(directory, MEMBER, body)
+    assert [(a.type.value, a.count, a.date) for a in reading.actions] == [
+        ("awareness", 1, date(2026, 3, 12)), ("petition", 110, date(2026, 3, 12)),
+        ("awareness", 1, date(2026, 3, 19)), ("petition", 68, date(2026, 3, 19))], reading

@@ -134,6 +134,9 @@ _TAB_ROW = re.compile(r"^[ ]*(?=[^\n]*\t[ ]*(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d[\
 _BULLET = re.compile(r"^\s*(?:[-*•–—·▪►✓→➢➤⇒]\s+|=>\s+|->\s+|\d{1,2}[.)]\s+|[a-h][.)]\s+|-(?=[^\W\d_]))")   # also "-stand ..." (no space)
 _SENTENCE_END = re.compile(r"(?<!\bM\.)(?<!\bMM\.)(?<!\bMe\.)(?<!\bMme\.)(?<!\bMlle\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bPr\.)"
                            r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"0-9])")
+# a writer in lower case ends a sentence too: "on a fait 2 stands. le 3 mai on a ecrit au maire"
+_LOWER_SENTENCE_END = re.compile(r"(?<!\benv\.)(?<!\betc\.)(?<!\bcf\.)(?<!\bex\.)(?<!\bp\.)(?<!\bm\.)(?<!\bnb\.)"
+                                 r"(?<!\bav\.)(?<!\bbd\.)(?<!\bst\.)(?<!\bvs\.)(?<=[a-z0-9)][.!?])\s+(?=[a-z])")
 _CLOSING = re.compile(r"^(?:bien |tres |très |bonne |belle )?(?:cordialement|amicalement|amitiés?|amities"
                       r"|bien [àa] (?:vous|toi)|[àa] bient[ôo]t|salutations|chaleureusement|bises|merci"
                       r"|bonne (?:journée|soirée|fin de semaine|semaine)|belle journée|respectueusement|sincèrement"
@@ -220,6 +223,8 @@ def segments(text: str, sent: datetime | None) -> list[Segment]:
                 intro = fold(item) if item.rstrip().endswith(":") else ""
                 last = fold(item)
             pieces = [item] if is_bullet else _SENTENCE_END.split(item)
+            if not is_bullet and item[:1].islower():
+                pieces = [p for piece in pieces for p in _LOWER_SENTENCE_END.split(piece)]
             for piece in pieces:
                 norm = join_thousands(to_digits(expand_shorthand(fold(piece))))
                 # a label row's list is introduced by the sentence before it ("Le cercle s'est mobilisé :")
