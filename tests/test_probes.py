@@ -1145,7 +1145,7 @@ def test_the_bulletin_asked_with_more_is_a_volunteers_sign_up(directory, body: s
     ("le 3 mai, projection du documentaire au cinéma. Une soixantaine de spectateurs, un débat très riche.",
      [("awareness", 1, None, date(2026, 5, 3))]),
     ("le cercle a tenu un stand à la kermesse le 3 mai. Nous avons récolté 200 signatures et distribué nos "
-     "derniers tracts.", [("awareness", 1, None, date(2026, 5, 3)), ("petition", 200, None, None)]),
+     "derniers tracts.", [("awareness", 1, None, date(2026, 5, 3)), ("petition", 200, None, date(2026, 5, 3))]),
     ("le 3 mai, stand au marché. Nous avons aussi fait un tractage devant la gare.",
      [("awareness", 1, None, date(2026, 5, 3)), ("awareness", 1, None, None)]),
     ("le 3 mai, notre concert à l'église. Dawit était au cœur de la soirée.",
@@ -1695,3 +1695,23 @@ def test_a_writer_in_lower_case_ends_sentences_too(directory) -> None:
     assert [(a.type.value, a.count, a.date) for a in reading.actions] == [
         ("awareness", 1, date(2026, 3, 12)), ("petition", 110, date(2026, 3, 12)),
         ("awareness", 1, date(2026, 3, 19)), ("petition", 68, date(2026, 3, 19))], reading
+
+
+def test_signatures_told_just_after_an_event_were_gathered_at_it(directory) -> None:
+    assert _actions(directory, "le 3 mai on a fait un stand place du Capitole. Résultat : 241 signatures !") == \
+        [("awareness", 1, None, date(2026, 5, 3)), ("petition", 241, None, date(2026, 5, 3))]
+    # a total over a span, or the next item of a list, is not the event's
+    assert _actions(directory, "le 2 mai on a fait un concert à la fac. Depuis janvier on est à 1 250 "
+                    "signatures.") == [("awareness", 1, None, date(2026, 5, 2)), ("petition", 1250, None, None)]
+
+
+def test_an_event_named_by_what_it_is_a_human_chain_a_reading_a_forum_we_were_at(directory) -> None:
+    assert _actions(directory, "on a fait une chaîne humaine place Stanislas le 7 mai.") == \
+        [("awareness", 1, None, date(2026, 5, 7))]
+    assert _actions(directory, "on a organisé une lecture de poèmes à la médiathèque le 8 mai.") == \
+        [("awareness", 1, None, date(2026, 5, 8))]
+    body = ("Bonsoir,\n\nAu forum des associations de Versailles le 5 mars, on a fait signer la pétition pour "
+            "Dawit Tesfaye.\n\nNadia\n")
+    reading = _read(directory, MEMBER, body)
+    assert [(a.type.value, a.date) for a in reading.actions] == [("awareness", date(2026, 3, 5)),
+                                                                 ("petition", date(2026, 3, 5))], reading

@@ -74,7 +74,8 @@ APPEARANCE = re.compile(r"\bpassee?\W?e?s? (?:sur|a) (?:la |l')?(?:radio|tele|te
                         r"|france (?:bleu|inter|culture|info|3)|rfi|rcf|fr3)"
                         r"|\b(?:journal|quotidien|hebdomadaire|presse|gazette|magazine|radio|chaine)\b[^.;]{0,60}?"
                         r"\ben a (?:rendu compte|fait (?:l'|un |son )?(?:echo|compte rendu|article|reportage))")
-EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|confs?(?= (?:a|au|sur|avec|de|le|du)\b)|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
+EVENT = re.compile(r"\b(?:stands?|chaines? humaines?|(?<!de )lectures? (?:de (?:poemes|textes|temoignages|contes|extraits)"
+                   r"|musicales?|theatralisees?)|conferences?(?:-debats?)?|confs?(?= (?:a|au|sur|avec|de|le|du)\b)|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
                    r"|lectures? publiques?|expositions?|rassemblements?|manifestations?|veillees?|vigiles?"
                    r"|marches? (?:silencieuse|solidaire|blanche)s?|interviews?|emissions?|reportages?"
                    r"|(?:passage|intervention|chronique|duplex|invitee?s?) (?:[a-z'-]+ ){0,3}?(?:a la |sur (?:la )?)radio"
@@ -86,7 +87,7 @@ EVENT = re.compile(r"\b(?:stands?|conferences?(?:-debats?)?|confs?(?= (?:a|au|su
                    r"|tables? rondes?|tractages?|distributions? de tracts|spectacles?|flash-?mobs?"
                    r"|soirees?(?:-debat| debat| de soutien| publique| quiz| cine| concert| projection)|projos?"
                    r"|ateliers? publics?|communiques? de presse"
-                   r"|actions? de sensibilisation|distribu\w* (?:[a-z'-]+ ){0,3}?(?:tracts?|flyers?)"
+                   r"|actions? de sensibilisation|distribu\w* (?:[a-z0-9'-]+ ){0,3}?(?:tracts?|flyers?)"
                    r"|projete (?:un|le|notre|des|leur) (?:film|documentaire)s?)\b")
 # A gathering the group held or took part in, named by what it is rather than from a closed list of
 # events: the noun of a public gathering as the object of a verb of holding or joining ("tenu une table
@@ -114,7 +115,11 @@ HOSTED = re.compile(r"\b(?:tenu\w*|tenir|tenions|tenait|organis\w*|anim\w*|parti
                     r"|a fait (?:salle comble|le plein))\b"
                     # "nous avions une table au vide-grenier": a table one had at an event
                     r"|\b(?:nous|on) (?:avions|avait|a eu|avons eu) (?:une |notre )?(?P<had>tables?(?: d'information)?)"
-                    r" (?:au|a la|a l'|aux|sur|pendant|lors)\b")
+                    r" (?:au|a la|a l'|aux|sur|pendant|lors)\b"
+                    # "Au forum des associations le 5 septembre, on a fait signer la pétition": we were there
+                    # (a gathering named by what it is: not "pendant la soirée", the one just told)
+                    r"|^\W*(?:au|a la|a l'|aux) (?P<at>" + _GATHERING + r") (?:de |d'|des |du |[a-z]+ )"
+                    r"(?=[^.;]*\b(?:on a|nous avons|j'ai|nous y avons|on y a)\b)")
 LEAD_GATHERING = re.compile(r"^\W*(?:le |les )?(?:\d{1,2}(?:er)?(?:/\d{1,2}| [a-z]+)?\s*[,:-]?\s*)?(?:une? |la |le )?"
                             r"(?P<noun>" + _GATHERING + r")")
 PETITION = re.compile(r"\b(?:petitions?|signatures?|fait signer|signe(?:e|s|es)? (?:la|notre|une|cette) petition)\b"

@@ -196,6 +196,9 @@ _EACH_OF_US = re.compile(r"\b(?:chacune? (?:de nous|d'entre nous|de son cote)|pl
 _WRITERS = re.compile(r"\b(\d+) (?:d'entre nous|de nos \w+|membres|adherente?s|personnes|benevoles|militante?s|eleves"
                       r"|etudiante?s|collegues|amie?s|participante?s|lyceen\w*|habitante?s|signataires)\b"
                       r"(?: [\w'-]+){0,3}? (?:ont|avaient)(?: \w+)? $")
+# signatures gathered over a span, not at the event just told: "depuis janvier on est à 1 250 signatures"
+_SPAN = re.compile(r"\b(?:depuis|au total|en tout|total|cumul\w*|dans la semaine|cette semaine|ce mois|en ligne"
+                   r"|jusqu'ici|jusqu'a present|a ce jour|sur l'ensemble|supplementaires?)\b")
 _EXACTLY = re.compile(r"\s*[:(,]\s*(?:soit |exactement |precisement |tres exactement )?(\d+)\s*(?:exactement|precisement"
                       r"|pile|tres exactement)\b")
 _RELATIVE_NEGATION = re.compile(r"\b(?:que|qu') ?(?:je |j'|nous |on |l'on )?$")
@@ -473,6 +476,7 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
     told_deed = False       # the segment before told a deed, in the past and nothing planned
     event_before = False    # the segment before told an event (what PART_OF_EVENT refers to)
     prev_start = 0          # where the segment before's actions start in `actions`
+    prev_para = -1          # the paragraph of the segment before
     for seg in segs:
         merged: dict[tuple[ActionType, date | None], _Found] = {}
         seg_planned = False
@@ -494,6 +498,9 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
                 continue
             later = [g.pos for g in found[i + 1:] if g.pos > f.pos]
             when = _when(seg, f.pos, later[0] if later else len(seg.norm), last_event)
+            if when is None and f.type is ActionType.PETITION and event_before and seg.para == prev_para \
+                    and not seg.dates and not seg.bullet and not _SPAN.search(seg.norm):
+                when = last_event      # "le 3 mai on a fait un stand place du Capitole. Résultat : 241 signatures"
             if when is not None:
                 last_event = when
             prev = merged.setdefault((f.type, when), f)
@@ -508,6 +515,7 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
         prev_start = len(actions)
         actions.extend(mine)
         event_before = any(a.type is ActionType.AWARENESS for a in mine)
+        prev_para = seg.para
         if trace is not None:
             trace.append(SegmentReading(seg, tuple(mine), seg_planned))
         amounts = parse_amounts(seg.norm)
