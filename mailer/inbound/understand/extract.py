@@ -499,10 +499,13 @@ def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup
     if dossier is None and not refs and (group or named_group):    # "aider + pour zulhumar"
         dossier = _lowercase_person(index, own, group or named_group)
     by_country = False
-    if dossier is None and not refs:     # "m'investir sur le dossier de Bahreïn": the one dossier there
+    if dossier is None and not refs:
+        # "m'investir sur le dossier de Bahreïn": a wish for a country's case, not yet for one dossier (the
+        # labelling rule: null when only a country is named); its one dossier there is named for the person
         countries = {c for m in _DOSSIER_OF.finditer(own) for c in find_countries(m.group(0), index.extra_countries)}
-        dossier = index.dossier_by_country(countries, None) if len(countries) == 1 else None
-        by_country = dossier is not None
+        there = index.dossier_by_country(countries, None) if len(countries) == 1 else None
+        by_country = there is not None
+        named = (*named, there) if there and there not in named else named
     return Signup(person_name(mail), group, dossier, by_country, named, None if group else named_group)
 
 
