@@ -1717,3 +1717,13 @@ def test_an_event_named_by_what_it_is_a_human_chain_a_reading_a_forum_we_were_at
     reading = _read(directory, MEMBER, body)
     assert [(a.type.value, a.date) for a in reading.actions] == [("awareness", date(2026, 3, 5)),
                                                                  ("petition", date(2026, 3, 5))], reading
+
+
+def test_a_writer_in_lower_case_names_the_person_in_full(directory) -> None:
+    body = "salut\njsuis a l antenne jeunes de lyon et jvoudrais aider sur le dossier de nadejda kouznetsova\nmathis\n"
+    reading = _read(directory, "x.y@example.net", body, subject="aider")
+    assert (reading.kind.value, reading.dossier) == ("signup", "DI-2024-031"), reading
+    # one word of a name, in lower case, is no name (a surname alone could be anything in such a mail)
+    alone = _read(directory, "x.y@example.net", "salut\njvoudrais aider sur un dossier, kouznetsova ou un autre\nmathis\n",
+                  subject="aider")
+    assert alone.dossier is None, alone

@@ -198,6 +198,11 @@ class DirectoryIndex:
             if (words[i][1], words[i + 1][1]) in ignore:
                 skip.update((i, i + 1))
         seen = {f for i, (w, f) in enumerate(words) if i not in skip and w[0].isupper() and len(f) >= 4}
+        # a writer in lower case names the person in full: "le dossier de zulpiya ablimit" (two words of one name)
+        seen.update(f for i in range(len(words) - 1) if not words[i][0][0].isupper()
+                    and len(words[i][1]) >= 4 and len(words[i + 1][1]) >= 4
+                    and self.token_refs.get(words[i][1], set()) & self.token_refs.get(words[i + 1][1], set())
+                    for f in (words[i][1], words[i + 1][1]))
         best: dict[str, dict[str, float]] = {}
         choices = list(self.token_refs)
         sounds = list(self.sound_refs)
