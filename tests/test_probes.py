@@ -1727,3 +1727,18 @@ def test_a_writer_in_lower_case_names_the_person_in_full(directory) -> None:
     alone = _read(directory, "x.y@example.net", "salut\njvoudrais aider sur un dossier, kouznetsova ou un autre\nmathis\n",
                   subject="aider")
     assert alone.dossier is None, alone
+
+
+def test_a_name_of_short_words_only_is_named_whole() -> None:
+    directory = Directory(
+        groups=(Group("G254", "Groupe 254 de Saint-Denis", "groupe_local", "Saint-Denis", "gl254@example.org"),),
+        dossiers=(Dossier("DI-2024-039", "Ho Ka-yan", "Chine (Hong Kong)", "actif", "ref@example.org", ["G254"]),
+                  Dossier("DI-2024-040", "Li Wen", "Chine", "actif", "ref@example.org", ["G254"])),
+        members=())
+    for spelt in ("Ho Ka-yan", "Ho Ka Yan", "ho kayan"):
+        body = f"Bonjour,\n\nLe groupe 254 a envoyé 33 lettres au chef de l'exécutif pour {spelt}.\n\nJosiane\n"
+        reading = _read(directory, "x.y@example.net", body)
+        assert (reading.kind.value, reading.dossier) == ("report", "DI-2024-039"), (spelt, reading)
+    # one of its words is not the name
+    other = _read(directory, "x.y@example.net", "Bonjour,\n\nLe groupe 254 a envoyé 33 lettres pour M. Ho.\n\nJosiane\n")
+    assert other.dossier != "DI-2024-039", other

@@ -108,6 +108,10 @@ class DirectoryIndex:
         for info in self.dossiers:
             for t in info.tokens:
                 self.token_refs.setdefault(t, set()).add(info.ref)
+        # a name of short words only ("Ho Ka-yan"): no word is a name on its own, the whole name is
+        self.short_names = [(re.compile(r"(?<![\w-])" + r"[\s-]*".join(map(re.escape, words)) + r"(?![\w-])"), info.ref)
+                            for d, info in zip(directory.dossiers, self.dossiers) if not info.tokens
+                            and len(words := [fold(w) for w in _WORD.findall(d.person)]) >= 2]
         self.sound_refs: dict[str, set[str]] = {}
         for t, refs in self.token_refs.items():
             self.sound_refs.setdefault(_sound(t), set()).update(refs)
@@ -224,6 +228,11 @@ class DirectoryIndex:
                 for ref in refs:
                     slot = best.setdefault(ref, {})
                     slot[name] = max(slot.get(name, 0.0), quality)
+        if self.short_names:
+            folded = fold(text)
+            for pattern, ref in self.short_names:
+                if pattern.search(folded):
+                    best.setdefault(ref, {})["(name)"] = 1.0
         return {ref: sum(q.values()) for ref, q in best.items()}
 
     def choose_dossier(self, scores: dict[str, float], countries: set[str], group: str | None,
