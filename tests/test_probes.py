@@ -1742,3 +1742,17 @@ def test_a_name_of_short_words_only_is_named_whole() -> None:
     # one of its words is not the name
     other = _read(directory, "x.y@example.net", "Bonjour,\n\nLe groupe 254 a envoyé 33 lettres pour M. Ho.\n\nJosiane\n")
     assert other.dossier != "DI-2024-039", other
+
+
+def test_a_collective_dossier_named_by_what_its_people_are() -> None:
+    directory = Directory(
+        groups=(Group("J003", "Antenne jeunes de Nancy", "antenne_jeunes", "Nancy", "jeunes.nancy@example.org"),),
+        dossiers=(Dossier("DI-2024-009", "les quatre libraires d'Ürümqi", "Chine", "actif", "ref@example.org", ["J003"]),
+                  Dossier("DI-2024-010", "les 7 défenseurs de Mbandaka", "RDC", "actif", "ref@example.org", ["J003"])),
+        members=())
+    body = ("Salut,\n\nSamedi 7 mars on a fait une chaîne humaine place Stanislas pour les libraires ouïghours.\n\n"
+            "Lucas, antenne jeunes de Nancy\n")
+    assert _read(directory, "x.y@example.net", body).dossier == "DI-2024-009"
+    # a word as general as "les défenseurs" (the aid fund's own name) names no dossier
+    fund = ("Salut,\n\nOn a versé 50 € au Fonds d'aide pour les défenseurs le 3 mars.\n\nLucas, antenne jeunes de Nancy\n")
+    assert _read(directory, "x.y@example.net", fund).dossier != "DI-2024-010"

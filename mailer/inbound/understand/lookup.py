@@ -51,6 +51,17 @@ def _name_tokens(name: str, capitalised_only: bool = True) -> list[str]:
     return [t for t in (fold(w) for w in words) if len(t) >= 4 and t not in _PARTICLES]
 
 
+# nouns too general to name a collective dossier ("les défenseurs" is also the aid fund's name)
+_GENERIC = {"defenseurs", "defenseuses", "victimes", "personnes", "militants", "militantes", "membres", "gens",
+            "benevoles", "eleves", "etudiants", "etudiantes", "femmes", "hommes", "enfants", "prisonniers", "detenus"}
+
+
+def _collective_noun(person: str) -> str | None:
+    """'les 7 défenseurs de Mbandaka' -> None (too general), 'les quatre libraires d'Ürümqi' -> 'libraires'."""
+    m = re.match(r"les (?:[a-z0-9-]+ )?([a-z]{6,}s)\b", fold(person).strip())
+    return m.group(1) if m and m.group(1) not in _GENERIC else None
+
+
 def _city_pattern(city: str) -> str:
     words = [w for w in re.split(r"[\s'-]+", re.sub(r"^st\b", "saint", fold(city).strip())) if w]
     full = r"[\s'-]*".join("(?:saint|st)" if w == "saint" else re.escape(w) for w in words)
@@ -112,6 +123,10 @@ class DirectoryIndex:
         self.short_names = [(re.compile(r"(?<![\w-])" + r"[\s-]*".join(map(re.escape, words)) + r"(?![\w-])"), info.ref)
                             for d, info in zip(directory.dossiers, self.dossiers) if not info.tokens
                             and len(words := [fold(w) for w in _WORD.findall(d.person)]) >= 2]
+        # a collective dossier named by what its people are: "les quatre libraires d'Ürümqi" <- "les libraires"
+        self.collective_nouns = [(re.compile(r"\bles (?:[a-z0-9-]+ )?" + re.escape(noun) + r"\b"), info.ref)
+                                 for d, info in zip(directory.dossiers, self.dossiers)
+                                 if (noun := _collective_noun(d.person))]
         self.sound_refs: dict[str, set[str]] = {}
         for t, refs in self.token_refs.items():
             self.sound_refs.setdefault(_sound(t), set()).update(refs)
@@ -228,11 +243,14 @@ class DirectoryIndex:
                 for ref in refs:
                     slot = best.setdefault(ref, {})
                     slot[name] = max(slot.get(name, 0.0), quality)
-        if self.short_names:
+        if self.short_names or self.collective_nouns:
             folded = fold(text)
             for pattern, ref in self.short_names:
                 if pattern.search(folded):
                     best.setdefault(ref, {})["(name)"] = 1.0
+            for pattern, ref in self.collective_nouns:
+                if pattern.search(folded):
+                    best.setdefault(ref, {})["(they)"] = 0.8
         return {ref: sum(q.values()) for ref, q in best.items()}
 
     def choose_dossier(self, scores: dict[str, float], countries: set[str], group: str | None,
