@@ -1729,12 +1729,16 @@ def test_a_writer_in_lower_case_names_the_person_in_full(directory) -> None:
     assert alone.dossier is None, alone
 
 
+def _one_group(group: Group, *dossiers: tuple[str, str, str]) -> Directory:
+    """A directory of one group holding these (ref, person, country) dossiers."""
+    return Directory(groups=(group,), members=(),
+                     dossiers=tuple(Dossier(ref, person, country, "actif", "ref@example.org", [group.code])
+                                    for ref, person, country in dossiers))
+
+
 def test_a_name_of_short_words_only_is_named_whole() -> None:
-    directory = Directory(
-        groups=(Group("G254", "Groupe 254 de Saint-Denis", "groupe_local", "Saint-Denis", "gl254@example.org"),),
-        dossiers=(Dossier("DI-2024-039", "Ho Ka-yan", "Chine (Hong Kong)", "actif", "ref@example.org", ["G254"]),
-                  Dossier("DI-2024-040", "Li Wen", "Chine", "actif", "ref@example.org", ["G254"])),
-        members=())
+    directory = _one_group(Group("G254", "Groupe 254 de Saint-Denis", "groupe_local", "Saint-Denis", "gl254@example.org"),
+                           ("DI-2024-039", "Ho Ka-yan", "Chine (Hong Kong)"), ("DI-2024-040", "Li Wen", "Chine"))
     for spelt in ("Ho Ka-yan", "Ho Ka Yan", "ho kayan"):
         body = f"Bonjour,\n\nLe groupe 254 a envoyé 33 lettres au chef de l'exécutif pour {spelt}.\n\nJosiane\n"
         reading = _read(directory, "x.y@example.net", body)
@@ -1745,11 +1749,9 @@ def test_a_name_of_short_words_only_is_named_whole() -> None:
 
 
 def test_a_collective_dossier_named_by_what_its_people_are() -> None:
-    directory = Directory(
-        groups=(Group("J003", "Antenne jeunes de Nancy", "antenne_jeunes", "Nancy", "jeunes.nancy@example.org"),),
-        dossiers=(Dossier("DI-2024-009", "les quatre libraires d'Ürümqi", "Chine", "actif", "ref@example.org", ["J003"]),
-                  Dossier("DI-2024-010", "les 7 défenseurs de Mbandaka", "RDC", "actif", "ref@example.org", ["J003"])),
-        members=())
+    directory = _one_group(Group("J003", "Antenne jeunes de Nancy", "antenne_jeunes", "Nancy", "jeunes.nancy@example.org"),
+                           ("DI-2024-009", "les quatre libraires d'Ürümqi", "Chine"),
+                           ("DI-2024-010", "les 7 défenseurs de Mbandaka", "RDC"))
     body = ("Salut,\n\nSamedi 7 mars on a fait une chaîne humaine place Stanislas pour les libraires ouïghours.\n\n"
             "Lucas, antenne jeunes de Nancy\n")
     assert _read(directory, "x.y@example.net", body).dossier == "DI-2024-009"
