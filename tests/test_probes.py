@@ -654,7 +654,7 @@ def test_the_dossiers_person_receiving_cards_is_not_our_deed(directory) -> None:
 
 def test_a_member_acting_on_their_own_is_not_their_groups_report(directory) -> None:
     reading = _reading(directory, "à titre personnel (pas au nom du groupe), j'ai écrit 3 lettres à l'ambassade.")
-    assert "group_disowned" in reading.checks and reading.confidence < 0.8, reading
+    assert reading.group is None and "group_disowned" in reading.checks and reading.confidence < 0.8, reading
 
 
 def test_the_numbers_of_a_plan_are_not_unused_counts(directory) -> None:
@@ -1758,3 +1758,15 @@ def test_a_collective_dossier_named_by_what_its_people_are() -> None:
     # a word as general as "les défenseurs" (the aid fund's own name) names no dossier
     fund = ("Salut,\n\nOn a versé 50 € au Fonds d'aide pour les défenseurs le 3 mars.\n\nLucas, antenne jeunes de Nancy\n")
     assert _read(directory, "x.y@example.net", fund).dossier != "DI-2024-010"
+
+
+def test_deeds_done_in_ones_own_name_are_a_members_report(directory) -> None:
+    body = ("Bonjour,\n\nÀ titre personnel, j'ai fait circuler la pétition pour Dawit Tesfaye à mon travail : "
+            "23 collègues l'ont signée.\n\nJean-Luc\n")
+    reading = _read(directory, MEMBER, body)      # a member of G019: read as none, confirmed by a person
+    assert (reading.kind.value, reading.group, reading.dossier) == ("report", None, "DI-2025-033"), reading
+    assert "group_disowned" in reading.checks, reading
+    stranger = _read(directory, "x.y@example.net", body)
+    assert stranger.group is None and "group_disowned" not in stranger.checks, stranger
+    group = _read(directory, MEMBER, body.replace("À titre personnel, j'ai", "J'ai"))
+    assert group.group == "G019", group

@@ -11,8 +11,8 @@ is (shared with reports) and those of sign-ups and unsubscribes:
 
 - several_dossiers, several_groups: more than one named;
 - group_contradicts_sender: the sender's known group is not the group the report names;
-- group_disowned: the writer says they act on their own ("à titre personnel", "pas au nom du cercle")
-  and a group was given the report;
+- group_disowned: the writer, a known member or a group's address, says they act on their own ("à titre
+  personnel", "pas au nom du cercle"): the report is read with no group, and a person confirms it;
 - group_asked (sign-up): the group is named only in a question ("un groupe à Metz ?"), or by someone
   who says they are not in it;
 - dossier_by_country (sign-up): the dossier was read from a country alone ("le dossier de Bahreïn");
@@ -35,7 +35,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .extract import NOT_A_MEMBER, REFUSED, sentences_naming
+from .extract import NOT_A_MEMBER, ON_OWN_BEHALF, REFUSED, sentences_naming
 from .lookup import BELONGS_CUE, DirectoryIndex
 
 PENALTY = 0.3
@@ -82,13 +82,11 @@ def attribution_checks(index: DirectoryIndex, folded: str, writer: str, group: s
     known = index.member_group.get(writer) or index.group_by_email.get(writer)
     if known and group and known != group:
         checks.append("group_contradicts_sender")
-    if group and ON_OWN_BEHALF.search(folded):
-        checks.append("group_disowned")              # "à titre personnel (pas au nom du cercle)"
+    if (group or known) and ON_OWN_BEHALF.search(folded):
+        checks.append("group_disowned")              # "à titre personnel (pas au nom du cercle)": read as none
     return checks
 
 
-ON_OWN_BEHALF = re.compile(r"\b(?:a titre (?:personnel|perso|individuel|prive)|en mon (?:nom propre|nom personnel)"
-                           r"|pas au nom (?:du|de (?:mon|notre|la|l')|de l')|hors (?:du )?groupe)")
 
 
 OUTSIDER = re.compile(r"\b(?:je suis journaliste|en tant que journaliste|journaliste (?:a|au|pour|chez)"

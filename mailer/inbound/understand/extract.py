@@ -509,6 +509,13 @@ def read_signup(mail: Mail, directory: Directory, broad: bool = False) -> Signup
     return Signup(person_name(mail), group, dossier, by_country, named, None if group else named_group)
 
 
+# The writer acts on their own, not for their structure ("à titre personnel (pas au nom du cercle)", "ne pas
+# attendre que le groupe se réunisse pour agir de mon côté"): their report's group is none
+ON_OWN_BEHALF = re.compile(r"\b(?:a titre (?:personnel|perso|individuel|prive)|en mon (?:nom propre|nom personnel)"
+                           r"|pas au nom (?:du|de (?:mon|notre|la|l')|de l')|hors (?:du )?groupe|agir de mon cote"
+                           r"|(?:j'ai|je suis) (?:agi|intervenue?) (?:seule?|de mon cote|individuellement))")
+
+
 def _report_group(index: DirectoryIndex, mail: Mail) -> str | None:
     """The structure that did the actions: a forward's author, the group's own address, the text,
     the sender's membership, a lone city - in that order."""
@@ -520,6 +527,8 @@ def _report_group(index: DirectoryIndex, mail: Mail) -> str | None:
             return code
     if not author and sender in index.group_by_email:
         return index.group_by_email[sender]
+    if not author and ON_OWN_BEHALF.search(mail.own_folded):
+        return None          # "à titre personnel, j'ai fait circuler la pétition": a member's own deeds
     mentions = Counter(index.group_mentions(mail.all_folded, _PARTNER))
     if mentions:
         top = mentions.most_common()
