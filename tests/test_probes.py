@@ -1770,3 +1770,13 @@ def test_deeds_done_in_ones_own_name_are_a_members_report(directory) -> None:
     assert stranger.group is None and "group_disowned" not in stranger.checks, stranger
     group = _read(directory, MEMBER, body.replace("À titre personnel, j'ai", "J'ai"))
     assert group.group == "G019", group
+
+
+def test_a_forwarded_report_is_the_structure_it_names_not_the_forwarders(directory) -> None:
+    body = ("Bonjour,\n\nLes jeunes de l'antenne m'ont demandé de vous transmettre leur compte rendu.\n\n"
+            "Jean-Luc, groupe 19\n\n---------- Forwarded message ---------\nDe : Inès <ines@etu.example.fr>\n"
+            "Date: dim. 15 mars 2026 à 11:05\nSubject: CR\nTo: Jean-Luc <jean-luc.dumont@example.com>\n\n"
+            "Bonjour,\n\nLe 13 mars, l'antenne jeunes de Lyon a organisé une projection pour Dawit Tesfaye. "
+            "Les participants ont écrit 40 cartes de soutien.\n\nInès\n")
+    reading = _read(directory, MEMBER, body, subject="Fwd: CR antenne jeunes")
+    assert (reading.kind.value, reading.group) == ("report", "J007"), reading
