@@ -1780,3 +1780,10 @@ def test_a_forwarded_report_is_the_structure_it_names_not_the_forwarders(directo
             "Les participants ont écrit 40 cartes de soutien.\n\nInès\n")
     reading = _read(directory, MEMBER, body, subject="Fwd: CR antenne jeunes")
     assert (reading.kind.value, reading.group) == ("report", "J007"), reading
+
+
+def test_another_groups_news_passed_on_does_not_name_the_reporter(directory) -> None:
+    body = ("Bonsoir,\n\nLe 7 mars, le groupe a tenu un stand au marché pour Dawit Tesfaye : 112 signatures. Le groupe "
+            "37 de Lyon nous dit avoir fait un stand le même jour, ils vous en parleront.\n\nJean-Luc\n")
+    reading = _read(directory, MEMBER, body)      # a member of G019
+    assert (reading.kind.value, reading.group) == ("report", "G019"), reading
