@@ -1787,3 +1787,10 @@ def test_another_groups_news_passed_on_does_not_name_the_reporter(directory) -> 
             "37 de Lyon nous dit avoir fait un stand le même jour, ils vous en parleront.\n\nJean-Luc\n")
     reading = _read(directory, MEMBER, body)      # a member of G019
     assert (reading.kind.value, reading.group) == ("report", "G019"), reading
+
+
+def test_a_catalan_name_and_closing_are_read_as_such(directory) -> None:
+    body = ("Bonjour,\n\nJe souhaiterais rejoindre votre groupe local et recevoir vos informations.\n\nSalutacions,\n"
+            "Montserrat Puig i Ferrer\n")
+    reading = _read(directory, "montse.puig@example.net", body, subject="Rejoindre le groupe")
+    assert (reading.kind.value, reading.name) == ("signup", "Montserrat Puig i Ferrer"), reading

@@ -142,7 +142,8 @@ def find_dates(folded: str, sent: datetime | None) -> list[tuple[int, date]]:
 
 # ------------------------------------------------------------------------------------------ names
 TITLES = re.compile(r"^(?:m\.|mme|mlle|me|dr|pr|mr|mrs|ms|monsieur|madame)\s+", re.I)
-_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|de|du|des|d'|le|la|van|von|da|dos|di|del|el|al|ben|bin)$")
+_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|de|du|des|d'|le|la|van|von|da|dos|das|di|del|el|al|ben|bin|ibn"
+                        r"|i|y|e)$")     # "Montserrat Puig i Ferrer", "José Ortega y Gasset"
 
 
 def looks_like_name(line: str) -> bool:

@@ -141,7 +141,8 @@ _CLOSING = re.compile(r"^(?:bien |tres |très |bonne |belle )?(?:cordialement|am
                       r"|bien [àa] (?:vous|toi)|[àa] bient[ôo]t|salutations|chaleureusement|bises|merci"
                       r"|bonne (?:journée|soirée|fin de semaine|semaine)|belle journée|respectueusement|sincèrement"
                       r"|avec (?:ma|mes|toute)"
-                      r"|au plaisir|à très vite|best|regards)", re.I)
+                      r"|au plaisir|à très vite|best|regards|salutacions|saludos|un saludo|saluti|cordiali saluti"
+                      r"|atentamente|abra[çc]os|groetjes|cheers|kind regards)", re.I)
 _FOOTER = re.compile(r"^(?:envoyé (?:de|depuis)|sent from|--\s*$|tél|tel\b|\+?\d[\d .]{7,}$)", re.I)
 
 
