@@ -1794,3 +1794,10 @@ def test_a_catalan_name_and_closing_are_read_as_such(directory) -> None:
             "Montserrat Puig i Ferrer\n")
     reading = _read(directory, "montse.puig@example.net", body, subject="Rejoindre le groupe")
     assert (reading.kind.value, reading.name) == ("signup", "Montserrat Puig i Ferrer"), reading
+
+
+def test_a_meeting_under_an_advocacy_label_and_letters_to_officials_counted_by_the_letters(directory) -> None:
+    assert _actions(directory, "Plaidoyer : rendez-vous avec Mme la sénatrice du Doubs le 16 avril, à sa "
+                    "permanence.") == [("advocacy", 1, None, date(2026, 4, 16))]
+    assert _actions(directory, "2 lettres envoyées à nos élus (le sénateur du Tarn et la députée d'Albi).") == \
+        [("advocacy", 2, None, None)]

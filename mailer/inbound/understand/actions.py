@@ -143,7 +143,11 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
         if who is None:
             who = "sup" if m.group(0).startswith(("carte", "message", "voeux")) else "aut"
         if who == "off":
-            found.append(_Found(ActionType.ADVOCACY, m.start(), _advocacy_count(norm[m.start():])))
+            # "2 lettres envoyées à nos élus (le sénateur... et la députée...)": as many officials as letters
+            officials = _advocacy_count(norm[m.start():])
+            if officials is None and m.group(0).split()[0].endswith(("s", "x")):
+                officials = _count_before(norm, m.start(), m.group(0).split()[0])
+            found.append(_Found(ActionType.ADVOCACY, m.start(), officials))
         else:
             kind = ActionType.LETTER_SUPPORT if who == "sup" else ActionType.LETTER_AUTHORITIES
             found.append(_Found(kind, m.start(), _count_before(norm, m.start(), m.group(0).split()[0])))
@@ -214,6 +218,16 @@ _EVENT_REFERENCE = re.compile(r"\b(?:depuis|avant|apres) (?:le|la|l'|les|notre|n
                               r"(?:l'|le |la |un |une |votre |vos |cet |cette |ce |les )$")
 
 
+def _meeting_count(norm: str, start: int) -> int | None:
+    """How many officials the meeting word at `start` is with: after it, else before it ("le depute nous a recus")."""
+    count = _advocacy_count(norm[start:], MEET_TARGET)
+    if count is None:
+        before = norm[max(0, start - 60):start]
+        cuts = list(OFFICIALS_END.finditer(before))
+        count = _advocacy_count(before[cuts[-1].end():] if cuts else before, MEET_TARGET)
+    return count
+
+
 def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float | None) -> list[_Found]:
     norm = seg.norm
     found = _letters(seg, person_tokens)
@@ -222,11 +236,12 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
         if meeting is None and seg.bullet and MEETING.search(seg.intro):
             meeting = _WITH.search(norm)   # "deux rendez-vous :" then "- le 12 mai, avec le député..."
         if meeting and MEET_TARGET.search(norm, max(0, meeting.start() - 60)):
-            count = _advocacy_count(norm[meeting.start():], MEET_TARGET)
-            if count is None:          # the official as the subject: "le depute nous a recus"
-                before = norm[max(0, meeting.start() - 60):meeting.start()]
-                cuts = list(OFFICIALS_END.finditer(before))
-                count = _advocacy_count(before[cuts[-1].end():] if cuts else before, MEET_TARGET)
+            count = _meeting_count(norm, meeting.start())
+            # "Plaidoyer : rendez-vous avec Mme la sénatrice": a later meeting word names whom
+            for later in MEETING.finditer(norm, meeting.end()):
+                if count is not None:
+                    break
+                count = _meeting_count(norm, later.start())
             found.append(_Found(ActionType.ADVOCACY, meeting.start(), count))
     for m in EVENT.finditer(norm):
         if _EVENT_REFERENCE.search(norm, max(0, m.start() - 80), m.start()) \
