@@ -1801,3 +1801,24 @@ def test_a_meeting_under_an_advocacy_label_and_letters_to_officials_counted_by_t
                     "permanence.") == [("advocacy", 1, None, date(2026, 4, 16))]
     assert _actions(directory, "2 lettres envoyées à nos élus (le sénateur du Tarn et la députée d'Albi).") == \
         [("advocacy", 2, None, None)]
+
+
+def test_our_own_people_and_structures_beside_us_are_no_partners(directory) -> None:
+    for text in ("le 12 mai, j'ai été invitée avec Rosan du groupe dans l'émission de Radio Soleil.",
+                 "le 14 avril, j'ai été invitée avec Claire, notre nouvelle recrue, à l'émission de Radio Caen.",
+                 "le 16 avril, le cercle a organisé avec l'antenne jeunes d'Aix une soirée-débat.",
+                 "le 24 avril, le cercle a tenu un stand commun avec nos amis du groupe 242 d'Avignon."):
+        assert [a[0] for a in _actions(directory, text)] == ["awareness"], text
+    assert _actions(directory, "comme convenu avec Odile, j'ai écrit le 9/04 deux lettres au ministère.") == \
+        [("letter_authorities", 2, None, date(2026, 4, 9))]
+    # a partner named by its name still is one
+    assert [a[0] for a in _actions(directory, "le 3 mai, stand au marché avec Artisans du Monde.")] == \
+        ["awareness", "collaboration"]
+
+
+def test_a_result_line_in_the_paragraph_after_the_event_was_gathered_at_it(directory) -> None:
+    body = ("Bonjour,\n\nLe dimanche 8 mars, le groupe a tenu un stand au marché pour Dawit Tesfaye.\n\n"
+            "Bilan : 158 signatures.\n\nJean-Luc\n")
+    reading = _read(directory, MEMBER, body)
+    assert [(a.type.value, a.count, a.date) for a in reading.actions] == [
+        ("awareness", 1, date(2026, 3, 8)), ("petition", 158, date(2026, 3, 8))], reading

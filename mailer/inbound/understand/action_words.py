@@ -138,7 +138,8 @@ COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?
                     r"(?:association|collectif|club|amicale)\b[^.;]{0,80}?\bnous (?:a|avait|ont|avaient) (?:invite|accueilli"
                     r"|convie)e?s?|"
                     r"avec la participation d|coordonne\w* avec|en lien avec|avec (?:l'|la |le |les |des |nos |notre )"
-                    r"(?:association|collectif|section|ong\b|federation|ligue|syndicat|comite|coordination|amis"
+                    r"(?:association|collectif|section|ong\b|federation|ligue|syndicat|comite|coordination"
+                    r"|amis(?! d(?:u|es) (?:groupes?|cercles?)\b| de l'antenne)"     # not "nos amis du groupe 242"
                     r"|club|paroisse|mjc|maison des|centre social|chorale|fanfare|troupe|compagnie|orchestre"
                     r"|cercle celtique))\w*")
 # A partner named only by its name or acronym, in the words as written: "avec la LDH de Clermont",

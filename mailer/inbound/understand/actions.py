@@ -202,7 +202,9 @@ _WRITERS = re.compile(r"\b(\d+) (?:d'entre nous|de nos \w+|membres|adherente?s|p
                       r"(?: [\w'-]+){0,3}? (?:ont|avaient)(?: \w+)? $")
 # signatures gathered over a span, not at the event just told: "depuis janvier on est à 1 250 signatures"
 _SPAN = re.compile(r"\b(?:depuis|au total|en tout|total|cumul\w*|dans la semaine|cette semaine|ce mois|en ligne"
-                   r"|jusqu'ici|jusqu'a present|a ce jour|sur l'ensemble|supplementaires?)\b")
+                   r"|jusqu'ici|jusqu'a present|a ce jour|sur l'ensemble|supplementaires?|en (?:sommes|est|etions) a"
+                   r"|dernier comptage)\b")
+_ITS_RESULT = re.compile(r"^\W*(?:bilan|resultats?|au final)\b")      # "Bilan : 158 signatures" under the event
 _EXACTLY = re.compile(r"\s*[:(,]\s*(?:soit |exactement |precisement |tres exactement )?(\d+)\s*(?:exactement|precisement"
                       r"|pile|tres exactement)\b")
 _RELATIVE_NEGATION = re.compile(r"\b(?:que|qu') ?(?:je |j'|nous |on |l'on )?$")
@@ -326,8 +328,21 @@ def _partner_named(seg: Segment, person_tokens: Iterable[str]) -> int | None:
         org = name.group("org").lower()
         if any(t and t in org for t in person_tokens) or OFFICIAL.search(org):
             continue
+        if _OUR_PEOPLE_AFTER.match(seg.text, name.end()) or _NOT_TOGETHER.search(seg.text, max(0, m.start() - 25),
+                                                                                 m.start()):
+            continue               # "avec Rosan du groupe", "avec Claire, notre nouvelle recrue", "convenu avec Odile"
+        if re.search(r"(?i)\bantenne jeunes\b|\bgroupe \d+\b", name.group(0)):
+            continue               # "avec l'antenne jeunes d'Aix": one of ours, named by its city
         return folded[n].start()
     return None
+
+
+# A person of ours after "avec": "avec Rosan du groupe", "avec Claire, notre nouvelle recrue"
+_OUR_PEOPLE_AFTER = re.compile(r"\s*,?\s*(?:du groupe|de l'antenne|du cercle|de notre|notre|nos|(?:une? |la |le )?"
+                               r"(?:membre|adhérente?|bénévole|nouvelle|nouveau|militante?|secrétaire|trésorière?"
+                               r"|présidente?|coordinat\w+|référente?)\b)", re.I)
+# "avec" after these is not a partnership: "comme convenu avec Odile", "j'en ai parlé avec Marc"
+_NOT_TOGETHER = re.compile(r"(?i)\b(?:convenu|d'accord|parlé|discuté|vu|échangé|invitée?s?)\s+$")
 
 
 def _in_brackets(norm: str, pos: int) -> bool:
@@ -513,8 +528,10 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
                 continue
             later = [g.pos for g in found[i + 1:] if g.pos > f.pos]
             when = _when(seg, f.pos, later[0] if later else len(seg.norm), last_event)
-            if when is None and f.type is ActionType.PETITION and event_before and seg.para == prev_para \
-                    and not seg.dates and not seg.bullet and not _SPAN.search(seg.norm):
+            result = _ITS_RESULT.match(seg.norm)     # "Bilan : 158 signatures", a line or a paragraph of its own
+            if when is None and f.type is ActionType.PETITION and event_before and not seg.dates \
+                    and (seg.para == prev_para and not seg.bullet or result and seg.para <= prev_para + 1) \
+                    and not _SPAN.search(seg.norm):
                 when = last_event      # "le 3 mai on a fait un stand place du Capitole. Résultat : 241 signatures"
             if when is not None:
                 last_event = when
