@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
+from inbound_fixtures import DATA
 
 from mailer.inbound.understand.extract import (DirectoryIndex, Mail, find_actions, person_name, read_confirm,
                                     read_report, read_signup, read_unsubscribe, segments, split_body,
                                     sub_address_token)
 from mailer.inbound.understand.countries import country_key, find_countries
-from mailer.inbound.understand.french import find_dates, fold, parse_amounts, to_digits
+from mailer.inbound.understand.french import _PRE, find_dates, fold, parse_amounts, to_digits
 from mailer.inbound.mime.parse import parse_message
 from mailer.models import Directory, Dossier, Group, Member
 
@@ -235,3 +236,13 @@ def test_confirm_needs_a_yes_and_refuses_a_no() -> None:
               to="protegeonslespersonnes+c-abc@example.org")
     assert read_confirm(no, TEAM, subjects=subjects) is None
     assert read_confirm(mail("Oui, je confirme."), TEAM, subjects=subjects) is None
+
+
+def test_folding_a_character_at_a_time_is_unidecodes_folding() -> None:
+    """fold caches each character's form: the same text as unidecode of the whole, on every corpus."""
+    from unidecode import unidecode
+    texts = ["Leïla’s 1 200 €", "Straße, ½, İstanbul, Ə, 😎, ﬁ, Nguyễn Văn Khoa", "plain ascii, Unchanged"]
+    texts += [p.read_bytes().decode("utf-8", "replace") for p in sorted(DATA.glob("fr-*/*.eml"))[::7]]
+    for text in texts:
+        assert fold(text) == unidecode(text.translate(_PRE)).lower()
+    assert fold("Leïla’s 1 200 €") == "leila's 1 200 eur"
