@@ -1822,3 +1822,20 @@ def test_a_result_line_in_the_paragraph_after_the_event_was_gathered_at_it(direc
     reading = _read(directory, MEMBER, body)
     assert [(a.type.value, a.count, a.date) for a in reading.actions] == [
         ("awareness", 1, date(2026, 3, 8)), ("petition", 158, date(2026, 3, 8))], reading
+
+
+def test_an_event_named_again_is_the_same_event(directory) -> None:
+    # "le stand", undated, where the mail tells a dated stand: one stand
+    assert _actions(directory, "le 2 mai, stand au marché : 86 signatures. Le stand était partagé avec "
+                    "Artisans du Monde.")[:2] == [("awareness", 1, None, date(2026, 5, 2)),
+                                                 ("petition", 86, None, date(2026, 5, 2))]
+    listed = _read(directory, MEMBER, "Bonjour,\n\nBilan pour Dawit Tesfaye :\n\n-> stand au forum le 6/03\n"
+                   "-> stand au marché le 9/03\n-> 175 signatures au total sur les deux stands\n\nJean-Luc\n")
+    assert [a.type.value for a in listed.actions] == ["awareness", "awareness", "petition"], listed
+    assert [a[0] for a in _actions(directory, "le 3 mai projection au cinéma. On a fait écrire 40 lettres au "
+                                   "ministre à la fin de la projection.")] == ["awareness", "letter_authorities"]
+    # the money a stand raised, and an article only promised, are no events
+    assert [a[0] for a in _actions(directory, "le 2 mai stand au marché. Nous avons aussi versé 80 euros au fonds "
+                                   "d'aide (collecte du stand).")] == ["awareness", "fund"]
+    assert [a[0] for a in _actions(directory, "le 4 mai nous avons organisé une conférence à la médiathèque. "
+                                   "Environ 80 personnes, un article promis par le journal municipal.")] == ["awareness"]

@@ -157,7 +157,7 @@ AMOUNT_ANAPHORA = re.compile(r"\b(?:cette somme|ce montant|l'integralite|la rece
                              r"|ces fonds)\b")
 _PLANNED = (r"sera|seront|serons|serai|allons|allez|vais|vont|prevoy\w*|prevoit|prevu(?:e|s|es)? (?:de|pour)|prevue?s?(?=\s*:)|(?:est|sont) prevue?s?|envisag\w*"
             r"|compt(?:ons|e|ent) (?!rendu)\w+er\b|projets?|projet(?:ons|te|tent|ez)|prochaine?s?|prochainement"
-            r"|a venir|(?:s'est|se sont) engagee?s? a|(?:a|ont) promis de|next steps?"
+            r"|a venir|(?:s'est|se sont) engagee?s? a|(?:a|ont) promis de|promise?s? par|next steps?"
             r"|(?:on|je|nous) prepar(?:e|ons)|en (?:cours de )?preparation"
             r"|(?:apres-)?demain|la semaine prochaine|le mois prochain|oubliez"
             r"|devons|devrons|doivent|devrait|devraient|devrions|doit|souhait\w*|aimeri\w*|aimerai\w*|voudri\w*"

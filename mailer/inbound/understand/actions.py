@@ -204,6 +204,9 @@ _WRITERS = re.compile(r"\b(\d+) (?:d'entre nous|de nos \w+|membres|adherente?s|p
 _SPAN = re.compile(r"\b(?:depuis|au total|en tout|total|cumul\w*|dans la semaine|cette semaine|ce mois|en ligne"
                    r"|jusqu'ici|jusqu'a present|a ce jour|sur l'ensemble|supplementaires?|en (?:sommes|est|etions) a"
                    r"|dernier comptage)\b")
+_AT_EVENT = re.compile(r"\b(?:a la fin|a l'issue|a la sortie|au cours|lors|pendant|durant|apres) (?:de la|du|de l'|des"
+                       r"|de cette|de ce|la|le|l')\s*$")
+_DEFINITE = re.compile(r"\b(?:le|la|l'|les|ce|cet|cette|ces)\s+(?:\d+\s+|meme\s+)?$")
 _ITS_RESULT = re.compile(r"^\W*(?:bilan|resultats?|au final)\b")      # "Bilan : 158 signatures" under the event
 _EXACTLY = re.compile(r"\s*[:(,]\s*(?:soit |exactement |precisement |tres exactement )?(\d+)\s*(?:exactement|precisement"
                       r"|pile|tres exactement)\b")
@@ -211,7 +214,7 @@ _RELATIVE_NEGATION = re.compile(r"\b(?:que|qu') ?(?:je |j'|nous |on |l'on )?$")
 # An event named as a point in time or as a purpose, not as a deed of this sentence
 _EVENT_REFERENCE = re.compile(r"\b(?:depuis|avant|apres) (?:le|la|l'|les|notre|nos|du|des)\s*$"
                               # the money an event raised: "315 € avec les entrées du concert"
-                              r"|\b(?:entrees|recettes?|benefices?|cagnotte|billetterie|buvette|quete)"
+                              r"|\b(?:entrees|recettes?|benefices?|cagnotte|billetterie|buvette|quete|collecte)"
                               r" (?:du|de la|de l'|de notre|de cette|de ce)\s*$"
                               r"|\bpour (?:preparer|organiser|monter|lancer|annoncer|prevoir|planifier|tenir|caler)"
                               r"\b[^.;,]{0,40}$"
@@ -402,7 +405,7 @@ def _done(seg: Segment, pos: int, after_deed: bool = False) -> bool:
 
 
 _LETTERS = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT)
-WHERE = re.compile(r"\b(?:sur|a) (?:le|la|notre|ce|cette)\s+$|\bau\s+$")
+WHERE = re.compile(r"\b(?:sur|a) (?:le|la|notre|ce|cette)\s+$|\bau\s+$|\b(?:sur|aux) (?:les|ces|nos) (?:\d+ |deux )?$")
 # What happens at an event rather than an event of its own: "Une soixantaine de spectateurs, un débat
 # très riche" after a projection, "et distribué nos derniers tracts" after a stand. Read in the
 # sentence right after that event's, with no date of its own and nothing saying it is another one
@@ -507,6 +510,7 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
     event_before = False    # the segment before told an event (what PART_OF_EVENT refers to)
     prev_start = 0          # where the segment before's actions start in `actions`
     prev_para = -1          # the paragraph of the segment before
+    mentions: dict[int, tuple[str, bool]] = {}   # an event's noun, and whether "le"/"ce" named it
     for seg in segs:
         merged: dict[tuple[ActionType, date | None], _Found] = {}
         seg_planned = False
@@ -517,9 +521,11 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
                 continue               # "a l'issue du concert": the concert already reported
             if YOURS.search(seg.norm[max(0, f.pos - 30):f.pos]):
                 continue               # "j'ai vu votre stand": the team's action, told back to it
-            if f.type is ActionType.AWARENESS and WHERE.search(seg.norm[max(0, f.pos - 20):f.pos]) \
+            if f.type is ActionType.AWARENESS and (WHERE.search(seg.norm[max(0, f.pos - 20):f.pos])
+                                                   or _AT_EVENT.search(seg.norm[max(0, f.pos - 30):f.pos])) \
                     and any(a.type is ActionType.AWARENESS for a in actions):
-                continue               # "37 signatures ... écrites sur le stand": where, of the event told
+                continue               # "37 signatures ... écrites sur le stand", "à la fin de la projection": when
+                                       # and where, of the event told
             if f.type is ActionType.AWARENESS and event_before and PART_OF_EVENT.match(seg.norm, f.pos) \
                     and not seg.dates and not ANOTHER.search(seg.norm):
                 continue               # the debate of the projection just told, the stand's leaflets
@@ -541,8 +547,13 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
                     prev.count = f.count
                 elif f.count is not None and f.type in _LETTERS:
                     prev.count += f.count
-        mine = [Action(kind, None if kind in (ActionType.COLLABORATION, ActionType.FUND) else f.count,
-                       f.amount if kind is ActionType.FUND else None, when) for (kind, when), f in merged.items()]
+        mine = []
+        for (kind, when), f in merged.items():
+            mine.append(Action(kind, None if kind in (ActionType.COLLABORATION, ActionType.FUND) else f.count,
+                               f.amount if kind is ActionType.FUND else None, when))
+            if kind is ActionType.AWARENESS:
+                mentions[id(mine[-1])] = (seg.norm[f.pos:].split(maxsplit=1)[0].rstrip("s.,;:!?"),
+                                          bool(_DEFINITE.search(seg.norm, max(0, f.pos - 16), f.pos)))
         mine = _counted_after(actions, prev_start, mine)
         prev_start = len(actions)
         actions.extend(mine)
@@ -559,4 +570,15 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
                 told_deed = all(m.group("past") for m in markers)
             elif not mine:
                 told_deed = False
+    actions = _told_again(actions, mentions)
     return actions, planned and not actions
+
+
+def _told_again(actions: list[Action], mentions: dict[int, tuple[str, bool]]) -> list[Action]:
+    """An event named again with "le"/"ce", with no date, where the mail tells it with the same noun ("qui a
+    tenu le stand pour le groupe" above the forwarded "Dimanche 10 mai, stand du groupe..."; "Le stand était
+    partagé avec..."): one event."""
+    events = [(a, mentions.get(id(a))) for a in actions if a.type is ActionType.AWARENESS]
+    again = {id(a) for a, m in events if m and m[1] and a.date is None
+             and any(b is not a and n and n[0] == m[0] and (b.date is not None or not n[1]) for b, n in events)}
+    return [a for a in actions if id(a) not in again] if again else actions

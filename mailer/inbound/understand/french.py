@@ -48,7 +48,8 @@ _SMS = {"ds": "dans", "pr": "pour", "bcp": "beaucoup", "qd": "quand", "tjs": "to
         "jaimerais": "j'aimerais", "ns": "nous", "vs": "vous", "dc": "donc", "pdt": "pendant", "avc": "avec",
         "qqn": "quelqu'un", "qq": "quelques", "qqs": "quelques", "auj": "aujourd'hui", "ajd": "aujourd'hui",
         "mtn": "maintenant", "tt": "tout", "tte": "toute", "ttes": "toutes", "ts": "tous", "ya": "il y a",
-        "yavait": "il y avait", "msg": "message", "lgtps": "longtemps", "stp": "s'il te plait"}
+        "yavait": "il y avait", "msg": "message", "lgtps": "longtemps", "stp": "s'il te plait",
+        "le mm": "le meme", "la mm": "la meme"}      # "63 signatures le mm soir" (not "30 mm")
 _SMS_WORD = re.compile(r"(?<![\w'-])(?:" + "|".join(sorted(_SMS, key=len, reverse=True)) + r")(?![\w'-])")
 
 
