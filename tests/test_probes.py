@@ -1839,3 +1839,14 @@ def test_an_event_named_again_is_the_same_event(directory) -> None:
                                    "d'aide (collecte du stand).")] == ["awareness", "fund"]
     assert [a[0] for a in _actions(directory, "le 4 mai nous avons organisé une conférence à la médiathèque. "
                                    "Environ 80 personnes, un article promis par le journal municipal.")] == ["awareness"]
+
+
+def test_an_officials_own_letter_a_paper_named_courrier_and_a_letter_sent_by_post(directory) -> None:
+    assert _actions(directory, "rendez-vous le 7 mai avec le maire. Le maire a d'ailleurs écrit lui-même à "
+                    "l'ambassade dès le lendemain.") == [("advocacy", 1, None, date(2026, 5, 7))]
+    assert _actions(directory, "le 5 mai nous avons été reçues par le maire. Il nous a écoutées et, de son côté, a "
+                    "écrit le lendemain à l'ambassadeur ; il nous a transmis une copie de sa lettre, que je vous fais "
+                    "suivre par courrier.") == [("advocacy", 1, None, date(2026, 5, 5))]
+    assert _actions(directory, "nous avons posté 15 lettres au procureur le 2 mai. Le Courrier de l'Ouest a publié "
+                    "le 4 mai un article sur sa situation.") == [("letter_authorities", 15, None, date(2026, 5, 2)),
+                                                                 ("awareness", 1, None, date(2026, 5, 4))]

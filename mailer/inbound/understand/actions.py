@@ -110,6 +110,7 @@ def _recipient(norm: str, start: int, stop: int, person_tokens: Iterable[str]) -
 def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
     norm, found = seg.norm, []
     nouns = [m for m in LETTER.finditer(norm) if not LETTER_NOT.search(norm[max(0, m.start() - 30):m.start()])
+             and not _PUBLISHES.match(norm, m.end())         # "le Courrier de l'Ouest a publié": a paper
              and not ANSWERED.search(norm[max(0, m.start() - 90):m.start()])
              and not _THEY_SIGN.search(norm[max(0, m.start() - 60):m.start()])]
     # "J'ai écrit à mon député et à ma sénatrice (lettres envoyées le 8 avril)": the letters are the ones
@@ -125,7 +126,7 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
         for w in WROTE_TO.finditer(norm, 0, first):
             who = _recipient(norm, w.end(), w.end() + 80, person_tokens)
             if who in ("aut", "sup") and CLAUSE_BREAK.search(norm, w.end(), first) \
-                    and not OTHERS_WROTE.search(norm[max(0, w.start() - 110):w.start() + 1]):
+                    and not _others_wrote(norm, w.start()):
                 kind = ActionType.LETTER_SUPPORT if who == "sup" else ActionType.LETTER_AUTHORITIES
                 found.append(_Found(kind, w.start(), 1 if not norm[w.end() - 3:w.end()] == "aux" else None))
                 break
@@ -153,7 +154,7 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
             found.append(_Found(kind, m.start(), _count_before(norm, m.start(), m.group(0).split()[0])))
     if not nouns:
         for m in WROTE_TO.finditer(norm):
-            if OTHERS_WROTE.search(norm[max(0, m.start() - 110):m.start() + 1]):
+            if _others_wrote(norm, m.start()):
                 continue            # "le maire de Grenoble a écrit à l'ambassadrice": his letter, not ours
             who = _recipient(norm, m.end(), m.end() + 80, person_tokens)
             if who == "off":
@@ -180,6 +181,7 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
     return found
 
 
+_PUBLISHES = re.compile(r"(?:\s+[\w'-]+){0,4}?\s+(?:a|ont|avait)\s+(?:\w+\s+)?(?:publie|relaye|consacre|titre|repris)\b")
 _WITH = re.compile(r"^\W*(?:(?:le |du )?\d{1,2}(?:er)? [a-z]+,? )?(?:avec|aupres d(?:u|e|es|'))\b")
 # "nous avons fait signer une carte collective": a card, not a petition
 _NOT_OUR_PETITION = re.compile(r"fait signer (?:(?!petitions?\b|signatures?\b)[\w'-]+ ){1,3}?(?:cartes?|lettres?|courriers?)\b")
@@ -417,10 +419,20 @@ ANOTHER = re.compile(r"\b(?:aussi|egalement|en plus|par ailleurs|ensuite|puis|au
 # (across a relative clause: "le maire, à qui nous avions écrit le 20 octobre, a lui-même écrit"; not
 # "le maire était là, puis on a écrit")
 OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:" + OTHERS + r"|avocate?|famille)\b[^.;]{0,90}?"
-                          r"(?<!\bon )(?<!\bnous )\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:[\w-]+\s+){0,2}?[a-z]$"
+                          r"(?<!\bon )(?<!\bnous )\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:[\w'-]+\s+){0,2}?[a-z]$"
                           # "toutes les personnes qui ont écrit à sa mère": people, in a relative clause
                           r"|\b(?:personnes|gens|ceux|celles|amie?s|inconnue?s)\s+qui\s+(?:lui |leur |m'|nous |vous )?"
                           r"(?:ont|a|avaient|avait)\s+[a-z]$")
+# "Il nous a écoutées et, de son côté, a écrit à l'ambassadeur": he, the sentence's subject (from its start)
+_HE_WROTE = re.compile(r"^\W*(?:il|elle|ils|elles)\b(?! y a)[^.;]{0,90}?(?<!\bon )(?<!\bnous )(?<!\bj')(?<!\bje )"
+                       r"\b(?:a|ont|avait|avaient)\s+(?:[\w'-]+\s+){0,2}?[a-z]$")
+
+
+def _others_wrote(norm: str, pos: int) -> bool:
+    """Someone else wrote the letter whose verb is at `pos`."""
+    return bool(OTHERS_WROTE.search(norm[max(0, pos - 110):pos + 1]) or pos < 110 and _HE_WROTE.match(norm[:pos + 1]))
+
+
 LEAD_DATE = re.compile(r"^\W*(?:(?:et|puis|enfin|aussi|ensuite|sinon|par ailleurs),? )?(?:le |du )?"
                        r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) )?"
                        r"\d{1,2}(?:er)?(?:/\d{1,2}(?:/\d{2,4})?| (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout"
