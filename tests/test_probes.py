@@ -1851,3 +1851,12 @@ def test_an_officials_own_letter_a_paper_named_courrier_and_a_letter_sent_by_pos
     assert _actions(directory, "nous avons posté 15 lettres au procureur le 2 mai. Le Courrier de l'Ouest a publié "
                     "le 4 mai un article sur sa situation.") == [("letter_authorities", 15, None, date(2026, 5, 2)),
                                                                  ("awareness", 1, None, date(2026, 5, 4))]
+
+
+def test_the_petition_as_a_topic_a_link_or_a_share_is_no_signatures(directory) -> None:
+    assert [a[0] for a in _actions(directory, "le 3 mai, Le Bien Public a publié un article sur le dossier, avec un "
+                                   "encadré sur la pétition.")] == ["awareness"]
+    assert [a[0] for a in _actions(directory, "le 4 mai j'ai été interviewé sur Radio MDM. L'animatrice a lu "
+                                   "l'adresse de la pétition à l'antenne.")] == ["awareness"]
+    assert [a[0] for a in _actions(directory, "on a aussi relayé la pétition sur l'Insta de l'antenne.")] == []
+    assert _actions(directory, "nous avons fait signer la pétition à 40 personnes.") == [("petition", 40, None, None)]

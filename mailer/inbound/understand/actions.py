@@ -187,6 +187,11 @@ _WITH = re.compile(r"^\W*(?:(?:le |du )?\d{1,2}(?:er)? [a-z]+,? )?(?:avec|aupres
 _NOT_OUR_PETITION = re.compile(r"fait signer (?:(?!petitions?\b|signatures?\b)[\w'-]+ ){1,3}?(?:cartes?|lettres?|courriers?)\b")
 # "le Mouvement de la Paix, qui a fait signer ses adhérents": the relative clause's subject is the partner
 _THEIR_RELATIVE = re.compile(r"\bqui (?:a|ont|avait|avaient) (?:\w+ )?$")
+# The petition as a topic, a link or a thing shared, not signatures gathered: "un article avec un encadré sur la
+# pétition", "l'animatrice a lu l'adresse de la pétition", "on a relayé la pétition sur l'Insta"
+_ABOUT_PETITION = re.compile(r"\b(?:(?:encadre|article|reportage|mention|lien|adresse|appel|infos?|qr code|affiche)s?"
+                             r" (?:[\w']+ ){0,2}?(?:sur|de|vers|a|pour)|relaye\w*|partage\w*|diffuse\w* en ligne)"
+                             r" (?:la|notre|cette|votre|l'|sa) $")
 # "mais sans pétition disponible pour elle": none to sign
 _WITHOUT = re.compile(r"\b(?:sans|pas de)\s+(?:[a-z]+\s+)?$")
 # "il a promis de signer la lettre ouverte", "les élus qui ont signé la lettre": their letter, not ours
@@ -265,7 +270,8 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
             found.append(_Found(ActionType.AWARENESS, gathering.start(gathering.lastgroup or "noun"), 1))
     petition = next((m for m in PETITION.finditer(norm) if not _NOT_OUR_PETITION.match(norm, m.start())
                      and not _THEIR_RELATIVE.search(norm, max(0, m.start() - 30), m.start())
-                     and not _WITHOUT.search(norm, max(0, m.start() - 20), m.start())), None)
+                     and not _WITHOUT.search(norm, max(0, m.start() - 20), m.start())
+                     and not _ABOUT_PETITION.search(norm, max(0, m.start() - 40), m.start())), None)
     if petition:
         counted = PETITION_COUNT.search(norm)
         count = int(next(g for g in counted.groups() if g)) if counted else None
