@@ -1860,3 +1860,13 @@ def test_the_petition_as_a_topic_a_link_or_a_share_is_no_signatures(directory) -
                                    "l'adresse de la pétition à l'antenne.")] == ["awareness"]
     assert [a[0] for a in _actions(directory, "on a aussi relayé la pétition sur l'Insta de l'antenne.")] == []
     assert _actions(directory, "nous avons fait signer la pétition à 40 personnes.") == [("petition", 40, None, None)]
+
+
+def test_a_round_figure_is_no_count_and_a_count_not_finished_is_no_denial(directory) -> None:
+    assert _actions(directory, "nous avons recueilli environ 300 signatures.") == [("petition", None, None, None)]
+    assert _actions(directory, "nous avons envoyé près de 40 lettres au ministre.") == \
+        [("letter_authorities", None, None, None)]
+    assert _actions(directory, "nous avons envoyé 40 lettres au ministre.") == [("letter_authorities", 40, None, None)]
+    assert _actions(directory, "pendant l'entracte, nous avons fait signer la pétition : environ 200 signatures, je "
+                    "n'ai pas encore tout recompté.") == [("petition", None, None, None)]
+    assert _actions(directory, "nous n'avons pas encore envoyé les lettres.") == []

@@ -58,7 +58,10 @@ class _Found:
 
 def _count_before(norm: str, pos: int, noun: str) -> int | None:
     """'40 lettres' -> 40, 'une lettre' -> 1, 'une vingtaine de cartes' -> None, 'lettre' -> 1."""
-    m = NUMBER_BEFORE.search(norm[max(0, pos - 40):pos])
+    window = norm[max(0, pos - 40):pos]
+    m = NUMBER_BEFORE.search(window)
+    if m and _APPROX.search(window, 0, m.start(1)):
+        return None                       # "près de 40 lettres": a round figure, not a count
     if m and m.group(1) in ("un", "une") and re.search(r"\bchacune?\s+une?\s+$", norm[:pos]):
         each = EACH.findall(norm[:pos])       # "22 membres ont ecrit chacun une lettre" -> 22
         if each:
@@ -215,6 +218,9 @@ _AT_EVENT = re.compile(r"\b(?:a la fin|a l'issue|a la sortie|au cours|lors|penda
                        r"|de cette|de ce|la|le|l')\s*$")
 _DEFINITE = re.compile(r"\b(?:le|la|l'|les|ce|cet|cette|ces)\s+(?:\d+\s+|meme\s+)?$")
 _ITS_RESULT = re.compile(r"^\W*(?:bilan|resultats?|au final)\b")      # "Bilan : 158 signatures" under the event
+_COUNTING = re.compile(r"(?:\s+(?:encore|tout|toutes?|fini de|termine de|eu le temps de))*\s+(?:re|de)?compt\w*")
+_APPROX = re.compile(r"(?:\benviron|\bpres de|\ba peu pres|\bautour de|\bquelque|\bpresque|\bgrosso modo"
+                     r"|\bau moins|\bplus de|\bmoins de|\bdans les|~)\s*$")
 _EXACTLY = re.compile(r"\s*[:(,]\s*(?:soit |exactement |precisement |tres exactement )?(\d+)\s*(?:exactement|precisement"
                       r"|pile|tres exactement)\b")
 _RELATIVE_NEGATION = re.compile(r"\b(?:que|qu') ?(?:je |j'|nous |on |l'on )?$")
@@ -278,6 +284,8 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
         exact = _EXACTLY.match(norm, counted.end()) if counted else None
         if exact:              # "a dépassé les 400 signatures : 402 exactement": the exact figure
             count = int(exact.group(1))
+        elif counted and _APPROX.search(norm, max(0, counted.start() - 20), counted.start()):
+            count = None       # "environ 300 signatures", "près de 200": a round figure (the labelling rule)
         found.append(_Found(ActionType.PETITION, petition.start(), count))
     collab = COLLAB.search(norm)
     if collab:
@@ -375,7 +383,8 @@ def _done(seg: Segment, pos: int, after_deed: bool = False) -> bool:
     # a negation in brackets is about a detail ("une cinquantaine de lettres (on n'a pas compté)")
     # ... and so is one in a relative clause ("dix-neuf lettres, peut-être une ou deux de plus que je n'ai pas comptées")
     negated = [m for m in NEGATED.finditer(seg.norm, start, end) if not _in_brackets(seg.norm, m.start())
-               and not _RELATIVE_NEGATION.search(seg.norm, max(0, m.start() - 12), m.start())]
+               and not _RELATIVE_NEGATION.search(seg.norm, max(0, m.start() - 12), m.start())
+               and not _COUNTING.match(seg.norm, m.end())]     # "je n'ai pas encore tout recompté": a detail
     if seg.text.rstrip().endswith("?") or negated:
         return False
     if seg.bullet and QUESTION_INTRO.search(seg.intro.rstrip(" :")):
