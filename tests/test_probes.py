@@ -1870,3 +1870,10 @@ def test_a_round_figure_is_no_count_and_a_count_not_finished_is_no_denial(direct
     assert _actions(directory, "pendant l'entracte, nous avons fait signer la pétition : environ 200 signatures, je "
                     "n'ai pas encore tout recompté.") == [("petition", None, None, None)]
     assert _actions(directory, "nous n'avons pas encore envoyé les lettres.") == []
+
+
+def test_what_the_writer_thinks_was_done_is_told_hedged(directory) -> None:
+    reading = _reading(directory, "les signatures à la sortie, je crois qu'on en a eu une centaine, Clémence fera le "
+                                  "compte à la réunion.")
+    assert [(a.type.value, a.count) for a in reading.actions] == [("petition", None)], reading
+    assert "undetermined" in reading.checks and reading.confidence < 0.8, reading

@@ -399,7 +399,7 @@ def _done(seg: Segment, pos: int, after_deed: bool = False) -> bool:
             continue                # "habite a rennes": the preposition, not the auxiliary
         if m.start() < pos:
             before = m
-        elif after is None and not RELATIVE.search(seg.norm, pos, m.start()):
+        elif after is None and not _relative_between(seg.norm, pos, m.start()):
             after = m               # not "..., qui s'est engagé à", "..., que nous allons remettre": another verb's
     decisive = before or after
     if decisive is not None:
@@ -462,6 +462,16 @@ PAST_TIME = re.compile(r"\b(?:hier|avant-hier|(?:lundi|mardi|mercredi|jeudi|vend
 GOAL = re.compile(r"\b(?:objectifs?|vis\w*|atteindre|faut|cible|but|esper\w*|manque\w*|reste\w*|encore)\b")
 NEED = re.compile(r"\b(?:aurions|aurais|avons|ai|auriez|avez) besoin d|\bcombien d")
 RELATIVE = re.compile(r"(?:,\s*|\s)(?:qui|que|qu'|dont|ou|lequel|laquelle|lesquels|lesquelles)(?:\s|(?<=')\w)")
+
+
+def _relative_between(norm: str, start: int, stop: int) -> bool:
+    """A relative clause opens between the action and the verb; not a "que" after a verb of opinion, which
+    opens what the writer tells ("les signatures, je crois qu'on en a eu une centaine")."""
+    found = RELATIVE.search(norm, start, stop)
+    return found is not None and not _OPINION.search(norm, max(0, found.start() - 14), found.start())
+
+
+_OPINION = re.compile(r"\b(?:crois|pense|sais|dirais|estime|semble|suppose|imagine|dit)$")
 
 
 def _anaphora_end(seg: Segment) -> int:
