@@ -1877,3 +1877,15 @@ def test_what_the_writer_thinks_was_done_is_told_hedged(directory) -> None:
                                   "compte à la réunion.")
     assert [(a.type.value, a.count) for a in reading.actions] == [("petition", None)], reading
     assert "undetermined" in reading.checks and reading.confidence < 0.8, reading
+
+
+def test_a_table_row_without_a_date_a_number_not_at_hand_and_a_choir_for_us(directory) -> None:
+    body = ("Bonjour,\n\nBilan du groupe 19 pour Dawit Tesfaye\n\nAction | Date | Détail\nStand au marché | 1er mars | "
+            "256 signatures sur la pétition\nLettres au procureur général | 24/02 | 31 lettres\nFonds d'aide | - | "
+            "80 €\n\nJean-Luc\n")
+    reading = _read(directory, MEMBER, body)
+    assert [(a.type.value, a.amount_eur) for a in reading.actions if a.type.value == "fund"] == [("fund", 80.0)], reading
+    assert _actions(directory, "cartes de soutien : plusieurs membres en ont envoyé, je n'ai pas le nombre "
+                    "exact.") == [("letter_support", None, None, None)]
+    assert [a[0] for a in _actions(directory, "le concert du 2 mai, donné par la chorale « Chœur de Loire », a été "
+                                   "une grande réussite.")] == ["awareness", "collaboration"]

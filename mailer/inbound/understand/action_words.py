@@ -137,6 +137,11 @@ COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?
                     r"en compagnie d(?:u|es|e la|e l')\s?(?:benevoles|militant\w*|membres|amis|association|collectif)|"
                     r"(?:association|collectif|club|amicale)\b[^.;]{0,80}?\bnous (?:a|avait|ont|avaient) (?:invite|accueilli"
                     r"|convie)e?s?|"
+                    # a choir or a troupe performing for us: "donné par la chorale « Chœur de Loire »",
+                    # "La chorale Les Voix du Suzon avait accepté de chanter"
+                    r"(?:donne|anime|assure|offert|joue|chante)e?s? par (?:la |le |l'|les )(?:chorale|fanfare|troupe"
+                    r"|compagnie|orchestre|ensemble|harmonie)|\bla (?:chorale|fanfare|troupe|compagnie)\b[^.;]{0,60}?"
+                    r"\b(?:a|avait|ont|avaient) (?:accepte|bien voulu|chante|joue|anime|offert)|"
                     r"avec la participation d|coordonne\w* avec|en lien avec|avec (?:l'|la |le |les |des |nos |notre )"
                     r"(?:association|collectif|section|ong\b|federation|ligue|syndicat|comite|coordination"
                     r"|amis(?! d(?:u|es) (?:groupes?|cercles?)\b| de l'antenne)"     # not "nos amis du groupe 242"

@@ -218,7 +218,8 @@ _AT_EVENT = re.compile(r"\b(?:a la fin|a l'issue|a la sortie|au cours|lors|penda
                        r"|de cette|de ce|la|le|l')\s*$")
 _DEFINITE = re.compile(r"\b(?:le|la|l'|les|ce|cet|cette|ces)\s+(?:\d+\s+|meme\s+)?$")
 _ITS_RESULT = re.compile(r"^\W*(?:bilan|resultats?|au final)\b")      # "Bilan : 158 signatures" under the event
-_COUNTING = re.compile(r"(?:\s+(?:encore|tout|toutes?|fini de|termine de|eu le temps de))*\s+(?:re|de)?compt\w*")
+_COUNTING = re.compile(r"(?:\s+(?:encore|tout|toutes?|fini de|termine de|eu le temps de))*\s+(?:re|de)?compt\w*"
+                       r"|\s+(?:encore\s+)?(?:le|les) (?:nombres?|chiffres?|comptes?|totals?|details?)\b")   # "le chiffre exact"
 _APPROX = re.compile(r"(?:\benviron|\bpres de|\ba peu pres|\bautour de|\bquelque|\bpresque|\bgrosso modo"
                      r"|\bau moins|\bplus de|\bmoins de|\bdans les|~)\s*$")
 _EXACTLY = re.compile(r"\s*[:(,]\s*(?:soit |exactement |precisement |tres exactement )?(\d+)\s*(?:exactement|precisement"
@@ -374,7 +375,7 @@ def _clause(seg: Segment, pos: int) -> tuple[int, int]:
     return next(((a, b) for a, b in zip(cuts, cuts[1:], strict=False) if a <= pos < b), (0, len(seg.norm)))
 
 
-def _done(seg: Segment, pos: int, after_deed: bool = False) -> bool:
+def _done(seg: Segment, pos: int, after_deed: bool = False, after_done_item: bool = False) -> bool:
     """Was the action at `pos` done? The nearest tense marker before it decides, else the first one
     after it, else the list it belongs to ('Voici nos actions :' yes, 'Nos projets :' no); a verbless
     sentence right after one that tells a deed goes on telling it ('Nous avons tenu un stand samedi.
@@ -418,7 +419,7 @@ def _done(seg: Segment, pos: int, after_deed: bool = False) -> bool:
     intro = list(MARKER.finditer(seg.intro))
     if intro:
         return intro[-1].group("past") is not None
-    return bool(seg.intro) or bool(seg.dates)
+    return bool(seg.intro) or bool(seg.dates) or after_done_item
 
 
 _LETTERS = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT)
@@ -544,6 +545,7 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
     last_event: date | None = None     # what "pendant l'entracte", "a l'issue de la lecture" refer to
     person_tokens = tuple(person_tokens)
     told_deed = False       # the segment before told a deed, in the past and nothing planned
+    list_done = False       # the list item before gave deeds, nothing planned
     event_before = False    # the segment before told an event (what PART_OF_EVENT refers to)
     prev_start = 0          # where the segment before's actions start in `actions`
     prev_para = -1          # the paragraph of the segment before
@@ -566,7 +568,7 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
             if f.type is ActionType.AWARENESS and event_before and PART_OF_EVENT.match(seg.norm, f.pos) \
                     and not seg.dates and not ANOTHER.search(seg.norm):
                 continue               # the debate of the projection just told, the stand's leaflets
-            if not _done(seg, f.pos, told_deed):
+            if not _done(seg, f.pos, told_deed, list_done):
                 planned = seg_planned = True
                 continue
             later = [g.pos for g in found[i + 1:] if g.pos > f.pos]
@@ -607,6 +609,8 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
                 told_deed = all(m.group("past") for m in markers)
             elif not mine:
                 told_deed = False
+        # the items of a list of deeds: "Fonds d'aide | - | 80 €" under dated rows of a table is one more
+        list_done = seg.bullet and (bool(mine) and not seg_planned or list_done and not seg_planned)
     actions = _told_again(actions, mentions)
     return actions, planned and not actions
 
