@@ -1889,3 +1889,11 @@ def test_a_table_row_without_a_date_a_number_not_at_hand_and_a_choir_for_us(dire
                     "exact.") == [("letter_support", None, None, None)]
     assert [a[0] for a in _actions(directory, "le concert du 2 mai, donné par la chorale « Chœur de Loire », a été "
                                    "une grande réussite.")] == ["awareness", "collaboration"]
+
+
+def test_the_bulletin_nor_the_mails_is_everything_and_a_pride_march_is_an_event(directory) -> None:
+    reading = _read(directory, "x.y@example.net", "Bonjour,\n\nma mère ne souhaite plus recevoir le bulletin papier "
+                    "ni les mails.\n\nPaul\n", subject="désinscription")
+    assert (reading.kind.value, reading.scope) == ("unsubscribe", "all"), reading
+    assert [a[0] for a in _actions(directory, "participation à la marche des fiertés le 28 avril avec la LDH : 60 "
+                                   "signatures.")] == ["awareness", "collaboration", "petition"]

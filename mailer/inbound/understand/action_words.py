@@ -77,7 +77,7 @@ APPEARANCE = re.compile(r"\bpassee?\W?e?s? (?:sur|a) (?:la |l')?(?:radio|tele|te
 EVENT = re.compile(r"\b(?:stands?|chaines? humaines?|(?<!de )lectures? (?:de (?:poemes|textes|temoignages|contes|extraits)"
                    r"|musicales?|theatralisees?)|conferences?(?:-debats?)?|confs?(?= (?:a|au|sur|avec|de|le|du)\b)|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
                    r"|lectures? publiques?|expositions?|rassemblements?|manifestations?|veillees?|vigiles?"
-                   r"|marches? (?:silencieuse|solidaire|blanche)s?|interviews?|emissions?|reportages?"
+                   r"|marches? (?:silencieuse|solidaire|blanche)s?|marches? des fiertes|interviews?|emissions?|reportages?"
                    r"|(?:passage|intervention|chronique|duplex|invitee?s?) (?:[a-z'-]+ ){0,3}?(?:a la |sur (?:la )?)radio"
                    r"|interventions? (?:en|dans|au|aux|a la|a l'|devant) (?:des |les |une? |la |le )?(?:lycees?|colleges?"
                    r"|ecoles?|classes?|universites?|facs?|mediatheques?|bibliotheques?|mjc|centres? sociaux|centre social)"

@@ -142,6 +142,8 @@ _SCOPE_ALL = re.compile(r"\b(?:tou(?:te)?s|toute|tout) (?:[a-z']+ ){0,2}?(?:list
                         r"|informations?|sollicitations?|nouvelles?|infos?)\b|\bl'ensemble\b|\b(?:de|a) tout\b"
                         r"|\btoute communication\b|\bvos fichiers\b|\btout (?:court|arreter|envoi|courrier)\b"
                         r"|\bplus jamais\b|\bd'aucune?\b"
+                        # "ne souhaite plus recevoir le bulletin papier ni les mails": the mails too
+                        r"|\bni (?:les |vos |aucun )?(?:mails?|e-?mails?|alertes?|courriels?|messages?|appels?)\b"
                         r"|\bni (?:le |la |les |l'|vos |votre |aux? )?" + _LISTS + r" ni (?:le |la |les |l'|vos |votre |aux? )?"
                         + _LISTS)       # "ni le bulletin ni les alertes", not "ni par courrier ni par mail"
 _LIST_WORD = re.compile(r"\b" + _LISTS)
