@@ -1897,3 +1897,8 @@ def test_the_bulletin_nor_the_mails_is_everything_and_a_pride_march_is_an_event(
     assert (reading.kind.value, reading.scope) == ("unsubscribe", "all"), reading
     assert [a[0] for a in _actions(directory, "participation à la marche des fiertés le 28 avril avec la LDH : 60 "
                                    "signatures.")] == ["awareness", "collaboration", "petition"]
+
+
+def test_this_morning_is_a_time_gone_by_for_a_verbless_line(directory) -> None:
+    assert _actions(directory, "ce matin, rdv avec la députée à sa permanence.") == [("advocacy", 1, None, None)]
+    assert _actions(directory, "ce matin nous allons tenir un stand.") == []

@@ -458,7 +458,7 @@ VERB_OR_DENIAL = re.compile(r"\b(?:je|j'|nous|on|il|elle|ils|elles|vous|tu|rien|
 COUNTED_RESULT = re.compile(r"\b\d+\s+signatures\b|\bpetition \d+ sign\b")
 # A time gone by, which a verbless line needs to tell a deed: "hier stand à la journée d'accueil, une
 # soixantaine de signatures", "samedi dernier : concert". Not "ce week-end" (a plan as often as not).
-PAST_TIME = re.compile(r"\b(?:hier|avant-hier|(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|la semaine"
+PAST_TIME = re.compile(r"\b(?:hier|avant-hier|ce matin|(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|la semaine"
                        r"|le week-end|le mois|le weekend|le we) derni(?:er|ere)|il y a (?:deux|trois|quelques|\d+) jours)\b")
 GOAL = re.compile(r"\b(?:objectifs?|vis\w*|atteindre|faut|cible|but|esper\w*|manque\w*|reste\w*|encore)\b")
 NEED = re.compile(r"\b(?:aurions|aurais|avons|ai|auriez|avez) besoin d|\bcombien d")
