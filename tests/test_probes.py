@@ -1902,3 +1902,9 @@ def test_the_bulletin_nor_the_mails_is_everything_and_a_pride_march_is_an_event(
 def test_this_morning_is_a_time_gone_by_for_a_verbless_line(directory) -> None:
     assert _actions(directory, "ce matin, rdv avec la députée à sa permanence.") == [("advocacy", 1, None, None)]
     assert _actions(directory, "ce matin nous allons tenir un stand.") == []
+
+
+def test_a_second_verb_negated_does_not_deny_the_first(directory) -> None:
+    assert _actions(directory, "nous avons envoyé 40 cartes le 2 mai et n'avons rien entendu depuis.") == \
+        [("letter_support", 40, None, date(2026, 5, 2))]
+    assert _actions(directory, "nous n'avons pas écrit et ne ferons rien.") == []

@@ -205,6 +205,7 @@ ANAPHORA = re.compile(r"^(?:pendant (?:l'|la |le |les |cette |ce |cet )|a l'issu
                       r"|ce jour-la|le meme jour|a la fin (?:de la |du |de l')|apres (?:la |le |l')(?:lecture|concert"
                       r"|conference|debat|projection|stand))")
 CLAUSE_BREAK = re.compile(r",\s*(?:et|puis|mais)\s|;\s|\s(?:et|puis|mais)\s+(?:j'|je\s|nous\s|on\s|il\s|elle\s|ils\s"
+                          r"|n'|ne\s"        # "nous avons envoyé 40 cartes et n'avons rien entendu depuis"
                           r"|elles\s)")
 SAME_DAY = re.compile(r"\b(?:le meme (?:jour|soir|matin|apres-midi)|ce (?:jour|soir)-la|a cette occasion|sur place"
                       r"|a l'entree|(?:sur|a) (?:le|notre) stand|au stand|(?:dans|pendant|durant|au cours de) la (?:soiree"
