@@ -1908,3 +1908,12 @@ def test_a_second_verb_negated_does_not_deny_the_first(directory) -> None:
     assert _actions(directory, "nous avons envoyé 40 cartes le 2 mai et n'avons rien entendu depuis.") == \
         [("letter_support", 40, None, date(2026, 5, 2))]
     assert _actions(directory, "nous n'avons pas écrit et ne ferons rien.") == []
+
+
+def test_put_me_down_for_a_slot_is_a_sign_up(directory) -> None:
+    for body in ("Bonjour,\n\nInscrivez-moi pour la collecte de signatures du 12.\n\nPaul\n",
+                 "Notez-moi pour le stand de samedi !\nLéa\n"):
+        reading = _read(directory, "x.y@example.net", body, subject="Re: appel à bénévoles")
+        assert reading.kind.value == "signup", reading
+    newsletter = _read(directory, "x.y@example.net", "Bonjour, inscrivez-moi à la newsletter. Merci\n")
+    assert (newsletter.kind.value, newsletter.rule) == ("signup", "signup.bulletin"), newsletter

@@ -278,6 +278,7 @@ _SIGNUP = re.compile(
     r"|nous ajouter a la liste des (?:groupes|structures)"
     r"|(?:etre rattache\w*|me rattacher|nous rattacher) (?:a|au|aux) (?:un |une |le |la |l'|ce |cette |votre )?"
     r"(?:nouveau |autre )?(?:dossiers?|groupe|cercle|antenne|equipe)"
+    r"|(?:inscrivez|notez|mettez|comptez)-(?:moi|nous) (?:pour|sur|au|a la|a l'|aux|comme|dans)\b"   # a slot of a call
     r"|me mettre a (?:votre )?disposition|donner (?:un coup de main|de mon temps)|aider (?:\W+ |plus |davantage |un peu )?sur (?:un|son|le|ce) dossier"
     r"|(?:je|nous) (?:souhaite|voudrais|aimerais|souhaiterais|souhaitons|voudrions|aimerions) (?:vous )?aider\b)")
 # "Monsieur le Député ... il ne manquera pas de suivre ce dossier": an office's promise, no sign-up.
