@@ -1917,3 +1917,9 @@ def test_put_me_down_for_a_slot_is_a_sign_up(directory) -> None:
         assert reading.kind.value == "signup", reading
     newsletter = _read(directory, "x.y@example.net", "Bonjour, inscrivez-moi à la newsletter. Merci\n")
     assert (newsletter.kind.value, newsletter.rule) == ("signup", "signup.bulletin"), newsletter
+
+
+def test_a_reminder_to_the_authorities_in_writing_is_a_letter(directory) -> None:
+    assert _actions(directory, "j'ai relancé l'ambassade par mail le 6 mai.") == \
+        [("letter_authorities", 1, None, date(2026, 5, 6))]
+    assert _actions(directory, "le maire a relancé l'ambassade par courrier.") == []

@@ -23,6 +23,9 @@ _AUTHORITY = (r"ambassades?|ambassadeur|ambassadrice|consulats?|consule?s?|autor
 _SUPPORT = (r"soutien|solidarite|amitie|famille|epoux|epouse|mari|femme|mere|pere|fils|fille|enfants?|proches|soeur"
             r"|frere|voeux|detenue?s?|prisonniere?s?")
 OFFICIAL = re.compile(r"\b(?:" + _OFFICIAL + r")\b")
+# A reminder sent in writing to the authorities: "j'ai relancé l'ambassade par mail le 6 mai" (a letter)
+CHASED_IN_WRITING = re.compile(r"\brelance\w* (?:l'|la |le |les |son |sa )?(?:" + _AUTHORITY + r")\b[^.;]{0,40}?"
+                               r"\bpar (?:e-?mail|mail|courriel|courrier|lettre|ecrit|fax)\b")
 # Someone else who may be the subject of a deed ("le maire a écrit", "l'association a organisé"): the
 # actions read from such a sentence may be theirs (actions.py, confidence.py)
 OTHERS = (r"maire|depute\w*|senat\w*|prefet\w*|ministre|ambassad\w*|consul\w*|elue?s?|conseill\w*|president\w*"

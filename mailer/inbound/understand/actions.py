@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, ANSWERED, APPEARANCE, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, FUND_NOUN, HOSTED,
+from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, ANSWERED, APPEARANCE, CHASED_IN_WRITING, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, FUND_NOUN, HOSTED,
                            LEAD_GATHERING, LETTER, OURS_GATHERING,
                            LETTER_NOT, MARKER, MEETING, MEET_TARGET, NEGATED, NUMBER_BEFORE, OFFICIAL, OTHERS,
                            OFFICIALS_END, PARTNER_NAME, PETITION, PETITION_COUNT, QUESTION_INTRO, RECIPIENT, RESULT_LINE,
@@ -155,6 +155,10 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
         else:
             kind = ActionType.LETTER_SUPPORT if who == "sup" else ActionType.LETTER_AUTHORITIES
             found.append(_Found(kind, m.start(), _count_before(norm, m.start(), m.group(0).split()[0])))
+    if not nouns and not WROTE_TO.search(norm):
+        chased = CHASED_IN_WRITING.search(norm)
+        if chased and not _others_wrote(norm, chased.start()):
+            found.append(_Found(ActionType.LETTER_AUTHORITIES, chased.start(), 1))
     if not nouns:
         for m in WROTE_TO.finditer(norm):
             if _others_wrote(norm, m.start()):
