@@ -553,7 +553,7 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
     event_before = False    # the segment before told an event (what PART_OF_EVENT refers to)
     prev_start = 0          # where the segment before's actions start in `actions`
     prev_para = -1          # the paragraph of the segment before
-    mentions: dict[int, tuple[str, bool]] = {}   # an event's noun, and whether "le"/"ce" named it
+    told: list[tuple[Action, str, bool]] = []   # each event, its noun, and whether "le"/"ce" named it
     for seg in segs:
         merged: dict[tuple[ActionType, date | None], _Found] = {}
         seg_planned = False
@@ -595,8 +595,8 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
             mine.append(Action(kind, None if kind in (ActionType.COLLABORATION, ActionType.FUND) else f.count,
                                f.amount if kind is ActionType.FUND else None, when))
             if kind is ActionType.AWARENESS:
-                mentions[id(mine[-1])] = (seg.norm[f.pos:].split(maxsplit=1)[0].rstrip("s.,;:!?"),
-                                          bool(_DEFINITE.search(seg.norm, max(0, f.pos - 16), f.pos)))
+                told.append((mine[-1], seg.norm[f.pos:].split(maxsplit=1)[0].rstrip("s.,;:!?"),
+                             bool(_DEFINITE.search(seg.norm, max(0, f.pos - 16), f.pos))))
         mine = _counted_after(actions, prev_start, mine)
         prev_start = len(actions)
         actions.extend(mine)
@@ -615,15 +615,15 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
                 told_deed = False
         # the items of a list of deeds: "Fonds d'aide | - | 80 €" under dated rows of a table is one more
         list_done = seg.bullet and (bool(mine) and not seg_planned or list_done and not seg_planned)
-    actions = _told_again(actions, mentions)
+    actions = _told_again(actions, told)
     return actions, planned and not actions
 
 
-def _told_again(actions: list[Action], mentions: dict[int, tuple[str, bool]]) -> list[Action]:
+def _told_again(actions: list[Action], told: list[tuple[Action, str, bool]]) -> list[Action]:
     """An event named again with "le"/"ce", with no date, where the mail tells it with the same noun ("qui a
     tenu le stand pour le groupe" above the forwarded "Dimanche 10 mai, stand du groupe..."; "Le stand était
-    partagé avec..."): one event."""
-    events = [(a, mentions.get(id(a))) for a in actions if a.type is ActionType.AWARENESS]
-    again = {id(a) for a, m in events if m and m[1] and a.date is None
-             and any(b is not a and n and n[0] == m[0] and (b.date is not None or not n[1]) for b, n in events)}
-    return [a for a in actions if id(a) not in again] if again else actions
+    partagé avec..."): one event. (Actions compare equal by value: these are told apart by identity.)"""
+    again = [a for a, noun, definite in told if definite and a.date is None
+             and any(b is not a and other == noun and (b.date is not None or not its_definite)
+                     for b, other, its_definite in told)]
+    return [a for a in actions if not any(a is b for b in again)] if again else actions
