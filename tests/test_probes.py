@@ -1923,3 +1923,10 @@ def test_a_reminder_to_the_authorities_in_writing_is_a_letter(directory) -> None
     assert _actions(directory, "j'ai relancé l'ambassade par mail le 6 mai.") == \
         [("letter_authorities", 1, None, date(2026, 5, 6))]
     assert _actions(directory, "le maire a relancé l'ambassade par courrier.") == []
+
+
+def test_a_letter_sent_to_the_authorities_by_post_and_an_official_writing_himself(directory) -> None:
+    assert _actions(directory, "nous avons contacté l'ambassade par courrier le 3 mai.") == \
+        [("letter_authorities", 1, None, date(2026, 5, 3))]
+    assert _actions(directory, "rendez-vous avec le maire le 2 mai. Il a depuis écrit lui-même à l'ambassadeur.") == \
+        [("advocacy", 1, None, date(2026, 5, 2))]

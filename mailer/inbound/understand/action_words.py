@@ -42,7 +42,8 @@ LETTER = re.compile(r"\b(?:lettres?|courriers?|cartes?(?: postales?)?|courriels?
 # "recevoir plusieurs de vos cartes", "avoir reçu plus de 300 cartes": cards someone received, not written
 LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|lectures? (?:publiques? )?(?:de|des|d')|recu\w* (?:(?:plus|pres|moins|environ) (?:de |d'))?(?:\w+ )?"
                         r"|recevoir (?:\w+ ){0,3}|lettre d'information"
-                        r"|(?:ses|leurs|ces)|copie d(?:e|u) (?:sa |son |leur |la |le |l')?|\bpar"   # "par courrier": how
+                        r"|(?:ses|leurs|ces)|copie d(?:e|u) (?:sa |son |leur |la |le |l')?"
+                        r"|\b(?:vous|te) (?:[\w']+ ){0,4}?par"     # "que je vous fais suivre par courrier": to us
                         r"|lecture de (?:ses|leurs)|(?:fac|faculte|ufr|licence|master|prof|professeure?|agregation"
                         r"|capes|etudiante?s?|departement|maison) (?:de|des|en))\s*$")   # "la fac de lettres"
 # The letters an answer answers: "la réponse que nous avons reçue de l'ambassade à nos lettres d'avril",

@@ -443,14 +443,22 @@ OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:" +
                           # "toutes les personnes qui ont écrit à sa mère": people, in a relative clause
                           r"|\b(?:personnes|gens|ceux|celles|amie?s|inconnue?s)\s+qui\s+(?:lui |leur |m'|nous |vous )?"
                           r"(?:ont|a|avaient|avait)\s+[a-z]$")
-# "Il nous a écoutées et, de son côté, a écrit à l'ambassadeur": he, the sentence's subject (from its start)
-_HE_WROTE = re.compile(r"^\W*(?:il|elle|ils|elles)\b(?! y a)[^.;]{0,90}?(?<!\bon )(?<!\bnous )(?<!\bj')(?<!\bje )"
+# "Il nous a écoutées et, de son côté, a écrit à l'ambassadeur": he, the sentence's subject (from its start),
+# someone who received us (not "Ils ont écrit 40 cartes", our volunteers)
+_HE_WROTE = re.compile(r"^\W*(?:il|elle|ils|elles)\s+(?:nous|m'|me)\b[^.;]{0,90}?(?<!\bon )(?<!\bnous )(?<!\bj')(?<!\bje )"
                        r"\b(?:a|ont|avait|avaient)\s+(?:[\w'-]+\s+){0,2}?[a-z]$")
+
+
+# "Il a depuis écrit lui-même à l'ambassadeur": himself, someone told of before
+_HE_HIMSELF = re.compile(r"^\W*(?:il|elle|ils|elles)\b(?! y a)[^.;]{0,60}?\b(?:a|ont|avait|avaient)\s+(?:[\w'-]+\s+){0,2}?[a-z]$")
+_HIMSELF = re.compile(r"\w*\s+(?:(?:lui|elle|eux|elles)-memes?|de (?:son|leur) cote|a (?:son|leur) tour)\b")
 
 
 def _others_wrote(norm: str, pos: int) -> bool:
     """Someone else wrote the letter whose verb is at `pos`."""
-    return bool(OTHERS_WROTE.search(norm[max(0, pos - 110):pos + 1]) or pos < 110 and _HE_WROTE.match(norm[:pos + 1]))
+    return bool(OTHERS_WROTE.search(norm[max(0, pos - 110):pos + 1])
+                or pos < 110 and (_HE_WROTE.match(norm[:pos + 1])
+                                  or _HE_HIMSELF.match(norm[:pos + 1]) and _HIMSELF.match(norm, pos)))
 
 
 LEAD_DATE = re.compile(r"^\W*(?:(?:et|puis|enfin|aussi|ensuite|sinon|par ailleurs),? )?(?:le |du )?"

@@ -536,9 +536,9 @@ def _report_group(index: DirectoryIndex, mail: Mail) -> str | None:
         return index.group_by_email[sender]
     if not author and ON_OWN_BEHALF.search(mail.own_folded):
         return None          # "à titre personnel, j'ai fait circuler la pétition": a member's own deeds
-    if mail.body.forwarded:
+    if mail.body.forwarded and not find_actions(segments(mail.body.own, mail.parsed.date))[0]:
         # "Les jeunes de l'antenne m'ont demandé de vous transmettre leur compte rendu... Bertrand, groupe 61":
-        # the structure the forwarded report names did it, not the forwarder's
+        # the structure the forwarded report names did it, not the forwarder's (who tells no deed of their own)
         told = Counter(index.group_mentions(to_digits(fold(mail.body.forwarded)), _PARTNER)).most_common()
         if told and (len(told) == 1 or told[0][1] > told[1][1]):
             return told[0][0]
