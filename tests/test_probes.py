@@ -1930,3 +1930,12 @@ def test_a_letter_sent_to_the_authorities_by_post_and_an_official_writing_himsel
         [("letter_authorities", 1, None, date(2026, 5, 3))]
     assert _actions(directory, "rendez-vous avec le maire le 2 mai. Il a depuis écrit lui-même à l'ambassadeur.") == \
         [("advocacy", 1, None, date(2026, 5, 2))]
+
+
+def test_an_outsiders_proposal_is_for_a_person_not_a_report(directory) -> None:
+    body = ("Bonjour,\n\nNotre association propose aux bénévoles des ONG une formation gratuite sur le plaidoyer "
+            "auprès des parlementaires, le samedi 13 juin à Lyon. Au programme : préparer un rendez-vous avec un "
+            "député, rédiger une question écrite.\n\nSi vos groupes locaux sont intéressés, les inscriptions se font "
+            "par retour de mail.\n\nL'équipe de Juristes Solidaires\n")
+    reading = _read(directory, "formation@juristes.example.org", body, subject="Formation plaidoyer")
+    assert reading.kind.value == "other", reading

@@ -190,9 +190,16 @@ _ABOUT_IT = re.compile(r"\bconfirm\w*|\bpris en compte|\bc'est fait|\bbien note|
                        r"|\bsupprim|\bne plus|\bstop\b")
 
 
+# An outsider's proposal to us, which a person answers: "si vos groupes locaux sont intéressés, les
+# inscriptions se font par retour de mail", "contactez-nous"
+_PROPOSAL = re.compile(r"\bsi (?:vous (?:etes|souhaitez|voulez)|vos \w+(?: \w+)? (?:sont|souhaitent|veulent))\b"
+                       r"|\binscriptions? (?:se font|par retour|avant le|aupres)|\bcontactez-(?:nous|moi)\b"
+                       r"|\bn'hesitez pas a (?:nous|me) (?:contacter|ecrire|repondre)\b")
+
+
 def asks_us(own_folded: str) -> bool:
-    """Whether the writer's own words ask us something (a question, an ask to send or tell)."""
-    return any(_OTHER_ASK.search(s) and len(s.split()) >= 3
+    """Whether the writer's own words ask us something (a question, an ask to send or tell, a proposal)."""
+    return any((_OTHER_ASK.search(s) or _PROPOSAL.search(s)) and len(s.split()) >= 3
                for s in re.split(r"(?<=[.!?;])\s+|\n\s*\n", own_folded))
 
 
