@@ -1939,3 +1939,13 @@ def test_an_outsiders_proposal_is_for_a_person_not_a_report(directory) -> None:
             "par retour de mail.\n\nL'équipe de Juristes Solidaires\n")
     reading = _read(directory, "formation@juristes.example.org", body, subject="Formation plaidoyer")
     assert reading.kind.value == "other", reading
+
+
+def test_our_own_people_as_they_in_a_members_report_are_read_for_a_person(directory) -> None:
+    body = ("Bonjour,\n\nLe groupe a organisé un atelier d'écriture le 3 mars avec les jeunes du lycée. Ils ont écrit "
+            "40 cartes pour Dawit Tesfaye.\n\nJean-Luc\n")
+    reading = _read(directory, MEMBER, body)
+    assert [(a.type.value, a.count) for a in reading.actions] == [("letter_support", 40)], reading
+    assert "third_party" in reading.checks and reading.confidence < 0.8, reading
+    # from someone we do not know, "ils" are someone else: not a report of ours
+    assert _read(directory, "x.y@example.net", body).kind.value == "other"

@@ -258,10 +258,10 @@ def _offer(x: _Input) -> Reading | None:
 
 def _report(x: _Input) -> Reading | None:
     found, _ = x.report
-    if found is None or acted_by_others(x.trace, x.mail.all_folded):
-        return None
     sender = x.parsed.sender.lower()
     known_sender = x.directory.member(sender) is not None or x.directory.group_by_email(sender) is not None
+    if found is None or acted_by_others(x.trace, x.mail.all_folded, known_sender):
+        return None
     if not known_sender and offers_help(x.mail.own_folded):
         return None        # someone we do not know, offering help after an event: the offer rule reads it
     index = index_for(x.directory)

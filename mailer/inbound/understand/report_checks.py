@@ -151,17 +151,19 @@ def _we_act(norm: str) -> bool:
     return any(not re.search(r"\b(?:il|elle|ils|elles)\s+$", norm[:m.start()]) for m in FIRST_SUBJECT.finditer(norm))
 
 
-def acted_by_others(trace: Sequence[SegmentReading], folded: str = "") -> bool:
+def acted_by_others(trace: Sequence[SegmentReading], folded: str = "", known_sender: bool = False) -> bool:
     """The actions read are someone else's: an official acknowledging our letter, a family
     thanking us for cards, a partner telling what it did, with no first-person subject in any
     sentence an action came from (the mail is theirs, not a report of ours). An administration's
-    letter ("Veuillez agréer...") without a first-person deed is theirs whatever its verbs."""
+    letter ("Veuillez agréer...") without a first-person deed is theirs whatever its verbs. From one
+    of our members or groups, a bare "ils"/"elles" may be our own people ("les jeunes du lycée... Ils ont
+    écrit 40 cartes"): a report, whose third_party check sends it to a person."""
     acting = [p.segment for p in trace if p.actions]
     if not acting or any(FIRST_SUBJECT.search(seg.norm) or seg.bullet for seg in acting):
         return False
     return bool(FORMAL_LETTER.search(folded)) or any(
-        OTHERS_ACTED.search(seg.norm) or THIRD_PARTY.search(seg.norm) or THIRD_PERSON.search(seg.norm)
-        for seg in acting)
+        OTHERS_ACTED.search(seg.norm) or THIRD_PARTY.search(seg.norm)
+        or (THIRD_PERSON.search(seg.norm) and not known_sender) for seg in acting)
 
 
 # ------------------------------------------------------------------------------ the checks
