@@ -1949,3 +1949,33 @@ def test_our_own_people_as_they_in_a_members_report_are_read_for_a_person(direct
     assert "third_party" in reading.checks and reading.confidence < 0.8, reading
     # from someone we do not know, "ils" are someone else: not a report of ours
     assert _read(directory, "x.y@example.net", body).kind.value == "other"
+
+
+# ---- set Z, read after its first run (tests/data/fr-read-z/first-run.txt)
+
+@pytest.mark.parametrize("text, found", [
+    ("le 3 mai, lecture publique place de la Liberté. Ouest-France a passé une brève sur la lecture le 5 mai.",
+     ["awareness", "awareness"]),
+    ("le 4 mai on a inauguré notre expo photo sur le campus.", ["awareness"]),
+    ("le 2 mai, lecture marathon de textes de poètes jusqu'à minuit. Le Bien Public en a parlé le 4/05.",
+     ["awareness", "awareness"]),
+    ("le 2 mai, j'ai remis en main propre le dossier à notre députée, à sa permanence.", ["advocacy"]),
+    ("le 3 mai, nous avons rencontré le maire. Le Courrier de l'Ouest a publié un article sur notre action.",
+     ["advocacy", "awareness"]),
+    ("le 1er mai, L'Est Républicain a publié notre lettre ouverte.", ["awareness"]),
+    ("le 3 mai, le groupe a participé au rassemblement organisé devant la préfecture par le collectif Liberté 63.",
+     ["awareness", "collaboration"]),
+    ("le 3 mai, stand au forum, à côté de l'association Solidarités avec qui nous partagions l'espace.",
+     ["awareness", "collaboration"]),
+    ("le 3 mai, stand au marché. J'ai appris que le groupe de La Rochelle avait monté une expo de son côté.",
+     ["awareness"]),
+])
+def test_set_z_events_press_handing_over_and_partners(directory, text, found) -> None:
+    assert [a[0] for a in _actions(directory, text)] == found, text
+
+
+def test_set_z_a_round_figure_after_its_noun_and_the_money_box_of_a_stand(directory) -> None:
+    assert _actions(directory, "le 2 mai, stand au marché : deux cents signatures environ. La tirelire du stand "
+                    "contenait 62,50€, que nous avons versés au Fonds d'aide le 3 mai.") == [
+        ("awareness", 1, None, date(2026, 5, 2)), ("petition", None, None, date(2026, 5, 2)),
+        ("fund", None, 62.5, date(2026, 5, 3))]

@@ -23,6 +23,11 @@ _AUTHORITY = (r"ambassades?|ambassadeur|ambassadrice|consulats?|consule?s?|autor
 _SUPPORT = (r"soutien|solidarite|amitie|famille|epoux|epouse|mari|femme|mere|pere|fils|fille|enfants?|proches|soeur"
             r"|frere|voeux|detenue?s?|prisonniere?s?")
 OFFICIAL = re.compile(r"\b(?:" + _OFFICIAL + r")\b")
+# Another structure's news the writer passes on: "le groupe de Rouen nous dit avoir fait un stand le même
+# jour, ils vous en parleront", "J'ai appris que le groupe de La Rochelle avait monté une expo": theirs
+THEIR_NEWS = re.compile(r"\b(?:nous|m'|me) (?:dit|a dit|ont dit|disent|disait|a (?:signale|informe|appris)"
+                        r"|ont (?:signale|informes?|appris)) (?:avoir|qu'|que)\b|\b(?:ils|elles) vous en parleront\b"
+                        r"|\b(?:j'ai|nous avons) appris qu|\bil parait qu")
 # A reminder sent in writing to the authorities: "j'ai relancé l'ambassade par mail le 6 mai" (a letter)
 CHASED_IN_WRITING = re.compile(r"\brelance\w* (?:l'|la |le |les |son |sa )?(?:" + _AUTHORITY + r")\b[^.;]{0,40}?"
                                r"\bpar (?:e-?mail|mail|courriel|courrier|lettre|ecrit|fax)\b")
@@ -44,6 +49,8 @@ LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|lectures? (?:publiques? )?(?:
                         r"|recevoir (?:\w+ ){0,3}|lettre d'information"
                         r"|(?:ses|leurs|ces)|copie d(?:e|u) (?:sa |son |leur |la |le |l')?"
                         r"|\b(?:vous|te) (?:[\w']+ ){0,4}?par"     # "que je vous fais suivre par courrier": to us
+                        r"|\b(?:publie|relaye|repris|paru)e?s? (?:notre|nos|une|la|sa|leur|votre) "  # "a publié notre lettre ouverte"
+                        r"|\b(?:article|breve|papier|interview|encart|paru|parue|publie\w*) (?:[\w']+ ){0,3}?(?:dans|par) (?:le |la |l')?"
                         r"|lecture de (?:ses|leurs)|(?:fac|faculte|ufr|licence|master|prof|professeure?|agregation"
                         r"|capes|etudiante?s?|departement|maison) (?:de|des|en))\s*$")   # "la fac de lettres"
 # The letters an answer answers: "la réponse que nous avons reçue de l'ambassade à nos lettres d'avril",
@@ -58,7 +65,7 @@ MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|mini
 MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|entrevues?|audiences?|recue?s? (?:par|en|a|au)"
                      r"|sollicite\w* (?:par ecrit|par courrier|par mail|par courriel)"
                      r"|(?:nous|m'|les|vous) (?:a|ont) (?:\w+ )?recue?s?|(?:a|ont) (?:bien )?voulu (?:nous|me) recevoir"
-                     r"|(?:a|ont) (?:bien )?accepte de (?:nous |me )?recevoir"
+                     r"|(?:a|ont) (?:bien )?accepte de (?:nous |me )?recevoir|remis\w* en mains? propres?"
                      r"|(?:alle|allee|alles|allees|passe|passes|passees?) (?:le \d{1,2}(?:er)? [a-z]+ )?(?:voir|a la permanence d(?:u|e|es|'))"
                      r"|recue?s? le \d{1,2}(?:er)? [a-z]+ (?:\d{4} )?par"      # "a été reçu le 24 septembre par"
                      r"|(?:a|ont) recu (?:une delegation|(?:deux|trois|quatre|\d+) (?:membres|representante?s|benevoles))"
@@ -77,9 +84,12 @@ APPEARANCE = re.compile(r"\bpassee?\W?e?s? (?:sur|a) (?:la |l')?(?:radio|tele|te
                         r"(?:radio|tele|television|journal|quotidien|hebdomadaire|emission|plateau|chaine"
                         r"|france (?:bleu|inter|culture|info|3)|rfi|rcf|fr3)"
                         r"|\b(?:journal|quotidien|hebdomadaire|presse|gazette|magazine|radio|chaine)\b[^.;]{0,60}?"
-                        r"\ben a (?:rendu compte|fait (?:l'|un |son )?(?:echo|compte rendu|article|reportage))")
+                        r"\ben a (?:rendu compte|fait (?:l'|un |son )?(?:echo|compte rendu|article|reportage))"
+                        r"|\ben a (?:parle|fait (?:une breve|un papier|un sujet))(?= le \d| dans (?:son|ses|sa) (?:edition"
+                        r"|pages|journal|numero)| en une| sur (?:son|ses) (?:site|antenne|ondes))")
 EVENT = re.compile(r"\b(?:stands?|chaines? humaines?|(?<!de )lectures? (?:de (?:poemes|textes|temoignages|contes|extraits)"
-                   r"|musicales?|theatralisees?)|conferences?(?:-debats?)?|confs?(?= (?:a|au|sur|avec|de|le|du)\b)|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
+                   r"|musicales?|theatralisees?|marathon)|expos?(?! de (?:la|ce) situation)"
+                   r"|breves?(?= (?:sur|dans|a propos|consacree))|entrefilets?|conferences?(?:-debats?)?|confs?(?= (?:a|au|sur|avec|de|le|du)\b)|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
                    r"|lectures? publiques?|expositions?|rassemblements?|manifestations?|veillees?|vigiles?"
                    r"|marches? (?:silencieuse|solidaire|blanche)s?|marches? des fiertes|interviews?|emissions?|reportages?"
                    r"|(?:passage|intervention|chronique|duplex|invitee?s?) (?:[a-z'-]+ ){0,3}?(?:a la |sur (?:la )?)radio"
@@ -131,7 +141,8 @@ PETITION = re.compile(r"\b(?:petitions?|signatures?|fait signer|signe(?:e|s|es)?
 COLLAB = re.compile(r"\b(?:en partenariat|partenariat avec|en collaboration|co-?organis\w*|conjointement"
                     r"|avec (?:l'|une |les |des )(?:asso|association|ong|collectif)s?\b(?! (?:protegeons|de la section))"
                     r"|partenaires? (?:de|du|pour) (?:la |l'|le |notre |cette |ce |nos )"
-                    r"|organisee?s? par (?:l'|la |le |les |des |une? )(?!groupe|cercle|antenne|equipe)"
+                    r"|organisee?s? (?:[a-z'-]+ ){0,4}?par (?:l'|la |le |les |des |une? )(?!groupe|cercle|antenne|equipe)"
+                    r"|avec qui nous (?:avons |avions )?(?:partag|organis|anim|tenu|prepar|mont|co-?organis)\w*"
                     r"|sur (?:le|la) (?:stand|table) (?:de|d'|du|des) (?!notre|nos|l'antenne|la section|groupe|cercle d'action"
                     r"|l'equipe)|aux cotes d(?:u|e|es|')\s?|"
                     # "organisé avec le cercle celtique Ar Vro", not with our own structure or members

@@ -18,7 +18,7 @@ from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, ANSWERED, APPEARANCE, CHAS
                            LEAD_GATHERING, LETTER, OURS_GATHERING,
                            LETTER_NOT, MARKER, MEETING, MEET_TARGET, NEGATED, NUMBER_BEFORE, OFFICIAL, OTHERS,
                            OFFICIALS_END, PARTNER_NAME, PETITION, PETITION_COUNT, QUESTION_INTRO, RECIPIENT, RESULT_LINE,
-                           SAME_DAY, WROTE_TO, YOURS)
+                           SAME_DAY, THEIR_NEWS, WROTE_TO, YOURS)
 from .french import parse_amounts, small_number
 from .segments import Segment
 
@@ -232,7 +232,8 @@ _RELATIVE_NEGATION = re.compile(r"\b(?:que|qu') ?(?:je |j'|nous |on |l'on )?$")
 # An event named as a point in time or as a purpose, not as a deed of this sentence
 _EVENT_REFERENCE = re.compile(r"\b(?:depuis|avant|apres) (?:le|la|l'|les|notre|nos|du|des)\s*$"
                               # the money an event raised: "315 € avec les entrées du concert"
-                              r"|\b(?:entrees|recettes?|benefices?|cagnotte|billetterie|buvette|quete|collecte)"
+                              r"|\b(?:entrees|recettes?|benefices?|cagnotte|billetterie|buvette|quete|collecte|tirelire"
+                              r"|caisse|urne|tombola)"
                               r" (?:du|de la|de l'|de notre|de cette|de ce)\s*$"
                               r"|\bpour (?:preparer|organiser|monter|lancer|annoncer|prevoir|planifier|tenir|caler)"
                               r"\b[^.;,]{0,40}$"
@@ -289,7 +290,8 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
         exact = _EXACTLY.match(norm, counted.end()) if counted else None
         if exact:              # "a dépassé les 400 signatures : 402 exactement": the exact figure
             count = int(exact.group(1))
-        elif counted and _APPROX.search(norm, max(0, counted.start() - 20), counted.start()):
+        elif counted and (_APPROX.search(norm, max(0, counted.start() - 20), counted.start())
+                          or re.match(r"\s*(?:environ|a peu pres|approximativement)\b", norm[counted.end():])):
             count = None       # "environ 300 signatures", "près de 200": a round figure (the labelling rule)
         found.append(_Found(ActionType.PETITION, petition.start(), count))
     collab = COLLAB.search(norm)
@@ -566,7 +568,9 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
         merged: dict[tuple[ActionType, date | None], _Found] = {}
         seg_planned = False
         skip_before = _anaphora_end(seg)
-        found = sorted(_candidates(seg, person_tokens, last_amount), key=lambda f: f.pos)
+        # another structure's news passed on gives none of our deeds
+        found = [] if THEIR_NEWS.search(seg.norm) else sorted(_candidates(seg, person_tokens, last_amount),
+                                                               key=lambda f: f.pos)
         for i, f in enumerate(found):
             if f.type is ActionType.AWARENESS and f.pos < skip_before:
                 continue               # "a l'issue du concert": the concert already reported

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from ...models import Directory
 from ...tokens import KEEP, parse_sub_address
 from .actions import Action, ActionType, SegmentReading, find_actions
+from .action_words import THEIR_NEWS
 from .countries import find_countries
 from .french import TITLES, fold, looks_like_name, to_digits
 from .lookup import BELONGS_CUE, REF, DirectoryIndex, index_for
@@ -526,10 +527,6 @@ ON_OWN_BEHALF = re.compile(r"\b(?:a titre (?:personnel|perso|individuel|prive)|e
                            r"|(?:j'ai|je suis) (?:agi|intervenue?) (?:seule?|de mon cote|individuellement))")
 
 
-_THEIR_NEWS = re.compile(r"\b(?:nous|m'|me) (?:dit|a dit|ont dit|disent|disait|a (?:signale|informe|appris)"
-                         r"|ont (?:signale|informes?|appris)) (?:avoir|qu'|que)\b|\b(?:ils|elles) vous en parleront\b")
-
-
 def _report_group(index: DirectoryIndex, mail: Mail) -> str | None:
     """The structure that did the actions: a forward's author, the group's own address, the text,
     the sender's membership, a lone city - in that order."""
@@ -550,7 +547,7 @@ def _report_group(index: DirectoryIndex, mail: Mail) -> str | None:
         if told and (len(told) == 1 or told[0][1] > told[1][1]):
             return told[0][0]
     # not a structure whose own news the writer passes on ("le groupe de Rouen nous dit avoir fait un stand")
-    ours = " ".join(s for s in re.split(r"(?<=[.!?\n])\s+", mail.all_folded) if not _THEIR_NEWS.search(s))
+    ours = " ".join(s for s in re.split(r"(?<=[.!?\n])\s+", mail.all_folded) if not THEIR_NEWS.search(s))
     mentions = Counter(index.group_mentions(ours, _PARTNER))
     if mentions:
         top = mentions.most_common()
