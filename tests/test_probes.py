@@ -1979,3 +1979,22 @@ def test_set_z_a_round_figure_after_its_noun_and_the_money_box_of_a_stand(direct
                     "contenait 62,50€, que nous avons versés au Fonds d'aide le 3 mai.") == [
         ("awareness", 1, None, date(2026, 5, 2)), ("petition", None, None, date(2026, 5, 2)),
         ("fund", None, 62.5, date(2026, 5, 3))]
+
+
+# ---- set Z2 (the mail hardest to sort), read after its first run (tests/data/fr-read-z2/first-run.txt)
+
+@pytest.mark.parametrize("body, scope, applied", [
+    ("Bonjour,\n\nMerci de me retirer de la liste des alertes et de celle du bulletin.\n\nSébastien\n", "all", True),
+    ("Madame, Monsieur,\n\nJe vous saurais gré de cesser l'envoi du bulletin à cette adresse électronique. Pour le "
+     "reste, les alertes me sont toujours utiles.\n\nRobert Delmas\n", "bulletin", True),
+    ("slt, vous pouvez m'enlever juste de la newsletter stp ? les alertes c bon je les garde\nkenza\n", "bulletin", None),
+    ("Bonjour,\n\nNous recevons votre bulletin en trois exemplaires. Merci de ne plus l'envoyer ici.\n\nCatherine\n",
+     "bulletin", None),
+    ("Bonjour,\n\nPaulette, membre du groupe, n'utilise plus cette adresse et souhaite ne plus recevoir aucun message, "
+     "ni bulletin ni alertes.\n\nAu passage, pourriez-vous nous renvoyer des cartes postales ?\n\nThierry\n", "all", False),
+])
+def test_set_z2_unsubscribes_in_more_words(directory, body, scope, applied) -> None:
+    reading = _read(directory, "x.y@example.net", body, subject="Bulletin")
+    assert (reading.kind.value, reading.scope) == ("unsubscribe", scope), reading
+    if applied is not None:
+        assert (reading.confidence >= 0.8) is applied, reading

@@ -224,7 +224,7 @@ def _unsubscribe(x: _Input) -> Reading | None:
         return None
     rule = f"unsubscribe.{found.via}"
     sure = assess(rule, unsubscribe_checks(x.mail.own_folded, found.via))
-    if "on_behalf" in sure.checks and _report(x) is not None:
+    if "on_behalf" in sure.checks and (report := _report(x)) is not None and report.kind is Kind.REPORT:
         return None        # a report with "PS : Mme R. ne souhaite plus recevoir le bulletin": the report rule's
     return Reading(Kind.UNSUBSCRIBE, rule, x.parsed.sender, scope=found.scope, token=found.token,
                    confidence=sure.confidence, checks=sure.checks, asks=found.asks)

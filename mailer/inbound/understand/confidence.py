@@ -67,7 +67,11 @@ def assess(rule: str, checks: Sequence[str]) -> Assessment:
 ON_BEHALF = re.compile(r"\b(?:mon mari|ma femme|mon epouse|mon epoux|mon conjoint|ma conjointe|mon compagnon"
                        r"|ma compagne|ma mere|mon pere|mon fils|ma fille|ma soeur|mon frere|mes parents"
                        r"|de la part de|au nom de|pour le compte de|son adresse|sa boite|ses coordonnees"
-                       r"|cette personne|il ne souhaite|elle ne souhaite|ils ne souhaitent)\b")
+                       r"|cette personne|il ne souhaite|elle ne souhaite|ils ne souhaitent"
+                       # "Paulette... n'utilise plus cette adresse et souhaite ne plus recevoir": whose wish the
+                       # sentence does not say; "me demande de vous transmettre sa demande"
+                       r"|(?:et|,) (?:souhaite|veut|desire|voudrait)\w* ne plus|me demande de vous (?:transmettre|dire"
+                       r"|faire part))\b")
 
 
 def attribution_checks(index: DirectoryIndex, folded: str, writer: str, group: str | None,

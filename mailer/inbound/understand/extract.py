@@ -78,7 +78,9 @@ def sub_address_token(parsed: ParsedMessage, team_address: str, prefix: str) -> 
 
 _UNSUB_SUBJECT = re.compile(r"^(?:(?:re|tr|fwd?|aw)\s*:\s*)*(?:stop|desinscription|desabonnement|unsubscribe"
                             r"|(?:se |me )?desinscri\w*|(?:se |me )?desabonne\w*)\b")
-_ASK = (r"(?:merci de|merci d'|veuillez|pouvez-vous|pourriez-vous|je vous (?:demande|prie|remercie) (?:donc |bien )?de"
+_ASK = (r"(?:merci de|merci d'|veuillez|pouvez-vous|pourriez-vous|pouvez vous|vous pouvez|vous pourriez|tu peux"
+        r"|je vous saurais (?:donc |bien )?gre de|je vous serais (?:donc )?reconnaissante? de"
+        r"|je vous (?:demande|prie|remercie) (?:donc |bien )?de"
         r"|je (?:souhaite|voudrais|souhaiterais|veux)|j'aimerais|nous (?:souhaitons|voudrions|vous demandons de))")
 _UNSUB = re.compile(
     r"^\W*stop(?:\W+(?:a tout|svp|merci|s'il vous plait|(?:le |les |au |aux )?(?:bulletins?|newsletters?|mails?"
@@ -87,6 +89,7 @@ _UNSUB = re.compile(
     r"|m'en (?:desinscrire|desabonner|retirer)|nous en (?:desinscrire|desabonner|retirer)"
     r"|etre (?:retiree?|desinscrite?|desabonnee?|rayee?))"
     r"|\b(?:merci de |merci d'|veuillez |pouvez-vous |pourriez-vous |pourrais-tu |peux-tu |je vous (?:demande|prie) de "
+    r"|vous pouvez |vous pourriez |pouvez vous |tu peux "
     r"|je vous remercie de )(?:bien vouloir )?"
     r"(?:me (?:retirer|desinscrire|desabonner|supprimer|rayer|enlever)|m'(?:enlever|oter)|ne plus m'envoyer"
     r"|(?:retirer|supprimer|enlever|rayer|desinscrire|desabonner) (?:mon adresse|mon nom|mon courriel|mon e-?mail)"
@@ -103,6 +106,7 @@ _UNSUB = re.compile(
     r"|de (?:m'|me |lui |nous |leur )(?:envoyer|adresser|ecrire))"
     r"|\b(?:arretez|cessez|stoppez) (?:donc )?(?:l'envoi|les envois|d'envoyer|de (?:m'|me |lui |nous |leur )(?:envoyer|adresser|ecrire))"
     r"|(?:" + _ASK + r")\s+(?:bien vouloir )?ne plus (?:rien )?(?:m'|me |lui |nous |leur )(?:rien )?(?:envoyer|adresser|ecrire)"
+    r"|(?:" + _ASK + r")\s+(?:bien vouloir )?ne plus (?:me |nous |lui |leur )?(?:l'|le |la |les )(?:envoyer|adresser)\b"
     r"|(?:" + _ASK + r")\s+(?:bien vouloir )?ne plus rien (?:envoyer|adresser|ecrire)\b"      # "merci de ne plus rien envoyer"
     r"|\b(?:arreter|cesser) de m'envoyer"
     # a negative imperative: "ne m'envoyez plus le bulletin", "n'envoyez plus rien a ma mere"
@@ -123,6 +127,7 @@ _UNSUB = re.compile(
     r"|bulletins?|newsletters?|infolettres?|alertes?)\b"     # "pourriez-vous désinscrire mon mari du bulletin"
     r"|" + _ASK + r"[^\n]{0,20}?\bne plus (?:[a-z']+ ){0,2}?(?:m'|nous )(?:adresser|envoyer|ecrire)\b"
     r"|(?<!vous )\bne (?:souhaite|veut|desire)(?:s|nt)? plus (?:rien )?recevoir"
+    r"|(?<!vous )(?<!si vous )\b(?:souhaite|veut|desire|voudrait|prefere)(?:rait|nt)? ne plus (?:rien |aucun \w+ )?recevoir"
     r"|(?:" + _ASK + r"|je prefere|je prefererais|j'aimerais mieux)\s+(?:[a-z']+\s+){0,2}?ne plus (?:rien )?recevoir\b",
     re.M)   # "je souhaiterais ne plus recevoir le"
 # "Je ne veux pas me désabonner": a refusal, read by the unsubscribe reader and by confidence.py
@@ -143,6 +148,9 @@ _SCOPE_ALL = re.compile(r"\b(?:tou(?:te)?s|toute|tout) (?:[a-z']+ ){0,2}?(?:list
                         r"|informations?|sollicitations?|nouvelles?|infos?)\b|\bl'ensemble\b|\b(?:de|a) tout\b"
                         r"|\btoute communication\b|\bvos fichiers\b|\btout (?:court|arreter|envoi|courrier)\b"
                         r"|\bplus jamais\b|\bd'aucune?\b"
+                        # both lists: "de la liste des alertes et de celle du bulletin", "du bulletin et des alertes"
+                        r"|\balertes?\b[^.;]{0,30}?\bet (?:de celle |de la liste |des? |les? |la |aussi )?(?:du |le )?bulletins?\b"
+                        r"|\bbulletins?\b[^.;]{0,30}?\bet (?:de celle |de la liste |aussi )?(?:des |les |aux )alertes?\b"
                         # "ne souhaite plus recevoir le bulletin papier ni les mails": the mails too
                         r"|\bni (?:les |vos |aucun )?(?:mails?|e-?mails?|alertes?|courriels?|messages?|appels?)\b"
                         r"|\bni (?:le |la |les |l'|vos |votre |aux? )?" + _LISTS + r" ni (?:le |la |les |l'|vos |votre |aux? )?"
