@@ -1998,3 +1998,21 @@ def test_set_z2_unsubscribes_in_more_words(directory, body, scope, applied) -> N
     assert (reading.kind.value, reading.scope) == ("unsubscribe", scope), reading
     if applied is not None:
         assert (reading.confidence >= 0.8) is applied, reading
+
+
+@pytest.mark.parametrize("body", [
+    "Bonjour,\n\nJ'ai lu dans le dernier bulletin que vous cherchiez des personnes capables de rédiger ou de relire "
+    "des courriers en espagnol. J'ai enseigné l'espagnol et je serais heureux de mettre ce savoir-faire au service du "
+    "dossier.\n\nAlain Bertholet\n",
+    "Bonsoir,\n\nJe reçois votre bulletin depuis des années. Cette fois, je me lance.\n\nJe suis infirmière de nuit, "
+    "j'ai des journées libres. Envoyer des courriers, tenir une table... Dites-moi.\n\nNadège Pouliquen\n",
+    "Hello,\n\nJe suis en BTS design graphique, et si vous avez besoin d'affiches ou de visuels pour les réseaux, je "
+    "peux en faire (gratuitement évidemment).\n\nLou\n",
+])
+def test_set_z2_a_skill_or_time_offered_is_a_sign_up(directory, body) -> None:
+    assert _read(directory, "x.y@example.net", body, subject="Proposition").kind.value == "signup"
+
+
+def test_asking_for_posters_is_no_offer_of_posters(directory) -> None:
+    body = "Bonjour,\n\nPourriez-vous nous envoyer une vingtaine d'affiches et des cartes postales ?\n\nMarc\n"
+    assert _read(directory, "x.y@example.net", body).kind.value == "other"

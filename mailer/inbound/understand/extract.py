@@ -413,7 +413,10 @@ _CONTRIB = re.compile(
     r"|etre inscrite? (?:sur|a|dans) (?:la|les|une|vos|votre) (?:liste|equipe|groupe)"
     r"|recevoir,? (?:[a-z'-]+,? ){0,6}?(?<!par )(?<!en )(?:appels?|infos?|informations?|actions?|alertes?|bulletins?"
     r"|lettres?|newsletters?|nouvelles|mails?|e-?mails?|courriels?|messages?|envois)|(?:etre|rester) tenue? au courant|m'ajouter a|m'abonner|m'inscrire a"
-    r"|partante?|ce que vous voulez|je suis disponible|j?suis dispo\w*|aider)\b")
+    r"|partante?|ce que vous voulez|je suis disponible|j?suis dispo\w*|aider"
+    # a skill offered, not material asked for ("pourriez-vous nous envoyer des affiches")
+    r"|(?:faire|creer|dessiner|realiser|concevoir|monter) (?:des |les |vos |vos propres )?(?:affiches|flyers|visuels"
+    r"|maquettes|videos?|montages?)|(?:je|j) ?(?:peux|pourrais|sais) en faire|graphisme)\b")
 
 
 _ALREADY = re.compile(r"\b(?:continuer|continue|toujours|encore|nouvelle adresse|changement d'adresse|au lieu de"
@@ -425,6 +428,7 @@ _ALREADY = re.compile(r"\b(?:continuer|continue|toujours|encore|nouvelle adresse
 _COMMIT = re.compile(r"^\W*(?:comptez sur (?:moi|nous)|(?:je suis |moi )?(?:\w+ment |tout a fait |grave )?"
                      r"(?:partante?s?|presente?s?|dispo(?:nible)?s?)"
                      r"(?: pour\b| !|\W*$)|je m'inscris\b|ok pour moi\b)|\bcomptez sur (?:moi|nous)\W*$"
+                     r"|\bcette fois,? je me lance\b"       # "Cette fois, je me lance." (then what they can do)
                      r"|\bpour etre ajoutee?s? a (?:la|vos|votre) (?:liste|equipe)"
                      r"|\bdossier\b[^.!?]{0,60}\bm'interesse\b")
 
