@@ -2016,3 +2016,26 @@ def test_set_z2_a_skill_or_time_offered_is_a_sign_up(directory, body) -> None:
 def test_asking_for_posters_is_no_offer_of_posters(directory) -> None:
     body = "Bonjour,\n\nPourriez-vous nous envoyer une vingtaine d'affiches et des cartes postales ?\n\nMarc\n"
     assert _read(directory, "x.y@example.net", body).kind.value == "other"
+
+
+@pytest.mark.parametrize("sender, body", [
+    (MEMBER, "Bonjour,\n\nJ'ai fait un don de 120 euros au Fonds d'aide le 15 février, par chèque. Je n'ai toujours pas "
+             "reçu de reçu fiscal. Pouvez-vous vérifier ?\n\nJean-Luc\n"),
+    (MEMBER, "Bonjour,\n\nMerci pour le bulletin. Deux erreurs dans l'encadré consacré à l'Érythrée : il est écrit que "
+             "le groupe 19 a recueilli 1 200 signatures ; le bon chiffre est 1 020.\n\nJean-Luc\n"),
+    ("ldh.metz@example.org", "Bonjour,\n\nLa section de la Ligue organise le mercredi 15 avril une projection suivie "
+                             "d'un débat. Nous serions heureux que des membres de votre groupe y participent. Une "
+                             "table sera à votre disposition pour vos pétitions.\n\nLe bureau\n"),
+    ("vie.asso@mairie.example.fr", "Madame, Monsieur,\n\nLa Ville a le plaisir de vous convier au Forum des "
+                                   "associations, qui se tiendra le samedi 5 septembre 2026. Les associations "
+                                   "souhaitant un stand sont invitées à retourner le bulletin d'inscription.\n"),
+    (MEMBER, "Bonjour,\n\nJ'ai appris par un article du Monde que l'audience s'était tenue le 14 mars. Pourquoi n'avons-"
+             "nous pas été prévenus ?\n\nJean-Luc\n"),
+])
+def test_set_z2_a_receipt_asked_a_correction_an_invitation_and_news_are_for_a_person(directory, sender, body) -> None:
+    assert _read(directory, sender, body).kind.value == "other"
+
+
+def test_a_gift_told_without_a_receipt_asked_is_still_a_report(directory) -> None:
+    body = "Bonjour,\n\nNous avons versé 120 € au Fonds d'aide le 15 février pour Dawit Tesfaye.\n\nJean-Luc\n"
+    assert _read(directory, MEMBER, body).kind.value == "report"

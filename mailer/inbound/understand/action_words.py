@@ -27,7 +27,7 @@ OFFICIAL = re.compile(r"\b(?:" + _OFFICIAL + r")\b")
 # jour, ils vous en parleront", "J'ai appris que le groupe de La Rochelle avait monté une expo": theirs
 THEIR_NEWS = re.compile(r"\b(?:nous|m'|me) (?:dit|a dit|ont dit|disent|disait|a (?:signale|informe|appris)"
                         r"|ont (?:signale|informes?|appris)) (?:avoir|qu'|que)\b|\b(?:ils|elles) vous en parleront\b"
-                        r"|\b(?:j'ai|nous avons) appris qu|\bil parait qu")
+                        r"|\b(?:j'ai|nous avons|on a) appris (?:[\w']+ ){0,6}?qu|\bil parait qu")
 # A reminder sent in writing to the authorities: "j'ai relancé l'ambassade par mail le 6 mai" (a letter)
 CHASED_IN_WRITING = re.compile(r"\brelance\w* (?:l'|la |le |les |son |sa )?(?:" + _AUTHORITY + r")\b[^.;]{0,40}?"
                                r"\bpar (?:e-?mail|mail|courriel|courrier|lettre|ecrit|fax)\b")
@@ -182,6 +182,7 @@ _PLANNED = (r"sera|seront|serons|serai|allons|allez|vais|vont|prevoy\w*|prevoit|
             r"|a venir|(?:s'est|se sont) engagee?s? a|(?:a|ont) promis de|promise?s? par|next steps?"
             r"|(?:on|je|nous) prepar(?:e|ons)|en (?:cours de )?preparation"
             r"|(?:apres-)?demain|la semaine prochaine|le mois prochain|oubliez"
+            r"|se tiendr(?:a|ont)|auront? lieu|se deroulera|se derouleront"
             r"|devons|devrons|doivent|devrait|devraient|devrions|doit|souhait\w*|aimeri\w*|aimerai\w*|voudri\w*"
             r"|voudrai\w*|pourr\w*|peux|pouvons|peut|pouvez|nous (?:\w+ )?\w+rons|on \w+ra|j'\w+rai|je \w+rai"
             r"|d'ici|bientot|essayer|tenter|si (?:vous|besoin|necessaire|possible)|au cas ou"

@@ -203,7 +203,17 @@ _ABOUT_IT = re.compile(r"\bconfirm\w*|\bpris en compte|\bc'est fait|\bbien note|
 # inscriptions se font par retour de mail", "contactez-nous"
 _PROPOSAL = re.compile(r"\bsi (?:vous (?:etes|souhaitez|voulez)|vos \w+(?: \w+)? (?:sont|souhaitent|veulent))\b"
                        r"|\binscriptions? (?:se font|par retour|avant le|aupres)|\bcontactez-(?:nous|moi)\b"
-                       r"|\bn'hesitez pas a (?:nous|me) (?:contacter|ecrire|repondre)\b")
+                       r"|\bn'hesitez pas a (?:nous|me) (?:contacter|ecrire|repondre)\b"
+                       r"|\bnous serions (?:heureu\w*|ravi\w*) que\b|\ba (?:votre|vos) disposition\b"
+                       r"|\b(?:sont|etes) invitee?s? a\b|\ba le plaisir de vous (?:convier|inviter)\b")
+# A question about a receipt for a gift, or a correction to what we published: told deeds are its
+# background ("j'ai fait un don de 120 euros le 15 décembre... je n'ai pas reçu de reçu fiscal"; "dans le
+# bulletin, il est écrit que le groupe 88 a recueilli 1 200 signatures ; le bon chiffre est 1 020")
+RECEIPT_ASKED = re.compile(r"\b(?:recus? fiscal|recus? fiscaux|attestations? (?:de (?:versement|don)|fiscale)"
+                           r"|justificatifs? (?:de (?:versement|don)|fiscal))\b")
+CORRECTION = re.compile(r"\b(?:erreurs? dans (?:le|votre|l'|cet|ce) (?:dernier )?(?:bulletin|encadre|numero|article)"
+                        r"|petite rectification|il est ecrit que|vous (?:attribuez|indiquez|ecrivez|avez ecrit) (?:que|au)"
+                        r"|le bon chiffre|merci de corriger)\b")
 
 
 def asks_us(own_folded: str) -> bool:
