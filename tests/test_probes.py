@@ -2039,3 +2039,16 @@ def test_set_z2_a_receipt_asked_a_correction_an_invitation_and_news_are_for_a_pe
 def test_a_gift_told_without_a_receipt_asked_is_still_a_report(directory) -> None:
     body = "Bonjour,\n\nNous avons versé 120 € au Fonds d'aide le 15 février pour Dawit Tesfaye.\n\nJean-Luc\n"
     assert _read(directory, MEMBER, body).kind.value == "report"
+
+
+def test_set_z2_a_table_held_and_an_article_days_later_and_a_letter_after_the_cards(directory) -> None:
+    assert _actions(directory, "le 19 avril on a tenu une table au resto U, 83 signatures ! une journaliste est "
+                    "passée et un article est sorti le 21/04.") == [
+        ("awareness", 1, None, date(2026, 4, 19)), ("petition", 83, None, date(2026, 4, 19)),
+        ("awareness", 1, None, date(2026, 4, 21))]
+    assert _actions(directory, "ce mois-ci j'ai envoyé cinq cartes à Dawit, et le 27 avril j'ai écrit au président "
+                    "de la République.") == [("letter_support", 5, None, None),
+                                             ("letter_authorities", 1, None, date(2026, 4, 27))]
+    # a stand at a forum is one event
+    assert [a[0] for a in _actions(directory, "le 3 mai, nous avons tenu un stand au forum des associations.")] == \
+        ["awareness"]

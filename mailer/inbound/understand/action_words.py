@@ -89,7 +89,7 @@ APPEARANCE = re.compile(r"\bpassee?\W?e?s? (?:sur|a) (?:la |l')?(?:radio|tele|te
                         r"\ben a (?:rendu compte|fait (?:l'|un |son )?(?:echo|compte rendu|article|reportage))"
                         r"|\ben a (?:parle|fait (?:une breve|un papier|un sujet))(?= le \d| dans (?:son|ses|sa) (?:edition"
                         r"|pages|journal|numero)| en une| sur (?:son|ses) (?:site|antenne|ondes))")
-EVENT = re.compile(r"\b(?:stands?|chaines? humaines?|(?<!de )lectures? (?:de (?:poemes|textes|temoignages|contes|extraits)"
+EVENT = re.compile(r"\b(?:stands?|chalets?(?= (?:au|du|sur|place|de noel))|chaines? humaines?|(?<!de )lectures? (?:de (?:poemes|textes|temoignages|contes|extraits)"
                    r"|musicales?|theatralisees?|marathon)|expos?(?! de (?:la|ce) situation)"
                    r"|breves?(?= (?:sur|dans|a propos|consacree))|entrefilets?|conferences?(?:-debats?)?|confs?(?= (?:a|au|sur|avec|de|le|du)\b)|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
                    r"|lectures? publiques?|expositions?|rassemblements?|manifestations?|veillees?|vigiles?"

@@ -155,6 +155,18 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
         else:
             kind = ActionType.LETTER_SUPPORT if who == "sup" else ActionType.LETTER_AUTHORITIES
             found.append(_Found(kind, m.start(), _count_before(norm, m.start(), m.group(0).split()[0])))
+    if nouns:
+        # "j'ai envoyé cinq cartes à Rosa, et le 27 janvier j'ai écrit au président": a letter after the last
+        # noun, in a clause of its own
+        for w in WROTE_TO.finditer(norm, nouns[-1].end()):
+            who = _recipient(norm, w.end(), w.end() + 80, person_tokens)
+            if who is not None and CLAUSE_BREAK.search(norm, nouns[-1].end(), w.start()) \
+                    and not _others_wrote(norm, w.start()):
+                kind = {"off": ActionType.ADVOCACY, "sup": ActionType.LETTER_SUPPORT}.get(who,
+                                                                                         ActionType.LETTER_AUTHORITIES)
+                if all(f.type is not kind for f in found):     # another kind of letter, not more of the same
+                    found.append(_Found(kind, w.start(), 1 if not norm[w.end() - 3:w.end()] == "aux" else None))
+                break
     if not nouns and not WROTE_TO.search(norm):
         chased = CHASED_IN_WRITING.search(norm)
         if chased and not _others_wrote(norm, chased.start()):
@@ -275,11 +287,12 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
         found.append(_Found(ActionType.AWARENESS, m.start(), _count_before(norm, m.start(), noun)))
     if not any(f.type is ActionType.AWARENESS for f in found):
         found.extend(_Found(ActionType.AWARENESS, m.start(), 1) for m in APPEARANCE.finditer(norm))
-    if not any(f.type is ActionType.AWARENESS for f in found):
-        gathering = HOSTED.search(norm) or OURS_GATHERING.search(norm) \
-            or (LEAD_GATHERING.match(norm) if seg.bullet else None)
-        if gathering:
-            found.append(_Found(ActionType.AWARENESS, gathering.start(gathering.lastgroup or "noun"), 1))
+    # a gathering held, beside the events named: one with them when they share a date (the merge by type and
+    # date), another on a day of its own ("on a tenu une table le 19 février... un article est sorti le 21/02")
+    gathering = HOSTED.search(norm) or OURS_GATHERING.search(norm) \
+        or (LEAD_GATHERING.match(norm) if seg.bullet else None)
+    if gathering and (not any(f.type is ActionType.AWARENESS for f in found) or seg.dates):
+        found.append(_Found(ActionType.AWARENESS, gathering.start(gathering.lastgroup or "noun"), 1))
     petition = next((m for m in PETITION.finditer(norm) if not _NOT_OUR_PETITION.match(norm, m.start())
                      and not _THEIR_RELATIVE.search(norm, max(0, m.start() - 30), m.start())
                      and not _WITHOUT.search(norm, max(0, m.start() - 20), m.start())
