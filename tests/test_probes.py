@@ -2052,3 +2052,12 @@ def test_set_z2_a_table_held_and_an_article_days_later_and_a_letter_after_the_ca
     # a stand at a forum is one event
     assert [a[0] for a in _actions(directory, "le 3 mai, nous avons tenu un stand au forum des associations.")] == \
         ["awareness"]
+
+
+def test_set_z2_an_official_who_received_me_a_visit_to_a_permanence_and_a_deputy_mayor(directory) -> None:
+    assert _actions(directory, "j'ai écrit à ma députée le 2 mai. Elle m'a reçue ce lundi à sa permanence.") == [
+        ("advocacy", 1, None, date(2026, 5, 2)), ("advocacy", 1, None, None)]
+    assert _actions(directory, "le 9 avril, visite à la permanence du député de la 1re circonscription.") == \
+        [("advocacy", 1, None, date(2026, 4, 9))]
+    assert _actions(directory, "le 16/04, nous avons été reçus à la mairie par l'adjoint aux relations "
+                    "internationales.") == [("advocacy", 1, None, date(2026, 4, 16))]

@@ -14,6 +14,7 @@ from .french import MONTHS
 _W = r"[a-z'-]+"
 _OFFICIAL = (r"(?:euro)?deputee?s?|senat(?:eur|rice)s?|maires?|elue?s?|parlementaires?|conseill(?:er|ere)s? "
              r"(?:municip|region|departement|metropol|general|communaut)\w*|adjointe?s? (?:au|a la) maire|prefete?s?"
+             r"|adjointe?s? (?:aux?|a la|chargee? d\w*) (?:relations|affaires|solidarit|culture|jeunesse|international)\w*"
              r"|president(?:e)? (?:du conseil|de (?:la )?region|du departement)"
              # France's foreign ministry by its title: lobbying in France, not a foreign authority
              r"|ministre de l'europe et des affaires etrangeres|ministere de l'europe et des affaires etrangeres")
@@ -66,8 +67,9 @@ MEET_TARGET = re.compile(r"\b(?:" + _OFFICIAL + r"|ambassadeur|ambassadrice|mini
                          r"|conseillere? diplomatique|cabinet d[ue] )\b")
 MEETING = re.compile(r"\b(?:rencontre\w*|rendez-vous|rdv|entretiens?|entrevues?|audiences?|recue?s? (?:par|en|a|au)"
                      r"|sollicite\w* (?:par ecrit|par courrier|par mail|par courriel)"
-                     r"|(?:nous|m'|les|vous) (?:a|ont) (?:\w+ )?recue?s?|(?:a|ont) (?:bien )?voulu (?:nous|me) recevoir"
+                     r"|(?:nous |m'|les |vous )(?:a|ont) (?:\w+ )?recue?s?|(?:a|ont) (?:bien )?voulu (?:nous|me) recevoir"
                      r"|(?:a|ont) (?:bien )?accepte de (?:nous |me )?recevoir|remis\w* en mains? propres?"
+                     r"|visites? (?:a la permanence|au cabinet|au bureau) d(?:u|e|es|')"
                      r"|(?:alle|allee|alles|allees|passe|passes|passees?) (?:le \d{1,2}(?:er)? [a-z]+ )?(?:voir|a la permanence d(?:u|e|es|'))"
                      r"|recue?s? le \d{1,2}(?:er)? [a-z]+ (?:\d{4} )?par"      # "a été reçu le 24 septembre par"
                      r"|(?:a|ont) recu (?:une delegation|(?:deux|trois|quatre|\d+) (?:membres|representante?s|benevoles))"

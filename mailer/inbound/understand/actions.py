@@ -261,7 +261,12 @@ def _meeting_count(norm: str, start: int) -> int | None:
         before = norm[max(0, start - 60):start]
         cuts = list(OFFICIALS_END.finditer(before))
         count = _advocacy_count(before[cuts[-1].end():] if cuts else before, MEET_TARGET)
+    if count is None and _AT_OFFICE.match(norm, start):
+        count = 1                  # "Elle m'a reçue ce lundi à sa permanence": the official told before, one
     return count
+
+
+_AT_OFFICE = re.compile(r"[^.;]{0,60}?\b(?:sa|la) permanence\b")
 
 
 def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float | None) -> list[_Found]:
@@ -271,7 +276,7 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
         meeting = MEETING.search(norm)
         if meeting is None and seg.bullet and MEETING.search(seg.intro):
             meeting = _WITH.search(norm)   # "deux rendez-vous :" then "- le 12 mai, avec le député..."
-        if meeting and MEET_TARGET.search(norm, max(0, meeting.start() - 60)):
+        if meeting and (MEET_TARGET.search(norm, max(0, meeting.start() - 60)) or _AT_OFFICE.match(norm, meeting.end())):
             count = _meeting_count(norm, meeting.start())
             # "Plaidoyer : rendez-vous avec Mme la sénatrice": a later meeting word names whom
             for later in MEETING.finditer(norm, meeting.end()):
