@@ -2061,3 +2061,12 @@ def test_set_z2_an_official_who_received_me_a_visit_to_a_permanence_and_a_deputy
         [("advocacy", 1, None, date(2026, 4, 9))]
     assert _actions(directory, "le 16/04, nous avons été reçus à la mairie par l'adjoint aux relations "
                     "internationales.") == [("advocacy", 1, None, date(2026, 4, 16))]
+
+
+def test_set_z2_a_plan_thought_over_a_person_to_talk_with_and_a_charity_run(directory) -> None:
+    assert [a[0] for a in _actions(directory, "le 2 mai, stand au marché. Le groupe réfléchit à une projection en "
+                                   "juin.")] == ["awareness"]
+    assert [a[0] for a in _actions(directory, "le 2 mai, notre stand a recueilli 170 signatures, et beaucoup de "
+                                   "touristes se sont arrêtés pour en parler avec Alain.")] == ["awareness", "petition"]
+    assert [a[0] for a in _actions(directory, "le 3 mai, une course solidaire de 5 km le long du Doubs.")] == \
+        ["awareness"]

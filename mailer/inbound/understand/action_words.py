@@ -91,7 +91,7 @@ APPEARANCE = re.compile(r"\bpassee?\W?e?s? (?:sur|a) (?:la |l')?(?:radio|tele|te
                         r"\ben a (?:rendu compte|fait (?:l'|un |son )?(?:echo|compte rendu|article|reportage))"
                         r"|\ben a (?:parle|fait (?:une breve|un papier|un sujet))(?= le \d| dans (?:son|ses|sa) (?:edition"
                         r"|pages|journal|numero)| en une| sur (?:son|ses) (?:site|antenne|ondes))")
-EVENT = re.compile(r"\b(?:stands?|chalets?(?= (?:au|du|sur|place|de noel))|chaines? humaines?|(?<!de )lectures? (?:de (?:poemes|textes|temoignages|contes|extraits)"
+EVENT = re.compile(r"\b(?:stands?|chalets?(?= (?:au|du|sur|place|de noel))|chaines? humaines?|courses? solidaires?|(?<!de )lectures? (?:de (?:poemes|textes|temoignages|contes|extraits)"
                    r"|musicales?|theatralisees?|marathon)|expos?(?! de (?:la|ce) situation)"
                    r"|breves?(?= (?:sur|dans|a propos|consacree))|entrefilets?|conferences?(?:-debats?)?|confs?(?= (?:a|au|sur|avec|de|le|du)\b)|projections?(?:-debats?)?|cine-debats?|debats?|concerts?"
                    r"|lectures? publiques?|expositions?|rassemblements?|manifestations?|veillees?|vigiles?"
@@ -184,7 +184,7 @@ _PLANNED = (r"sera|seront|serons|serai|allons|allez|vais|vont|prevoy\w*|prevoit|
             r"|a venir|(?:s'est|se sont) engagee?s? a|(?:a|ont) promis de|promise?s? par|next steps?"
             r"|(?:on|je|nous) prepar(?:e|ons)|en (?:cours de )?preparation"
             r"|(?:apres-)?demain|la semaine prochaine|le mois prochain|oubliez"
-            r"|se tiendr(?:a|ont)|auront? lieu|se deroulera|se derouleront"
+            r"|se tiendr(?:a|ont)|auront? lieu|se deroulera|se derouleront|reflechi(?:t|ssons|ssent) a"
             r"|devons|devrons|doivent|devrait|devraient|devrions|doit|souhait\w*|aimeri\w*|aimerai\w*|voudri\w*"
             r"|voudrai\w*|pourr\w*|peux|pouvons|peut|pouvez|nous (?:\w+ )?\w+rons|on \w+ra|j'\w+rai|je \w+rai"
             r"|d'ici|bientot|essayer|tenter|si (?:vous|besoin|necessaire|possible)|au cas ou"

@@ -386,7 +386,7 @@ _OUR_PEOPLE_AFTER = re.compile(r"\s*,?\s*(?:du groupe|de l'antenne|du cercle|de 
                                r"(?:membre|adhérente?|bénévole|nouvelle|nouveau|militante?|secrétaire|trésorière?"
                                r"|présidente?|coordinat\w+|référente?)\b)", re.I)
 # "avec" after these is not a partnership: "comme convenu avec Odile", "j'en ai parlé avec Marc"
-_NOT_TOGETHER = re.compile(r"(?i)\b(?:convenu|d'accord|parlé|discuté|vu|échangé|invitée?s?)\s+$")
+_NOT_TOGETHER = re.compile(r"(?i)\b(?:convenu|d'accord|parlé|parler|discuté|discuter|vu|échangé|échanger|invitée?s?)\s+$")
 
 
 def _in_brackets(norm: str, pos: int) -> bool:
