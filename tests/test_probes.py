@@ -2070,3 +2070,11 @@ def test_set_z2_a_plan_thought_over_a_person_to_talk_with_and_a_charity_run(dire
                                    "touristes se sont arrêtés pour en parler avec Alain.")] == ["awareness", "petition"]
     assert [a[0] for a in _actions(directory, "le 3 mai, une course solidaire de 5 km le long du Doubs.")] == \
         ["awareness"]
+
+
+def test_a_footers_you_can_unsubscribe_is_no_ask(directory) -> None:
+    body = ("Bonjour,\n\nJe vous transmets la lettre de notre partenaire. Vous pouvez vous désinscrire de cette liste "
+            "en cliquant ici.\n\nMarc\n")
+    assert _read(directory, "x.y@example.net", body).kind.value != "unsubscribe"
+    ask = _read(directory, "x.y@example.net", "pouvez vous me retirer de la liste du bulletin ? merci\n")
+    assert (ask.kind.value, ask.scope) == ("unsubscribe", "bulletin"), ask

@@ -78,7 +78,9 @@ def sub_address_token(parsed: ParsedMessage, team_address: str, prefix: str) -> 
 
 _UNSUB_SUBJECT = re.compile(r"^(?:(?:re|tr|fwd?|aw)\s*:\s*)*(?:stop|desinscription|desabonnement|unsubscribe"
                             r"|(?:se |me )?desinscri\w*|(?:se |me )?desabonne\w*)\b")
-_ASK = (r"(?:merci de|merci d'|veuillez|pouvez-vous|pourriez-vous|pouvez vous|vous pouvez|vous pourriez|tu peux"
+_ASK = (r"(?:merci de|merci d'|veuillez|pouvez-vous|pourriez-vous|(?<!vous )pouvez vous|vous pouvez(?! vous)"
+        r"|vous pourriez(?! vous)"
+        r"|tu peux(?! te)"     # not a footer's "vous pouvez vous désinscrire de cette liste"
         r"|je vous saurais (?:donc |bien )?gre de|je vous serais (?:donc )?reconnaissante? de"
         r"|je vous (?:demande|prie|remercie) (?:donc |bien )?de"
         r"|je (?:souhaite|voudrais|souhaiterais|veux)|j'aimerais|nous (?:souhaitons|voudrions|vous demandons de))")
@@ -89,7 +91,7 @@ _UNSUB = re.compile(
     r"|m'en (?:desinscrire|desabonner|retirer)|nous en (?:desinscrire|desabonner|retirer)"
     r"|etre (?:retiree?|desinscrite?|desabonnee?|rayee?))"
     r"|\b(?:merci de |merci d'|veuillez |pouvez-vous |pourriez-vous |pourrais-tu |peux-tu |je vous (?:demande|prie) de "
-    r"|vous pouvez |vous pourriez |pouvez vous |tu peux "
+    r"|vous pouvez (?!vous)|vous pourriez (?!vous)|(?<!vous )pouvez vous |tu peux (?!te)"
     r"|je vous remercie de )(?:bien vouloir )?"
     r"(?:me (?:retirer|desinscrire|desabonner|supprimer|rayer|enlever)|m'(?:enlever|oter)|ne plus m'envoyer"
     r"|(?:retirer|supprimer|enlever|rayer|desinscrire|desabonner) (?:mon adresse|mon nom|mon courriel|mon e-?mail)"
@@ -213,7 +215,7 @@ RECEIPT_ASKED = re.compile(r"\b(?:recus? fiscal|recus? fiscaux|attestations? (?:
                            r"|justificatifs? (?:de (?:versement|don)|fiscal))\b")
 CORRECTION = re.compile(r"\b(?:erreurs? dans (?:le|votre|l'|cet|ce) (?:dernier )?(?:bulletin|encadre|numero|article)"
                         r"|petite rectification|il est ecrit que|vous (?:attribuez|indiquez|ecrivez|avez ecrit) (?:que|au)"
-                        r"|le bon chiffre|merci de corriger)\b")
+                        r"|le bon chiffre)\b")
 
 
 def asks_us(own_folded: str) -> bool:
