@@ -2078,3 +2078,9 @@ def test_a_footers_you_can_unsubscribe_is_no_ask(directory) -> None:
     assert _read(directory, "x.y@example.net", body).kind.value != "unsubscribe"
     ask = _read(directory, "x.y@example.net", "pouvez vous me retirer de la liste du bulletin ? merci\n")
     assert (ask.kind.value, ask.scope) == ("unsubscribe", "bulletin"), ask
+
+
+def test_letters_finished_are_written_letters_one_could_write_are_not(directory) -> None:
+    assert _actions(directory, "nous avons fini de rédiger les lettres au ministre et les avons postées le 3 mai.") == \
+        [("letter_authorities", None, None, date(2026, 5, 3))]
+    assert _actions(directory, "vous cherchiez des personnes capables de rédiger ou de relire des courriers.") == []

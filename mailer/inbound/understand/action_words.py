@@ -50,8 +50,6 @@ LETTER_NOT = re.compile(r"(?:boite aux|modeles? de|lectures? (?:publiques? )?(?:
                         r"|recevoir (?:\w+ ){0,3}|lettre d'information"
                         r"|(?:ses|leurs|ces)|copie d(?:e|u) (?:sa |son |leur |la |le |l')?"
                         r"|\b(?:vous|te) (?:[\w']+ ){0,4}?par"     # "que je vous fais suivre par courrier": to us
-                        # letters one could write: "des personnes capables de rédiger ou de relire des courriers"
-                        r"|\bde (?:rediger|relire|traduire|ecrire)\s+(?:des |les |vos |nos )?"
                         r"|\b(?:publie|relaye|repris|paru)e?s? (?:notre|nos|une|la|sa|leur|votre) "  # "a publié notre lettre ouverte"
                         r"|\b(?:article|breve|papier|interview|encart|paru|parue|publie\w*) (?:[\w']+ ){0,3}?(?:dans|par) (?:le |la |l')?"
                         r"|lecture de (?:ses|leurs)|(?:fac|faculte|ufr|licence|master|prof|professeure?|agregation"

@@ -114,6 +114,7 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
     norm, found = seg.norm, []
     nouns = [m for m in LETTER.finditer(norm) if not LETTER_NOT.search(norm[max(0, m.start() - 30):m.start()])
              and not _PUBLISHES.match(norm, m.end())         # "le Courrier de l'Ouest a publié": a paper
+             and not _COULD_WRITE.search(norm[max(0, m.start() - 70):m.start()])
              and not ANSWERED.search(norm[max(0, m.start() - 90):m.start()])
              and not _THEY_SIGN.search(norm[max(0, m.start() - 60):m.start()])]
     # "J'ai écrit à mon député et à ma sénatrice (lettres envoyées le 8 avril)": the letters are the ones
@@ -200,6 +201,11 @@ def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
     return found
 
 
+# letters one could write, not written: "des personnes capables de rédiger ou de relire des courriers" (not "nous
+# avons fini de rédiger les lettres")
+_COULD_WRITE = re.compile(r"\b(?:capables?|chargee?s?|besoin|cherch\w*|envie|possibilite|proposer?|prete?s?|aptes?)\b"
+                          r"[^.;]{0,30}?\bde (?:rediger|relire|traduire|ecrire)(?: ou (?:de )?(?:rediger|relire|traduire"
+                          r"|ecrire))?\s+(?:des |les |vos |nos )?$")
 _PUBLISHES = re.compile(r"(?:\s+[\w'-]+){0,4}?\s+(?:a|ont|avait)\s+(?:\w+\s+)?(?:publie|relaye|consacre|titre|repris)\b")
 _WITH = re.compile(r"^\W*(?:(?:le |du )?\d{1,2}(?:er)? [a-z]+,? )?(?:avec|aupres d(?:u|e|es|'))\b")
 # "nous avons fait signer une carte collective": a card, not a petition
