@@ -2084,3 +2084,9 @@ def test_letters_finished_are_written_letters_one_could_write_are_not(directory)
     assert _actions(directory, "nous avons fini de rédiger les lettres au ministre et les avons postées le 3 mai.") == \
         [("letter_authorities", None, None, date(2026, 5, 3))]
     assert _actions(directory, "vous cherchiez des personnes capables de rédiger ou de relire des courriers.") == []
+
+
+def test_a_member_quoting_an_alert_is_no_correction_to_the_bulletin(directory) -> None:
+    assert _actions(directory, "Vous indiquez que la date limite est le 20 mai : nous avons envoyé 12 lettres au "
+                    "ministre le 3 mai. Il est écrit que l'adresse a changé.") == \
+        [("letter_authorities", 12, None, date(2026, 5, 3))]

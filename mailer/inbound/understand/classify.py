@@ -31,8 +31,8 @@ from .dsn import Failure, detect_delivery_notice, returned_message_ids
 from .actions import ActionType, SegmentReading
 from .confidence import assess, signup_checks, unsubscribe_checks
 from .report_checks import acted_by_others, report_checks
-from .extract import (CORRECTION, RECEIPT_ASKED, Action, Mail, Report, Unsubscribe, asks_us, group_mentions, offers_help,
-                      read_confirm, read_report, read_signup, read_unsubscribe, tells_own_deeds)
+from .extract import (RECEIPT_ASKED, Action, Mail, Report, Unsubscribe, asks_us, group_mentions, offers_help,
+                      corrects_us, read_confirm, read_report, read_signup, read_unsubscribe, tells_own_deeds)
 from .french import fold, to_digits
 from .lookup import index_for
 from .bulletin import asks_for_bulletin
@@ -274,7 +274,7 @@ def _report(x: _Input) -> Reading | None:
         checks.append("mixed_intents")   # someone else's unsubscribe told beside the deeds: for a person
     sure = assess("report.actions", checks)
     own = x.mail.own_folded
-    if CORRECTION.search(own) or (RECEIPT_ASKED.search(own) and asks_us(own)
+    if corrects_us(own) or (RECEIPT_ASKED.search(own) and asks_us(own)
                                   and all(a.type is ActionType.FUND for a in found.actions)):
         # a correction to the bulletin, a receipt asked for a gift: for a person, the deeds as background
         return Reading(Kind.OTHER, "other.question", x.parsed.sender, group=found.group, dossier=found.dossier,

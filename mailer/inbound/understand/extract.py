@@ -213,9 +213,14 @@ _PROPOSAL = re.compile(r"\bsi (?:vous (?:etes|souhaitez|voulez)|vos \w+(?: \w+)?
 # bulletin, il est écrit que le groupe 88 a recueilli 1 200 signatures ; le bon chiffre est 1 020")
 RECEIPT_ASKED = re.compile(r"\b(?:recus? fiscal|recus? fiscaux|attestations? (?:de (?:versement|don)|fiscale)"
                            r"|justificatifs? (?:de (?:versement|don)|fiscal))\b")
-CORRECTION = re.compile(r"\b(?:erreurs? dans (?:le|votre|l'|cet|ce) (?:dernier )?(?:bulletin|encadre|numero|article)"
-                        r"|petite rectification|il est ecrit que|vous (?:attribuez|indiquez|ecrivez|avez ecrit) (?:que|au)"
-                        r"|le bon chiffre)\b")
+_ERRATUM = re.compile(r"\berreurs? dans (?:le|votre|l'|cet|ce) (?:dernier )?(?:bulletin|encadre|numero|article)\b")
+_CORRECTS = re.compile(r"\b(?:petite rectification|il est ecrit que|vous (?:attribuez|avez attribue) (?:au|a)|le bon chiffre)\b")
+_PUBLICATION = re.compile(r"\b(?:bulletin|numero|encadre|lettre d'information)\b")
+
+
+def corrects_us(own_folded: str) -> bool:
+    """A correction to what we published (not a member quoting an alert: the bulletin is named)."""
+    return bool(_ERRATUM.search(own_folded) or (_CORRECTS.search(own_folded) and _PUBLICATION.search(own_folded)))
 
 
 def asks_us(own_folded: str) -> bool:
