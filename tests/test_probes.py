@@ -2090,3 +2090,9 @@ def test_a_member_quoting_an_alert_is_no_correction_to_the_bulletin(directory) -
     assert _actions(directory, "Vous indiquez que la date limite est le 20 mai : nous avons envoyé 12 lettres au "
                     "ministre le 3 mai. Il est écrit que l'adresse a changé.") == \
         [("letter_authorities", 12, None, date(2026, 5, 3))]
+
+
+def test_an_unknown_members_report_closing_at_your_disposal_stays_a_report(directory) -> None:
+    body = ("Bonjour,\n\nLe 3 mars, j'ai écrit au ministre de la Justice pour Dawit Tesfaye, et j'ai envoyé 4 cartes "
+            "de soutien.\n\nJe reste bien sûr à votre disposition.\n\nAnnie\n")
+    assert _read(directory, "x.y@example.net", body).kind.value == "report"

@@ -206,7 +206,8 @@ _ABOUT_IT = re.compile(r"\bconfirm\w*|\bpris en compte|\bc'est fait|\bbien note|
 _PROPOSAL = re.compile(r"\bsi (?:vous (?:etes|souhaitez|voulez)|vos \w+(?: \w+)? (?:sont|souhaitent|veulent))\b"
                        r"|\binscriptions? (?:se font|par retour|avant le|aupres)|\bcontactez-(?:nous|moi)\b"
                        r"|\bn'hesitez pas a (?:nous|me) (?:contacter|ecrire|repondre)\b"
-                       r"|\bnous serions (?:heureu\w*|ravi\w*) que\b|\ba (?:votre|vos) disposition\b"
+                       r"|\bnous serions (?:heureu\w*|ravi\w*) que\b"
+                       r"|\b(?:sera|seront|serait|est|sont|mettons) a (?:votre|vos) disposition\b"   # not "je reste à"
                        r"|\b(?:sont|etes) invitee?s? a\b|\ba le plaisir de vous (?:convier|inviter)\b")
 # A question about a receipt for a gift, or a correction to what we published: told deeds are its
 # background ("j'ai fait un don de 120 euros le 15 décembre... je n'ai pas reçu de reçu fiscal"; "dans le
