@@ -2096,3 +2096,9 @@ def test_an_unknown_members_report_closing_at_your_disposal_stays_a_report(direc
     body = ("Bonjour,\n\nLe 3 mars, j'ai écrit au ministre de la Justice pour Dawit Tesfaye, et j'ai envoyé 4 cartes "
             "de soutien.\n\nJe reste bien sûr à votre disposition.\n\nAnnie\n")
     assert _read(directory, "x.y@example.net", body).kind.value == "report"
+
+
+def test_an_unknown_members_report_offering_photos_stays_a_report(directory) -> None:
+    body = ("Bonjour,\n\nLe 3 mars, j'ai écrit au ministre de la Justice pour Dawit Tesfaye, et j'ai envoyé 4 cartes "
+            "de soutien. Si vous voulez, je vous envoie les photos.\n\nAnnie\n")
+    assert _read(directory, "x.y@example.net", body).kind.value == "report"

@@ -203,7 +203,8 @@ _ABOUT_IT = re.compile(r"\bconfirm\w*|\bpris en compte|\bc'est fait|\bbien note|
 
 # An outsider's proposal to us, which a person answers: "si vos groupes locaux sont intéressés, les
 # inscriptions se font par retour de mail", "contactez-nous"
-_PROPOSAL = re.compile(r"\bsi (?:vous (?:etes|souhaitez|voulez)|vos \w+(?: \w+)? (?:sont|souhaitent|veulent))\b"
+_PROPOSAL = re.compile(r"\bsi (?:vous (?:etes|souhaitez|voulez) (?:interesse\w*|participer|venir|tenir|vous inscrire)"
+                       r"|vos \w+(?: \w+)? (?:sont|souhaitent|veulent))\b"      # not "si vous voulez, je vous envoie"
                        r"|\binscriptions? (?:se font|par retour|avant le|aupres)|\bcontactez-(?:nous|moi)\b"
                        r"|\bn'hesitez pas a (?:nous|me) (?:contacter|ecrire|repondre)\b"
                        r"|\bnous serions (?:heureu\w*|ravi\w*) que\b"
