@@ -150,6 +150,11 @@ class _Input:
         return read_unsubscribe(self.mail, self.context.team_address, self.context.unsubscribe_scope)
 
     @cached_property
+    def report_reading(self) -> Reading | None:
+        """The report rule's reading, read once: the unsubscribe rule consults it too."""
+        return _read_report(self)
+
+    @cached_property
     def call(self) -> CallReply | None:
         c = self.context
         return read_call_reply(self.parsed, self.directory, c.team_address, c.call_token)
@@ -224,7 +229,7 @@ def _unsubscribe(x: _Input) -> Reading | None:
         return None
     rule = f"unsubscribe.{found.via}"
     sure = assess(rule, unsubscribe_checks(x.mail.own_folded, found.via))
-    if "on_behalf" in sure.checks and (report := _report(x)) is not None and report.kind is Kind.REPORT:
+    if "on_behalf" in sure.checks and (report := x.report_reading) is not None and report.kind is Kind.REPORT:
         return None        # a report with "PS : Mme R. ne souhaite plus recevoir le bulletin": the report rule's
     return Reading(Kind.UNSUBSCRIBE, rule, x.parsed.sender, scope=found.scope, token=found.token,
                    confidence=sure.confidence, checks=sure.checks, asks=found.asks)
@@ -257,6 +262,10 @@ def _offer(x: _Input) -> Reading | None:
 
 
 def _report(x: _Input) -> Reading | None:
+    return x.report_reading
+
+
+def _read_report(x: _Input) -> Reading | None:
     found, _ = x.report
     sender = x.parsed.sender.lower()
     known_sender = x.directory.member(sender) is not None or x.directory.group_by_email(sender) is not None
