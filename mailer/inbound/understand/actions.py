@@ -12,201 +12,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
-from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, ANSWERED, APPEARANCE, CHASED_IN_WRITING, CLAUSE_BREAK, COLLAB, EACH, EVENT, FUND, FUND_NOUN, HOSTED,
-                           LEAD_GATHERING, LETTER, OURS_GATHERING,
-                           LETTER_NOT, MARKER, MEETING, MEET_TARGET, NEGATED, NUMBER_BEFORE, OFFICIAL, OTHERS,
-                           OFFICIALS_END, PARTNER_NAME, PETITION, PETITION_COUNT, QUESTION_INTRO, RECIPIENT, RESULT_LINE,
-                           SAME_DAY, THEIR_NEWS, WROTE_TO, YOURS)
-from .french import parse_amounts, small_number
+from .action_model import Action, ActionType, Found
+from .action_words import (AMOUNT_ANAPHORA, ANAPHORA, APPEARANCE, CLAUSE_BREAK, COLLAB, EVENT, FUND, FUND_NOUN,
+                           HOSTED, LEAD_GATHERING, MARKER, MEET_TARGET, MEETING, NEGATED, OFFICIAL, OFFICIALS_END,
+                           OURS_GATHERING, PARTNER_NAME, PETITION, PETITION_COUNT, QUESTION_INTRO, RESULT_LINE,
+                           SAME_DAY, THEIR_NEWS, YOURS)
+from .french import parse_amounts
+from .letters import APPROX, advocacy_count, count_before, in_brackets, letters
 from .segments import Segment
 
-
-class ActionType(StrEnum):
-    PETITION = "petition"
-    LETTER_AUTHORITIES = "letter_authorities"
-    LETTER_SUPPORT = "letter_support"
-    ADVOCACY = "advocacy"
-    AWARENESS = "awareness"
-    COLLABORATION = "collaboration"
-    FUND = "fund"
-
-
-@dataclass(frozen=True)
-class Action:
-    type: ActionType
-    count: int | None = None
-    amount_eur: float | None = None
-    date: date | None = None
-
-    def to_json(self) -> dict[str, object]:
-        amount = self.amount_eur
-        if amount is not None and amount == int(amount):
-            amount = int(amount)
-        return {"type": self.type.value, "count": self.count, "amount_eur": amount,
-                "date": self.date.isoformat() if self.date else None}
-
-
-@dataclass
-class _Found:
-    type: ActionType
-    pos: int
-    count: int | None = None
-    amount: float | None = None
-
-
-def _count_before(norm: str, pos: int, noun: str) -> int | None:
-    """'40 lettres' -> 40, 'une lettre' -> 1, 'une vingtaine de cartes' -> None, 'lettre' -> 1."""
-    window = norm[max(0, pos - 40):pos]
-    m = NUMBER_BEFORE.search(window)
-    if m and _APPROX.search(window, 0, m.start(1)):
-        return None                       # "près de 40 lettres": a round figure, not a count
-    if m and m.group(1) in ("un", "une") and re.search(r"\bchacune?\s+une?\s+$", norm[:pos]):
-        each = EACH.findall(norm[:pos])       # "22 membres ont ecrit chacun une lettre" -> 22
-        if each:
-            return int(each[-1])
-    if m:
-        return small_number(m.group(1))
-    return None if noun.endswith(("s", "x")) else 1
-
-
-def _advocacy_count(norm: str, pattern: re.Pattern[str] | None = None) -> int | None:
-    """How many officials: '4 deputes' -> 4; 'la senatrice ... et un depute' -> 2; 'deux eurodeputes
-    ainsi qu'a notre deputee' -> 3; 'les elus' -> None (a plural named after a count, '4 deputes et
-    senateurs', and officials in brackets after it are that count's)."""
-    total = 0
-    named, plural_end = 0, 0     # officials still to be named by a counted plural's apposition ("deux élus, l'eurodéputé et...")
-    stop = OFFICIALS_END.search(norm)
-    norm = norm[:stop.start()] if stop else norm
-    for m in (pattern or OFFICIAL).finditer(norm):
-        if m.group(0).split()[0].endswith("s"):
-            n = NUMBER_BEFORE.search(norm[max(0, m.start() - 40):m.start()])
-            if n:
-                total += small_number(n.group(1)) or 0
-                named = (small_number(n.group(1)) or 0) if re.match(r"\s*,\s*(?:l'|le |la )", norm[m.end():]) else 0
-                plural_end = m.end()
-            elif not total:
-                return None
-        elif named and not re.search(r"\b(?:au|aux|a|puis|ainsi|aussi)\b", norm[plural_end:m.start()]):
-            named -= 1                 # "à deux élus, l'eurodéputé de notre région et la sénatrice": those two
-        elif not (total and _in_brackets(norm, m.start())):
-            total += 1                 # not "deux elus (l'adjointe ... et un conseiller ...)": those two
-    return total or None
-
-
-def _recipient(norm: str, start: int, stop: int, person_tokens: Iterable[str]) -> str | None:
-    window = norm[start:stop]
-    m = RECIPIENT.search(window)
-    # "3 lettres pour Ramil : une au président, une au procureur": the person they are for, when an
-    # addressee is named after, is not the addressee
-    # a name as a whole word ("mahrous" inside "al-mahrous" is the same name, after the same "pour")
-    at = [found.start() for t in person_tokens if t
-          if (found := re.search(r"(?<![\w-])" + re.escape(t) + r"(?![\w-])", window))]
-    names = [n for n in at if not (m and re.search(r"\bpour (?:[a-z'-]+ ){0,3}$", window[max(0, n - 40):n]))]
-    first_name = min(names, default=None)
-    if m and (first_name is None or m.start() < first_name):
-        return "off" if m.group("off") else "aut" if m.group("aut") else "sup"
-    return "sup" if first_name is not None else None
-
-
-def _letters(seg: Segment, person_tokens: Iterable[str]) -> list[_Found]:
-    norm, found = seg.norm, []
-    nouns = [m for m in LETTER.finditer(norm) if not LETTER_NOT.search(norm[max(0, m.start() - 30):m.start()])
-             and not _PUBLISHES.match(norm, m.end())         # "le Courrier de l'Ouest a publié": a paper
-             and not _COULD_WRITE.search(norm[max(0, m.start() - 70):m.start()])
-             and not ANSWERED.search(norm[max(0, m.start() - 90):m.start()])
-             and not _THEY_SIGN.search(norm[max(0, m.start() - 60):m.start()])]
-    # "J'ai écrit à mon député et à ma sénatrice (lettres envoyées le 8 avril)": the letters are the ones
-    # written to the officials, whatever noun comes after
-    to_officials = [w for w in WROTE_TO.finditer(norm) if nouns and w.start() < nouns[0].start()
-                    and _recipient(norm, w.end(), w.end() + 80, person_tokens) == "off"]
-    if to_officials:
-        found.append(_Found(ActionType.ADVOCACY, to_officials[0].start(), _advocacy_count(norm[to_officials[0].end():])))
-    if nouns:
-        # "j'ai écrit le 3 avril au président..., et j'ai envoyé 4 cartes", "j'ai écrit au ministre... ;
-        # puis j'ai adressé un courrier à ma sénatrice": a letter in a clause of its own
-        first = to_officials[0].start() if to_officials else nouns[0].start()
-        for w in WROTE_TO.finditer(norm, 0, first):
-            who = _recipient(norm, w.end(), w.end() + 80, person_tokens)
-            if who in ("aut", "sup") and CLAUSE_BREAK.search(norm, w.end(), first) \
-                    and not _others_wrote(norm, w.start()):
-                kind = ActionType.LETTER_SUPPORT if who == "sup" else ActionType.LETTER_AUTHORITIES
-                found.append(_Found(kind, w.start(), 1 if not norm[w.end() - 3:w.end()] == "aux" else None))
-                break
-    for i, m in enumerate(nouns):
-        stop = nouns[i + 1].start() if i + 1 < len(nouns) else len(norm)
-        # "adressé le 16 mars à l'ambassadeur une lettre ... demandant la libération de X": the
-        # addressee named before the letter is the addressee, whoever the letter is about
-        sent = [w for w in WROTE_TO.finditer(norm, max(0, m.start() - 120), m.start())
-                if not CLAUSE_BREAK.search(norm, w.end(), m.start())
-                and not any(w.start() < n.start() < m.start() for n in nouns)]     # not another letter's
-        who = (_recipient(norm, sent[-1].end(), m.start(), person_tokens) if sent else None) \
-            or _recipient(norm, m.end(), min(stop, m.end() + 120), person_tokens)
-        if who is None and to_officials:
-            continue
-        if who is None:
-            who = "sup" if m.group(0).startswith(("carte", "message", "voeux")) else "aut"
-        if who == "off":
-            # "2 lettres envoyées à nos élus (le sénateur... et la députée...)": as many officials as letters
-            officials = _advocacy_count(norm[m.start():])
-            if officials is None and m.group(0).split()[0].endswith(("s", "x")):
-                officials = _count_before(norm, m.start(), m.group(0).split()[0])
-            found.append(_Found(ActionType.ADVOCACY, m.start(), officials))
-        else:
-            kind = ActionType.LETTER_SUPPORT if who == "sup" else ActionType.LETTER_AUTHORITIES
-            found.append(_Found(kind, m.start(), _count_before(norm, m.start(), m.group(0).split()[0])))
-    if nouns:
-        # "j'ai envoyé cinq cartes à Rosa, et le 27 janvier j'ai écrit au président": a letter after the last
-        # noun, in a clause of its own
-        for w in WROTE_TO.finditer(norm, nouns[-1].end()):
-            who = _recipient(norm, w.end(), w.end() + 80, person_tokens)
-            if who is not None and CLAUSE_BREAK.search(norm, nouns[-1].end(), w.start()) \
-                    and not _others_wrote(norm, w.start()):
-                kind = {"off": ActionType.ADVOCACY, "sup": ActionType.LETTER_SUPPORT}.get(who,
-                                                                                         ActionType.LETTER_AUTHORITIES)
-                if all(f.type is not kind for f in found):     # another kind of letter, not more of the same
-                    found.append(_Found(kind, w.start(), 1 if not norm[w.end() - 3:w.end()] == "aux" else None))
-                break
-    if not nouns and not WROTE_TO.search(norm):
-        chased = CHASED_IN_WRITING.search(norm)
-        if chased and not _others_wrote(norm, chased.start()):
-            found.append(_Found(ActionType.LETTER_AUTHORITIES, chased.start(), 1))
-    if not nouns:
-        for m in WROTE_TO.finditer(norm):
-            if _others_wrote(norm, m.start()):
-                continue            # "le maire de Grenoble a écrit à l'ambassadrice": his letter, not ours
-            who = _recipient(norm, m.end(), m.end() + 80, person_tokens)
-            if who == "off":
-                found.append(_Found(ActionType.ADVOCACY, m.start(), _advocacy_count(norm[m.end():])))
-            elif who is not None:
-                kind = ActionType.LETTER_SUPPORT if who == "sup" else ActionType.LETTER_AUTHORITIES
-                # "j'ai ecrit au procureur": one letter to one addressee; "aux autorites": how many is unsaid
-                # "chacun de nous a écrit", "plusieurs d'entre nous ont écrit": one letter each, how many unsaid
-                single = not m.group(0).endswith("aux") and not re.match(r"\s*(?:les|des|ses|leurs)\b",
-                                                                            norm[m.end():]) \
-                    and not _EACH_OF_US.search(norm, max(0, m.start() - 40), m.start())
-                # "42 d'entre nous ont écrit au président", "douze membres ont écrit": a letter each
-                writers = _WRITERS.search(norm, max(0, m.start() - 70), m.start())
-                found.append(_Found(kind, m.start(), int(writers.group(1)) if writers else 1 if single else None))
-            # "j'ai écrit au président..., ainsi qu'à mon eurodéputée": a second addressee of another
-            # kind is a second action
-            also = _ALSO_TO.search(norm, m.end(), m.end() + 150)
-            if who is not None and also:
-                second = _recipient(norm, also.end(), also.end() + 60, person_tokens)
-                if second == "off" and who != "off":
-                    found.append(_Found(ActionType.ADVOCACY, also.start(), 1))
-                elif second == "aut" and who == "off":
-                    found.append(_Found(ActionType.LETTER_AUTHORITIES, also.start(), 1))
-    return found
-
-
-# letters one could write, not written: "des personnes capables de rédiger ou de relire des courriers" (not "nous
-# avons fini de rédiger les lettres")
-_COULD_WRITE = re.compile(r"\b(?:capables?|chargee?s?|besoin|cherch\w*|envie|possibilite|proposer?|prete?s?|aptes?)\b"
-                          r"[^.;]{0,30}?\bde (?:rediger|relire|traduire|ecrire)(?: ou (?:de )?(?:rediger|relire|traduire"
-                          r"|ecrire))?\s+(?:des |les |vos |nos )?$")
-_PUBLISHES = re.compile(r"(?:\s+[\w'-]+){0,4}?\s+(?:a|ont|avait)\s+(?:\w+\s+)?(?:publie|relaye|consacre|titre|repris)\b")
 _WITH = re.compile(r"^\W*(?:(?:le |du )?\d{1,2}(?:er)? [a-z]+,? )?(?:avec|aupres d(?:u|e|es|'))\b")
 # "nous avons fait signer une carte collective": a card, not a petition
 _NOT_OUR_PETITION = re.compile(r"fait signer (?:(?!petitions?\b|signatures?\b)[\w'-]+ ){1,3}?(?:cartes?|lettres?|courriers?)\b")
@@ -219,19 +34,11 @@ _ABOUT_PETITION = re.compile(r"\b(?:(?:encadre|article|reportage|mention|lien|ad
                              r" (?:la|notre|cette|votre|l'|sa) $")
 # "mais sans pétition disponible pour elle": none to sign
 _WITHOUT = re.compile(r"\b(?:sans|pas de)\s+(?:[a-z]+\s+)?$")
-# "il a promis de signer la lettre ouverte", "les élus qui ont signé la lettre": their letter, not ours
-_THEY_SIGN = re.compile(r"\b(?:il|elle|ils|elles|qui)\s+(?:[\w']+\s+){0,3}?(?:co-?)?sign\w*\s+(?:[\w']+\s+)?$")
-_ALSO_TO = re.compile(r"(?:,\s*ainsi qu'|\bet |\bde meme qu')(?:a|au|aux)\b")
 
 
 # ... unless the sentence says it was ours: "après la conférence que le groupe 91 a organisée le 6 juin"
 _OURS_AFTER = re.compile(r"\s*(?:\S+\s+){0,3}?qu(?:e |')(?:nous|on|le groupe|le cercle|l'antenne|notre \w+)"
                          r"(?: \d+)? (?:avons|a|avions|avait) (?:organise|tenu|anime|monte)")
-_EACH_OF_US = re.compile(r"\b(?:chacune? (?:de nous|d'entre nous|de son cote)|plusieurs (?:d'entre nous|membres)"
-                         r"|tous les membres|chaque membre|nous avons tous|on a tous)\b")
-_WRITERS = re.compile(r"\b(\d+) (?:d'entre nous|de nos \w+|membres|adherente?s|personnes|benevoles|militante?s|eleves"
-                      r"|etudiante?s|collegues|amie?s|participante?s|lyceen\w*|habitante?s|signataires)\b"
-                      r"(?: [\w'-]+){0,3}? (?:ont|avaient)(?: \w+)? $")
 # signatures gathered over a span, not at the event just told: "depuis janvier on est à 1 250 signatures"
 _SPAN = re.compile(r"\b(?:depuis|au total|en tout|total|cumul\w*|dans la semaine|cette semaine|ce mois|en ligne"
                    r"|jusqu'ici|jusqu'a present|a ce jour|sur l'ensemble|supplementaires?|en (?:sommes|est|etions) a"
@@ -242,8 +49,6 @@ _DEFINITE = re.compile(r"\b(?:le|la|l'|les|ce|cet|cette|ces)\s+(?:\d+\s+|meme\s+
 _ITS_RESULT = re.compile(r"^\W*(?:bilan|resultats?|au final)\b")      # "Bilan : 158 signatures" under the event
 _COUNTING = re.compile(r"(?:\s+(?:encore|tout|toutes?|fini de|termine de|eu le temps de))*\s+(?:re|de)?compt\w*"
                        r"|\s+(?:encore\s+)?(?:le|les) (?:nombres?|chiffres?|comptes?|totals?|details?)\b")   # "le chiffre exact"
-_APPROX = re.compile(r"(?:\benviron|\bpres de|\ba peu pres|\bautour de|\bquelque|\bpresque|\bgrosso modo"
-                     r"|\bau moins|\bplus de|\bmoins de|\bdans les|~)\s*$")
 _EXACTLY = re.compile(r"\s*[:(,]\s*(?:soit |exactement |precisement |tres exactement )?(\d+)\s*(?:exactement|precisement"
                       r"|pile|tres exactement)\b")
 _RELATIVE_NEGATION = re.compile(r"\b(?:que|qu') ?(?:je |j'|nous |on |l'on )?$")
@@ -262,11 +67,11 @@ _EVENT_REFERENCE = re.compile(r"\b(?:depuis|avant|apres) (?:le|la|l'|les|notre|n
 
 def _meeting_count(norm: str, start: int) -> int | None:
     """How many officials the meeting word at `start` is with: after it, else before it ("le depute nous a recus")."""
-    count = _advocacy_count(norm[start:], MEET_TARGET)
+    count = advocacy_count(norm[start:], MEET_TARGET)
     if count is None:
         before = norm[max(0, start - 60):start]
         cuts = list(OFFICIALS_END.finditer(before))
-        count = _advocacy_count(before[cuts[-1].end():] if cuts else before, MEET_TARGET)
+        count = advocacy_count(before[cuts[-1].end():] if cuts else before, MEET_TARGET)
     if count is None and _AT_OFFICE.match(norm, start):
         count = 1                  # "Elle m'a reçue ce lundi à sa permanence": the official told before, one
     return count
@@ -275,9 +80,9 @@ def _meeting_count(norm: str, start: int) -> int | None:
 _AT_OFFICE = re.compile(r"[^.;]{0,60}?\b(?:sa|la) permanence\b")
 
 
-def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float | None) -> list[_Found]:
+def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float | None) -> list[Found]:
     norm = seg.norm
-    found = _letters(seg, person_tokens)
+    found = letters(seg, person_tokens)
     if not any(f.type is ActionType.ADVOCACY for f in found):
         meeting = MEETING.search(norm)
         if meeting is None and seg.bullet and MEETING.search(seg.intro):
@@ -289,21 +94,21 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
                 if count is not None:
                     break
                 count = _meeting_count(norm, later.start())
-            found.append(_Found(ActionType.ADVOCACY, meeting.start(), count))
+            found.append(Found(ActionType.ADVOCACY, meeting.start(), count))
     for m in EVENT.finditer(norm):
         if _EVENT_REFERENCE.search(norm, max(0, m.start() - 80), m.start()) \
                 and not _OURS_AFTER.match(norm, m.end()):
             continue               # "212 signatures depuis le stand de janvier", "pour préparer la suite (stand"
         noun = m.group(0).split()[0].split("-")[0]
-        found.append(_Found(ActionType.AWARENESS, m.start(), _count_before(norm, m.start(), noun)))
+        found.append(Found(ActionType.AWARENESS, m.start(), count_before(norm, m.start(), noun)))
     if not any(f.type is ActionType.AWARENESS for f in found):
-        found.extend(_Found(ActionType.AWARENESS, m.start(), 1) for m in APPEARANCE.finditer(norm))
+        found.extend(Found(ActionType.AWARENESS, m.start(), 1) for m in APPEARANCE.finditer(norm))
     # a gathering held, beside the events named: one with them when they share a date (the merge by type and
     # date), another on a day of its own ("on a tenu une table le 19 février... un article est sorti le 21/02")
     gathering = HOSTED.search(norm) or OURS_GATHERING.search(norm) \
         or (LEAD_GATHERING.match(norm) if seg.bullet else None)
     if gathering and (not any(f.type is ActionType.AWARENESS for f in found) or seg.dates):
-        found.append(_Found(ActionType.AWARENESS, gathering.start(gathering.lastgroup or "noun"), 1))
+        found.append(Found(ActionType.AWARENESS, gathering.start(gathering.lastgroup or "noun"), 1))
     petition = next((m for m in PETITION.finditer(norm) if not _NOT_OUR_PETITION.match(norm, m.start())
                      and not _THEIR_RELATIVE.search(norm, max(0, m.start() - 30), m.start())
                      and not _WITHOUT.search(norm, max(0, m.start() - 20), m.start())
@@ -314,17 +119,17 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
         exact = _EXACTLY.match(norm, counted.end()) if counted else None
         if exact:              # "a dépassé les 400 signatures : 402 exactement": the exact figure
             count = int(exact.group(1))
-        elif counted and (_APPROX.search(norm, max(0, counted.start() - 20), counted.start())
+        elif counted and (APPROX.search(norm, max(0, counted.start() - 20), counted.start())
                           or re.match(r"\s*(?:environ|a peu pres|approximativement)\b", norm[counted.end():])):
             count = None       # "environ 300 signatures", "près de 200": a round figure (the labelling rule)
-        found.append(_Found(ActionType.PETITION, petition.start(), count))
+        found.append(Found(ActionType.PETITION, petition.start(), count))
     collab = COLLAB.search(norm)
     if collab:
-        found.append(_Found(ActionType.COLLABORATION, collab.start()))
+        found.append(Found(ActionType.COLLABORATION, collab.start()))
     else:
         named = _partner_named(seg, person_tokens)
         if named is not None:
-            found.append(_Found(ActionType.COLLABORATION, named))
+            found.append(Found(ActionType.COLLABORATION, named))
     fund = FUND.search(norm) or (FUND_NOUN.search(norm) if parse_amounts(norm) else None)
     if fund:
         amounts = parse_amounts(norm)
@@ -332,12 +137,12 @@ def _candidates(seg: Segment, person_tokens: Iterable[str], last_amount: float |
         if len(after) >= 2 and abs(after[0][1] - sum(a for _, a in after[1:])) >= 0.005:
             # "deux versements : 30 EUR le 2 mai et 45 EUR le 9 mai": one payment each (not a total
             # followed by its breakdown, "150 EUR (100 EUR de la vente et 50 EUR de dons)")
-            found.extend(_Found(ActionType.FUND, p, None, a) for p, a in after)
+            found.extend(Found(ActionType.FUND, p, None, a) for p, a in after)
             return found
         amount = after[0][1] if after else amounts[-1][1] if amounts else None
         if amount is None and AMOUNT_ANAPHORA.search(norm):
             amount = last_amount       # "la recette de 520 EUR ... a verse l'integralite de cette somme"
-        found.append(_Found(ActionType.FUND, fund.start(), None, amount))
+        found.append(Found(ActionType.FUND, fund.start(), None, amount))
     return _label_count(norm, found)
 
 
@@ -349,7 +154,7 @@ LABEL_COUNT = re.compile(r"^(?:[^:\d(]|\([^):]*\)){2,80}:\s*(?:(?:\d{1,2}/\d{1,2
 _COUNTED = (ActionType.LETTER_AUTHORITIES, ActionType.LETTER_SUPPORT, ActionType.PETITION, ActionType.ADVOCACY)
 
 
-def _label_count(norm: str, found: list[_Found]) -> list[_Found]:
+def _label_count(norm: str, found: list[Found]) -> list[Found]:
     label = LABEL_COUNT.match(norm)
     if label:
         open_ = [f for f in found if f.count in (None, 1) and f.type in _COUNTED and f.pos < label.start(1)]
@@ -395,10 +200,6 @@ _OUR_PEOPLE_AFTER = re.compile(r"\s*,?\s*(?:du groupe|de l'antenne|du cercle|de 
 _NOT_TOGETHER = re.compile(r"(?i)\b(?:convenu|d'accord|parlé|parler|discuté|discuter|vu|échangé|échanger|invitée?s?)\s+$")
 
 
-def _in_brackets(norm: str, pos: int) -> bool:
-    return norm.rfind("(", 0, pos) > norm.rfind(")", 0, pos)
-
-
 def _clause(seg: Segment, pos: int) -> tuple[int, int]:
     """The clause of the segment around `pos` (cut at ', et', ', mais', ';', 'et nous'...)."""
     cuts = [0, *(m.start() for m in CLAUSE_BREAK.finditer(seg.norm)), len(seg.norm) + 1]
@@ -413,7 +214,7 @@ def _done(seg: Segment, pos: int, after_deed: bool = False, after_done_item: boo
     start, end = _clause(seg, pos)
     # a negation in brackets is about a detail ("une cinquantaine de lettres (on n'a pas compté)")
     # ... and so is one in a relative clause ("dix-neuf lettres, peut-être une ou deux de plus que je n'ai pas comptées")
-    negated = [m for m in NEGATED.finditer(seg.norm, start, end) if not _in_brackets(seg.norm, m.start())
+    negated = [m for m in NEGATED.finditer(seg.norm, start, end) if not in_brackets(seg.norm, m.start())
                and not _RELATIVE_NEGATION.search(seg.norm, max(0, m.start() - 12), m.start())
                and not _COUNTING.match(seg.norm, m.end())]     # "je n'ai pas encore tout recompté": a detail
     if seg.text.rstrip().endswith("?") or negated:
@@ -461,30 +262,6 @@ WHERE = re.compile(r"\b(?:sur|a) (?:le|la|notre|ce|cette)\s+$|\bau\s+$|\b(?:sur|
 PART_OF_EVENT = re.compile(r"(?:debats?|tractages?|distribu\w* (?:[a-z'-]+ ){0,3}?(?:tracts?|flyers?)"
                            r"|distributions? de tracts)\b")
 ANOTHER = re.compile(r"\b(?:aussi|egalement|en plus|par ailleurs|ensuite|puis|autres?|nouve\w*|deuxieme|second\w*)\b")
-# Someone else as the subject of "a écrit", just before it
-# (across a relative clause: "le maire, à qui nous avions écrit le 20 octobre, a lui-même écrit"; not
-# "le maire était là, puis on a écrit")
-OTHERS_WROTE = re.compile(r"\b(?:le|la|les|l'|un|une|son|sa|leur|notre)\s*(?:" + OTHERS + r"|avocate?|famille)\b[^.;]{0,90}?"
-                          r"(?<!\bon )(?<!\bnous )\b(?:a|ont|avait|avaient|lui a|leur a)\s+(?:[\w'-]+\s+){0,2}?[a-z]$"
-                          # "toutes les personnes qui ont écrit à sa mère": people, in a relative clause
-                          r"|\b(?:personnes|gens|ceux|celles|amie?s|inconnue?s)\s+qui\s+(?:lui |leur |m'|nous |vous )?"
-                          r"(?:ont|a|avaient|avait)\s+[a-z]$")
-# "Il nous a écoutées et, de son côté, a écrit à l'ambassadeur": he, the sentence's subject (from its start),
-# someone who received us (not "Ils ont écrit 40 cartes", our volunteers)
-_HE_WROTE = re.compile(r"^\W*(?:il|elle|ils|elles)\s+(?:nous|m'|me)\b[^.;]{0,90}?(?<!\bon )(?<!\bnous )(?<!\bj')(?<!\bje )"
-                       r"\b(?:a|ont|avait|avaient)\s+(?:[\w'-]+\s+){0,2}?[a-z]$")
-
-
-# "Il a depuis écrit lui-même à l'ambassadeur": himself, someone told of before
-_HE_HIMSELF = re.compile(r"^\W*(?:il|elle|ils|elles)\b(?! y a)[^.;]{0,60}?\b(?:a|ont|avait|avaient)\s+(?:[\w'-]+\s+){0,2}?[a-z]$")
-_HIMSELF = re.compile(r"\w*\s+(?:(?:lui|elle|eux|elles)-memes?|de (?:son|leur) cote|a (?:son|leur) tour)\b")
-
-
-def _others_wrote(norm: str, pos: int) -> bool:
-    """Someone else wrote the letter whose verb is at `pos`."""
-    return bool(OTHERS_WROTE.search(norm[max(0, pos - 110):pos + 1])
-                or pos < 110 and (_HE_WROTE.match(norm[:pos + 1])
-                                  or _HE_HIMSELF.match(norm[:pos + 1]) and _HIMSELF.match(norm, pos)))
 
 
 LEAD_DATE = re.compile(r"^\W*(?:(?:et|puis|enfin|aussi|ensuite|sinon|par ailleurs),? )?(?:le |du )?"
@@ -589,7 +366,7 @@ def find_actions(segs: list[Segment], person_tokens: Iterable[str] = (),
     prev_para = -1          # the paragraph of the segment before
     told: list[tuple[Action, str, bool]] = []   # each event, its noun, and whether "le"/"ce" named it
     for seg in segs:
-        merged: dict[tuple[ActionType, date | None], _Found] = {}
+        merged: dict[tuple[ActionType, date | None], Found] = {}
         seg_planned = False
         skip_before = _anaphora_end(seg)
         # another structure's news passed on gives none of our deeds
