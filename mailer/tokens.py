@@ -154,6 +154,15 @@ def parse_sub_address(team_address: str, address: str) -> tuple[str, str] | None
     return prefix, token
 
 
+def sub_address_token(addresses: Iterable[str], team_address: str, prefix: str) -> str | None:
+    """The TOKEN of team+PREFIX-TOKEN@domain among a message's recipients."""
+    for address in addresses:
+        found = parse_sub_address(team_address, address)
+        if found and found[0] == prefix:
+            return found[1]
+    return None
+
+
 class TokenIndex:
     """token -> (purpose, address) over the addresses we know, grown as they come: each address's
     HMACs are computed once per process (the inbound side adds addresses batch after batch)."""

@@ -16,10 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ...tokens import APPROVAL
+from ...tokens import APPROVAL, sub_address_token
 from ..mime.parse import ParsedMessage
 from .callreply import declines, own_lines
-from .extract import sub_address_token
 from .french import fold
 
 MAX_WORDS = 12
@@ -76,7 +75,7 @@ def answer_of(text: str) -> ApprovalAnswer:
 def read_approval_reply(parsed: ParsedMessage, team_address: str,
                         approval_token: Callable[[str], ApprovalBinding | None] | None) -> ApprovalReply | None:
     """The reply's request (None: no `+a-` address of ours among its recipients) and its answer."""
-    token = sub_address_token(parsed, team_address, APPROVAL) if team_address else None
+    token = sub_address_token(parsed.to, team_address, APPROVAL) if team_address else None
     if token is None:
         return None
     binding = approval_token(token) if approval_token else None

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ...models import Directory
-from ...tokens import VOLUNTEER
+from ...tokens import VOLUNTEER, sub_address_token
 from ..mime.parse import ParsedMessage
-from .extract import sub_address_token
 from .french import fold
 
 MAX_WORDS = 14          # a yes longer than this is a text: the usual reading weighs it
@@ -92,7 +91,7 @@ def answer_of(text: str) -> CallAnswer:
 def read_call_reply(parsed: ParsedMessage, directory: Directory, team_address: str,
                     call_token: Callable[[str], tuple[str, str | None, str | None] | None] | None) -> CallReply | None:
     """The reply's call (None: no `+v-` token of ours among its recipients) and what it answers."""
-    token = sub_address_token(parsed, team_address, VOLUNTEER) if team_address and call_token else None
+    token = sub_address_token(parsed.to, team_address, VOLUNTEER) if team_address and call_token else None
     bound = call_token(token) if token and call_token else None
     if bound is None:
         return None

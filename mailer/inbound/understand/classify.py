@@ -31,8 +31,8 @@ from .dsn import Failure, detect_delivery_notice, returned_message_ids
 from .actions import ActionType, SegmentReading
 from .confidence import assess, signup_checks, unsubscribe_checks
 from .report_checks import acted_by_others, report_checks
-from .extract import (RECEIPT_ASKED, Action, Mail, Report, Unsubscribe, asks_us, group_mentions, offers_help,
-                      corrects_us, read_confirm, read_report, read_signup, read_unsubscribe, tells_own_deeds)
+from .extract import Action, Mail, Report, group_mentions, offers_help, read_report, read_signup, tells_own_deeds
+from .unsubscribe import RECEIPT_ASKED, Unsubscribe, asks_us, corrects_us, read_confirm, read_unsubscribe
 from .french import fold, to_digits
 from .lookup import index_for
 from .bulletin import asks_for_bulletin

@@ -35,7 +35,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .extract import NOT_A_MEMBER, ON_OWN_BEHALF, REFUSED, sentences_naming
+from .extract import NOT_A_MEMBER, ON_OWN_BEHALF, sentences_naming
+from .unsubscribe import REFUSED
 from .lookup import BELONGS_CUE, DirectoryIndex
 
 PENALTY = 0.3

@@ -169,3 +169,11 @@ def looks_like_name(line: str) -> bool:
     if not words[0][:1].isupper():
         return False
     return all(_NAME_WORD.match(w) for w in words)
+
+
+def sentences_and_lines(text: str, ends: str = ".!?;") -> list[str]:
+    """The lines ("STOP" alone on one) and the sentences whose lines a mail client wrapped ("merci de
+    retirer\nX de vos listes", "je souhaiterais être ajouté à la\nliste du dossier"), each once."""
+    end = "[" + re.escape(ends) + "]"
+    return list(dict.fromkeys([*re.split(rf"(?<={end})\s+|\n", text),
+                               *(re.sub(r"\s*\n\s*", " ", s) for s in re.split(rf"(?<={end})\s+|\n\s*\n", text))]))

@@ -25,12 +25,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from ...models import Directory
-from ...tokens import REPLY
+from ...tokens import REPLY, sub_address_token
 from ..mime.parse import ParsedMessage
 from .actions import Action, ActionType, SegmentReading
 from .confidence import assess
 from .report_checks import report_checks
-from .extract import Mail, group_mentions, read_report, sub_address_token
+from .extract import Mail, group_mentions, read_report
 from .french import find_dates, fold, parse_amounts, to_digits
 from .lookup import index_for
 
@@ -190,7 +190,7 @@ def read_reply_form(parsed: ParsedMessage, directory: Directory, team_address: s
     around it is read as any report, and an action it adds of a type the block left empty comes
     with that reading's checks (`report.actions`' confidence). A value the block reader cannot
     read whole lowers the confidence by the check `form_unread`."""
-    token = sub_address_token(parsed, team_address, REPLY) if team_address and reply_token else None
+    token = sub_address_token(parsed.to, team_address, REPLY) if team_address and reply_token else None
     bound = reply_token(token) if token and reply_token else None
     form = read_form(parsed.text, parsed.date)
     if form is None:
