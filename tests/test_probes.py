@@ -2102,3 +2102,14 @@ def test_an_unknown_members_report_offering_photos_stays_a_report(directory) -> 
     body = ("Bonjour,\n\nLe 3 mars, j'ai écrit au ministre de la Justice pour Dawit Tesfaye, et j'ai envoyé 4 cartes "
             "de soutien. Si vous voulez, je vous envoie les photos.\n\nAnnie\n")
     assert _read(directory, "x.y@example.net", body).kind.value == "report"
+
+
+def test_a_letter_in_a_title_in_guillemets_names_the_day_not_a_letter(directory) -> None:
+    assert _actions(directory, "le 4 mai, notre journée « Une lettre pour Dawit » : les passants ont signé 210 cartes "
+                    "de soutien pour Dawit, ainsi qu'une lettre collective au président.") == \
+        [("awareness", 1, None, date(2026, 5, 4)), ("letter_support", 210, None, date(2026, 5, 4)),
+         ("letter_authorities", 1, None, date(2026, 5, 4))]
+    # the person named in a letter's title is not its addressee when one is named after it
+    assert _actions(directory, "nous avons envoyé 12 lettres « Libérez Dawit » au ministre.") == \
+        [("letter_authorities", 12, None, None)]
+    assert _actions(directory, "nous avons envoyé 12 lettres « Courage Dawit ».") == [("letter_support", 12, None, None)]

@@ -62,6 +62,11 @@ def in_brackets(norm: str, pos: int) -> bool:
     return norm.rfind("(", 0, pos) > norm.rfind(")", 0, pos)
 
 
+def in_title(norm: str, pos: int) -> bool:
+    """`pos` is inside a title in guillemets: "la journée « Une lettre pour Héla »" names an event."""
+    return norm.rfind("<<", 0, pos) > norm.rfind(">>", 0, pos)
+
+
 def _recipient(norm: str, start: int, stop: int, person_tokens: Iterable[str]) -> str | None:
     window = norm[start:stop]
     m = RECIPIENT.search(window)
@@ -70,7 +75,8 @@ def _recipient(norm: str, start: int, stop: int, person_tokens: Iterable[str]) -
     # a name as a whole word ("mahrous" inside "al-mahrous" is the same name, after the same "pour")
     at = [found.start() for t in person_tokens if t
           if (found := re.search(r"(?<![\w-])" + re.escape(t) + r"(?![\w-])", window))]
-    names = [n for n in at if not (m and re.search(r"\bpour (?:[a-z'-]+ ){0,3}$", window[max(0, n - 40):n]))]
+    names = [n for n in at if not (m and re.search(r"\bpour (?:[a-z'-]+ ){0,3}$", window[max(0, n - 40):n]))
+             and not (m and in_title(norm, start + n))]       # "12 lettres « Libérez Dawit » au ministre
     first_name = min(names, default=None)
     if m and (first_name is None or m.start() < first_name):
         return "off" if m.group("off") else "aut" if m.group("aut") else "sup"
@@ -80,6 +86,7 @@ def _recipient(norm: str, start: int, stop: int, person_tokens: Iterable[str]) -
 def letters(seg: Segment, person_tokens: Iterable[str]) -> list[Found]:
     norm, found = seg.norm, []
     nouns = [m for m in LETTER.finditer(norm) if not LETTER_NOT.search(norm[max(0, m.start() - 30):m.start()])
+             and not in_title(norm, m.start())     # « Une lettre pour Héla », the day's name
              and not _PUBLISHES.match(norm, m.end())         # "le Courrier de l'Ouest a publié": a paper
              and not _COULD_WRITE.search(norm[max(0, m.start() - 70):m.start()])
              and not ANSWERED.search(norm[max(0, m.start() - 90):m.start()])
